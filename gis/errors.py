@@ -1,0 +1,43 @@
+"""The domain's errors. The HTTP layer maps each class to a status in one table."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: `detail` is safe to show to a client."""
+
+    title = "Error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    title = "Not found"
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"No {kind} '{key}'.")
+        self.kind = kind
+        self.key = key
+
+
+class InvalidParameter(DomainError):
+    title = "Invalid parameter"
+
+    def __init__(self, parameter: str, detail: str) -> None:
+        super().__init__(detail)
+        self.parameter = parameter
+
+
+class DatabaseUnavailable(DomainError):
+    title = "Database unavailable"
+
+    def __init__(self, detail: str = "The database cannot be reached; try again later.") -> None:
+        super().__init__(detail)
+
+
+class DataError(DomainError):
+    """Input data (an import file) that cannot be stored as it is."""
+
+    title = "Invalid data"

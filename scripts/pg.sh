@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# A project-local PostgreSQL 15 + PostGIS cluster: `pg.sh start|stop|status|url`.
+# Lives in an ignored folder of the checkout and listens on 127.0.0.1:$PGPORT only.
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+port=${PGPORT:-55432}
+dbname=${PGDATABASE_NAME:-vollsmose}
+bindir=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
+datadir=$here/.pgdata
+
+as_owner() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# The cluster's owner must be able to reach its folder. When the checkout sits below a
+# directory it cannot enter (e.g. /root), keep the data in /var/tmp and link it here.
+prepare_datadir() {
+    [ -e "$datadir" ] && return 0
+    if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$here"; then
+        local key
+        key=$(printf '%s' "$here" | cksum | cut -d' ' -f1)
+        local elsewhere=/var/tmp/vollsmose-pgdata-$key
+        mkdir -p "$elsewhere"
+        chown postgres: "$elsewhere"
+        ln -s "$elsewhere" "$datadir"
+        echo "pg.sh: $here is not reachable by user postgres; cluster data in $elsewhere"
+    else
+        mkdir -p "$datadir"
+        [ "$(id -u)" -ne 0 ] || chown postgres: "$datadir"
+    fi
+}
+
+psql_admin() {
+    as_owner "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres "$@"
+}
+
+start() {
+    prepare_datadir
+    if [ ! -f "$datadir/PG_VERSION" ]; then
+        as_owner "$bindir/initdb" -D "$datadir" -U postgres --auth=trust \
+            --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! as_owner "$bindir/pg_ctl" -D "$datadir" status >/dev/null 2>&1; then
+        as_owner "$bindir/pg_ctl" -D "$datadir" -w -t 60 -l "$datadir/server.log" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $datadir -c fsync=off" start >/dev/null
+    fi
+    if ! psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'" \
+            | grep -q 1; then
+        psql_admin -d postgres -c "CREATE DATABASE $dbname"
+    fi
+    psql_admin -d "$dbname" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis"
+    echo "pg.sh: PostGIS ready at $(url)"
+}
+
+stop() {
+    if [ -f "$datadir/PG_VERSION" ]; then
+        as_owner "$bindir/pg_ctl" -D "$datadir" -w stop -m fast >/dev/null 2>&1 || true
+    fi
+}
+
+url() {
+    echo "postgresql+psycopg://postgres@127.0.0.1:$port/$dbname"
+}
+
+case "${1:-start}" in
+    start) start ;;
+    stop) stop ;;
+    status) as_owner "$bindir/pg_ctl" -D "$datadir" status ;;
+    url) url ;;
+    *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+esac

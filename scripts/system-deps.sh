@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the platform needs, once. Fast no-op when they are present.
+set -euo pipefail
+
+need=()
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+command -v runuser >/dev/null || need+=(util-linux)
+python3.11 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3.11-venv)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "system-deps: missing Debian packages: ${need[*]}; run as root or install them" >&2
+    exit 1
+fi
+echo "system-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
