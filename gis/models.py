@@ -93,6 +93,9 @@ class Area(Base):
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
+    # Where the area's data comes from; shown with every answer about the area, so that
+    # the approximate reference layout is never taken for surveyed data.
+    data_source: Mapped[str | None] = mapped_column(Text)
     boundary = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
 
     quarter_sets: Mapped[list[QuarterSet]] = relationship(back_populates="area")

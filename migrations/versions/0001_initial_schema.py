@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("data_source", sa.Text(), nullable=True),
         sa.Column(
             "boundary",
             Geometry(
