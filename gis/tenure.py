@@ -1,0 +1,211 @@
+"""Tenure mix per quarter and the legal share, for one year or a trajectory of years.
+
+All counting happens in PostGIS in one statement (`sql/tenure_mix.sql`); this module checks
+the request, fills in the tenure columns and shapes the rows into plain dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+from sqlalchemy import Connection, text
+
+from gis import law
+from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set
+from gis.errors import InvalidParameter
+from gis.models import TENURES
+from gis.state import MAX_YEAR, MIN_YEAR
+
+# A trajectory longer than this is a mistake, not a question.
+MAX_TRAJECTORY_YEARS = MAX_YEAR - MIN_YEAR + 1
+
+
+@dataclass(frozen=True)
+class Mix:
+    """The figures for one quarter (or the whole area) in one year."""
+
+    dwellings: dict[str, int]
+    floor_area_m2: dict[str, float]
+    business_floor_area_m2: float
+    demolished_not_replaced: int
+
+    @property
+    def total_dwellings(self) -> int:
+        return sum(self.dwellings.values())
+
+    @property
+    def total_floor_area_m2(self) -> float:
+        return sum(self.floor_area_m2.values())
+
+    @property
+    def business_dwelling_equivalents(self) -> float:
+        return self.business_floor_area_m2 / law.BUSINESS_M2_PER_DWELLING
+
+    @property
+    def shares(self) -> dict[str, float | None]:
+        total = self.total_dwellings
+        return {t: (n / total if total else None) for t, n in self.dwellings.items()}
+
+    @property
+    def legal_denominator(self) -> float:
+        return law.legal_denominator(
+            self.total_dwellings, self.business_floor_area_m2, self.demolished_not_replaced
+        )
+
+    @property
+    def legal_share(self) -> float | None:
+        return law.legal_share(
+            self.dwellings["almen_family"],
+            self.total_dwellings,
+            self.business_floor_area_m2,
+            self.demolished_not_replaced,
+        )
+
+    @property
+    def compliant(self) -> bool | None:
+        return law.is_compliant(self.legal_share)
+
+
+@dataclass(frozen=True)
+class QuarterMix:
+    slug: str | None
+    name: str
+    mix: Mix
+
+
+@dataclass(frozen=True)
+class TenureMix:
+    area: AreaInfo
+    year: int
+    quarter_set: QuarterSetInfo | None
+    total: Mix
+    quarters: list[QuarterMix]
+    # Buildings in the area that lie in none of the set's quarters; None when there are none.
+    unassigned: Mix | None = None
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    area: AreaInfo
+    first_year: int
+    last_year: int
+    quarter_set: QuarterSetInfo | None
+    years: list[TenureMix] = field(default_factory=list)
+
+    @property
+    def first_compliant_year(self) -> int | None:
+        return next((y.year for y in self.years if y.total.compliant), None)
+
+
+def check_year(year: int, parameter: str = "year") -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidParameter(
+            parameter, f"'{parameter}' must be a year from {MIN_YEAR} to {MAX_YEAR}, not {year}."
+        )
+    return year
+
+
+@cache
+def _statement():
+    sql = files("gis").joinpath("sql/tenure_mix.sql").read_text()
+    columns = ",\n           ".join(
+        f"coalesce(sum(dwellings) FILTER (WHERE tenure = '{t}'), 0) AS d_{t}, "
+        f"coalesce(sum(floor_area) FILTER (WHERE tenure = '{t}'), 0) AS fa_{t}"
+        for t in TENURES
+    )
+    sums = ",\n       ".join(
+        f"coalesce(sum(sw.d_{t}), 0) AS d_{t}, coalesce(sum(sw.fa_{t}), 0) AS fa_{t}"
+        for t in TENURES
+    )
+    return text(sql.replace("{tenure_columns}", columns).replace("{tenure_sums}", sums))
+
+
+def _mix(row) -> Mix:
+    return Mix(
+        dwellings={t: int(getattr(row, f"d_{t}")) for t in TENURES},
+        floor_area_m2={t: float(getattr(row, f"fa_{t}")) for t in TENURES},
+        business_floor_area_m2=float(row.business_m2),
+        demolished_not_replaced=int(row.demolished_not_replaced),
+    )
+
+
+def _quarter_names(conn: Connection, quarter_set: QuarterSetInfo | None) -> dict[int, tuple]:
+    if quarter_set is None:
+        return {}
+    rows = conn.execute(
+        text("SELECT id, slug, name FROM quarter WHERE quarter_set_id = :qs ORDER BY id"),
+        {"qs": quarter_set.id},
+    )
+    return {r.id: (r.slug, r.name) for r in rows}
+
+
+def _compute(
+    conn: Connection,
+    area: AreaInfo,
+    quarter_set: QuarterSetInfo | None,
+    first_year: int,
+    last_year: int,
+) -> list[TenureMix]:
+    rows = conn.execute(
+        _statement(),
+        {
+            "area_id": area.id,
+            "quarter_set_id": quarter_set.id if quarter_set else -1,
+            "first_year": first_year,
+            "last_year": last_year,
+            "demolition_from": law.DEMOLITION_COUNTED_FROM,
+        },
+    ).all()
+    names = _quarter_names(conn, quarter_set)
+    by_year: dict[int, dict] = {}
+    for row in rows:
+        entry = by_year.setdefault(row.year, {"quarters": [], "unassigned": None, "total": None})
+        if row.is_total:
+            entry["total"] = _mix(row)
+        elif row.quarter_id == 0:
+            entry["unassigned"] = _mix(row)
+        else:
+            slug, name = names[row.quarter_id]
+            entry["quarters"].append(QuarterMix(slug, name, _mix(row)))
+    empty = Mix({t: 0 for t in TENURES}, {t: 0.0 for t in TENURES}, 0.0, 0)
+    return [
+        TenureMix(
+            area=area,
+            year=year,
+            quarter_set=quarter_set,
+            total=by_year.get(year, {}).get("total") or empty,
+            quarters=by_year.get(year, {}).get("quarters", []),
+            unassigned=by_year.get(year, {}).get("unassigned"),
+        )
+        for year in range(first_year, last_year + 1)
+    ]
+
+
+def tenure_mix(
+    conn: Connection, area_slug: str, year: int, quarter_set: str | None = None
+) -> TenureMix:
+    """The area's tenure mix in `year` (as of 1 January), per quarter of `quarter_set`."""
+    check_year(year)
+    area = get_area(conn, area_slug)
+    qs = get_quarter_set(area, quarter_set)
+    return _compute(conn, area, qs, year, year)[0]
+
+
+def trajectory(
+    conn: Connection,
+    area_slug: str,
+    first_year: int,
+    last_year: int,
+    quarter_set: str | None = None,
+) -> Trajectory:
+    """The tenure mix for every year from `first_year` to `last_year`, both included."""
+    check_year(first_year, "from")
+    check_year(last_year, "to")
+    if last_year < first_year:
+        raise InvalidParameter("to", f"'to' ({last_year}) is before 'from' ({first_year}).")
+    area = get_area(conn, area_slug)
+    qs = get_quarter_set(area, quarter_set)
+    years = _compute(conn, area, qs, first_year, last_year)
+    return Trajectory(area, first_year, last_year, qs, years)
