@@ -132,9 +132,7 @@ class Quarter(Base):
     __tablename__ = "quarter"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    quarter_set_id: Mapped[int] = mapped_column(
-        ForeignKey("quarter_set.id", ondelete="CASCADE")
-    )
+    quarter_set_id: Mapped[int] = mapped_column(ForeignKey("quarter_set.id", ondelete="CASCADE"))
     slug: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(Text)
@@ -168,8 +166,7 @@ class Parcel(Base):
         UniqueConstraint("ejerlavskode", "matrikelnummer", name="parcel_matrikel"),
         CheckConstraint(_valid("geom"), name="parcel_geom_valid"),
         CheckConstraint(
-            "planned_use IS NULL OR "
-            + _in("planned_use", PLANNED_USES),
+            "planned_use IS NULL OR " + _in("planned_use", PLANNED_USES),
             name="parcel_planned_use",
         ),
         Index("parcel_geom_gist", "geom", postgresql_using="gist"),
@@ -208,9 +205,7 @@ class Building(Base):
     demolished_replaced_by_almen_family: Mapped[int] = mapped_column(Integer, server_default="0")
     footprint = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
     # The one point that places a building in exactly one area and one quarter.
-    anchor = mapped_column(
-        _geom("POINT"), Computed("ST_PointOnSurface(footprint)", persisted=True)
-    )
+    anchor = mapped_column(_geom("POINT"), Computed("ST_PointOnSurface(footprint)", persisted=True))
 
     stock: Mapped[list[DwellingStock]] = relationship(back_populates="building")
 
@@ -338,9 +333,7 @@ class Facility(Base):
     opening_year: Mapped[int | None] = mapped_column(SmallInteger)
     closing_year: Mapped[int | None] = mapped_column(SmallInteger)
     decided: Mapped[bool] = mapped_column(Boolean, server_default="true")
-    building_id: Mapped[int | None] = mapped_column(
-        ForeignKey("building.id", ondelete="SET NULL")
-    )
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
     geom = mapped_column(_geom("POINT"), nullable=False)
 
     __table_args__ = (

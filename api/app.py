@@ -1,0 +1,54 @@
+"""The application factory: one `create_app(settings)`, nothing built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routes import areas, health
+from api.settings import Settings
+from gis.db import make_engine
+
+DESCRIPTION = """
+The system of record for the transformation of Vollsmose, Odense (2020–2030): parcels,
+buildings and their dwellings, the bygade and sivegader, letbane line 2 and facilities, each
+with its life over time; the tenure mix per quarter and the legal share of almene family
+dwellings (almenboligloven § 168 a) for any year.
+
+All geometry is stored in EPSG:25832. The bundled Vollsmose data is a **reference dataset**:
+its numbers come from the plan (Realiseringsplan, Odense Kommune 2020), its geometry is an
+approximate layout, not surveyed data.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout,
+        )
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Fremtidens Vollsmose",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    logging.getLogger("api").setLevel(settings.log_level.upper())
+    errors.register(app)
+    app.include_router(health.router)
+    app.include_router(areas.router)
+    return app

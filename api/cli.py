@@ -1,0 +1,143 @@
+"""`vollsmose`: serve the platform, manage its database, ask for the tenure mix."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from api.settings import Settings
+from gis import migrate, tenure, tenure_table
+from gis.db import make_engine, translate_errors
+from gis.errors import DomainError
+
+
+def _engine(settings: Settings):
+    return make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    target = args.revision or ("head" if args.action == "upgrade" else "base")
+    with _engine(settings).begin() as conn:
+        step = migrate.upgrade if args.action == "upgrade" else migrate.downgrade
+        step(conn, target)
+    print(f"database {args.action}d to {target}")
+    return 0
+
+
+def cmd_load_reference(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.reference import default_reference_path, is_empty, load_reference
+
+    path = Path(args.path) if args.path else default_reference_path()
+    with _engine(settings).begin() as conn:
+        if args.if_empty and not is_empty(conn):
+            print("database already holds data; reference dataset not loaded")
+            return 0
+        counts = load_reference(conn, path)
+    summary = ", ".join(f"{n} {table}" for table, n in counts.items())
+    print(f"loaded {path.name}: {summary}")
+    return 0
+
+
+def _table(rows: list[dict]) -> str:
+    cols = [
+        ("quarter", "quarter", "{}"),
+        ("dwellings_total", "dwellings", "{}"),
+        ("dwellings_almen_family", "almen family", "{}"),
+        ("business_floor_area_m2", "business m2", "{:.0f}"),
+        ("demolished_not_replaced", "demolished", "{}"),
+        ("legal_share", "legal share", "{:.1%}"),
+        ("compliant", "<= 40 %", "{}"),
+    ]
+    cells = [[h for _, h, _ in cols]]
+    for r in rows:
+        cells.append(["" if r[k] == "" else fmt.format(r[k]) for k, _, fmt in cols])
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def cmd_tenure_mix(args: argparse.Namespace, settings: Settings) -> int:
+    from api.schemas import TenureMixOut
+
+    with _engine(settings).connect() as conn:
+        result = tenure.tenure_mix(conn, args.area, args.year, args.quarters)
+    if args.format == "json":
+        print(
+            json.dumps(
+                TenureMixOut.of(result).model_dump(mode="json"), indent=2, ensure_ascii=False
+            )
+        )
+    elif args.format == "csv":
+        sys.stdout.write(tenure_table.to_csv(tenure_table.rows(result)))
+    else:
+        qs = result.quarter_set.slug if result.quarter_set else "-"
+        print(f"{result.area.name}, 1 January {result.year}, quarters: {qs}")
+        print(_table(tenure_table.rows(result)))
+        if result.area.data_source:
+            print(f"\nData: {result.area.data_source}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vollsmose", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the HTTP API")
+    s.add_argument("--host", help="default: HOST or 127.0.0.1")
+    s.add_argument("--port", type=int, help="default: PORT or 8000")
+    s.set_defaults(func=cmd_serve)
+
+    d = sub.add_parser("db", help="apply or revert the database migrations")
+    d.add_argument("action", choices=["upgrade", "downgrade"])
+    d.add_argument("revision", nargs="?", help="default: head (upgrade) / base (downgrade)")
+    d.set_defaults(func=cmd_db)
+
+    r = sub.add_parser("load-reference", help="load the bundled Vollsmose reference dataset")
+    r.add_argument("--path", help="a GeoPackage of the same layout (default: the bundled one)")
+    r.add_argument("--if-empty", action="store_true", help="only when no area is stored yet")
+    r.set_defaults(func=cmd_load_reference)
+
+    t = sub.add_parser("tenure-mix", help="tenure mix per quarter and the legal share")
+    t.add_argument("--area", required=True)
+    t.add_argument("--year", type=int, required=True)
+    t.add_argument("--quarters", help="quarter set (default: the area's first)")
+    t.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    t.set_defaults(func=cmd_tenure_mix)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    try:
+        with translate_errors():
+            return args.func(args, settings)
+    except DomainError as exc:
+        print(f"vollsmose: {exc.detail}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

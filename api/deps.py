@@ -1,0 +1,52 @@
+"""Dependencies, as `Annotated` aliases routes can declare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import Connection, Engine
+
+from api.settings import Settings
+from gis.db import translate_errors
+from gis.state import MAX_YEAR, MIN_YEAR
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A read connection for one request; a lost database becomes a 503 here."""
+    with translate_errors(), engine.connect() as conn:
+        yield conn
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
+
+
+def _year(alias: str | None, description: str):
+    return Query(alias=alias, ge=MIN_YEAR, le=MAX_YEAR, description=description, examples=[2030])
+
+
+YearQuery = Annotated[int, _year(None, "The state as of 1 January of this year.")]
+FromYearQuery = Annotated[int, _year("from", "First year of the trajectory.")]
+ToYearQuery = Annotated[int, _year("to", "Last year of the trajectory (included).")]
+QuarterSetQuery = Annotated[
+    str | None,
+    Query(
+        alias="quarters",
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        max_length=64,
+        description="Quarter set, e.g. `afdelinger` or `kvarterer`; default: the area's first.",
+    ),
+]
+TableFormat = Literal["json", "csv"]
+FormatQuery = Annotated[TableFormat, Query(alias="f", description="`json` or `csv`.")]
