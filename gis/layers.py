@@ -1,0 +1,204 @@
+"""The map layers: which table each one reads, its geometry, its life and its properties.
+
+One registry serves the OGC API, the vector tiles, the web viewer and the static maps, so a
+layer means the same everywhere. A layer with a life (`start`, `end` event-year columns)
+is filtered by `gis.state`'s rule when a year is asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from gis.errors import InvalidParameter, NotFound
+from gis.models import SRID
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    title: str
+    description: str
+    # FROM clause: a table, or a join; columns below are qualified by `t.`.
+    source: str
+    geometry: str
+    geometry_type: str
+    properties: tuple[str, ...]
+    start: str | None = None
+    end: str | None = None
+
+    @property
+    def has_life(self) -> bool:
+        return self.start is not None or self.end is not None
+
+
+LAYERS: dict[str, Layer] = {
+    layer.id: layer
+    for layer in (
+        Layer(
+            id="areas",
+            title="Områder",
+            description="Designated areas (the hard-ghetto area, the udsat area).",
+            source="area t",
+            geometry="t.boundary",
+            geometry_type="MultiPolygon",
+            properties=("slug", "name", "kind", "description", "data_source"),
+        ),
+        Layer(
+            id="quarters",
+            title="Kvarterer og afdelinger",
+            description="Quarter polygons of every quarter set (departments, planned quarters).",
+            source=(
+                "(SELECT q.*, qs.slug AS quarter_set, a.slug AS area FROM quarter q"
+                " JOIN quarter_set qs ON qs.id = q.quarter_set_id"
+                " JOIN area a ON a.id = qs.area_id) t"
+            ),
+            geometry="t.geom",
+            geometry_type="MultiPolygon",
+            properties=("area", "quarter_set", "slug", "name", "owner", "color"),
+        ),
+        Layer(
+            id="parcels",
+            title="Matrikler",
+            description="Cadastral parcels (matrikel).",
+            source="parcel t",
+            geometry="t.geom",
+            geometry_type="MultiPolygon",
+            properties=(
+                "ejerlavskode",
+                "matrikelnummer",
+                "owner",
+                "registered_area_m2",
+                "planned_use",
+            ),
+        ),
+        Layer(
+            id="buildings",
+            title="Bygninger",
+            description="Buildings with their life: built, renovated, demolished.",
+            source="building t",
+            geometry="t.footprint",
+            geometry_type="MultiPolygon",
+            properties=(
+                "source_id",
+                "name",
+                "department",
+                "use",
+                "bbr_use_code",
+                "storeys",
+                "floor_area_m2",
+                "business_floor_area_m2",
+                "construction_year",
+                "owner",
+                "ejerforhold",
+                "built_year",
+                "built_decided",
+                "renovation_start_year",
+                "renovation_end_year",
+                "renovation_decided",
+                "demolished_year",
+                "demolition_decided",
+            ),
+            start="built_year",
+            end="demolished_year",
+        ),
+        Layer(
+            id="roads",
+            title="Veje og stier",
+            description="Bygade, sivegader, paths and existing roads.",
+            source="road t",
+            geometry="t.geom",
+            geometry_type="MultiLineString",
+            properties=("kind", "name", "status", "opening_year", "closing_year", "decided"),
+            start="opening_year",
+            end="closing_year",
+        ),
+        Layer(
+            id="rail_lines",
+            title="Letbane linje 2",
+            description="Letbane line 2 (Odense light rail stage 2); not decided.",
+            source="rail_line t",
+            geometry="t.geom",
+            geometry_type="MultiLineString",
+            properties=("name", "decided", "opening_year"),
+            start="opening_year",
+        ),
+        Layer(
+            id="rail_stops",
+            title="Letbanestop",
+            description="Stops of letbane line 2.",
+            source="(SELECT s.*, l.name AS line FROM rail_stop s"
+            " JOIN rail_line l ON l.id = s.line_id) t",
+            geometry="t.geom",
+            geometry_type="Point",
+            properties=("line", "name", "decided", "opening_year"),
+            start="opening_year",
+        ),
+        Layer(
+            id="facilities",
+            title="Institutioner og faciliteter",
+            description="Schools, day-care, library and other facilities, with their life.",
+            source="facility t",
+            geometry="t.geom",
+            geometry_type="Point",
+            properties=("name", "kind", "owner", "opening_year", "closing_year", "decided"),
+            start="opening_year",
+            end="closing_year",
+        ),
+    )
+}
+
+
+def get_layer(layer_id: str) -> Layer:
+    try:
+        return LAYERS[layer_id]
+    except KeyError:
+        raise NotFound("layer", layer_id) from None
+
+
+def life_condition(layer: Layer, year_param: str = "year") -> str:
+    """SQL condition (bound parameter `:year_param`) for "present in that year"."""
+    if not layer.has_life:
+        return "TRUE"
+    start = f"t.{layer.start}" if layer.start else "NULL"
+    end = f"t.{layer.end}" if layer.end else "NULL"
+    return f"state_includes({start}, {end}, :{year_param})"
+
+
+def feature_collection(
+    conn: Connection,
+    layer_id: str,
+    *,
+    year: int | None = None,
+    srid: int = SRID,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> dict:
+    """All features of a layer (present in `year`, if given) as a GeoJSON-like dict.
+
+    Geometry is in `srid`; `bbox` is in the storage CRS. For paged, filtered access use the
+    OGC API; this serves whole (small) layers to maps.
+    """
+    layer = get_layer(layer_id)
+    if srid <= 0:
+        raise InvalidParameter("srid", f"Not an EPSG code: {srid}.")
+    where = [life_condition(layer) if year is not None else "TRUE"]
+    params: dict = {"year": year, "srid": srid}
+    if bbox is not None:
+        where.append(f"{layer.geometry} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, {SRID})")
+        params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
+    props = ", ".join(f"'{p}', t.{p}" for p in layer.properties)
+    sql = f"""
+        SELECT json_build_object(
+            'type', 'FeatureCollection',
+            'features', coalesce(json_agg(json_build_object(
+                'type', 'Feature',
+                'id', t.id,
+                'geometry', ST_AsGeoJSON(ST_Transform({layer.geometry}, :srid), 7)::json,
+                'properties', json_build_object({props})
+            ) ORDER BY t.id), '[]'::json)
+        )
+        FROM {layer.source}
+        WHERE {" AND ".join(where)}
+    """
+    return conn.execute(text(sql), params).scalar_one()
