@@ -1,0 +1,84 @@
+"""Every error is problem+json with the right status, and nothing internal leaks."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+LEAKS = ("Traceback", "psycopg", "sqlalchemy", "SELECT", "state_includes", 'File "')
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    for leak in LEAKS:
+        assert leak not in response.text
+    return body
+
+
+def test_healthz_reports_versions(conn_client):
+    response = conn_client.get("/healthz")
+    assert response.status_code == 200
+    db = response.json()["database"]
+    assert db["postgresql"].startswith("15")
+    assert db["postgis"].startswith("3.")
+
+
+def test_healthz_503_when_database_is_down(down_client):
+    assert_problem(down_client.get("/healthz"), 503)
+
+
+def test_tenure_mix_503_when_database_is_down(down_client):
+    response = down_client.get("/areas/vollsmose/tenure-mix?year=2030")
+    assert_problem(response, 503)
+    assert response.headers["retry-after"]
+
+
+def test_unknown_area_is_404(conn_client):
+    body = assert_problem(conn_client.get("/areas/atlantis/tenure-mix?year=2030"), 404)
+    assert "atlantis" in body["detail"]
+    assert_problem(conn_client.get("/areas/atlantis"), 404)
+
+
+def test_unknown_route_is_404_problem(conn_client):
+    assert_problem(conn_client.get("/no/such/thing"), 404)
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("year=1999", "year"),
+        ("year=2061", "year"),
+        ("year=abc", "year"),
+        ("", "year"),
+        ("year=2030&quarters=Not%20A%20Slug", "quarters"),
+        ("year=2030&f=xml", "f"),
+    ],
+)
+def test_bad_parameters_are_422_naming_the_parameter(conn_client, query, parameter):
+    body = assert_problem(conn_client.get(f"/areas/vollsmose/tenure-mix?{query}"), 422)
+    assert parameter in {e["parameter"] for e in body["errors"]}
+
+
+def test_trajectory_range_reversed_is_422(conn_client):
+    body = assert_problem(
+        conn_client.get("/areas/vollsmose/tenure-mix/trajectory?from=2030&to=2020"), 422
+    )
+    assert body["errors"][0]["parameter"] == "to"
+
+
+def test_database_error_is_500_without_internals(conn_client, conn):
+    conn.execute(
+        text(
+            "INSERT INTO area (slug, name, kind, boundary) VALUES ('broken', 'B', 'other',"
+            " ST_Multi(ST_MakeEnvelope(0, 0, 10, 10, 25832)))"
+        )
+    )
+    # A schema the code does not expect: the query fails inside PostgreSQL.
+    conn.execute(text("DROP FUNCTION state_includes(integer, integer, integer)"))
+    body = assert_problem(conn_client.get("/areas/broken/tenure-mix?year=2030"), 500)
+    assert len(body["incident"]) == 12
+    assert body["incident"] in body["detail"]
