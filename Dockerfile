@@ -1,0 +1,33 @@
+# The platform's application image. The database is separate: any PostGIS 3 on PostgreSQL 15
+# (docker-compose.yml runs the postgis/postgis image beside it).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HOST=0.0.0.0 \
+    PORT=8000
+
+RUN useradd --system --create-home --home-dir /app vollsmose
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir -p api gis migrations && touch api/__init__.py gis/__init__.py migrations/__init__.py \
+    && pip install . && pip uninstall -y fremtidens-vollsmose
+
+COPY api ./api
+COPY gis ./gis
+COPY migrations ./migrations
+COPY data ./data
+COPY web ./web
+COPY alembic.ini ./
+COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+RUN pip install --no-deps -e . && chown -R vollsmose /app
+
+USER vollsmose
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["vollsmose", "serve"]
