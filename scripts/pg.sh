@@ -12,7 +12,8 @@ datadir=$here/.pgdata
 
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        # From / : the checkout itself may be closed to the postgres user.
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -21,7 +22,10 @@ as_owner() {
 # The cluster's owner must be able to reach its folder. When the checkout sits below a
 # directory it cannot enter (e.g. /root), keep the data in /var/tmp and link it here.
 prepare_datadir() {
-    [ -e "$datadir" ] && return 0
+    if [ -e "$datadir" ]; then
+        datadir=$(readlink -f "$datadir")
+        return 0
+    fi
     if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$here"; then
         local key
         key=$(printf '%s' "$here" | cksum | cut -d' ' -f1)
@@ -29,6 +33,7 @@ prepare_datadir() {
         mkdir -p "$elsewhere"
         chown postgres: "$elsewhere"
         ln -s "$elsewhere" "$datadir"
+        datadir=$elsewhere
         echo "pg.sh: $here is not reachable by user postgres; cluster data in $elsewhere"
     else
         mkdir -p "$datadir"
@@ -59,6 +64,7 @@ start() {
 }
 
 stop() {
+    [ -e "$datadir" ] && datadir=$(readlink -f "$datadir")
     if [ -f "$datadir/PG_VERSION" ]; then
         as_owner "$bindir/pg_ctl" -D "$datadir" -w stop -m fast >/dev/null 2>&1 || true
     fi
@@ -71,7 +77,7 @@ url() {
 case "${1:-start}" in
     start) start ;;
     stop) stop ;;
-    status) as_owner "$bindir/pg_ctl" -D "$datadir" status ;;
+    status) datadir=$(readlink -f "$datadir"); as_owner "$bindir/pg_ctl" -D "$datadir" status ;;
     url) url ;;
     *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
 esac
