@@ -7,6 +7,9 @@ need=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v runuser >/dev/null || need+=(util-linux)
 python3.11 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3.11-venv)
+# The map viewer's browser tests drive a real headless Chromium; maps need a font with æøå.
+command -v chromium >/dev/null || need+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
