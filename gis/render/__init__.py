@@ -1,0 +1,1 @@
+"""Rendering the plan's maps and charts: static maps (PNG/PDF), GeoTIFF, SVG charts."""

@@ -1,0 +1,440 @@
+/* Fremtidens Vollsmose: the map viewer.
+ *
+ * State lives in the URL (?year=&layers=&base=&view=&compare=), so a link reproduces a view.
+ * Styles come from the server (gis/styles.py, the same definition the static maps use);
+ * each feature arrives with its class in `properties.style`.
+ */
+(function () {
+  "use strict";
+
+  const CONFIG = JSON.parse(document.getElementById("kort-config").textContent);
+  const STYLES = CONFIG.styles;
+  const LAYERS = STYLES.layers; // bottom first
+  const BY_ID = Object.fromEntries(LAYERS.map((l) => [l.layer, l]));
+  const LIFE_LESS = new Set(["areas", "quarters", "departments", "parcels"]);
+  const MIN_YEAR = STYLES.min_year;
+  const MAX_YEAR = STYLES.max_year;
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const cache = new Map(); // "layer|year" -> Promise<GeoJSON>
+
+  // ---- state and URL ---------------------------------------------------------------------
+  function clampYear(v, fallback) {
+    const n = parseInt(v, 10);
+    return Number.isFinite(n) ? Math.min(MAX_YEAR, Math.max(MIN_YEAR, n)) : fallback;
+  }
+
+  function readState() {
+    const q = new URLSearchParams(location.search);
+    const defaults = LAYERS.filter((l) => l.default_on).map((l) => l.layer);
+    const known = new Set([...LAYERS.map((l) => l.layer), ...CONFIG.overlays.map((o) => "overlay:" + o.id)]);
+    let layers = defaults;
+    if (q.has("layers")) {
+      layers = q.get("layers").split(",").filter((x) => known.has(x));
+    }
+    let view = null;
+    if (q.has("view")) {
+      const p = q.get("view").split(",").map(Number);
+      if (p.length === 3 && p.every(Number.isFinite)) view = p;
+    }
+    const compare = q.has("compare") ? clampYear(q.get("compare"), null) : null;
+    return {
+      year: clampYear(q.get("year"), CONFIG.year || 2020),
+      compare: compare,
+      layers: new Set(layers),
+      base: q.get("base") === "osm" ? "osm" : "blank",
+      view: view,
+    };
+  }
+
+  const state = readState();
+
+  function writeUrl() {
+    const q = new URLSearchParams();
+    q.set("year", state.year);
+    if (state.compare !== null) q.set("compare", state.compare);
+    q.set("layers", [...state.layers].join(","));
+    q.set("base", state.base);
+    if (state.view) q.set("view", state.view.map((v, i) => (i < 2 ? v.toFixed(5) : v)).join(","));
+    history.replaceState(null, "", location.pathname + "?" + q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":"));
+    const area = CONFIG.area || "vollsmose";
+    document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}`;
+    document.getElementById("tif-link").href = `/maps/fremtidsbillede/${state.year}.tif?area=${area}`;
+  }
+
+  // ---- data ------------------------------------------------------------------------------
+  function fetchLayer(layer, year) {
+    const y = LIFE_LESS.has(layer) ? 0 : year;
+    const key = layer + "|" + y;
+    if (!cache.has(key)) {
+      const p = fetch(`/kort/lag/${layer.replace(/_/g, "-")}.geojson?year=${year}`).then((r) => {
+        if (!r.ok) throw new Error(`lag ${layer}: HTTP ${r.status}`);
+        return r.json();
+      });
+      p.catch(() => cache.delete(key));
+      cache.set(key, p);
+    }
+    return cache.get(key);
+  }
+
+  // ---- styling ---------------------------------------------------------------------------
+  function classOf(layer, feature) {
+    const def = BY_ID[layer];
+    const key = feature.properties.style;
+    return def.classes.find((c) => c.key === key) || def.classes[0];
+  }
+
+  function hatchId(pane, layer, cls) {
+    return `hatch-${pane.id}-${layer}-${cls.key}`;
+  }
+
+  function pathStyle(pane, layer, feature) {
+    const c = classOf(layer, feature);
+    let fill = c.fill;
+    if ((layer === "buildings" && c.key.startsWith("new")) || layer === "quarters") {
+      fill = feature.properties.colour || fill;
+    }
+    const s = {
+      color: layer === "quarters" ? feature.properties.colour || c.stroke : c.stroke || "#000",
+      weight: c.width,
+      opacity: c.stroke ? 1 : 0,
+      dashArray: c.dash || null,
+      fill: Boolean(c.fill),
+      fillColor: c.hatch ? `url(#${hatchId(pane, layer, c)})` : fill,
+      fillOpacity: c.fill_opacity,
+    };
+    return s;
+  }
+
+  function addHatches(pane) {
+    const svg = pane.renderer._container;
+    const defs = document.createElementNS(SVGNS, "defs");
+    for (const l of LAYERS) {
+      for (const c of l.classes) {
+        if (!c.hatch) continue;
+        const pat = document.createElementNS(SVGNS, "pattern");
+        pat.setAttribute("id", hatchId(pane, l.layer, c));
+        pat.setAttribute("patternUnits", "userSpaceOnUse");
+        pat.setAttribute("width", "6");
+        pat.setAttribute("height", "6");
+        pat.setAttribute("patternTransform", "rotate(45)");
+        const bg = document.createElementNS(SVGNS, "rect");
+        bg.setAttribute("width", "6");
+        bg.setAttribute("height", "6");
+        bg.setAttribute("fill", c.fill || "#fff");
+        const ln = document.createElementNS(SVGNS, "line");
+        ln.setAttribute("x1", "0");
+        ln.setAttribute("y1", "0");
+        ln.setAttribute("x2", "0");
+        ln.setAttribute("y2", "6");
+        ln.setAttribute("stroke", c.stroke || "#000");
+        ln.setAttribute("stroke-width", "2");
+        pat.append(bg, ln);
+        defs.append(pat);
+      }
+    }
+    svg.insertBefore(defs, svg.firstChild);
+  }
+
+  // ---- popups ----------------------------------------------------------------------------
+  function esc(s) {
+    return String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g, (ch) => (
+      { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch]));
+  }
+
+  function inYear(start, end, year) {
+    return (start === null || start < year) && (end === null || end >= year);
+  }
+
+  function buildingPopup(pane, feature, layer) {
+    layer.bindPopup("<div class='popup'>Henter …</div>", { maxWidth: 360 }).openPopup();
+    fetch(`/kort/bygninger/${feature.id}.json`).then((r) => r.json()).then((b) => {
+      const year = pane.year;
+      const stock = b.stock.filter((s) => inYear(s.start_year, s.end_year, year));
+      const dwellings = stock.reduce((n, s) => n + s.dwellings, 0);
+      const rows = [
+        ["Afdeling", b.department], ["Ejer", b.owner], ["Ejerforhold (BBR)", b.ejerforhold],
+        ["Anvendelse", b.use], ["Etager", b.storeys], ["Opført", b.construction_year || b.built_year],
+        ["Kvarter", feature.properties.quarter_name],
+      ].filter((r) => r[1] !== null && r[1] !== undefined && r[1] !== "");
+      const tenure = stock.map((s) => `<li>${esc(s.dwellings)} ${esc(s.tenure_label.toLowerCase())}</li>`).join("");
+      const life = b.events.map((e) => `<li${e.decided ? "" : " class='undecided'"}>${esc(e.year)}: ${esc(e.event)}${e.decided ? "" : " (ikke besluttet)"}</li>`).join("");
+      layer.setPopupContent(
+        `<div class='popup building-popup'><h3>${esc(b.name || "Bygning " + b.id)}</h3>` +
+        `<table>${rows.map((r) => `<tr><th>${esc(r[0])}</th><td>${esc(r[1])}</td></tr>`).join("")}</table>` +
+        `<p><strong>${dwellings} boliger</strong> pr. 1. januar ${year}</p><ul>${tenure}</ul>` +
+        `<strong>Livsforløb</strong><ul class='life'>${life || "<li>Ingen ændringer registreret</li>"}</ul></div>`);
+    }).catch(() => layer.setPopupContent("<div class='popup'>Bygningen kunne ikke hentes.</div>"));
+  }
+
+  function quarterPopup(pane, feature, layer, latlng) {
+    const p = feature.properties;
+    const popup = L.popup({ maxWidth: 340 }).setLatLng(latlng).setContent("<div class='popup'>Henter …</div>").openOn(pane.map);
+    fetch(`/kort/kvarterer/${p.area}/${p.quarter_set}/${p.slug}.json`).then((r) => {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then((q) => {
+      const legend = q.tenures.filter((t) => q.years.some((y) => y.dwellings[t.key] > 0))
+        .map((t) => `<span class='row'><svg width='10' height='10'><rect width='10' height='10' fill='${t.colour}'/></svg>${esc(t.label)}</span>`).join("");
+      popup.setContent(`<div class='popup quarter-popup'><h3>${esc(q.name)}</h3>${q.svg}<div class='legend-inline'>${legend}</div>` +
+        `<p><a href='/kort/omraader/${esc(q.area)}?quarters=${esc(q.quarter_set)}'>Hele området år for år</a></p></div>`);
+    }).catch(() => popup.setContent("<div class='popup'>Kvarterets tal kunne ikke hentes.</div>"));
+  }
+
+  // ---- a map pane ------------------------------------------------------------------------
+  function makePane(id, el, labelEl, view) {
+    const map = L.map(el, { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 });
+    view(map); // a renderer is only added to a map that has a view
+    const renderer = L.svg({ padding: 0.3 }).addTo(map);
+    const pane = { id, map, renderer, labelEl, year: null, groups: {}, overlays: {}, drawn: {} };
+    addHatches(pane);
+    pane.bases = {
+      blank: L.layerGroup(),
+      osm: L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+        maxZoom: 19, attribution: "© OpenStreetMap-bidragydere",
+      }),
+    };
+    for (const l of LAYERS) pane.groups[l.layer] = L.layerGroup();
+    for (const o of CONFIG.overlays) {
+      pane.overlays["overlay:" + o.id] = L.imageOverlay(`/kort/overlays/${o.id}.png`, o.bounds, { opacity: 0.65, interactive: false });
+    }
+    return pane;
+  }
+
+  function drawLayer(pane, layer, data) {
+    const def = BY_ID[layer];
+    const group = pane.groups[layer];
+    group.clearLayers();
+    const gj = L.geoJSON(data, {
+      renderer: pane.renderer,
+      style: (f) => pathStyle(pane, layer, f),
+      pointToLayer: (f, latlng) => {
+        const c = classOf(layer, f);
+        return L.circleMarker(latlng, {
+          renderer: pane.renderer, radius: c.radius || 5, color: c.stroke, weight: c.width,
+          fillColor: c.fill, fillOpacity: c.fill_opacity, dashArray: c.dash || null,
+        });
+      },
+      onEachFeature: (f, lyr) => {
+        if (def.label && f.properties[def.label] && (layer === "facilities" || layer === "rail_stops")) {
+          lyr.bindTooltip(esc(f.properties[def.label]), { permanent: true, direction: "right", className: "lbl", offset: [6, 0] });
+        } else if (def.label && f.properties[def.label]) {
+          lyr.bindTooltip(esc(f.properties[def.label]), { sticky: true });
+        }
+        if (layer === "buildings") lyr.on("click", (e) => { L.DomEvent.stop(e); buildingPopup(pane, f, lyr); });
+        else if (layer === "quarters" || layer === "departments") lyr.on("click", (e) => quarterPopup(pane, f, lyr, e.latlng));
+        else if (layer === "facilities" || layer === "rail_stops" || layer === "roads" || layer === "rail_lines") {
+          const p = f.properties;
+          const life = [p.opening_year ? "åbner " + p.opening_year : null, p.closing_year ? "lukker " + p.closing_year : null,
+            p.decided === false ? "ikke besluttet" : null].filter(Boolean).join(", ");
+          lyr.bindPopup(`<div class='popup'><h3>${esc(p.name || def.title)}</h3>${esc(classOf(layer, f).label)}${life ? "<br>" + esc(life) : ""}</div>`);
+        }
+      },
+    });
+    gj.addTo(group);
+    pane.drawn[layer] = data.features.length;
+  }
+
+  async function showYear(pane, year) {
+    pane.year = year;
+    pane.labelEl.textContent = `1. januar ${year}`;
+    const wanted = LAYERS.map((l) => l.layer).filter((l) => state.layers.has(l));
+    const datas = await Promise.all(wanted.map((l) => fetchLayer(l, year)));
+    if (pane.year !== year) return false; // a later switch won
+    wanted.forEach((l, i) => drawLayer(pane, l, datas[i]));
+    for (const l of LAYERS) if (!state.layers.has(l.layer)) { pane.groups[l.layer].clearLayers(); delete pane.drawn[l.layer]; }
+    return true;
+  }
+
+  function applyLayers(pane) {
+    for (const l of LAYERS) {
+      const g = pane.groups[l.layer];
+      if (state.layers.has(l.layer)) { if (!pane.map.hasLayer(g)) g.addTo(pane.map); } else if (pane.map.hasLayer(g)) pane.map.removeLayer(g);
+    }
+    for (const [key, ov] of Object.entries(pane.overlays)) {
+      if (state.layers.has(key)) { if (!pane.map.hasLayer(ov)) ov.addTo(pane.map); } else if (pane.map.hasLayer(ov)) pane.map.removeLayer(ov);
+    }
+    // Keep the drawing order of the styling definition whatever order layers were switched on.
+    for (const l of LAYERS) {
+      if (pane.map.hasLayer(pane.groups[l.layer])) pane.groups[l.layer].eachLayer((gj) => gj.eachLayer((f) => f.bringToFront && f.bringToFront()));
+    }
+  }
+
+  function applyBase(pane) {
+    for (const [k, b] of Object.entries(pane.bases)) {
+      if (k === state.base) { if (!pane.map.hasLayer(b)) b.addTo(pane.map); } else if (pane.map.hasLayer(b)) pane.map.removeLayer(b);
+    }
+  }
+
+  // ---- legend ----------------------------------------------------------------------------
+  function swatch(def, c) {
+    const hatch = c.hatch ? `<pattern id='lg-${def.layer}-${c.key}' patternUnits='userSpaceOnUse' width='5' height='5' patternTransform='rotate(45)'><rect width='5' height='5' fill='${c.fill || "#fff"}'/><line x1='0' y1='0' x2='0' y2='5' stroke='${c.stroke}' stroke-width='1.6'/></pattern>` : "";
+    let shape;
+    if (c.radius) shape = `<circle cx='11' cy='7' r='${Math.min(c.radius, 6)}' fill='${c.fill}' stroke='${c.stroke}' stroke-width='${Math.min(c.width, 2)}'/>`;
+    else if (c.fill) shape = `<rect x='2' y='1' width='18' height='12' fill='${c.hatch ? `url(#lg-${def.layer}-${c.key})` : c.fill}' fill-opacity='${Math.max(c.fill_opacity, 0.35)}' stroke='${c.stroke || "none"}' stroke-width='1' ${c.dash ? `stroke-dasharray='${c.dash}'` : ""}/>`;
+    else shape = `<line x1='1' y1='7' x2='21' y2='7' stroke='${c.stroke}' stroke-width='${Math.min(c.width, 5)}' ${c.dash ? `stroke-dasharray='${c.dash}'` : ""}/>`;
+    return `<svg width='22' height='14'><defs>${hatch}</defs>${shape}</svg>`;
+  }
+
+  async function drawLegend() {
+    const el = document.getElementById("legend");
+    let html = "<h2>Signaturforklaring</h2>";
+    for (const def of [...LAYERS].reverse()) {
+      if (!state.layers.has(def.layer)) continue;
+      html += `<h3>${esc(def.title)}</h3>`;
+      if (def.layer === "quarters") {
+        const data = await fetchLayer("quarters", state.year);
+        for (const f of data.features) {
+          html += `<div class='row'>${swatch(def, { ...def.classes[0], fill: f.properties.colour, stroke: f.properties.colour, fill_opacity: 0.5 })}${esc(f.properties.name)}</div>`;
+        }
+        continue;
+      }
+      // Only the classes drawn in the year(s) shown.
+      const years = state.compare === null ? [state.year] : [state.year, state.compare];
+      const datas = await Promise.all(years.map((y) => fetchLayer(def.layer, y)));
+      const present = new Set(datas.flatMap((d) => d.features.map((f) => f.properties.style)));
+      for (const c of def.classes) {
+        if (present.has(c.key)) html += `<div class='row' data-class='${def.layer}:${c.key}'>${swatch(def, c)}${esc(c.label)}</div>`;
+      }
+      if (!present.size) html += "<div class='row empty'>(intet i året)</div>";
+    }
+    for (const o of CONFIG.overlays) if (state.layers.has("overlay:" + o.id)) html += `<h3>Rasterlag</h3><div class='row'>${esc(o.title)}</div>`;
+    el.innerHTML = html;
+  }
+
+  // ---- wiring ----------------------------------------------------------------------------
+  function initialView(map) {
+    if (state.view) map.setView([state.view[0], state.view[1]], state.view[2]);
+    else if (CONFIG.bounds) map.fitBounds(CONFIG.bounds, { padding: [24, 24] });
+    else map.setView([55.4085, 10.432], 15);
+  }
+
+  const paneA = makePane("a", document.getElementById("map-a"), document.getElementById("pane-a-year"), initialView);
+  let paneB = null;
+  const panes = () => (paneB && state.compare !== null ? [paneA, paneB] : [paneA]);
+
+  function layerControl(pane) {
+    const bases = { "Enkel baggrund (offline)": pane.bases.blank, "OpenStreetMap (online)": pane.bases.osm };
+    const over = {};
+    for (const l of [...LAYERS].reverse()) over[l.title] = pane.groups[l.layer];
+    for (const o of CONFIG.overlays) over["Raster: " + o.title] = pane.overlays["overlay:" + o.id];
+    L.control.layers(bases, over, { collapsed: pane.id !== "a" }).addTo(pane.map);
+    const keyOf = (layer) => {
+      for (const [k, g] of Object.entries(pane.groups)) if (g === layer) return k;
+      for (const [k, g] of Object.entries(pane.overlays)) if (g === layer) return k;
+      return null;
+    };
+    pane.map.on("overlayadd", (e) => { const k = keyOf(e.layer); if (k && !state.layers.has(k)) { state.layers.add(k); changed(); } });
+    pane.map.on("overlayremove", (e) => { const k = keyOf(e.layer); if (k && state.layers.has(k)) { state.layers.delete(k); changed(); } });
+    pane.map.on("baselayerchange", (e) => {
+      const k = e.layer === pane.bases.osm ? "osm" : "blank";
+      if (k !== state.base) { state.base = k; panes().forEach(applyBase); writeUrl(); }
+    });
+  }
+
+  let syncing = false;
+  function sync(from, to) {
+    from.map.on("move", () => {
+      if (syncing || !to || state.compare === null) return;
+      syncing = true;
+      to.map.setView(from.map.getCenter(), from.map.getZoom(), { animate: false });
+      syncing = false;
+    });
+  }
+
+  function markRendered() {
+    const b = document.body.dataset;
+    b.year = state.year;
+    b.compare = state.compare === null ? "" : state.compare;
+    b.rendered = String(Date.now());
+    document.dispatchEvent(new CustomEvent("kort:rendered", { detail: { year: state.year } }));
+  }
+
+  let renderSeq = 0;
+  async function render() {
+    const seq = ++renderSeq;
+    document.body.dataset.busy = "1";
+    try {
+      const results = await Promise.all(panes().map((p) => showYear(p, p === paneA ? state.year : state.compare)));
+      if (seq !== renderSeq || results.includes(false)) return;
+      panes().forEach(applyLayers);
+      await drawLegend();
+      if (seq !== renderSeq) return;
+      delete document.body.dataset.busy;
+      markRendered();
+    } catch (err) {
+      console.warn("Kortet kunne ikke tegnes:", err.message);
+      document.body.dataset.error = err.message;
+    }
+  }
+
+  function changed() {
+    writeUrl();
+    render();
+  }
+
+  function setYear(y) {
+    state.year = clampYear(y, state.year);
+    syncYearControls();
+    changed();
+  }
+
+  function syncYearControls() {
+    document.querySelectorAll(".year-btn").forEach((b) => b.classList.toggle("active", Number(b.dataset.year) === state.year));
+    document.getElementById("year-slider").value = state.year;
+    document.getElementById("year-label").textContent = state.year;
+    const toggle = document.getElementById("compare-toggle");
+    toggle.checked = state.compare !== null;
+    if (state.compare !== null) document.getElementById("compare-year").value = state.compare;
+  }
+
+  function setCompare(year) {
+    state.compare = year;
+    const b = document.getElementById("pane-b");
+    b.hidden = year === null;
+    if (year !== null && !paneB) {
+      paneB = makePane("b", document.getElementById("map-b"), document.getElementById("pane-b-year"),
+        (m) => m.setView(paneA.map.getCenter(), paneA.map.getZoom(), { animate: false }));
+      applyBase(paneB);
+      layerControl(paneB);
+      sync(paneA, paneB);
+      sync(paneB, paneA);
+    }
+    paneA.map.invalidateSize({ animate: false });
+    if (paneB && year !== null) {
+      paneB.map.invalidateSize({ animate: false });
+      paneB.map.setView(paneA.map.getCenter(), paneA.map.getZoom(), { animate: false });
+    }
+    syncYearControls();
+    changed();
+  }
+
+  document.querySelectorAll(".year-btn").forEach((b) => b.addEventListener("click", () => setYear(b.dataset.year)));
+  const slider = document.getElementById("year-slider");
+  slider.addEventListener("input", () => { document.getElementById("year-label").textContent = slider.value; });
+  slider.addEventListener("change", () => setYear(slider.value));
+  document.getElementById("compare-toggle").addEventListener("change", (e) => {
+    setCompare(e.target.checked ? Number(document.getElementById("compare-year").value) : null);
+  });
+  document.getElementById("compare-year").addEventListener("change", (e) => {
+    if (state.compare !== null) setCompare(Number(e.target.value));
+  });
+
+  paneA.map.on("moveend", () => {
+    const c = paneA.map.getCenter();
+    state.view = [c.lat, c.lng, paneA.map.getZoom()];
+    writeUrl();
+  });
+
+  applyBase(paneA);
+  layerControl(paneA);
+  // Exposed for tests and the benchmark: what each pane has drawn.
+  window.kort = {
+    state,
+    panes: () => panes().map((p) => ({ id: p.id, year: p.year, drawn: { ...p.drawn } })),
+    setYear,
+    setCompare,
+  };
+  syncYearControls();
+  if (state.compare !== null) setCompare(state.compare);
+  else changed();
+})();
