@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import areas, health
+from api.routes import areas, health, maps, viewer
 from api.settings import Settings
 from gis.db import make_engine
 
@@ -51,4 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(maps.router)
+    app.include_router(viewer.router)
+    # The viewer's JavaScript and CSS (Leaflet vendored): served here, no CDN, works offline.
+    app.mount("/static", StaticFiles(directory=viewer.WEB / "static"), name="static")
     return app
