@@ -100,6 +100,23 @@ def cmd_tenure_mix(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.render import geotiff, static
+
+    with _engine(settings).connect() as conn:
+        if args.format == "tif":
+            content = geotiff.render_geotiff(
+                conn, args.area, args.year, resolution=args.resolution
+            ).content
+        else:
+            rendered = static.render_map(conn, args.area, args.year, args.format, dpi=args.dpi)
+            content = rendered.content
+    out = Path(args.out)
+    out.write_bytes(content)
+    print(f"wrote {out} ({len(content)} bytes): fremtidsbillede {args.year}, {args.area}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vollsmose", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -125,6 +142,15 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--quarters", help="quarter set (default: the area's first)")
     t.add_argument("--format", choices=["table", "json", "csv"], default="table")
     t.set_defaults(func=cmd_tenure_mix)
+
+    m = sub.add_parser("render", help="the fremtidsbillede as PNG/PDF (A3) or GeoTIFF")
+    m.add_argument("--area", default="vollsmose")
+    m.add_argument("--year", type=int, required=True)
+    m.add_argument("--format", choices=["png", "pdf", "tif"], required=True)
+    m.add_argument("--out", required=True, help="file to write")
+    m.add_argument("--dpi", type=int, help="png/pdf: default 150 / 300")
+    m.add_argument("--resolution", type=float, default=2.0, help="tif: metres per pixel")
+    m.set_defaults(func=cmd_render)
     return p
 
 
