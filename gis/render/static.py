@@ -367,6 +367,9 @@ def render_map(
             prop={"family": FONT, "size": 8},
         )
         leg._legend_box.align = "left"
+        # Drawn once, as an artist: `panel.legend` would also keep the last one as the axes'
+        # own legend and draw it twice.
+        panel.legend_ = None
         panel.add_artist(leg)
         # Stack the next section under this one, measured as drawn.
         box = leg.get_window_extent(renderer).transformed(panel.transAxes.inverted())

@@ -185,7 +185,7 @@
     const map = L.map(el, { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 });
     view(map); // a renderer is only added to a map that has a view
     const renderer = L.svg({ padding: 0.3 }).addTo(map);
-    const pane = { id, map, renderer, labelEl, year: null, groups: {}, overlays: {}, drawn: {} };
+    const pane = { id, map, renderer, labelEl, year: null, groups: {}, overlays: {}, drawn: {}, features: {} };
     addHatches(pane);
     pane.bases = {
       blank: L.layerGroup(),
@@ -232,6 +232,7 @@
     });
     gj.addTo(group);
     pane.drawn[layer] = data.features.length;
+    pane.features[layer] = data.features.map((f) => ({ id: f.id, name: f.properties.name || null, style: f.properties.style }));
   }
 
   async function showYear(pane, year) {
@@ -241,7 +242,7 @@
     const datas = await Promise.all(wanted.map((l) => fetchLayer(l, year)));
     if (pane.year !== year) return false; // a later switch won
     wanted.forEach((l, i) => drawLayer(pane, l, datas[i]));
-    for (const l of LAYERS) if (!state.layers.has(l.layer)) { pane.groups[l.layer].clearLayers(); delete pane.drawn[l.layer]; }
+    for (const l of LAYERS) if (!state.layers.has(l.layer)) { pane.groups[l.layer].clearLayers(); delete pane.drawn[l.layer]; delete pane.features[l.layer]; }
     return true;
   }
 
@@ -430,7 +431,14 @@
   // Exposed for tests and the benchmark: what each pane has drawn.
   window.kort = {
     state,
-    panes: () => panes().map((p) => ({ id: p.id, year: p.year, drawn: { ...p.drawn } })),
+    panes: () => panes().map((p) => ({ id: p.id, year: p.year, drawn: { ...p.drawn }, features: { ...p.features } })),
+    // Page coordinates of a place on a pane's map, to click it like a person would.
+    toPixel: (paneId, lat, lng) => {
+      const p = paneId === "b" ? paneB : paneA;
+      const pt = p.map.latLngToContainerPoint([lat, lng]);
+      const r = p.map.getContainer().getBoundingClientRect();
+      return { x: r.left + pt.x, y: r.top + pt.y };
+    },
     setYear,
     setCompare,
   };
