@@ -347,6 +347,7 @@
     b.year = state.year;
     b.compare = state.compare === null ? "" : state.compare;
     b.rendered = String(Date.now());
+    if (!b.firstRenderMs) b.firstRenderMs = performance.now().toFixed(1); // since navigation
     document.dispatchEvent(new CustomEvent("kort:rendered", { detail: { year: state.year } }));
   }
 
