@@ -216,13 +216,15 @@ def test_compare_view_shows_two_linked_maps(page, server, console):
     page.mouse.down()
     page.mouse.move(centre["x"] + 150, centre["y"] + 60, steps=5)
     page.mouse.up()
-    page.wait_for_timeout(200)
+    page.wait_for_timeout(600)  # inertia ends
     pa = page.evaluate(f"window.kort.toPixel('a', {lat}, {lng})")
     pb = page.evaluate(f"window.kort.toPixel('b', {lat}, {lng})")
     box_a = page.locator("#map-a").bounding_box()
     box_b = page.locator("#map-b").bounding_box()
-    assert abs((pa["x"] - box_a["x"]) - (pb["x"] - box_b["x"])) < 2
-    assert abs((pa["y"] - box_a["y"]) - (pb["y"] - box_b["y"])) < 2
+    # The same place at the same spot of each map, to a few pixels (fractional zoom rounds).
+    assert abs((pa["x"] - box_a["x"]) - (pb["x"] - box_b["x"])) < 5
+    assert abs((pa["y"] - box_a["y"]) - (pb["y"] - box_b["y"])) < 5
+    assert pa["x"] - centre["x"] > 100  # and the map did move (inertia may carry it further)
     assert url_state(page)["compare"] == "2030"
     # Switching compare off again leaves one map.
     mark = page.evaluate("document.body.dataset.rendered")
