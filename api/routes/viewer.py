@@ -21,6 +21,14 @@ from gis.render import charts
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=WEB / "templates")
 
+
+def _pct(share: float | None) -> str:
+    """0.4123 -> '41,2 %' (Danish)."""
+    return "–" if share is None else f"{share * 100:.1f} %".replace(".", ",")
+
+
+templates.env.filters["pct"] = _pct
+
 router = APIRouter(prefix="/kort", tags=["kort (viewer)"])
 
 ViewerYear = Annotated[
@@ -119,5 +127,6 @@ def area_page(
             "law": law,
             "note": styles.REFERENCE_NOTE,
             "tenure_labels": mapdata.TENURE_LABELS,
+            "quarter_sets": tr.area.quarter_sets,
         },
     )
