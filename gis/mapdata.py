@@ -34,6 +34,26 @@ TENURE_LABELS = {
     "owner_occupied": "Ejerboliger",
     "cooperative": "Andelsboliger",
 }
+USE_LABELS = {
+    "housing": "Bolig",
+    "business": "Erhverv",
+    "mixed": "Blandet",
+    "institution": "Institution",
+    "other": "Andet",
+}
+# BBR byg066Ejerforhold.
+EJERFORHOLD_LABELS = {
+    10: "privatpersoner",
+    20: "almen boligorganisation",
+    30: "selskab",
+    40: "forening, legat eller selvejende institution",
+    41: "andelsboligforening",
+    50: "kommunen",
+    60: "anden kommune",
+    70: "region",
+    80: "staten",
+    90: "andet",
+}
 CHANGE_LABELS = {"conversion": "omdannelse", "sale": "salg", "addition": "tilføjet"}
 TENURE_COLOURS = {
     "almen_family": "#c0392b",
@@ -174,6 +194,11 @@ def building_details(conn: Connection, building_id: int) -> dict:
             )
     events.sort(key=lambda e: e["year"])
     b["events"] = events
+    b["use_label"] = USE_LABELS.get(b["use"], b["use"])
+    if b["ejerforhold"] is not None:
+        b["ejerforhold_label"] = (
+            f"{b['ejerforhold']} ({EJERFORHOLD_LABELS.get(b['ejerforhold'], 'ukendt')})"
+        )
     b["stock"] = [
         {**dict(s), "tenure_label": TENURE_LABELS.get(s["tenure"], s["tenure"])} for s in stock
     ]

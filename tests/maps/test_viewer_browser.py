@@ -192,6 +192,7 @@ def test_building_popup_shows_dwellings_owner_and_life(page, server, console):
     text = popup.inner_text()
     assert "Blok 2" in text
     assert "FAB" in text
+    assert "almen boligorganisation" in text and "Bolig" in text
     assert "40 boliger" in text
     assert "Renovering" in text
     assert console.errors == []

@@ -152,8 +152,8 @@
       const stock = b.stock.filter((s) => inYear(s.start_year, s.end_year, year));
       const dwellings = stock.reduce((n, s) => n + s.dwellings, 0);
       const rows = [
-        ["Afdeling", b.department], ["Ejer", b.owner], ["Ejerforhold (BBR)", b.ejerforhold],
-        ["Anvendelse", b.use], ["Etager", b.storeys], ["Opført", b.construction_year || b.built_year],
+        ["Afdeling", b.department], ["Ejer", b.owner], ["Ejerforhold (BBR)", b.ejerforhold_label],
+        ["Anvendelse", b.use_label], ["Etager", b.storeys], ["Opført", b.construction_year || b.built_year],
         ["Kvarter", feature.properties.quarter_name],
       ].filter((r) => r[1] !== null && r[1] !== undefined && r[1] !== "");
       const tenure = stock.map((s) => `<li>${esc(s.dwellings)} ${esc(s.tenure_label.toLowerCase())}</li>`).join("");
