@@ -187,7 +187,7 @@ def render_geotiff(
                 YEAR=str(year),
                 STATE="as of 1 January",
                 RESOLUTION_M=f"{resolution:g}",
-                SOURCE=DATA_SOURCE,
+                SOURCE=info.data_source or DATA_SOURCE,
                 NOTE=REFERENCE_NOTE,
                 CLASSES=json.dumps(names, ensure_ascii=False),
             )

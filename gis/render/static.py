@@ -374,8 +374,10 @@ def render_map(
         # Stack the next section under this one, measured as drawn.
         box = leg.get_window_extent(renderer).transformed(panel.transAxes.inverted())
         y = box.y0 - 0.01
+    # The area says where its data comes from; the platform's reference dataset otherwise.
+    source = info.data_source or DATA_SOURCE
     footer = (
-        f"{_wrap('Kilde: ' + DATA_SOURCE + '.', 58)}\n{_wrap(REFERENCE_NOTE, 58)}\n"
+        f"{_wrap('Kilde: ' + source.rstrip('.') + '.', 58)}\n{_wrap(REFERENCE_NOTE, 58)}\n"
         f"Dato: {today.isoformat()} · Fremtidens Vollsmose"
     )
     panel.text(0, 0, footer, fontsize=7.5, va="bottom", family=FONT, linespacing=1.4)
@@ -390,7 +392,7 @@ def render_map(
         if fmt == "pdf"
         else {
             "Title": f"Fremtidsbillede {year} – {info.name}",
-            "Source": DATA_SOURCE,
+            "Source": source,
             "Disclaimer": REFERENCE_NOTE,
         }
     )

@@ -45,6 +45,7 @@ def test_png_is_a3_with_a_map_and_legend(client):
     assert img.size == (2480, 1753)
     assert "Fremtidsbillede 2030" in img.info["Title"]
     assert img.info["Disclaimer"] == REFERENCE_NOTE
+    assert img.info["Source"] == "Test data, hand-made"
     px = np.asarray(img.convert("RGB"))
     map_part, panel = px[:, : int(px.shape[1] * 0.72)], px[:, int(px.shape[1] * 0.74) :]
     assert len(np.unique(map_part.reshape(-1, 3), axis=0)) > 20
