@@ -6,6 +6,7 @@ the request, fills in the tenure columns and shapes the rows into plain dataclas
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -115,20 +116,31 @@ def _statement():
         f"coalesce(sum(floor_area) FILTER (WHERE tenure = '{t}'), 0) AS fa_{t}"
         for t in TENURES
     )
+    # Exact sums (numeric) handed over as plain bigint and float8: cheap to read.
     sums = ",\n       ".join(
-        f"coalesce(sum(sw.d_{t}), 0) AS d_{t}, coalesce(sum(sw.fa_{t}), 0) AS fa_{t}"
+        f"CAST(coalesce(sum(sw.d_{t}), 0) AS bigint) AS d_{t}, "
+        f"CAST(coalesce(sum(sw.fa_{t}), 0) AS float8) AS fa_{t}"
         for t in TENURES
     )
     return text(sql.replace("{tenure_columns}", columns).replace("{tenure_sums}", sums))
 
 
-def _mix(row) -> Mix:
-    return Mix(
-        dwellings={t: int(getattr(row, f"d_{t}")) for t in TENURES},
-        floor_area_m2={t: float(getattr(row, f"fa_{t}")) for t in TENURES},
-        business_floor_area_m2=float(row.business_m2),
-        demolished_not_replaced=int(row.demolished_not_replaced),
-    )
+def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
+    """Reads a Mix from a result row by position (a national trajectory has 100,000 rows)."""
+    at = {name: i for i, name in enumerate(columns)}
+    dwellings = [(t, at[f"d_{t}"]) for t in TENURES]
+    floor_area = [(t, at[f"fa_{t}"]) for t in TENURES]
+    business, demolished = at["business_m2"], at["demolished_not_replaced"]
+
+    def read(row: Sequence) -> Mix:
+        return Mix(
+            dwellings={t: int(row[i]) for t, i in dwellings},
+            floor_area_m2={t: float(row[i]) for t, i in floor_area},
+            business_floor_area_m2=float(row[business]),
+            demolished_not_replaced=int(row[demolished]),
+        )
+
+    return read
 
 
 def _quarter_names(conn: Connection, quarter_set: QuarterSetInfo | None) -> dict[int, tuple]:
@@ -141,6 +153,18 @@ def _quarter_names(conn: Connection, quarter_set: QuarterSetInfo | None) -> dict
     return {r.id: (r.slug, r.name) for r in rows}
 
 
+def _parameters(
+    area: AreaInfo, quarter_set: QuarterSetInfo | None, first_year: int, last_year: int
+) -> dict:
+    return {
+        "area_id": area.id,
+        "quarter_set_id": quarter_set.id if quarter_set else -1,
+        "first_year": first_year,
+        "last_year": last_year,
+        "demolition_from": law.DEMOLITION_COUNTED_FROM,
+    }
+
+
 def _compute(
     conn: Connection,
     area: AreaInfo,
@@ -148,16 +172,9 @@ def _compute(
     first_year: int,
     last_year: int,
 ) -> list[TenureMix]:
-    rows = conn.execute(
-        _statement(),
-        {
-            "area_id": area.id,
-            "quarter_set_id": quarter_set.id if quarter_set else -1,
-            "first_year": first_year,
-            "last_year": last_year,
-            "demolition_from": law.DEMOLITION_COUNTED_FROM,
-        },
-    ).all()
+    result = conn.execute(_statement(), _parameters(area, quarter_set, first_year, last_year))
+    _mix = _mix_reader(list(result.keys()))
+    rows = result.all()
     names = _quarter_names(conn, quarter_set)
     by_year: dict[int, dict] = {}
     for row in rows:
