@@ -1,0 +1,186 @@
+"""Loading the bundled reference dataset (data/kort/vollsmose.gpkg) into the database.
+
+The file's layers are named after the tables and carry text keys instead of ids (area slug,
+quarter set slug, parcel matrikel, building source_id); they are resolved here. Rows go in
+in file order, so a fresh database gets the same ids every time. The caller owns the
+transaction: nothing is committed here, so a failed load leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+from geoalchemy2.shape import from_shape
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
+from sqlalchemy import Connection, Table, insert, select
+
+from gis.errors import DataError
+from gis.models import (
+    SRID,
+    Area,
+    Building,
+    DwellingStock,
+    Facility,
+    Parcel,
+    Quarter,
+    QuarterSet,
+    RailLine,
+    RailStop,
+    Road,
+)
+
+LAYERS = (
+    "area",
+    "quarter_set",
+    "quarter",
+    "parcel",
+    "building",
+    "dwelling_stock",
+    "road",
+    "rail_line",
+    "rail_stop",
+    "facility",
+)
+
+
+def default_reference_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "kort" / "vollsmose.gpkg"
+
+
+def is_empty(conn: Connection) -> bool:
+    return conn.execute(select(Area.id).limit(1)).first() is None
+
+
+def _plain(value):
+    """pandas' missing values and numpy scalars as plain Python values."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _geometry(geom, column_kind: str):
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    elif isinstance(geom, LineString):
+        geom = MultiLineString([geom])
+    if geom is None or geom.is_empty:
+        raise DataError(f"An empty geometry where a {column_kind} is required.")
+    return from_shape(geom, srid=SRID)
+
+
+def _records(path: Path, layer: str) -> list[dict]:
+    df = pyogrio.read_dataframe(path, layer=layer, read_geometry=True)
+    if getattr(df, "crs", None) is not None and df.crs.to_epsg() != SRID:
+        raise DataError(f"Layer '{layer}' is in {df.crs}, not EPSG:{SRID}.")
+    return [{k: _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _insert(conn: Connection, table: Table, rows: list[dict]) -> dict:
+    """Inserts rows one statement at a time, returning the ids in order."""
+    ids = []
+    for row in rows:
+        ids.append(conn.execute(insert(table).values(**row).returning(table.c.id)).scalar_one())
+    return ids
+
+
+def _with_geometry(rows: list[dict], column: str, kind: str) -> list[dict]:
+    out = []
+    for row in rows:
+        row = dict(row)
+        row[column] = _geometry(row.pop("geometry"), kind)
+        out.append(row)
+    return out
+
+
+def _resolve(rows: list[dict], key: str, ids: dict, target: str) -> list[dict]:
+    """Replaces the text key `key` of each row by the id it names, as `target`."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        ref = row.pop(key)
+        if ref not in ids:
+            raise DataError(f"'{key}' names '{ref}', which the file does not hold.")
+        row[target] = ids[ref]
+        out.append(row)
+    return out
+
+
+def load_reference(conn: Connection, path: Path) -> dict[str, int]:
+    """Loads every layer of the GeoPackage; returns the number of rows per table."""
+    if not path.exists():
+        raise DataError(f"No reference dataset at {path}.")
+    missing = set(LAYERS) - {name for name, _ in pyogrio.list_layers(path)}
+    if missing:
+        raise DataError(f"{path.name} lacks the layers {', '.join(sorted(missing))}.")
+    data = {layer: _records(path, layer) for layer in LAYERS}
+    counts: dict[str, int] = {}
+
+    area_ids = dict(
+        zip(
+            (r["slug"] for r in data["area"]),
+            _insert(conn, Area.__table__, _with_geometry(data["area"], "boundary", "boundary")),
+            strict=True,
+        )
+    )
+    set_rows = _resolve(data["quarter_set"], "area", area_ids, "area_id")
+    set_ids = dict(
+        zip(
+            ((r["area_id"], r["slug"]) for r in set_rows),
+            _insert(conn, QuarterSet.__table__, set_rows),
+            strict=True,
+        )
+    )
+    quarters = []
+    for r in _with_geometry(data["quarter"], "geom", "quarter polygon"):
+        r["quarter_set_id"] = set_ids[(area_ids[r.pop("area")], r.pop("quarter_set"))]
+        quarters.append(r)
+    _insert(conn, Quarter.__table__, quarters)
+
+    parcel_ids = dict(
+        zip(
+            ((r["ejerlavskode"], r["matrikelnummer"]) for r in data["parcel"]),
+            _insert(conn, Parcel.__table__, _with_geometry(data["parcel"], "geom", "parcel")),
+            strict=True,
+        )
+    )
+    buildings = []
+    for r in _with_geometry(data["building"], "footprint", "footprint"):
+        key = (r.pop("parcel_ejerlavskode"), r.pop("parcel_matrikelnummer"))
+        r["parcel_id"] = parcel_ids.get(key) if key[0] is not None else None
+        buildings.append(r)
+    building_ids = dict(
+        zip(
+            (r["source_id"] for r in buildings),
+            _insert(conn, Building.__table__, buildings),
+            strict=True,
+        )
+    )
+    stock = _resolve(data["dwelling_stock"], "building", building_ids, "building_id")
+    if stock:
+        conn.execute(insert(DwellingStock.__table__), stock)
+
+    _insert(conn, Road.__table__, _with_geometry(data["road"], "geom", "road"))
+    line_ids = dict(
+        zip(
+            (r["name"] for r in data["rail_line"]),
+            _insert(conn, RailLine.__table__, _with_geometry(data["rail_line"], "geom", "line")),
+            strict=True,
+        )
+    )
+    stops = _resolve(_with_geometry(data["rail_stop"], "geom", "stop"), "line", line_ids, "line_id")
+    _insert(conn, RailStop.__table__, stops)
+    facilities = []
+    for r in _with_geometry(data["facility"], "geom", "facility"):
+        ref = r.pop("building")
+        r["building_id"] = building_ids.get(ref) if ref else None
+        facilities.append(r)
+    _insert(conn, Facility.__table__, facilities)
+
+    for layer in LAYERS:
+        counts[layer] = len(data[layer])
+    return counts
