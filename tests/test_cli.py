@@ -1,0 +1,108 @@
+"""The `vollsmose` command as a user runs it: a real process against a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+VOLLSMOSE = str(Path(sys.executable).with_name("vollsmose"))
+
+
+def run(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [VOLLSMOSE, *args], env=env, capture_output=True, text=True, timeout=120, check=check
+    )
+
+
+def test_tenure_mix_json(ref_database_url):
+    out = run(
+        ref_database_url,
+        "tenure-mix",
+        "--area",
+        "vollsmose",
+        "--year",
+        "2030",
+        "--quarters",
+        "kvarterer",
+        "--format",
+        "json",
+    )
+    body = json.loads(out.stdout)
+    assert body["area"] == "vollsmose" and body["year"] == 2030
+    assert body["quarter_set"] == "kvarterer"
+    assert body["total"]["compliant"] is True
+    assert len(body["quarters"]) == 4
+
+
+def test_tenure_mix_csv_has_quarters_and_total(ref_database_url):
+    out = run(
+        ref_database_url, "tenure-mix", "--area", "vollsmose", "--year", "2020", "--format", "csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows[-1]["quarter"] == "total"
+    assert sum(int(r["dwellings_total"]) for r in rows[:-1]) == int(rows[-1]["dwellings_total"])
+
+
+def test_tenure_mix_table_names_the_data_source(ref_database_url):
+    out = run(ref_database_url, "tenure-mix", "--area", "vollsmose", "--year", "2025")
+    assert "legal share" in out.stdout and "total" in out.stdout
+    assert "Data:" in out.stdout
+
+
+def test_unknown_area_exits_2_with_a_message(ref_database_url):
+    out = run(ref_database_url, "tenure-mix", "--area", "atlantis", "--year", "2030", check=False)
+    assert out.returncode == 2
+    assert "atlantis" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_upgrade_then_load_if_empty_loads_once(new_database):
+    url = new_database()
+    run(url, "db", "upgrade")
+    first = run(url, "load-reference", "--if-empty")
+    assert "loaded" in first.stdout
+    second = run(url, "load-reference", "--if-empty")
+    assert "not loaded" in second.stdout
+    run(url, "db", "upgrade")  # idempotent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_answers_on_the_port_given(ref_database_url):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": ref_database_url, "PORT": str(port)}
+    proc = subprocess.Popen(
+        [VOLLSMOSE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/areas/vollsmose/tenure-mix?year=2030"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert json.load(r)["total"]["compliant"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
