@@ -87,12 +87,19 @@ def _building_quarters(conn: Connection) -> dict[int, tuple[str, str | None, str
     return {r.id: (r.slug, r.name, r.color) for r in rows}
 
 
+# The fremtidsbillede of year Y also draws the infrastructure the plan expects to open
+# during Y: the plan's 2030 map shows letbane line 2 "possibly established" by 2030, while
+# the state of 1 January 2030 cannot hold a line opening in 2030. Not decided, it is dashed.
+DRAWN_A_YEAR_AHEAD = frozenset({"rail_lines", "rail_stops"})
+
+
 def map_layer(conn: Connection, layer: str, year: int, *, srid: int = SRID) -> dict:
     """A viewer layer's features present in `year`, each with `style` (its class)."""
     get_map_layer(layer)
     check_year(year)
     source = SOURCE_LAYER.get(layer, layer)
-    fc = feature_collection(conn, source, year=year, srid=srid)
+    state_year = year + 1 if layer in DRAWN_A_YEAR_AHEAD else year
+    fc = feature_collection(conn, source, year=state_year, srid=srid)
     features = fc["features"]
     if source == "quarters":
         sets = {f["properties"]["quarter_set"] for f in features}
