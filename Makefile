@@ -13,14 +13,14 @@ LOCAL_DB := 1
 export DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:$(PGPORT)/vollsmose
 endif
 
-.PHONY: run test bench lint db db-stop deps clean-db
+.PHONY: run test bench lint db db-stop deps test-deps clean-db
 
 run: deps $(VENV)/.installed db
 	$(BIN)/vollsmose db upgrade
 	$(BIN)/vollsmose load-reference --if-empty
 	$(BIN)/vollsmose serve
 
-test: deps $(VENV)/.installed db
+test: test-deps $(VENV)/.installed db
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -32,6 +32,9 @@ lint: $(VENV)/.installed
 
 deps:
 	@bash scripts/system-deps.sh
+
+test-deps:
+	@bash scripts/system-deps.sh test
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the platform needs, once. Fast no-op when they are present.
+# `system-deps.sh` for serving; `system-deps.sh test` adds what the test suite drives.
 set -euo pipefail
+purpose=${1:-run}
 
 need=()
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
 command -v runuser >/dev/null || need+=(util-linux)
 python3.11 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3.11-venv)
-# The map viewer's browser tests drive a real headless Chromium; maps need a font with æøå.
-command -v chromium >/dev/null || need+=(chromium)
+# Maps need a font with æøå.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if [ "$purpose" = test ]; then
+    # The map viewer's browser tests drive a real headless Chromium.
+    command -v chromium >/dev/null || need+=(chromium)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

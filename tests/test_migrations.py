@@ -57,9 +57,12 @@ def test_up_down_up(scratch):
         migrate.downgrade(conn)
         left = set(inspect(conn).get_table_names()) - {"spatial_ref_sys", "alembic_version"}
         assert left == set()
-        assert conn.execute(
-            text("SELECT count(*) FROM pg_proc WHERE proname = 'state_includes'")
-        ).scalar_one() == 0
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM pg_proc WHERE proname = 'state_includes'")
+            ).scalar_one()
+            == 0
+        )
     with scratch.begin() as conn:
         migrate.upgrade(conn)
         assert set(SPATIAL) <= set(inspect(conn).get_table_names())
