@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from gis import migrate
+from tests.support import rolled_back
 
 
 def _server_url() -> URL:
@@ -82,22 +83,13 @@ def ref_engine(ref_database_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _rolled_back(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as connection:
-        outer = connection.begin()
-        try:
-            yield connection
-        finally:
-            outer.rollback()
-
-
 @pytest.fixture
 def conn(engine: Engine) -> Iterator[Connection]:
     """A connection to the empty database, inside a transaction rolled back afterwards."""
-    yield from _rolled_back(engine)
+    yield from rolled_back(engine)
 
 
 @pytest.fixture
 def ref_conn(ref_engine: Engine) -> Iterator[Connection]:
     """A connection to the reference database, inside a transaction rolled back afterwards."""
-    yield from _rolled_back(ref_engine)
+    yield from rolled_back(ref_engine)

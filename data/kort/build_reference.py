@@ -357,42 +357,24 @@ def build() -> dict[str, pd.DataFrame]:
             },
         ]
     )
+
+    def quarter(area: str, quarter_set: str, key: str, spec: dict, cell: str) -> dict:
+        return {
+            "area": area,
+            "quarter_set": quarter_set,
+            "slug": key,
+            "name": spec["name"],
+            "owner": spec.get("owner"),
+            "color": spec["color"],
+            "geometry": rect(*spec[cell]),
+        }
+
     quarters = (
-        [
-            {
-                "area": "vollsmose",
-                "quarter_set": "afdelinger",
-                "slug": slug(dep["name"]),
-                "name": dep["name"],
-                "owner": dep["owner"],
-                "color": dep["color"],
-                "geometry": rect(*dep["cell"]),
-            }
-            for dep in d.DEPARTMENTS
-        ]
+        [quarter("vollsmose", "afdelinger", slug(x["name"]), x, "cell") for x in d.DEPARTMENTS]
+        + [quarter("vollsmose", "kvarterer", k["slug"], k, "rect") for k in d.KVARTERER]
         + [
-            {
-                "area": "vollsmose",
-                "quarter_set": "kvarterer",
-                "slug": k["slug"],
-                "name": k["name"],
-                "owner": None,
-                "color": k["color"],
-                "geometry": rect(*k["rect"]),
-            }
-            for k in d.KVARTERER
-        ]
-        + [
-            {
-                "area": "kertemindevejkvarteret",
-                "quarter_set": "afdelinger",
-                "slug": slug(dep["name"]),
-                "name": dep["name"],
-                "owner": dep["owner"],
-                "color": dep["color"],
-                "geometry": rect(*dep["cell"]),
-            }
-            for dep in d.ROW_HOUSE_DEPARTMENTS
+            quarter("kertemindevejkvarteret", "afdelinger", slug(x["name"]), x, "cell")
+            for x in d.ROW_HOUSE_DEPARTMENTS
         ]
     )
     roads = [

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, create_engine
 
 from gis import migrate
 from tests.maps import kort_data
+from tests.support import rolled_back
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -61,12 +62,7 @@ def kort_engine(kort_database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def kort_conn(kort_engine: Engine) -> Iterator[Connection]:
-    with kort_engine.connect() as connection:
-        outer = connection.begin()
-        try:
-            yield connection
-        finally:
-            outer.rollback()
+    yield from rolled_back(kort_engine)
 
 
 def write_overlay(path: Path) -> tuple[float, float, float, float]:
