@@ -194,7 +194,8 @@ def _compute(
             quarter_set=quarter_set,
             total=by_year.get(year, {}).get("total") or empty,
             quarters=by_year.get(year, {}).get("quarters", []),
-            unassigned=by_year.get(year, {}).get("unassigned"),
+            # Without a quarter set there is nothing to be outside of: the total says it all.
+            unassigned=by_year.get(year, {}).get("unassigned") if quarter_set else None,
         )
         for year in range(first_year, last_year + 1)
     ]

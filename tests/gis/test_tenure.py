@@ -528,3 +528,15 @@ def test_the_range_limits_themselves_are_accepted(conn: Connection) -> None:
     add_area(conn)
     tr = trajectory(conn, AREA, MIN_YEAR, MAX_YEAR)
     assert len(tr.years) == MAX_YEAR - MIN_YEAR + 1
+
+
+def test_an_area_without_quarter_sets_reports_only_its_total(conn: Connection) -> None:
+    add_area(conn)
+    add_building(conn, 100, 100, stock={"almen_family": 4, "owner_occupied": 6})
+
+    tm = tenure_mix(conn, AREA, 2030)
+
+    assert tm.quarter_set is None and tm.quarters == []
+    assert tm.unassigned is None
+    assert tm.total.total_dwellings == 10
+    assert tm.total.legal_share == 0.4
