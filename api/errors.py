@@ -15,7 +15,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gis.errors import DatabaseUnavailable, DataError, DomainError, InvalidParameter, NotFound
+from gis.errors import (
+    DatabaseUnavailable,
+    DataError,
+    DomainError,
+    InvalidParameter,
+    InvalidQuery,
+    NotFound,
+)
 
 log = logging.getLogger("api")
 
@@ -23,6 +30,8 @@ PROBLEM = "application/problem+json"
 
 STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
+    # Before its base class InvalidParameter: the first match wins.
+    InvalidQuery: 400,
     InvalidParameter: 422,
     DataError: 422,
     DatabaseUnavailable: 503,

@@ -30,6 +30,12 @@ class InvalidParameter(DomainError):
         self.parameter = parameter
 
 
+class InvalidQuery(InvalidParameter):
+    """A query parameter of the OGC APIs that cannot be honoured: OGC asks for a 400."""
+
+    title = "Bad request"
+
+
 class DatabaseUnavailable(DomainError):
     title = "Database unavailable"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from gis.errors import InvalidParameter, NotFound
-from gis.models import SRID
+from gis.models import SRID, Base
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,26 @@ class Layer:
     properties: tuple[str, ...]
     start: str | None = None
     end: str | None = None
+    # The table the properties come from, when `source` is a join: their types are read
+    # from its model (a property it does not have is text).
+    table: str | None = None
 
     @property
     def has_life(self) -> bool:
         return self.start is not None or self.end is not None
+
+    def property_types(self) -> dict[str, str]:
+        """JSON Schema type of each property: string, integer, number or boolean."""
+        table = Base.metadata.tables[self.table or self.source.split()[0]]
+        out = {}
+        for name in self.properties:
+            column = table.columns.get(name)
+            python = column.type.python_type if column is not None else str
+            out[name] = _JSON_TYPES.get(python, "string")
+        return out
+
+
+_JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
 
 
 LAYERS: dict[str, Layer] = {
@@ -57,6 +73,7 @@ LAYERS: dict[str, Layer] = {
             geometry="t.geom",
             geometry_type="MultiPolygon",
             properties=("area", "quarter_set", "slug", "name", "owner", "color"),
+            table="quarter",
         ),
         Layer(
             id="parcels",
@@ -133,6 +150,7 @@ LAYERS: dict[str, Layer] = {
             geometry="t.geom",
             geometry_type="Point",
             properties=("line", "name", "decided", "opening_year"),
+            table="rail_stop",
             start="opening_year",
         ),
         Layer(
