@@ -1,0 +1,102 @@
+"""The API definition served at `/api`: FastAPI's OpenAPI document, plus what OGC clients read.
+
+GDAL and QGIS look for the `limit` parameter (its default and maximum) under
+`components/parameters`, and QGIS learns a collection's property filters (Part 1
+"queryables as query parameters") from the parameters of `/collections/{name}/items`, so
+every collection gets its own items path here.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from fastapi import FastAPI
+
+from gis import features
+from gis.crs import CRS84, SUPPORTED
+from gis.layers import LAYERS
+
+GEOJSON = "application/geo+json"
+
+
+def _param(name: str, schema: dict, description: str, **extra) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": False,
+        "schema": schema,
+        "description": description,
+        **extra,
+    }
+
+
+CRS_ENUM = [c.uri for c in SUPPORTED]
+PARAMETERS = {
+    "limit": _param(
+        "limit",
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": features.MAX_LIMIT,
+            "default": features.DEFAULT_LIMIT,
+        },
+        f"Features per page: default {features.DEFAULT_LIMIT}, at most {features.MAX_LIMIT} "
+        "(CSV and GeoPackage: default the maximum). Follow `next` links for more.",
+    ),
+    "offset": _param("offset", {"type": "integer", "minimum": 0, "default": 0}, "Paging."),
+    "bbox": _param(
+        "bbox",
+        {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+        "Bounding box in bbox-crs (default CRS84), in that CRS's axis order.",
+    ),
+    "bbox-crs": _param("bbox-crs", {"type": "string", "enum": CRS_ENUM}, "CRS of bbox."),
+    "crs": _param("crs", {"type": "string", "enum": CRS_ENUM, "default": CRS84.uri}, "Output CRS."),
+    "datetime": _param(
+        "datetime",
+        {"type": "string"},
+        "An instant (2025-06-01, 2025-06-01T00:00:00Z, or a year 2030 = 1 January 2030) or "
+        "an interval (2024-01-01/2027-12-31, open ends as '..'). Year-granular: an instant "
+        "selects the state of its year (as of 1 January); an interval selects features "
+        "present in any of its years.",
+    ),
+    "filter": _param("filter", {"type": "string"}, "A CQL2 filter (see the queryables)."),
+    "filter-lang": _param(
+        "filter-lang",
+        {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"},
+        "Encoding of filter.",
+    ),
+    "filter-crs": _param(
+        "filter-crs", {"type": "string", "enum": CRS_ENUM}, "CRS of geometries in filter."
+    ),
+    "sortby": _param("sortby", {"type": "string"}, "Comma-separated properties, -desc."),
+    "properties": _param("properties", {"type": "string"}, "Comma-separated properties."),
+    "skipGeometry": _param("skipGeometry", {"type": "boolean"}, "Leave out geometries."),
+    "f": _param("f", {"type": "string", "enum": ["json", "html", "csv", "gpkg"]}, "Output format."),
+}
+
+
+def openapi_document(app: FastAPI) -> dict:
+    doc = copy.deepcopy(app.openapi())
+    components = doc.setdefault("components", {})
+    components.setdefault("parameters", {}).update(PARAMETERS)
+    refs = [{"$ref": f"#/components/parameters/{name}"} for name in PARAMETERS]
+    for layer in LAYERS.values():
+        simple = [
+            _param(name, {"type": kind}, f"Features whose {name} equals this value.")
+            for name, kind in layer.property_types().items()
+        ]
+        doc["paths"][f"/collections/{layer.id}/items"] = {
+            "get": {
+                "summary": f"Features of {layer.title}",
+                "operationId": f"getFeatures_{layer.id}",
+                "tags": ["OGC API – Features"],
+                "parameters": refs + simple,
+                "responses": {
+                    "200": {"description": "The features", "content": {GEOJSON: {}}},
+                    "400": {"description": "A parameter that cannot be honoured"},
+                },
+            }
+        }
+    return doc

@@ -1,0 +1,291 @@
+"""OGC API – Features, Parts 1 (core), 2 (CRS by reference) and 3 (filtering), at `/`.
+
+Thin: parameters are checked by `gis.features.ItemsQuery`, features come from PostGIS as
+GeoJSON text (`gis.features`), and this module adds the links and picks the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api import ogc_html
+from api.deps import ConnectionDep
+from api.ogc_common import (
+    CSV,
+    GEOJSON,
+    GPKG,
+    HTML,
+    JSON,
+    OPENAPI,
+    REL_CONFORMANCE,
+    REL_DATA,
+    REL_QUERYABLES,
+    REL_TILESETS,
+    SCHEMA,
+    CollectionDep,
+    base_url,
+    json_response,
+    link,
+    output_format,
+    self_links,
+    url,
+)
+from api.ogc_openapi import openapi_document
+from gis import feature_files, features
+from gis.crs import CRS84, SUPPORTED, parse_crs
+from gis.layers import LAYERS, Layer
+
+router = APIRouter(tags=["OGC API – Features"])
+
+TITLE = "Fremtidens Vollsmose – OGC API"
+DESCRIPTION = (
+    "The layers of the Vollsmose transformation plan (areas, quarters, parcels, buildings, "
+    "roads, letbane line 2 and stops, facilities) as OGC API – Features and vector tiles. "
+    "Stored in EPSG:25832. Time is year-granular: `datetime` selects the state of a year "
+    "(as of 1 January), an instant stands for its year. The bundled data is an approximate "
+    "reference layout, not surveyed data."
+)
+_F = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+_CQL = "http://www.opengis.net/spec/cql2/1.0/conf/"
+_T = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
+CONFORMANCE = [
+    _F + "core",
+    _F + "oas30",
+    _F + "html",
+    _F + "geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    _F3 + "queryables",
+    _F3 + "queryables-query-parameters",
+    _F3 + "filter",
+    _F3 + "features-filter",
+    _CQL + "cql2-text",
+    _CQL + "cql2-json",
+    _CQL + "basic-cql2",
+    _CQL + "advanced-comparison-operators",
+    _CQL + "case-insensitive-comparison",
+    _CQL + "basic-spatial-functions",
+    _CQL + "basic-spatial-functions-plus",
+    _CQL + "spatial-functions",
+    _CQL + "temporal-functions",
+    _CQL + "property-property",
+    "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
+    _T + "core",
+    _T + "tileset",
+    _T + "tilesets-list",
+    _T + "geodata-tilesets",
+    _T + "dataset-tilesets",
+    _T + "mvt",
+]
+CRS_URIS = [c.uri for c in SUPPORTED]
+
+
+def _html(body: str) -> HTMLResponse:
+    return HTMLResponse(body)
+
+
+@router.get("/", summary="Landing page")
+def landing(request: Request) -> Response:
+    doc = {
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "links": [
+            *self_links(request, "/"),
+            link(url(request, "/api"), "service-desc", OPENAPI, "The API definition"),
+            link(url(request, "/docs"), "service-doc", HTML, "The API documentation"),
+            link(url(request, "/conformance"), "conformance", JSON, "Conformance classes"),
+            link(url(request, "/conformance"), REL_CONFORMANCE, JSON, "Conformance classes"),
+            link(url(request, "/collections"), "data", JSON, "The collections"),
+            link(url(request, "/collections"), REL_DATA, JSON, "The collections"),
+            link(url(request, "/tiles"), REL_TILESETS, JSON, "Vector tiles of all layers"),
+            link(url(request, "/kort"), "related", HTML, "The map viewer"),
+        ],
+    }
+    if output_format(request) == "html":
+        return _html(ogc_html.landing(doc))
+    return json_response(doc)
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance(request: Request) -> Response:
+    doc = {"conformsTo": CONFORMANCE}
+    if output_format(request) == "html":
+        return _html(ogc_html.conformance(doc))
+    return json_response(doc)
+
+
+@router.get("/api", summary="The API definition (OpenAPI 3.0)", include_in_schema=False)
+def api_definition(request: Request) -> Response:
+    return json_response(openapi_document(request.app), OPENAPI)
+
+
+def _collection_doc(request: Request, layer: Layer, extent: features.Extent | None) -> dict:
+    base = f"/collections/{layer.id}"
+    doc = {
+        "id": layer.id,
+        "title": layer.title,
+        "description": layer.description,
+        "itemType": "feature",
+        "crs": CRS_URIS,
+        "storageCrs": features.STORAGE.uri,
+        "links": [
+            link(url(request, base), "self", JSON, "This collection"),
+            link(url(request, base, f="html"), "alternate", HTML, "This collection as HTML"),
+            link(url(request, base + "/items"), "items", GEOJSON, "The features"),
+            link(url(request, base + "/items", f="html"), "items", HTML, "The features as HTML"),
+            link(url(request, base + "/items", f="csv"), "items", "text/csv", "As CSV"),
+            link(url(request, base + "/items", f="gpkg"), "items", GPKG, "As GeoPackage"),
+            link(url(request, base + "/queryables"), REL_QUERYABLES, SCHEMA, "Queryables"),
+            link(url(request, base + "/tiles"), REL_TILESETS, JSON, "Vector tiles"),
+        ],
+    }
+    if extent is not None:
+        ext: dict = {}
+        if extent.bbox_crs84:
+            ext["spatial"] = {"bbox": [extent.bbox_crs84], "crs": CRS84.uri}
+            doc["storageCrsBbox"] = [extent.bbox_storage]
+        if extent.years is not None:
+            first, last = extent.years
+            ext["temporal"] = {
+                "interval": [
+                    [
+                        None if first is None else f"{first}-01-01T00:00:00Z",
+                        None if last is None else f"{last}-12-31T23:59:59Z",
+                    ]
+                ],
+                "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            }
+        doc["extent"] = ext
+    return doc
+
+
+@router.get("/collections", summary="The collections (layers)")
+def collections(request: Request, conn: ConnectionDep) -> Response:
+    layers = list(LAYERS.values())
+    extents = features.extents(conn, layers)
+    doc = {
+        "links": self_links(request, "/collections"),
+        "crs": CRS_URIS,
+        "collections": [_collection_doc(request, lay, extents.get(lay.id)) for lay in layers],
+    }
+    if output_format(request) == "html":
+        return _html(ogc_html.collections(doc))
+    return json_response(doc)
+
+
+@router.get("/collections/{collection_id}", summary="One collection")
+def collection(request: Request, layer: CollectionDep, conn: ConnectionDep) -> Response:
+    doc = _collection_doc(request, layer, features.extents(conn, [layer]).get(layer.id))
+    if output_format(request) == "html":
+        return _html(ogc_html.collection(doc))
+    return json_response(doc)
+
+
+@router.get("/collections/{collection_id}/queryables", summary="What a filter may use")
+def queryables(request: Request, layer: CollectionDep) -> Response:
+    doc = features.queryables_schema(layer)
+    doc["$id"] = url(request, f"/collections/{layer.id}/queryables")
+    if output_format(request) == "html":
+        return _html(ogc_html.queryables(doc))
+    return json_response(doc, SCHEMA)
+
+
+def _page_url(request: Request, fmt: str, **changes: int | str) -> str:
+    params = dict(request.query_params)
+    params.update({k: str(v) for k, v in changes.items()})
+    params["f"] = fmt
+    return f"{base_url(request)}{request.url.path}?{urlencode(params)}"
+
+
+def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -> list[dict]:
+    fmt = output_format(request, ("json", "html", "csv", "gpkg"))
+    types = {"json": GEOJSON, "html": HTML, "csv": "text/csv", "gpkg": GPKG}
+    links = [link(_page_url(request, fmt), "self", types[fmt], "This page")]
+    links += [
+        link(_page_url(request, other), "alternate", types[other], f"This page as {other}")
+        for other in ("json", "html")
+        if other != fmt
+    ]
+    more = page.number_returned == q.limit and (
+        page.number_matched is None or q.offset + q.limit < page.number_matched
+    )
+    if more:
+        links.append(link(_page_url(request, fmt, offset=q.offset + q.limit), "next", types[fmt]))
+    if q.offset > 0:
+        prev = max(q.offset - q.limit, 0)
+        links.append(link(_page_url(request, fmt, offset=prev), "prev", types[fmt]))
+    links.append(link(url(request, f"/collections/{layer.id}"), "collection", JSON, layer.title))
+    return links
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Features of a collection",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}, HTML: {}, "text/csv": {}, GPKG: {}}}},
+)
+def items(request: Request, layer: CollectionDep, conn: ConnectionDep) -> Response:
+    fmt = output_format(request, ("json", "html", "csv", "gpkg"))
+    is_file = fmt in ("csv", "gpkg")
+    q = features.ItemsQuery.from_params(
+        layer,
+        request.query_params,
+        default_limit=features.MAX_LIMIT if is_file else features.DEFAULT_LIMIT,
+    )
+    headers = {"Content-Crs": q.crs.header}
+    if is_file:
+        found = features.rows(conn, layer, q)
+        more = len(found.rows) == q.limit
+        if more:
+            nxt = _page_url(request, fmt, offset=q.offset + q.limit)
+            headers["Link"] = f'<{nxt}>; rel="next"'
+        disposition = f'attachment; filename="{layer.id}.{fmt}"'
+        headers["Content-Disposition"] = disposition
+        if fmt == "csv":
+            return Response(feature_files.to_csv(found), media_type=CSV, headers=headers)
+        return Response(feature_files.to_gpkg(found, layer.id), media_type=GPKG, headers=headers)
+    page = features.items(conn, layer, q)
+    links = _items_links(request, layer, q, page)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tail = {"numberReturned": page.number_returned, "timeStamp": stamp, "links": links}
+    if page.number_matched is not None:
+        tail["numberMatched"] = page.number_matched
+    if fmt == "html":
+        doc = {"features": json.loads(f"[{page.features}]"), **tail}
+        item_href = lambda fid: url(request, f"/collections/{layer.id}/items/{fid}", f="html")  # noqa: E731
+        return HTMLResponse(ogc_html.items(layer.title, doc, item_href), headers=headers)
+    # The features are GeoJSON text from PostGIS; they are not parsed again here.
+    extra = json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:]
+    body = '{"type":"FeatureCollection","features":[' + page.features + "]," + extra
+    return Response(body, media_type=GEOJSON, headers=headers)
+
+
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="One feature",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
+)
+def item(request: Request, layer: CollectionDep, feature_id: str, conn: ConnectionDep) -> Response:
+    fmt = output_format(request)
+    for name in request.query_params:
+        if name not in ("f", "crs"):
+            raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
+    crs = parse_crs(request.query_params.get("crs"), "crs")
+    found = features.item(conn, layer, feature_id, crs)
+    headers = {"Content-Crs": crs.header}
+    path = f"/collections/{layer.id}/items/{feature_id}"
+    links = [
+        *self_links(request, path, GEOJSON),
+        link(url(request, f"/collections/{layer.id}"), "collection", JSON, layer.title),
+    ]
+    if fmt == "html":
+        return HTMLResponse(ogc_html.item(layer.title, json.loads(found), links), headers=headers)
+    body = found[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
+    return Response(body, media_type=GEOJSON, headers=headers)

@@ -1,0 +1,366 @@
+"""Features of a layer for the OGC API: one query's parameters checked, and one set-based
+statement answering it.
+
+`ItemsQuery.from_params` reads the query string of `/collections/{id}/items` (no web
+framework needed) and raises `InvalidQuery` (a 400) for anything it cannot honour; `items`
+then runs a single statement that returns the page as GeoJSON text, assembled in PostGIS,
+and the number matched.
+
+`numberMatched` is exact up to `NUMBER_MATCHED_CAP` and left out beyond it (OGC allows
+that): on a page that is not full the count is the offset plus the page, free; otherwise a
+count stops after the cap, so a huge table never costs a full scan for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, text
+
+from gis import cql2, temporal
+from gis.crs import CRS84, STORAGE, Crs, envelope_sql, output_geometry_sql, parse_bbox, parse_crs
+from gis.errors import InvalidQuery, NotFound
+from gis.layers import Layer
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 10_000
+NUMBER_MATCHED_CAP = 100_000
+MAX_OFFSET = 10_000_000
+
+# Query parameters of /items besides the queryables (Part 1 property filters).
+ITEMS_PARAMETERS = frozenset(
+    {
+        "f",
+        "limit",
+        "offset",
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "datetime",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "sortby",
+        "properties",
+        "skipGeometry",
+    }
+)
+
+
+def queryables(layer: Layer) -> dict[str, cql2.Queryable]:
+    """What filters and sortby may name: the id, the properties, the geometry and, for a
+    layer with a life, `life` (its years; temporal functions only)."""
+    out = {"id": cql2.Queryable("t.id", "integer")}
+    out.update({p: cql2.Queryable(f"t.{p}", t) for p, t in layer.property_types().items()})
+    out["geometry"] = cql2.Queryable(layer.geometry, "geometry")
+    if layer.has_life:
+        out["life"] = cql2.Queryable("", "life", temporal.life_bounds_sql(layer))
+    return out
+
+
+def queryables_schema(layer: Layer) -> dict:
+    """The queryables as JSON Schema (OGC API – Features Part 3)."""
+    props: dict[str, dict] = {"id": {"title": "Feature id", "type": "integer"}}
+    for name, kind in layer.property_types().items():
+        props[name] = {"title": name, "type": kind}
+    props["geometry"] = {
+        "title": "Geometry",
+        "format": f"geometry-{layer.geometry_type.lower()}",
+        "x-ogc-role": "primary-geometry",
+    }
+    if layer.has_life:
+        props["life"] = {
+            "title": "Life",
+            "description": (
+                "The years the feature is present (year-granular: an instant stands for its "
+                f"year). From the year after {layer.start or 'ever'} to "
+                f"{layer.end or 'open end'}. Use with T_* functions."
+            ),
+            "type": "string",
+            "format": "date",
+            "x-ogc-role": "primary-instant",
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "type": "object",
+        "title": layer.title,
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+@dataclass
+class ItemsQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    crs: Crs = CRS84
+    bbox: tuple[float, float, float, float] | None = None
+    bbox_crs: Crs = CRS84
+    datetime: temporal.YearRange | None = None
+    filter: cql2.Node | None = None
+    filter_crs: Crs = CRS84
+    sortby: list[tuple[str, bool]] = field(default_factory=list)
+    properties: list[str] | None = None
+    skip_geometry: bool = False
+    # Part 1 property filters: name=value, equality.
+    equals: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_params(
+        cls, layer: Layer, params: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT
+    ) -> ItemsQuery:
+        q = cls()
+        known = queryables(layer)
+        for name in params:
+            if name not in ITEMS_PARAMETERS and name not in known:
+                raise InvalidQuery(name, f"Unknown query parameter '{name}'.")
+            if name in known and known[name].type in ("geometry", "life"):
+                raise InvalidQuery(name, f"'{name}' cannot be used as a query parameter.")
+        q.limit = _int(params.get("limit"), "limit", default_limit, 1, MAX_LIMIT)
+        q.offset = _int(params.get("offset"), "offset", 0, 0, MAX_OFFSET)
+        q.crs = parse_crs(params.get("crs"), "crs")
+        q.bbox_crs = parse_crs(params.get("bbox-crs"), "bbox-crs")
+        if params.get("bbox"):
+            q.bbox = parse_bbox(params["bbox"], q.bbox_crs)
+        elif "bbox-crs" in params:
+            raise InvalidQuery("bbox-crs", "bbox-crs is given without a bbox.")
+        q.datetime = temporal.parse_datetime(params.get("datetime"))
+        q.filter_crs = parse_crs(params.get("filter-crs"), "filter-crs")
+        if params.get("filter"):
+            q.filter = cql2.parse(params["filter"], params.get("filter-lang"))
+        elif params.get("filter-lang") not in (None, "cql2-text", "cql2-json"):
+            raise InvalidQuery("filter-lang", "filter-lang must be 'cql2-text' or 'cql2-json'.")
+        q.sortby = _sortby(params.get("sortby"), known)
+        q.properties = _properties(params.get("properties"), layer)
+        q.skip_geometry = _bool(params.get("skipGeometry"), "skipGeometry")
+        q.equals = {k: v for k, v in params.items() if k in known}
+        return q
+
+
+def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        n = int(value)
+    except ValueError:
+        raise InvalidQuery(name, f"{name} must be a whole number.") from None
+    if not low <= n <= high:
+        raise InvalidQuery(name, f"{name} must be between {low} and {high}.")
+    return n
+
+
+def _bool(value: str | None, name: str) -> bool:
+    if value is None or value.lower() in ("", "false", "0"):
+        return False
+    if value.lower() in ("true", "1"):
+        return True
+    raise InvalidQuery(name, f"{name} must be true or false.")
+
+
+def _sortby(value: str | None, known: dict[str, cql2.Queryable]) -> list[tuple[str, bool]]:
+    out = []
+    for part in (value or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        descending = part.startswith("-")
+        name = part.lstrip("+-").strip()
+        if name not in known or known[name].type in ("geometry", "life"):
+            raise InvalidQuery("sortby", f"sortby: cannot sort by '{name}'.")
+        out.append((name, descending))
+    return out
+
+
+def _properties(value: str | None, layer: Layer) -> list[str] | None:
+    if value is None:
+        return None
+    names = [p.strip() for p in value.split(",") if p.strip()]
+    unknown = [p for p in names if p not in layer.properties]
+    if unknown:
+        raise InvalidQuery("properties", f"properties: unknown property '{unknown[0]}'.")
+    return names
+
+
+def _where(layer: Layer, q: ItemsQuery, params: dict) -> str:
+    known = queryables(layer)
+    where = ["TRUE"]
+    if q.bbox is not None:
+        params.update(zip(("bb_x0", "bb_y0", "bb_x1", "bb_y1"), q.bbox, strict=True))
+        where.append(f"ST_Intersects({layer.geometry}, {envelope_sql(q.bbox_crs, 'bb_')})")
+    if q.datetime is not None:
+        where.append(temporal.life_in_range(layer, q.datetime, params))
+    for i, (name, value) in enumerate(q.equals.items()):
+        where.append(_equals(known[name], value, params, f"eq{i}"))
+    if q.filter is not None:
+        where.append(cql2.compile_filter(q.filter, known, q.filter_crs, params))
+    return " AND ".join(where)
+
+
+def _equals(queryable: cql2.Queryable, value: str, params: dict, name: str) -> str:
+    try:
+        params[name] = {"integer": int, "number": float, "boolean": _strict_bool}.get(
+            queryable.type, str
+        )(value)
+    except ValueError:
+        raise InvalidQuery(name, f"'{value}' is not a {queryable.type}.") from None
+    return f"{queryable.sql} = :{name}"
+
+
+def _strict_bool(value: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise ValueError(value)
+    return value.lower() == "true"
+
+
+def _order(layer: Layer, q: ItemsQuery) -> str:
+    known = queryables(layer)
+    keys = [f"{known[n].sql} {'DESC' if d else 'ASC'} NULLS LAST" for n, d in q.sortby]
+    return ", ".join([*keys, "t.id"])
+
+
+def _feature_sql(layer: Layer, q: ItemsQuery) -> str:
+    names = layer.properties if q.properties is None else q.properties
+    props = ", ".join(f"'{p}', t.{p}" for p in names)
+    if q.skip_geometry:
+        geometry = "'null'"
+    else:
+        out = output_geometry_sql(layer.geometry, q.crs)
+        geometry = f"COALESCE(ST_AsGeoJSON({out}, {q.crs.precision}, 0), 'null')"
+    return (
+        '\'{"type":"Feature","id":\' || t.id || \',"geometry":\' || '
+        f"{geometry} || ',\"properties\":' || json_build_object({props})::text || '}}'"
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    features: str  # the GeoJSON features, comma-separated, as text
+    number_returned: int
+    number_matched: int | None
+
+
+def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
+    params: dict = {"limit": q.limit, "offset": q.offset, "cap": NUMBER_MATCHED_CAP + 1}
+    where = _where(layer, q, params)
+    order = _order(layer, q)
+    sql = f"""
+        WITH page AS (
+            SELECT {_feature_sql(layer, q)} AS feature,
+                   row_number() OVER (ORDER BY {order}) AS n
+            FROM {layer.source}
+            WHERE {where}
+            ORDER BY {order}
+            LIMIT :limit OFFSET :offset
+        ), agg AS (
+            SELECT coalesce(string_agg(feature, ',' ORDER BY n), '') AS features,
+                   count(*) AS returned
+            FROM page
+        )
+        SELECT features, returned,
+               CASE WHEN returned > 0 AND returned < :limit OR returned = 0 AND :offset = 0
+                    THEN :offset + returned
+                    ELSE (SELECT count(*) FROM (
+                        SELECT 1 FROM {layer.source} WHERE {where} LIMIT :cap) c)
+               END AS matched
+        FROM agg
+    """
+    row = conn.execute(text(sql), params).one()
+    matched = row.matched if row.matched is not None and row.matched <= NUMBER_MATCHED_CAP else None
+    return Page(row.features, row.returned, matched)
+
+
+def item(conn: Connection, layer: Layer, feature_id: str, crs: Crs = CRS84) -> str:
+    """One feature as GeoJSON text; `NotFound` if there is no such id."""
+    try:
+        fid = int(feature_id)
+    except ValueError:
+        raise NotFound("feature", feature_id) from None
+    q = ItemsQuery(crs=crs)
+    sql = f"SELECT {_feature_sql(layer, q)} FROM {layer.source} WHERE t.id = :id"
+    found = conn.execute(text(sql), {"id": fid}).scalar_one_or_none()
+    if found is None:
+        raise NotFound("feature", feature_id)
+    return found
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A page as plain rows, for CSV and GeoPackage: properties and WKB geometry."""
+
+    columns: list[str]
+    rows: list[tuple]
+    crs: Crs
+    geometry_type: str
+
+
+def rows(conn: Connection, layer: Layer, q: ItemsQuery) -> Rows:
+    params: dict = {"limit": q.limit, "offset": q.offset}
+    where = _where(layer, q, params)
+    names = list(layer.properties if q.properties is None else q.properties)
+    geometry = (
+        "NULL::bytea"
+        if q.skip_geometry
+        else (f"ST_AsBinary({output_geometry_sql(layer.geometry, q.crs)})")
+    )
+    cols = ", ".join(f"t.{p}" for p in names)
+    sql = f"""
+        SELECT t.id, {cols}{", " if cols else ""}{geometry} AS geometry
+        FROM {layer.source} WHERE {where}
+        ORDER BY {_order(layer, q)} LIMIT :limit OFFSET :offset
+    """
+    found = [tuple(r) for r in conn.execute(text(sql), params)]
+    return Rows(["id", *names, "geometry"], found, q.crs, layer.geometry_type)
+
+
+@dataclass(frozen=True)
+class Extent:
+    bbox_crs84: list[float] | None
+    bbox_storage: list[float] | None
+    years: tuple[int | None, int | None] | None
+
+
+def extents(conn: Connection, layers: list[Layer]) -> dict[str, Extent]:
+    """Spatial extent of each layer (CRS84 and storage CRS) and the years its features live,
+    in one statement."""
+    parts, params = [], {}
+    for i, layer in enumerate(layers):
+        params[f"id{i}"] = layer.id
+        # An open start or end anywhere makes the layer's time extent open on that side.
+        first = last = "NULL::int"
+        if layer.start:
+            s = f"t.{layer.start}"
+            first = f"CASE WHEN bool_or({s} IS NULL) THEN NULL ELSE min({s}) + 1 END"
+        if layer.end:
+            e = f"t.{layer.end}"
+            last = f"CASE WHEN bool_or({e} IS NULL) THEN NULL ELSE max({e}) END"
+        parts.append(
+            f"SELECT CAST(:id{i} AS text) AS id, ST_Extent({layer.geometry}) AS box, "
+            f"{first} AS first, {last} AS last FROM {layer.source}"
+        )
+    sql = f"""
+        SELECT id, ST_XMin(box) AS x0, ST_YMin(box) AS y0, ST_XMax(box) AS x1, ST_YMax(box) AS y1,
+               ST_AsGeoJSON(ST_Transform(ST_SetSRID(box::geometry, {STORAGE.srid}), 4326))
+                   AS wgs, first, last
+        FROM ({" UNION ALL ".join(parts)}) e
+    """
+    out = {}
+    for r in conn.execute(text(sql), params):
+        storage = crs84 = None
+        if r.x0 is not None:
+            storage = [round(v, 2) for v in (r.x0, r.y0, r.x1, r.y1)]
+            coords = json.loads(r.wgs)["coordinates"]
+            flat = _flatten(coords)
+            xs, ys = [c[0] for c in flat], [c[1] for c in flat]
+            crs84 = [round(v, 6) for v in (min(xs), min(ys), max(xs), max(ys))]
+        layer = next(candidate for candidate in layers if candidate.id == r.id)
+        years = (r.first, r.last) if layer.has_life else None
+        out[r.id] = Extent(crs84, storage, years)
+    return out
+
+
+def _flatten(coords) -> list:
+    if coords and isinstance(coords[0], int | float):
+        return [coords]
+    return [c for sub in coords for c in _flatten(sub)]
