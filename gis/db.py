@@ -14,15 +14,18 @@ from gis.errors import DatabaseUnavailable
 log = logging.getLogger(__name__)
 
 
+# Options of every platform session. JIT compilation costs more than it saves on the
+# platform's short queries: a small area in a national-scale database takes 85 ms with it,
+# 11 ms without (benchmarks/README.md).
+SESSION_OPTIONS = "-c jit=off"
+
+
 def make_engine(url: str, *, pool_size: int = 5, connect_timeout: int = 5) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
         pool_pre_ping=True,
-        # JIT compilation costs more than it saves on the platform's short queries: a small
-        # area in a national-scale database takes 85 ms with it, 11 ms without
-        # (benchmarks/README.md).
-        connect_args={"connect_timeout": connect_timeout, "options": "-c jit=off"},
+        connect_args={"connect_timeout": connect_timeout, "options": SESSION_OPTIONS},
     )
 
 
