@@ -1,0 +1,273 @@
+"""OGC API – Tiles: vector tiles of each collection and of all layers together, TileJSON.
+
+Tiles are `/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}` as OGC orders them, that
+is z/y/x; TileJSON gives web maps the same template as `{z}/{y}/{x}`. `datetime` selects the
+year(s) as for features. An empty tile is a 204 without a body. Every tile carries an ETag
+of its bytes and Cache-Control, and a matching If-None-Match gets a 304.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Request, Response
+
+from api.deps import ConnectionDep
+from api.ogc_common import (
+    JSON,
+    MVT,
+    REL_TMS,
+    CollectionDep,
+    json_response,
+    link,
+    url,
+)
+from gis import features, temporal, tiles
+from gis.crs import CRS84
+from gis.errors import InvalidQuery, NotFound
+from gis.layers import LAYERS, Layer
+
+router = APIRouter(tags=["OGC API – Tiles"])
+
+# A minute fresh, then revalidated by ETag: a change shows within a minute at most.
+CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=30"
+TILE_PARAMETERS = {"datetime", "f"}
+Z = Annotated[int, Path(description="Zoom level (tileMatrix)")]
+ROW = Annotated[int, Path(description="Tile row (y), from the top")]
+COL = Annotated[int, Path(description="Tile column (x), from the left")]
+
+TILE_MATRIX_SET = {
+    "id": tiles.TMS_ID,
+    "title": "Google Maps Compatible for the World",
+    "uri": tiles.TMS_URI,
+    "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+    "orderedAxes": ["X", "Y"],
+    "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+    "tileMatrices": [
+        {
+            "id": str(z),
+            "scaleDenominator": 559082264.0287178 / (1 << z),
+            "cellSize": 156543.03392804097 / (1 << z),
+            "cornerOfOrigin": "topLeft",
+            "pointOfOrigin": [-20037508.3427892, 20037508.3427892],
+            "tileWidth": 256,
+            "tileHeight": 256,
+            "matrixWidth": 1 << z,
+            "matrixHeight": 1 << z,
+        }
+        for z in range(tiles.MIN_ZOOM, tiles.MAX_ZOOM + 1)
+    ],
+}
+
+
+def _years(request: Request) -> temporal.YearRange | None:
+    for name in request.query_params:
+        if name not in TILE_PARAMETERS:
+            raise InvalidQuery(name, f"Unknown query parameter '{name}'.")
+    return temporal.parse_datetime(request.query_params.get("datetime"))
+
+
+def _tile_response(request: Request, tile: tiles.Tile) -> Response:
+    headers = {"ETag": tile.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if tile.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    return Response(tile.data, media_type=MVT, headers=headers)
+
+
+def _query(request: Request) -> str:
+    dt = request.query_params.get("datetime")
+    return "?" + urlencode({"datetime": dt}) if dt else ""
+
+
+def _tileset(request: Request, prefix: str, layers: list[Layer], title: str) -> dict:
+    template = f"{url(request, prefix)}/tiles/{tiles.TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"
+    return {
+        "title": title,
+        "dataType": "vector",
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": tiles.TMS_URI,
+        "links": [
+            link(f"{url(request, prefix)}/tiles/{tiles.TMS_ID}", "self", JSON, "This tileset"),
+            link(url(request, f"/tileMatrixSets/{tiles.TMS_ID}"), REL_TMS, JSON, tiles.TMS_ID),
+            {**link(template + _query(request), "item", MVT, "A tile"), "templated": True},
+            link(
+                f"{url(request, prefix)}/tiles/{tiles.TMS_ID}/tilejson.json" + _query(request),
+                "describedby",
+                JSON,
+                "TileJSON",
+            ),
+        ],
+        "layers": [
+            {
+                "id": layer.id,
+                "title": layer.title,
+                "dataType": "vector",
+                "geometryDimension": {"Point": 0, "MultiLineString": 1}.get(layer.geometry_type, 2),
+                "propertiesSchema": {
+                    "type": "object",
+                    "properties": {p: {"type": t} for p, t in layer.property_types().items()},
+                },
+            }
+            for layer in layers
+        ],
+    }
+
+
+def _tilesets_list(request: Request, prefix: str, title: str) -> dict:
+    return {
+        "tilesets": [
+            {
+                "title": title,
+                "dataType": "vector",
+                "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+                "tileMatrixSetURI": tiles.TMS_URI,
+                "links": [
+                    link(f"{url(request, prefix)}/tiles/{tiles.TMS_ID}", "self", JSON, title),
+                    link(url(request, f"/tileMatrixSets/{tiles.TMS_ID}"), REL_TMS, JSON),
+                ],
+            }
+        ],
+        "links": [link(f"{url(request, prefix)}/tiles", "self", JSON, "Tilesets")],
+    }
+
+
+def _tilejson(request: Request, conn, prefix: str, layers: list[Layer], name: str) -> dict:
+    extents = features.extents(conn, layers)
+    boxes = [e.bbox_crs84 for e in extents.values() if e.bbox_crs84]
+    bounds = (
+        [
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        ]
+        if boxes
+        else [-180, -85.05, 180, 85.05]
+    )
+    template = f"{url(request, prefix)}/tiles/{tiles.TMS_ID}/{{z}}/{{y}}/{{x}}" + _query(request)
+    return {
+        "tilejson": "3.0.0",
+        "name": name,
+        "scheme": "xyz",
+        "tiles": [template],
+        "minzoom": tiles.MIN_ZOOM,
+        "maxzoom": tiles.MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 14],
+        "vector_layers": [
+            {
+                "id": layer.id,
+                "description": layer.title,
+                "fields": tiles.vector_fields(layer),
+                "minzoom": tiles.MIN_ZOOM,
+                "maxzoom": tiles.MAX_ZOOM,
+            }
+            for layer in layers
+        ],
+        "attribution": "Fremtidens Vollsmose (reference layout, not surveyed)",
+        "crs": CRS84.uri,
+    }
+
+
+@router.get("/tileMatrixSets", summary="Tile matrix sets")
+def tile_matrix_sets(request: Request) -> Response:
+    return json_response(
+        {
+            "tileMatrixSets": [
+                {
+                    "id": tiles.TMS_ID,
+                    "title": TILE_MATRIX_SET["title"],
+                    "uri": tiles.TMS_URI,
+                    "links": [link(url(request, f"/tileMatrixSets/{tiles.TMS_ID}"), "self", JSON)],
+                }
+            ]
+        }
+    )
+
+
+@router.get("/tileMatrixSets/{tms}", summary="A tile matrix set")
+def tile_matrix_set(tms: str) -> Response:
+    if tms != tiles.TMS_ID:
+        raise NotFound("tile matrix set", tms)
+    return json_response(TILE_MATRIX_SET)
+
+
+def _check_tms(tms: str) -> None:
+    if tms != tiles.TMS_ID:
+        raise NotFound("tile matrix set", tms)
+
+
+# All layers together.
+
+
+@router.get("/tiles", summary="Vector tilesets of all layers")
+def all_tilesets(request: Request) -> Response:
+    return json_response(_tilesets_list(request, "", "All layers"))
+
+
+@router.get("/tiles/{tms}", summary="Tileset metadata, all layers")
+def all_tileset(request: Request, tms: str) -> Response:
+    _check_tms(tms)
+    return json_response(_tileset(request, "", list(LAYERS.values()), "All layers"))
+
+
+@router.get("/tiles/{tms}/tilejson.json", summary="TileJSON, all layers")
+def all_tilejson(request: Request, tms: str, conn: ConnectionDep) -> Response:
+    _check_tms(tms)
+    _years(request)
+    return json_response(_tilejson(request, conn, "", list(LAYERS.values()), "vollsmose"))
+
+
+@router.get(
+    "/tiles/{tms}/{z}/{y}/{x}",
+    summary="A vector tile of all layers (one MVT layer per collection)",
+    response_class=Response,
+    responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
+)
+def all_tile(request: Request, tms: str, z: Z, y: ROW, x: COL, conn: ConnectionDep) -> Response:
+    _check_tms(tms)
+    found = tiles.tile(conn, list(LAYERS.values()), z, x, y, _years(request))
+    return _tile_response(request, found)
+
+
+# One collection.
+
+
+@router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
+def tilesets(request: Request, layer: CollectionDep) -> Response:
+    return json_response(_tilesets_list(request, f"/collections/{layer.id}", layer.title))
+
+
+@router.get("/collections/{collection_id}/tiles/{tms}", summary="Tileset metadata")
+def tileset(request: Request, layer: CollectionDep, tms: str) -> Response:
+    _check_tms(tms)
+    return json_response(_tileset(request, f"/collections/{layer.id}", [layer], layer.title))
+
+
+@router.get("/collections/{collection_id}/tiles/{tms}/tilejson.json", summary="TileJSON")
+def tilejson(request: Request, layer: CollectionDep, tms: str, conn: ConnectionDep) -> Response:
+    _check_tms(tms)
+    _years(request)
+    return json_response(_tilejson(request, conn, f"/collections/{layer.id}", [layer], layer.id))
+
+
+@router.get(
+    "/collections/{collection_id}/tiles/{tms}/{z}/{y}/{x}",
+    summary="A vector tile of a collection",
+    response_class=Response,
+    responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
+)
+def collection_tile(
+    request: Request,
+    layer: CollectionDep,
+    tms: str,
+    z: Z,
+    y: ROW,
+    x: COL,
+    conn: ConnectionDep,
+) -> Response:
+    _check_tms(tms)
+    return _tile_response(request, tiles.tile(conn, [layer], z, x, y, _years(request)))

@@ -1,0 +1,93 @@
+"""Vector tiles (Mapbox Vector Tile) of the layers on the WebMercatorQuad tile matrix set.
+
+One statement per tile: each layer's features in the tile (present in the asked years, by
+`gis.state`'s rule) go through `ST_AsMVTGeom` and `ST_AsMVT`, one MVT layer per collection,
+and the layers' bytes are concatenated (a valid MVT). The tile's envelope is taken to the
+storage CRS to use the GiST index on the stored geometry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from gis import temporal
+from gis.errors import InvalidQuery
+from gis.layers import Layer
+from gis.models import SRID
+
+TMS_ID = "WebMercatorQuad"
+TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+MIN_ZOOM = 0
+MAX_ZOOM = 22
+EXTENT = 4096
+BUFFER = 64
+
+
+@dataclass(frozen=True)
+class Tile:
+    data: bytes
+
+    @property
+    def etag(self) -> str:
+        """Strong ETag of the tile's bytes: it changes exactly when what the tile shows
+        changes, whatever changed the data."""
+        return '"' + hashlib.blake2b(self.data, digest_size=12).hexdigest() + '"'
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    if not MIN_ZOOM <= z <= MAX_ZOOM:
+        raise InvalidQuery("tileMatrix", f"tileMatrix must be {MIN_ZOOM} to {MAX_ZOOM}.")
+    n = 1 << z
+    if not (0 <= x < n and 0 <= y < n):
+        raise InvalidQuery("tile", f"tileRow and tileCol must be 0 to {n - 1} at level {z}.")
+
+
+def _layer_sql(layer: Layer, rng: temporal.YearRange | None, params: dict, i: int) -> str:
+    props = "".join(f", t.{p}" for p in layer.properties)
+    life = "TRUE" if rng is None else temporal.life_in_range(layer, rng, params, f"l{i}_")
+    return f"""
+        (SELECT ST_AsMVT(m, '{layer.id}', {EXTENT}, 'geom', 'id') FROM (
+            SELECT t.id{props},
+                   ST_AsMVTGeom(ST_Transform({layer.geometry}, 3857), bounds.merc,
+                                {EXTENT}, {BUFFER}, true) AS geom
+            FROM {layer.source}, bounds
+            WHERE {layer.geometry} && bounds.stored AND {life}
+        ) m WHERE m.geom IS NOT NULL)
+    """
+
+
+def tile(
+    conn: Connection,
+    layers: list[Layer],
+    z: int,
+    x: int,
+    y: int,
+    years: temporal.YearRange | None = None,
+) -> Tile:
+    """The MVT of `layers` in tile z/x/y (x: column, y: row from the top)."""
+    check_tile(z, x, y)
+    params: dict = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT}
+    parts = " || ".join(
+        f"COALESCE({_layer_sql(layer, years, params, i)}, ''::bytea)"
+        for i, layer in enumerate(layers)
+    )
+    sql = f"""
+        WITH bounds AS (
+            SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
+                   ST_Transform(ST_Segmentize(ST_TileEnvelope(:z, :x, :y, margin => :margin),
+                                              ST_Area(ST_TileEnvelope(:z, :x, :y)) ^ 0.5 / 8),
+                                {SRID}) AS stored
+        )
+        SELECT {parts}
+    """
+    data = conn.execute(text(sql), params).scalar_one()
+    return Tile(bytes(data or b""))
+
+
+def vector_fields(layer: Layer) -> dict[str, str]:
+    """TileJSON `fields`: each property's type, as MVT carries it."""
+    names = {"string": "String", "integer": "Number", "number": "Number", "boolean": "Boolean"}
+    return {p: names[t] for p, t in layer.property_types().items()}

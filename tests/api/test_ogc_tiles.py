@@ -1,0 +1,154 @@
+"""Vector tiles decoded with mapbox-vector-tile: the layers, attributes, time and caching."""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import pytest
+from sqlalchemy import text
+
+from gis.layers import LAYERS
+from tests.api.test_errors import assert_problem
+
+TORV = (10.4413, 55.4068)  # Vollsmose Torv (DOMAIN.md)
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    """(z, row, col) of the WebMercatorQuad tile holding a point."""
+    n = 1 << z
+    col = int((lon + 180) / 360 * n)
+    row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, row, col
+
+
+def decode(response) -> dict:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == MVT
+    return mapbox_vector_tile.decode(response.content)
+
+
+def test_all_layers_tile_has_one_layer_per_collection_with_attributes(ref_client):
+    z, row, col = tile_of(*TORV, 14)
+    tile = decode(ref_client.get(f"/tiles/WebMercatorQuad/{z}/{row}/{col}"))
+    assert {"areas", "buildings", "roads", "facilities"} <= set(tile)
+    assert set(tile) <= set(LAYERS)
+    building = tile["buildings"]["features"][0]
+    assert {"name", "owner", "demolished_year", "floor_area_m2"} <= set(building["properties"])
+    assert tile["buildings"]["extent"] == 4096
+
+
+def test_collection_tile_has_only_its_layer(ref_client):
+    z, row, col = tile_of(*TORV, 15)
+    tile = decode(ref_client.get(f"/collections/buildings/tiles/WebMercatorQuad/{z}/{row}/{col}"))
+    assert list(tile) == ["buildings"]
+
+
+def test_datetime_selects_the_year(ref_client, ref_conn):
+    z, row, col = tile_of(*TORV, 13)
+    url = f"/collections/buildings/tiles/WebMercatorQuad/{z}/{row}/{col}"
+
+    def ids(year: str) -> set[int]:
+        tile = decode(ref_client.get(url, params={"datetime": year}))
+        return {f["id"] for f in tile.get("buildings", {"features": []})["features"]}
+
+    gone_2026 = {
+        r[0] for r in ref_conn.execute(text("SELECT id FROM building WHERE demolished_year = 2026"))
+    }
+    assert gone_2026
+    in_2026, in_2027 = ids("2026-06-01"), ids("2027")
+    assert gone_2026 & in_2026 and not gone_2026 & in_2027
+    present_2030 = {
+        r[0]
+        for r in ref_conn.execute(
+            text(
+                "SELECT id FROM building WHERE state_includes(built_year, demolished_year, 2030)"
+                " AND ST_Intersects(ST_Transform(footprint, 3857),"
+                "                   ST_TileEnvelope(:z, :x, :y, margin => :m))"
+            ),
+            {"z": z, "x": col, "y": row, "m": 0},
+        )
+    }
+    # Everything present in 2030 inside the tile, and nothing absent then; a sliver in the
+    # tile's 64-unit buffer may or may not survive the clipping.
+    in_2030 = ids("2030")
+    assert present_2030 and present_2030 <= in_2030
+    assert not in_2030 & (gone_2026 | ids_absent_in_2030(ref_conn))
+
+
+def test_empty_tile_is_a_cheap_204(ref_client):
+    r = ref_client.get("/tiles/WebMercatorQuad/14/0/0")
+    assert r.status_code == 204 and not r.content
+    assert "ETag" in r.headers and "Cache-Control" in r.headers
+
+
+def test_etag_and_cache_control(ref_client):
+    z, row, col = tile_of(*TORV, 14)
+    url = f"/tiles/WebMercatorQuad/{z}/{row}/{col}"
+    first = ref_client.get(url)
+    etag = first.headers["etag"]
+    assert "max-age" in first.headers["cache-control"]
+    again = ref_client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.content
+    other_year = ref_client.get(url, params={"datetime": "2030"})
+    assert other_year.headers["etag"] != etag
+
+
+def test_etag_follows_the_data(conn_client, conn):
+    conn.execute(
+        text(
+            "INSERT INTO facility (name, kind, geom) VALUES ('Bibliotek', 'library', "
+            "ST_Transform(ST_SetSRID(ST_MakePoint(10.4413, 55.4068), 4326), 25832))"
+        )
+    )
+    z, row, col = tile_of(*TORV, 16)
+    url = f"/collections/facilities/tiles/WebMercatorQuad/{z}/{row}/{col}"
+    before = conn_client.get(url)
+    conn.execute(text("UPDATE facility SET name = 'Vollsmose Bibliotek'"))
+    after = conn_client.get(url, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert decode(after)["facilities"]["features"][0]["properties"]["name"] == (
+        "Vollsmose Bibliotek"
+    )
+
+
+def test_tileset_metadata_and_tilejson(ref_client):
+    tileset = ref_client.get("/collections/roads/tiles/WebMercatorQuad").json()
+    template = next(li for li in tileset["links"] if li["rel"] == "item")["href"]
+    assert template.endswith(
+        "/collections/roads/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"
+    )
+    assert [layer["id"] for layer in tileset["layers"]] == ["roads"]
+    tj = ref_client.get("/tiles/WebMercatorQuad/tilejson.json", params={"datetime": "2030"}).json()
+    assert tj["tilejson"] == "3.0.0"
+    assert tj["tiles"][0].endswith("/tiles/WebMercatorQuad/{z}/{y}/{x}?datetime=2030")
+    assert [v["id"] for v in tj["vector_layers"]] == list(LAYERS)
+    lon0, lat0, lon1, lat1 = tj["bounds"]
+    assert lon0 < TORV[0] < lon1 and lat0 < TORV[1] < lat1
+    # Following the TileJSON template gives the tile.
+    z, row, col = tile_of(*TORV, 14)
+    path = tj["tiles"][0].replace("http://testserver", "").format(z=z, y=row, x=col)
+    assert "buildings" in decode(ref_client.get(path))
+    tms = ref_client.get("/tileMatrixSets/WebMercatorQuad").json()
+    assert tms["tileMatrices"][14]["matrixWidth"] == 1 << 14
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/tiles/WebMercatorQuad/23/0/0", 400),
+        ("/tiles/WebMercatorQuad/2/4/0", 400),
+        ("/tiles/WebMercatorQuad/14/100/100?datetime=never", 400),
+        ("/tiles/WebMercatorQuad/14/100/100?colour=red", 400),
+        ("/tiles/WorldCRS84Quad/14/100/100", 404),
+        ("/collections/nope/tiles/WebMercatorQuad/14/100/100", 404),
+    ],
+)
+def test_bad_tile_requests(ref_client, url, status):
+    assert_problem(ref_client.get(url), status)
+
+
+def ids_absent_in_2030(ref_conn) -> set[int]:
+    sql = "SELECT id FROM building WHERE NOT state_includes(built_year, demolished_year, 2030)"
+    return {r[0] for r in ref_conn.execute(text(sql))}
