@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import areas, health, maps, ogc_features, viewer
+from api.routes import areas, health, maps, ogc_features, ogc_tiles, viewer
 from api.settings import Settings
 from gis.db import make_engine
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(viewer.router)
     app.include_router(ogc_features.router)
+    app.include_router(ogc_tiles.router)
     # The viewer's JavaScript and CSS (Leaflet vendored): served here, no CDN, works offline.
     app.mount("/static", StaticFiles(directory=viewer.WEB / "static"), name="static")
     return app
