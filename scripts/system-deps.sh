@@ -14,6 +14,11 @@ python3.11 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3.11-venv)
 if [ "$purpose" = test ]; then
     # The map viewer's browser tests drive a real headless Chromium.
     command -v chromium >/dev/null || need+=(chromium)
+    # QGIS, headless, loads OGC API layers through its OAPIF provider (system python3).
+    [ -f /usr/lib/qgis/plugins/libprovider_wfs.so ] || need+=(qgis-providers)
+    /usr/bin/python3 -c 'import qgis.core' 2>/dev/null || need+=(python3-qgis)
+    # GDAL's OAPIF driver (ogrinfo, ogr2ogr) is a real OGC API – Features client.
+    command -v ogrinfo >/dev/null || need+=(gdal-bin)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
