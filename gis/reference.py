@@ -151,7 +151,15 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     buildings = []
     for r in _with_geometry(data["building"], "footprint", "footprint"):
         key = (r.pop("parcel_ejerlavskode"), r.pop("parcel_matrikelnummer"))
-        r["parcel_id"] = parcel_ids.get(key) if key[0] is not None else None
+        if key[0] is None or key[1] is None:
+            r["parcel_id"] = None
+        elif key in parcel_ids:
+            r["parcel_id"] = parcel_ids[key]
+        else:
+            raise DataError(
+                f"Building '{r['source_id']}' stands on parcel {key[0]} {key[1]},"
+                " which the file does not hold."
+            )
         buildings.append(r)
     building_ids = dict(
         zip(
@@ -177,7 +185,11 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     facilities = []
     for r in _with_geometry(data["facility"], "geom", "facility"):
         ref = r.pop("building")
-        r["building_id"] = building_ids.get(ref) if ref else None
+        if ref and ref not in building_ids:
+            raise DataError(
+                f"Facility '{r['name']}' names building '{ref}', which the file does not hold."
+            )
+        r["building_id"] = building_ids[ref] if ref else None
         facilities.append(r)
     _insert(conn, Facility.__table__, facilities)
 
