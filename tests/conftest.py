@@ -17,8 +17,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from gis import migrate
-from tests.support import rolled_back
+from tests.support import engine_for, prepared_database, rolled_back
 
 
 def _server_url() -> URL:
@@ -51,36 +50,24 @@ def new_database() -> Iterator:
 
 @pytest.fixture(scope="session")
 def database_url(new_database) -> str:
-    return new_database()
+    return prepared_database(new_database)
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    eng = create_engine(database_url)
-    with eng.begin() as c:
-        migrate.upgrade(c)
-    yield eng
-    eng.dispose()
+    yield from engine_for(database_url)
 
 
 @pytest.fixture(scope="session")
 def ref_database_url(new_database) -> str:
     from gis.reference import default_reference_path, load_reference
 
-    url = new_database()
-    eng = create_engine(url)
-    with eng.begin() as c:
-        migrate.upgrade(c)
-        load_reference(c, default_reference_path())
-    eng.dispose()
-    return url
+    return prepared_database(new_database, lambda c: load_reference(c, default_reference_path()))
 
 
 @pytest.fixture(scope="session")
 def ref_engine(ref_database_url: str) -> Iterator[Engine]:
-    eng = create_engine(ref_database_url)
-    yield eng
-    eng.dispose()
+    yield from engine_for(ref_database_url)
 
 
 @pytest.fixture

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine
+
+from gis import migrate
+
+
+def prepared_database(new_database: Callable[[], str], load=None) -> str:
+    """A new database, migrated, with `load(connection)` run on it and committed."""
+    url = new_database()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        migrate.upgrade(conn)
+        if load is not None:
+            load(conn)
+    engine.dispose()
+    return url
+
+
+def engine_for(url: str) -> Iterator[Engine]:
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
 
 
 def rolled_back(engine: Engine) -> Iterator[Connection]:
@@ -15,3 +41,45 @@ def rolled_back(engine: Engine) -> Iterator[Connection]:
             yield connection
         finally:
             outer.rollback()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
+def start_server(
+    command: list[str], port: int, env: dict, log: Path, cwd: Path | None = None
+) -> Server:
+    """Starts the platform as a real process serving on `port`, and waits for /healthz."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{command[0]} exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return Server(url, proc, log)
+        except OSError:
+            time.sleep(0.2)
+    stop_server(Server(url, proc, log))
+    raise RuntimeError(f"nothing answered on {url}: {log.read_text()[-2000:]}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()

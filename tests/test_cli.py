@@ -6,14 +6,14 @@ import csv
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support import free_port, start_server, stop_server
 
 VOLLSMOSE = str(Path(sys.executable).with_name("vollsmose"))
 
@@ -76,33 +76,14 @@ def test_upgrade_then_load_if_empty_loads_once(new_database):
     run(url, "db", "upgrade")  # idempotent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
-def test_serve_answers_on_the_port_given(ref_database_url):
-    port = _free_port()
+def test_serve_answers_on_the_port_given(ref_database_url, tmp_path):
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": ref_database_url, "PORT": str(port)}
-    proc = subprocess.Popen(
-        [VOLLSMOSE, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    server = start_server([VOLLSMOSE, "serve"], port, env, tmp_path / "serve.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        url = f"http://127.0.0.1:{port}/areas/vollsmose/tenure-mix?year=2030"
+        url = f"{server.url}/areas/vollsmose/tenure-mix?year=2030"
         with urllib.request.urlopen(url, timeout=10) as r:
             assert json.load(r)["total"]["compliant"] is True
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_server(server)

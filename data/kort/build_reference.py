@@ -28,19 +28,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import description as d  # noqa: E402
 
+from gis.reference import LAYERS  # noqa: E402  the loader's layer list is the file's
+
 CRS = "EPSG:25832"
-LAYERS = (
-    "area",
-    "quarter_set",
-    "quarter",
-    "parcel",
-    "building",
-    "dwelling_stock",
-    "road",
-    "rail_line",
-    "rail_stop",
-    "facility",
-)
 PRIVATE_TENURES = ("private_rental", "owner_occupied", "cooperative")
 YEAR_COLUMNS = (
     "built_year",

@@ -6,23 +6,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support import free_port, start_server, stop_server
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _vollsmose() -> str:
@@ -37,8 +30,7 @@ def _vollsmose() -> str:
 @pytest.fixture(scope="session")
 def live_server(ref_database_url: str, tmp_path_factory) -> Iterator[str]:
     """Base URL of `vollsmose serve` over the reference data; stopped after the session."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": ref_database_url,
@@ -46,36 +38,13 @@ def live_server(ref_database_url: str, tmp_path_factory) -> Iterator[str]:
         "HOST": "127.0.0.1",
         "VOLLSMOSE_LOG_LEVEL": "warning",
     }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [_vollsmose(), "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vollsmose serve exited: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"vollsmose serve did not answer on {url}: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server = start_server([_vollsmose(), "serve"], port, env, log, cwd=ROOT)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server.url
+    stop_server(server)
 
 
 def get_json(url: str) -> dict:

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +18,18 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine
 
-from gis import migrate
 from tests.maps import kort_data
-from tests.support import rolled_back
+from tests.support import (
+    Server,
+    engine_for,
+    free_port,
+    prepared_database,
+    rolled_back,
+    stop_server,
+)
+from tests.support import start_server as start_server_process
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,20 +47,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def kort_database_url(new_database) -> str:
-    url = new_database()
-    eng = create_engine(url)
-    with eng.begin() as c:
-        migrate.upgrade(c)
-        kort_data.load(c)
-    eng.dispose()
-    return url
+    return prepared_database(new_database, kort_data.load)
 
 
 @pytest.fixture(scope="session")
 def kort_engine(kort_database_url: str) -> Iterator[Engine]:
-    eng = create_engine(kort_database_url)
-    yield eng
-    eng.dispose()
+    yield from engine_for(kort_database_url)
 
 
 @pytest.fixture
@@ -97,68 +92,29 @@ def kort_dir(tmp_path_factory) -> Path:
     return folder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-
 def start_server(database_url: str, kort: Path, log: Path) -> Server:
-    port = _free_port()
+    """The platform over `database_url`, served by uvicorn on a free port."""
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "VOLLSMOSE_KORT_DIR": str(kort),
         "VOLLSMOSE_LOG_LEVEL": "warning",
     }
-    out = log.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "api.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"uvicorn exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return Server(url, proc, log)
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError(f"uvicorn did not answer on {url}: {log.read_text()[-2000:]}")
-
-
-def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "api.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    return start_server_process(command, port, env, log, cwd=ROOT)
 
 
 @pytest.fixture(scope="session")

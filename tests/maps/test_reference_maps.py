@@ -11,8 +11,6 @@ from sqlalchemy import text
 
 from tests.maps.conftest import start_server, stop_server
 
-pytest.importorskip("gis.reference", reason="the reference dataset's loader has not landed")
-
 
 @pytest.fixture(scope="module")
 def ref_server(ref_database_url, kort_dir, tmp_path_factory):
