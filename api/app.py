@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import areas, health, maps, ogc_features, ogc_tiles, viewer
+from api.routes import areas, health, land, maps, monitoring, ogc_features, ogc_tiles, viewer
 from api.settings import Settings
 from gis.db import make_engine
 
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(land.router)
+    app.include_router(monitoring.router)
     app.include_router(maps.router)
     app.include_router(viewer.router)
     app.include_router(ogc_features.router)

@@ -1,4 +1,4 @@
-"""The stored plan: SQLAlchemy/GeoAlchemy2 models, mirrored by the Alembic migrations.
+"""The stored plan: areas, quarters, parcels, buildings and dwellings, roads, letbane, facilities.
 
 Every geometry is EPSG:25832 (ETRS89 / UTM 32N). The database enforces the SRID through the
 column type, validity through CHECK constraints, and each geometry has a GiST index.
@@ -10,7 +10,6 @@ conversion of dwellings, a road opening) takes effect during E, so it shows from
 
 from __future__ import annotations
 
-from geoalchemy2 import Geometry
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -24,9 +23,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-SRID = 25832
+from gis.models.base import Base, geometry, one_of, ordered_years, valid
 
 TENURES = (
     "almen_family",
@@ -61,28 +60,6 @@ STOCK_CHANGES = ("conversion", "sale", "addition")
 EJERFORHOLD_CODES = (10, 20, 30, 40, 41, 50, 60, 70, 80, 90)
 
 
-def _geom(kind: str) -> Geometry:
-    # spatial_index=False: the migrations create the GiST indexes by name, so the models
-    # declare them explicitly (below) and autogenerate compares like with like.
-    return Geometry(kind, srid=SRID, spatial_index=False)
-
-
-def _in(column: str, values: tuple) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-def _valid(column: str) -> str:
-    return f"ST_IsValid({column})"
-
-
-def _years(first: str, last: str) -> str:
-    return f"{first} IS NULL OR {last} IS NULL OR {first} <= {last}"
-
-
-class Base(DeclarativeBase):
-    pass
-
-
 class Area(Base):
     """A designated area: the unit the legal share is computed for."""
 
@@ -96,13 +73,13 @@ class Area(Base):
     # Where the area's data comes from; shown with every answer about the area, so that
     # the approximate reference layout is never taken for surveyed data.
     data_source: Mapped[str | None] = mapped_column(Text)
-    boundary = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    boundary = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
 
     quarter_sets: Mapped[list[QuarterSet]] = relationship(back_populates="area")
 
     __table_args__ = (
-        CheckConstraint(_in("kind", AREA_KINDS), name="area_kind"),
-        CheckConstraint(_valid("boundary"), name="area_boundary_valid"),
+        CheckConstraint(one_of("kind", AREA_KINDS), name="area_kind"),
+        CheckConstraint(valid("boundary"), name="area_boundary_valid"),
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]*$'", name="area_slug_format"),
         Index("area_boundary_gist", "boundary", postgresql_using="gist"),
     )
@@ -137,13 +114,13 @@ class Quarter(Base):
     name: Mapped[str] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(Text)
     color: Mapped[str | None] = mapped_column(String(7))
-    geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    geom = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
 
     quarter_set: Mapped[QuarterSet] = relationship(back_populates="quarters")
 
     __table_args__ = (
         UniqueConstraint("quarter_set_id", "slug", name="quarter_set_slug"),
-        CheckConstraint(_valid("geom"), name="quarter_geom_valid"),
+        CheckConstraint(valid("geom"), name="quarter_geom_valid"),
         CheckConstraint("color IS NULL OR color ~ '^#[0-9a-fA-F]{6}$'", name="quarter_color"),
         Index("quarter_geom_gist", "geom", postgresql_using="gist"),
     )
@@ -160,13 +137,13 @@ class Parcel(Base):
     owner: Mapped[str | None] = mapped_column(Text)
     registered_area_m2: Mapped[float | None] = mapped_column(Float)
     planned_use: Mapped[str | None] = mapped_column(String(32))
-    geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    geom = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
 
     __table_args__ = (
         UniqueConstraint("ejerlavskode", "matrikelnummer", name="parcel_matrikel"),
-        CheckConstraint(_valid("geom"), name="parcel_geom_valid"),
+        CheckConstraint(valid("geom"), name="parcel_geom_valid"),
         CheckConstraint(
-            "planned_use IS NULL OR " + _in("planned_use", PLANNED_USES),
+            "planned_use IS NULL OR " + one_of("planned_use", PLANNED_USES),
             name="parcel_planned_use",
         ),
         Index("parcel_geom_gist", "geom", postgresql_using="gist"),
@@ -203,30 +180,33 @@ class Building(Base):
     # Demolished dwellings replaced by new almene family dwellings inside the same area:
     # those leave the denominator of the legal share (almenboligloven § 168 a).
     demolished_replaced_by_almen_family: Mapped[int] = mapped_column(Integer, server_default="0")
-    footprint = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    footprint = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
     # The one point that places a building in exactly one area and one quarter.
-    anchor = mapped_column(_geom("POINT"), Computed("ST_PointOnSurface(footprint)", persisted=True))
+    anchor = mapped_column(
+        geometry("POINT"), Computed("ST_PointOnSurface(footprint)", persisted=True)
+    )
 
     stock: Mapped[list[DwellingStock]] = relationship(back_populates="building")
 
     __table_args__ = (
         CheckConstraint(
-            _in("use", BUILDING_USES),
+            one_of("use", BUILDING_USES),
             name="building_use",
         ),
         CheckConstraint(
-            "ejerforhold IS NULL OR " + _in("ejerforhold", EJERFORHOLD_CODES),
+            "ejerforhold IS NULL OR " + one_of("ejerforhold", EJERFORHOLD_CODES),
             name="building_ejerforhold",
         ),
         CheckConstraint("business_floor_area_m2 >= 0", name="building_business_area"),
-        CheckConstraint(_years("built_year", "demolished_year"), name="building_life_order"),
+        CheckConstraint(ordered_years("built_year", "demolished_year"), name="building_life_order"),
         CheckConstraint(
-            _years("renovation_start_year", "renovation_end_year"), name="building_renovation"
+            ordered_years("renovation_start_year", "renovation_end_year"),
+            name="building_renovation",
         ),
         CheckConstraint(
             "demolished_replaced_by_almen_family >= 0", name="building_replaced_nonnegative"
         ),
-        CheckConstraint(_valid("footprint"), name="building_footprint_valid"),
+        CheckConstraint(valid("footprint"), name="building_footprint_valid"),
         Index("building_footprint_gist", "footprint", postgresql_using="gist"),
         Index("building_anchor_gist", "anchor", postgresql_using="gist"),
         Index("building_parcel", "parcel_id"),
@@ -255,11 +235,11 @@ class DwellingStock(Base):
     building: Mapped[Building] = relationship(back_populates="stock")
 
     __table_args__ = (
-        CheckConstraint(_in("tenure", TENURES), name="dwelling_stock_tenure"),
+        CheckConstraint(one_of("tenure", TENURES), name="dwelling_stock_tenure"),
         CheckConstraint("dwellings >= 0 AND floor_area_m2 >= 0", name="dwelling_stock_amounts"),
-        CheckConstraint(_years("start_year", "end_year"), name="dwelling_stock_period"),
+        CheckConstraint(ordered_years("start_year", "end_year"), name="dwelling_stock_period"),
         CheckConstraint(
-            "change IS NULL OR " + _in("change", STOCK_CHANGES),
+            "change IS NULL OR " + one_of("change", STOCK_CHANGES),
             name="dwelling_stock_change",
         ),
         Index("dwelling_stock_building", "building_id"),
@@ -276,13 +256,13 @@ class Road(Base):
     opening_year: Mapped[int | None] = mapped_column(SmallInteger)
     closing_year: Mapped[int | None] = mapped_column(SmallInteger)
     decided: Mapped[bool] = mapped_column(Boolean, server_default="true")
-    geom = mapped_column(_geom("MULTILINESTRING"), nullable=False)
+    geom = mapped_column(geometry("MULTILINESTRING"), nullable=False)
 
     __table_args__ = (
-        CheckConstraint(_in("kind", ROAD_KINDS), name="road_kind"),
-        CheckConstraint(_in("status", ROAD_STATUSES), name="road_status"),
-        CheckConstraint(_years("opening_year", "closing_year"), name="road_life_order"),
-        CheckConstraint(_valid("geom"), name="road_geom_valid"),
+        CheckConstraint(one_of("kind", ROAD_KINDS), name="road_kind"),
+        CheckConstraint(one_of("status", ROAD_STATUSES), name="road_status"),
+        CheckConstraint(ordered_years("opening_year", "closing_year"), name="road_life_order"),
+        CheckConstraint(valid("geom"), name="road_geom_valid"),
         Index("road_geom_gist", "geom", postgresql_using="gist"),
     )
 
@@ -294,12 +274,12 @@ class RailLine(Base):
     name: Mapped[str] = mapped_column(Text)
     decided: Mapped[bool] = mapped_column(Boolean, server_default="false")
     opening_year: Mapped[int | None] = mapped_column(SmallInteger)
-    geom = mapped_column(_geom("MULTILINESTRING"), nullable=False)
+    geom = mapped_column(geometry("MULTILINESTRING"), nullable=False)
 
     stops: Mapped[list[RailStop]] = relationship(back_populates="line")
 
     __table_args__ = (
-        CheckConstraint(_valid("geom"), name="rail_line_geom_valid"),
+        CheckConstraint(valid("geom"), name="rail_line_geom_valid"),
         Index("rail_line_geom_gist", "geom", postgresql_using="gist"),
     )
 
@@ -312,12 +292,12 @@ class RailStop(Base):
     name: Mapped[str] = mapped_column(Text)
     decided: Mapped[bool] = mapped_column(Boolean, server_default="false")
     opening_year: Mapped[int | None] = mapped_column(SmallInteger)
-    geom = mapped_column(_geom("POINT"), nullable=False)
+    geom = mapped_column(geometry("POINT"), nullable=False)
 
     line: Mapped[RailLine] = relationship(back_populates="stops")
 
     __table_args__ = (
-        CheckConstraint(_valid("geom"), name="rail_stop_geom_valid"),
+        CheckConstraint(valid("geom"), name="rail_stop_geom_valid"),
         Index("rail_stop_geom_gist", "geom", postgresql_using="gist"),
         Index("rail_stop_line", "line_id"),
     )
@@ -334,14 +314,14 @@ class Facility(Base):
     closing_year: Mapped[int | None] = mapped_column(SmallInteger)
     decided: Mapped[bool] = mapped_column(Boolean, server_default="true")
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
-    geom = mapped_column(_geom("POINT"), nullable=False)
+    geom = mapped_column(geometry("POINT"), nullable=False)
 
     __table_args__ = (
         CheckConstraint(
-            _in("kind", FACILITY_KINDS),
+            one_of("kind", FACILITY_KINDS),
             name="facility_kind",
         ),
-        CheckConstraint(_years("opening_year", "closing_year"), name="facility_life_order"),
-        CheckConstraint(_valid("geom"), name="facility_geom_valid"),
+        CheckConstraint(ordered_years("opening_year", "closing_year"), name="facility_life_order"),
+        CheckConstraint(valid("geom"), name="facility_geom_valid"),
         Index("facility_geom_gist", "geom", postgresql_using="gist"),
     )

@@ -1,0 +1,3 @@
+"""API tokens and their roles (issue 5)."""
+
+from __future__ import annotations
