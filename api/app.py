@@ -10,7 +10,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import areas, health, land, maps, monitoring, ogc_features, ogc_tiles, viewer
+from api.routes import (
+    areas,
+    criteria,
+    health,
+    land,
+    maps,
+    monitoring,
+    ogc_features,
+    ogc_tiles,
+    viewer,
+)
 from api.settings import Settings
 from gis.db import make_engine
 
@@ -54,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(areas.router)
     app.include_router(land.router)
     app.include_router(monitoring.router)
+    app.include_router(criteria.router)
     app.include_router(maps.router)
     app.include_router(viewer.router)
     app.include_router(ogc_features.router)

@@ -66,7 +66,7 @@ def _html_href(links: list[dict], rel: str) -> str | None:
 def collections(doc: dict) -> str:
     rows = "".join(
         f'<tr><td><a href="{escape(_html_href(c["links"], "self") or "")}">'
-        f'{escape(c["id"])}</a></td>'
+        f"{escape(c['id'])}</a></td>"
         f"<td>{escape(c['title'])}</td><td>{escape(c.get('description', ''))}</td>"
         f'<td><a href="{escape(_html_href(c["links"], "items") or "")}">items</a></td></tr>'
         for c in doc["collections"]

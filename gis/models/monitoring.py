@@ -1,3 +1,3 @@
-"""Monitoring: plan items and their actuals, area criteria and list rules (issue 6)."""
+"""Monitoring: plan items (milestones) and their recorded actuals (issue 6)."""
 
 from __future__ import annotations

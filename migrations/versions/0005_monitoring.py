@@ -1,4 +1,4 @@
-"""Monitoring: plan items and actuals, area criteria values and the list rules.
+"""Monitoring: plan items (milestones) and their recorded actuals.
 
 Revision ID: 0005
 Revises: 0004
