@@ -81,4 +81,7 @@ class PrivateWhenAuthorised:
 
 
 def register(app: FastAPI) -> None:
+    """Before the routers are included: every route then checks a token given to it, so a bad
+    one is a 401 on public reads too (the check is cached per request for routes that ask)."""
+    app.router.dependencies.append(Depends(get_reader))
     app.add_middleware(PrivateWhenAuthorised)
