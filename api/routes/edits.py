@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine
 
-from api.deps import EditPlanDep, get_engine
+from api.deps import ConnectionDep, EditPlanDep, EditSaleDep, ReaderDep, get_engine
 from gis import plan_edits
 from gis.db import translate_errors
+from gis.roles import Permission
 
 router = APIRouter(tags=["edits"])
 
@@ -64,3 +65,50 @@ def patch_building_life(
         if flag in changes and changes[flag] is None:
             del changes[flag]  # a flag cannot be unknown: leaving it out keeps it
     return BuildingLifeOut(**plan_edits.update_building_life(conn, building_id, changes))
+
+
+class SaleStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_status: str
+    note: str | None = None
+
+
+def _sale_status():
+    # The land model (issue 5, gis/land/) lands beside this module; imported on use so the
+    # routes' auth stands on its own.
+    from gis.land import status
+
+    return status
+
+
+@router.post(
+    "/land/parcels/{parcel_key}/sale-status",
+    summary="Change a parcel's sale status (developer_company, admin)",
+    responses={401: {"description": "No valid token"}, 403: {"description": "Role may not"}},
+)
+def post_sale_status(
+    parcel_key: str, body: SaleStatusIn, reader: EditSaleDep, conn: WriteConnectionDep
+) -> dict:
+    changed = _sale_status().change_sale_status(
+        conn, parcel_key, body.to_status, reader.name, note=body.note
+    )
+    return (
+        changed if isinstance(changed, dict) else {"parcel": parcel_key, "status": body.to_status}
+    )
+
+
+# Who changed a status and why is the company's business (sale data): the public and planners
+# see when and from what to what, as the status itself is public; actor and note are not.
+PUBLIC_HISTORY_FIELDS = ("changed_at", "from_status", "to_status")
+
+
+@router.get(
+    "/land/parcels/{parcel_key}/sale-status/history",
+    summary="A parcel's sale-status history (actor and note for developer_company, admin)",
+)
+def get_sale_status_history(parcel_key: str, reader: ReaderDep, conn: ConnectionDep) -> list[dict]:
+    rows = [dict(r) for r in _sale_status().status_history(conn, parcel_key)]
+    if reader.may(Permission.READ_CONFIDENTIAL):
+        return rows
+    return [{k: v for k, v in r.items() if k in PUBLIC_HISTORY_FIELDS} for r in rows]

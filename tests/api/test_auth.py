@@ -172,3 +172,22 @@ def test_openapi_documents_the_write_and_holds_no_token(client, tokens):
     spec = client.get("/openapi.json").text
     assert "/buildings/{building_id}/life" in spec
     assert all(t not in spec for t in tokens.values())
+
+
+SALE = "/land/parcels/any-parcel/sale-status"
+
+
+def test_a_sale_status_change_without_a_token_is_401(client):
+    assert_problem(client.post(SALE, json={"to_status": "sold"}), 401)
+
+
+@pytest.mark.parametrize("role", ["planner"])
+def test_a_role_that_may_not_edit_sales_is_403(client, tokens, role):
+    r = client.post(SALE, json={"to_status": "sold"}, headers=bearer(tokens[role]))
+    assert_problem(r, 403, tokens[role])
+
+
+@pytest.mark.parametrize("kind", ["revoked", "expired"])
+def test_a_dead_token_cannot_change_a_sale_status(client, tokens, kind):
+    r = client.post(SALE, json={"to_status": "sold"}, headers=bearer(tokens[kind]))
+    assert_problem(r, 401, tokens[kind])
