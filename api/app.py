@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import auth, errors
 from api.routes import (
     areas,
     criteria,
+    edits,
     health,
     land,
     maps,
@@ -60,9 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     logging.getLogger("api").setLevel(settings.log_level.upper())
     errors.register(app)
+    auth.register(app)
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(land.router)
+    app.include_router(edits.router)
     app.include_router(monitoring.router)
     app.include_router(criteria.router)
     app.include_router(maps.router)

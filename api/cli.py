@@ -117,6 +117,34 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from gis import auth
+
+    with _engine(settings).begin() as conn:
+        if args.action == "create":
+            secret = auth.create_token(conn, args.name, args.role, args.expires_days)
+            print(secret)
+            print(
+                f"token '{args.name}' ({args.role}) created; this is the only time it is shown",
+                file=sys.stderr,
+            )
+        elif args.action == "revoke":
+            auth.revoke_token(conn, args.name)
+            print(f"token '{args.name}' revoked")
+        else:
+            now = datetime.now(UTC)
+            for t in auth.list_tokens(conn):
+                expires = t.expires_at.date().isoformat() if t.expires_at else "-"
+                used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "-"
+                print(
+                    f"{t.name}\t{t.role}\tvm_{t.prefix}…\t{t.state(now)}\t"
+                    f"expires {expires}\tlast used {used}"
+                )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vollsmose", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -151,6 +179,17 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--dpi", type=int, help="png/pdf: default 150 / 300")
     m.add_argument("--resolution", type=float, default=2.0, help="tif: metres per pixel")
     m.set_defaults(func=cmd_render)
+
+    k = sub.add_parser("token", help="API tokens: create (shown once), list, revoke")
+    ksub = k.add_subparsers(dest="action", required=True)
+    kc = ksub.add_parser("create", help="create a token and print it once")
+    kc.add_argument("--name", required=True)
+    kc.add_argument("--role", required=True, choices=["planner", "developer_company", "admin"])
+    kc.add_argument("--expires-days", type=int, help="default: never expires")
+    ksub.add_parser("list", help="tokens with role, prefix and state (never the secret)")
+    kr = ksub.add_parser("revoke", help="revoke a token by name")
+    kr.add_argument("name")
+    k.set_defaults(func=cmd_token)
     return p
 
 

@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
 
+from api.auth import get_reader, require
 from api.settings import Settings
 from gis.db import translate_errors
+from gis.roles import Permission, Reader
 from gis.state import MAX_YEAR, MIN_YEAR
 
 
@@ -50,3 +52,9 @@ QuarterSetQuery = Annotated[
 ]
 TableFormat = Literal["json", "csv"]
 FormatQuery = Annotated[TableFormat, Query(alias="f", description="`json` or `csv`.")]
+
+
+# Who is asking (api/auth.py): the public without a token, a 401 for a bad one.
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+EditSaleDep = Annotated[Reader, Depends(require(Permission.EDIT_SALE))]
+EditPlanDep = Annotated[Reader, Depends(require(Permission.EDIT_PLAN))]

@@ -19,9 +19,11 @@ from gis.errors import (
     DatabaseUnavailable,
     DataError,
     DomainError,
+    Forbidden,
     InvalidParameter,
     InvalidQuery,
     NotFound,
+    Unauthorized,
 )
 
 log = logging.getLogger("api")
@@ -30,6 +32,8 @@ PROBLEM = "application/problem+json"
 
 STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
+    Unauthorized: 401,
+    Forbidden: 403,
     # Before its base class InvalidParameter: the first match wins.
     InvalidQuery: 400,
     InvalidParameter: 422,
@@ -43,6 +47,8 @@ def problem(request: Request, status: int, title: str, detail: str, **extra) -> 
     body["instance"] = request.url.path
     body.update(extra)
     headers = {"Retry-After": "10"} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="vollsmose"'}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

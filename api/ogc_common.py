@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 
+from api.auth import get_reader
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
+from gis.roles import Reader
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -35,6 +37,18 @@ def get_collection(collection_id: str) -> Layer:
 
 
 CollectionDep = Annotated[Layer, Depends(get_collection)]
+
+
+def get_readable_collection(
+    layer: CollectionDep, reader: Annotated[Reader, Depends(get_reader)]
+) -> Layer:
+    return layer.for_reader(reader)
+
+
+# The collection as the reader may see it: items, queryables, filters and sorting take their
+# properties from it, so a confidential one is unknown (400) to a reader without the right.
+# Tiles keep CollectionDep: they never carry confidential properties.
+ReadableCollectionDep = Annotated[Layer, Depends(get_readable_collection)]
 
 
 def output_format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:

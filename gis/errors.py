@@ -47,3 +47,19 @@ class DataError(DomainError):
     """Input data (an import file) that cannot be stored as it is."""
 
     title = "Invalid data"
+
+
+class Unauthorized(DomainError):
+    """No valid token where one is needed; never says why a given token failed beyond that."""
+
+    title = "Unauthorized"
+
+    def __init__(self, detail: str = "A valid bearer token is required.") -> None:
+        super().__init__(detail)
+
+
+class Forbidden(DomainError):
+    title = "Forbidden"
+
+    def __init__(self, detail: str = "This token's role may not do this.") -> None:
+        super().__init__(detail)

@@ -7,12 +7,13 @@ is filtered by `gis.state`'s rule when a year is asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, text
 
 from gis.errors import InvalidParameter, NotFound
 from gis.models import SRID, Base
+from gis.roles import Permission, Reader
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,18 @@ class Layer:
     # The table the properties come from, when `source` is a join: their types are read
     # from its model (a property it does not have is text).
     table: str | None = None
+    # Properties only a reader allowed to read confidential data sees (sale prices, buyers).
+    # They are absent from `properties`, so every path that does not ask for the reader's
+    # view (tiles, the OpenAPI document, the collection list) never carries them; their
+    # types are read from `confidential_table`.
+    confidential: tuple[str, ...] = ()
+    confidential_table: str | None = None
+
+    def for_reader(self, reader: Reader) -> Layer:
+        """The layer as `reader` may see it: with the confidential properties, or without."""
+        if self.confidential and reader.may(Permission.READ_CONFIDENTIAL):
+            return replace(self, properties=self.properties + self.confidential, confidential=())
+        return self
 
     @property
     def has_life(self) -> bool:
@@ -38,9 +51,12 @@ class Layer:
     def property_types(self) -> dict[str, str]:
         """JSON Schema type of each property: string, integer, number or boolean."""
         table = Base.metadata.tables[self.table or self.source.split()[0]]
+        extra = Base.metadata.tables.get(self.confidential_table or "")
         out = {}
         for name in self.properties:
             column = table.columns.get(name)
+            if column is None and extra is not None:
+                column = extra.columns.get(name)
             python = column.type.python_type if column is not None else str
             out[name] = _JSON_TYPES.get(python, "string")
         return out

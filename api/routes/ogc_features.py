@@ -28,6 +28,7 @@ from api.ogc_common import (
     REL_TILESETS,
     SCHEMA,
     CollectionDep,
+    ReadableCollectionDep,
     base_url,
     json_response,
     link,
@@ -188,7 +189,7 @@ def collection(request: Request, layer: CollectionDep, conn: ConnectionDep) -> R
 
 
 @router.get("/collections/{collection_id}/queryables", summary="What a filter may use")
-def queryables(request: Request, layer: CollectionDep) -> Response:
+def queryables(request: Request, layer: ReadableCollectionDep) -> Response:
     doc = features.queryables_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/queryables")
     if output_format(request) == "html":
@@ -230,7 +231,7 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}, "text/csv": {}, GPKG: {}}}},
 )
-def items(request: Request, layer: CollectionDep, conn: ConnectionDep) -> Response:
+def items(request: Request, layer: ReadableCollectionDep, conn: ConnectionDep) -> Response:
     fmt = output_format(request, ("json", "html", "csv", "gpkg"))
     is_file = fmt in ("csv", "gpkg")
     q = features.ItemsQuery.from_params(
@@ -272,7 +273,9 @@ def items(request: Request, layer: CollectionDep, conn: ConnectionDep) -> Respon
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
 )
-def item(request: Request, layer: CollectionDep, feature_id: str, conn: ConnectionDep) -> Response:
+def item(
+    request: Request, layer: ReadableCollectionDep, feature_id: str, conn: ConnectionDep
+) -> Response:
     fmt = output_format(request)
     for name in request.query_params:
         if name not in ("f", "crs"):

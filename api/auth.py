@@ -1,0 +1,87 @@
+"""Bearer tokens on the HTTP side: who is asking, and may they.
+
+A request without `Authorization` reads as the public. A request with one that is not a
+valid, live token gets a 401: it is never quietly read as public, which would hide a
+misconfigured client and make a revoked token look like it still works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gis import auth
+from gis.db import translate_errors
+from gis.errors import Forbidden, Unauthorized
+from gis.roles import PUBLIC, Permission, Reader
+
+
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_reader(request: Request, engine: Annotated[Engine, Depends(_engine)]) -> Reader:
+    header = request.headers.get("authorization")
+    if header is None:
+        return PUBLIC
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
+    # Its own short transaction: last_used_at is written even on the read paths.
+    with translate_errors(), engine.begin() as conn:
+        reader = auth.verify_token(conn, secret.strip())
+    if reader is None:
+        raise Unauthorized("The token is unknown, revoked or expired.")
+    return reader
+
+
+def require(permission: Permission) -> Callable[..., Reader]:
+    def dependency(reader: Annotated[Reader, Depends(get_reader)]) -> Reader:
+        if not reader.authenticated:
+            raise Unauthorized()
+        if not reader.may(permission):
+            raise Forbidden(f"The role '{reader.role.value}' may not {permission.value}.")
+        return reader
+
+    return dependency
+
+
+class PrivateWhenAuthorised:
+    """Answers may differ by token: shared caches must key on it and keep tokened ones private."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tokened = any(k == b"authorization" for k, _ in scope["headers"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if not (tokened and k.lower() == b"cache-control")
+                ]
+                vary = [v for k, v in headers if k.lower() == b"vary"]
+                if not any(b"authorization" in v.lower() for v in vary):
+                    headers.append((b"vary", b"Authorization"))
+                if tokened:
+                    headers.append((b"cache-control", b"private, no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def register(app: FastAPI) -> None:
+    """Before the routers are included: every route then checks a token given to it, so a bad
+    one is a 401 on public reads too (the check is cached per request for routes that ask)."""
+    app.router.dependencies.append(Depends(get_reader))
+    app.add_middleware(PrivateWhenAuthorised)
