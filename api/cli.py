@@ -117,6 +117,16 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.render.report import render_report
+
+    with _engine(settings).connect() as conn:
+        rendered = render_report(conn, args.area, args.year)
+    Path(args.out).write_bytes(rendered.content)
+    print(f"wrote {args.out} ({rendered.pages} pages): status report {args.year}, {args.area}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vollsmose", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -151,6 +161,12 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--dpi", type=int, help="png/pdf: default 150 / 300")
     m.add_argument("--resolution", type=float, default=2.0, help="tif: metres per pixel")
     m.set_defaults(func=cmd_render)
+
+    rp = sub.add_parser("report", help="the annual status report (A4 PDF, Danish)")
+    rp.add_argument("--area", default="vollsmose")
+    rp.add_argument("--year", type=int, required=True, help="the state as of 1 January")
+    rp.add_argument("--out", required=True, help="PDF file to write")
+    rp.set_defaults(func=cmd_report)
     return p
 
 
