@@ -84,6 +84,17 @@ class PlanItem(Base):
         CheckConstraint(
             "derive IS NULL OR " + one_of("derive", DERIVE_RULES), name="plan_item_derive"
         ),
+        # A rule needs its argument: whose buildings, which kind of road or facility.
+        CheckConstraint(
+            "derive IS NULL OR derive NOT IN ('demolished_dwellings', 'renovated_dwellings')"
+            " OR department IS NOT NULL",
+            name="plan_item_derive_department",
+        ),
+        CheckConstraint(
+            "derive IS NULL OR derive NOT IN ('roads_opened', 'facilities_opened',"
+            " 'facilities_closed') OR derive_match IS NOT NULL",
+            name="plan_item_derive_match",
+        ),
         CheckConstraint(ordered_years("start_year", "end_year"), name="plan_item_years"),
         CheckConstraint("planned_quantity >= 0", name="plan_item_quantity"),
     )

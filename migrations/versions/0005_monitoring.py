@@ -40,6 +40,16 @@ def upgrade() -> None:
             "'facilities_closed')",
             name="plan_item_derive",
         ),
+        sa.CheckConstraint(
+            "derive IS NULL OR derive NOT IN ('demolished_dwellings', 'renovated_dwellings')"
+            " OR department IS NOT NULL",
+            name="plan_item_derive_department",
+        ),
+        sa.CheckConstraint(
+            "derive IS NULL OR derive NOT IN ('roads_opened', 'facilities_opened',"
+            " 'facilities_closed') OR derive_match IS NOT NULL",
+            name="plan_item_derive_match",
+        ),
         sa.CheckConstraint("key ~ '^[a-z0-9][a-z0-9_-]*$'", name="plan_item_key_format"),
         sa.CheckConstraint(
             "kind IN ('demolition', 'renovation', 'new_building', 'rehousing', 'bygade', "

@@ -238,3 +238,13 @@ def test_unknown_area_and_year_out_of_range(conn: Connection) -> None:
         progress(conn, "nowhere", 2025)
     with pytest.raises(InvalidParameter):
         progress(conn, AREA, 1800)
+
+
+def test_a_derive_rule_without_its_argument_is_refused(conn: Connection) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    area = add_area(conn)
+    with pytest.raises(IntegrityError, match="plan_item_derive_match"), conn.begin_nested():
+        add_item(conn, area, "veje", targets={2022: 1.0}, derive="roads_opened", unit="items")
+    with pytest.raises(IntegrityError, match="plan_item_derive_department"), conn.begin_nested():
+        add_item(conn, area, "nedrivning", targets={2022: 1.0}, department=None)

@@ -10,12 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import get_connection
 from tests.api.conftest import make_client
-from tests.maps.conftest import (  # noqa: F401  (the map tests' browser fixtures, shared)
-    browser,
-    console,
-    page,
-    start_server,
-)
+from tests.maps.conftest import start_server
 from tests.support import Server, stop_server
 
 
