@@ -82,5 +82,7 @@ def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
         trajectory=tenure.trajectory(
             conn, p.area.slug, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR)
         ),
-        criteria=criteria_status(conn, p.area.slug, CRITERIA_FROM, min(year, LAST_YEAR)),
+        criteria=criteria_status(
+            conn, p.area.slug, min(CRITERIA_FROM, year), min(max(year, CRITERIA_FROM), LAST_YEAR)
+        ),
     )

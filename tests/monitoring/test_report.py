@@ -84,3 +84,10 @@ def test_report_over_http_as_pdf_and_html(ref_client) -> None:
     assert html.status_code == 200
     assert "Statusrapport 2025" in html.text and "/maps/fremtidsbillede/2030.png" in html.text
     assert ref_client.get("/areas/nowhere/report?year=2025").status_code == 404
+
+
+def test_report_of_an_area_without_plan_items(ref_conn) -> None:
+    rendered = render_report(ref_conn, "kertemindevejkvarteret", 2025)
+    reader, pages = _read(rendered.content)
+    assert len(reader.pages) == 6
+    assert "0 af 0 planpunkter" in pages[0] and "Kertemindevejkvarteret" in pages[0]
