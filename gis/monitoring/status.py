@@ -79,8 +79,9 @@ def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
         new_building=[i for i in p.items if i.kind == "new_building"],
         infrastructure=[i for i in p.items if i.kind in INFRASTRUCTURE],
         summary=summary(p),
+        # Two years past the deadline, so the year of the deadline is not the chart's edge.
         trajectory=tenure.trajectory(
-            conn, p.area.slug, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR)
+            conn, p.area.slug, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR) + 2
         ),
         criteria=criteria_status(
             conn, p.area.slug, min(CRITERIA_FROM, year), min(max(year, CRITERIA_FROM), LAST_YEAR)
