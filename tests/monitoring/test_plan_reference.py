@@ -52,3 +52,15 @@ def test_after_the_plan_every_demolition_matches_the_map(ref_conn: Connection) -
     for item in demolitions:
         assert item.done_to_date == by_department[item.department] == item.planned_quantity
     assert p.conflicts == []
+
+
+def test_every_plan_row_names_its_source_and_every_actual_says_what_it_is() -> None:
+    import csv
+    from pathlib import Path
+
+    assert all(r["source"].strip() for r in plan_rows())
+    path = Path(__file__).resolve().parents[2] / "data" / "monitoring" / "actuals.csv"
+    with path.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            note = row["note"]
+            assert "ILLUSTRATIVE" in note or "public source" in note, row
