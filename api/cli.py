@@ -145,6 +145,16 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.render.report import render_report
+
+    with _engine(settings).connect() as conn:
+        rendered = render_report(conn, args.area, args.year)
+    Path(args.out).write_bytes(rendered.content)
+    print(f"wrote {args.out} ({rendered.pages} pages): status report {args.year}, {args.area}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vollsmose", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -190,6 +200,12 @@ def parser() -> argparse.ArgumentParser:
     kr = ksub.add_parser("revoke", help="revoke a token by name")
     kr.add_argument("name")
     k.set_defaults(func=cmd_token)
+
+    rp = sub.add_parser("report", help="the annual status report (A4 PDF, Danish)")
+    rp.add_argument("--area", default="vollsmose")
+    rp.add_argument("--year", type=int, required=True, help="the state as of 1 January")
+    rp.add_argument("--out", required=True, help="PDF file to write")
+    rp.set_defaults(func=cmd_report)
     return p
 
 

@@ -31,6 +31,7 @@ from gis.models import (
     RailStop,
     Road,
 )
+from gis.monitoring.reference import load_monitoring
 
 LAYERS = (
     "area",
@@ -195,4 +196,5 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
 
     for layer in LAYERS:
         counts[layer] = len(data[layer])
+    counts.update(load_monitoring(conn))  # the plan's schedules (issue 6)
     return counts

@@ -1,7 +1,250 @@
-"""Monitoring: progress against the plan, area criteria, the status report (issue 6)."""
+"""Monitoring: progress against the plan, the monitoring page and the annual status report.
+
+Thin: the figures come from `gis.monitoring`, the PDF from `gis.render.report`; the Danish
+page and the HTML report live in web/templates/monitoring.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import csv
+import io
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from api.deps import ConnectionDep, FormatQuery
+from api.routes.viewer import templates
+from gis import law, styles
+from gis.monitoring import schedule as schedule_mod
+from gis.monitoring.gantt import gantt_svg
+from gis.monitoring.progress import ItemProgress, progress
+from gis.monitoring.status import annual_status
+from gis.monitoring.summary import STATUS_DA, UNITS_DA, number
+from gis.render import charts
+from gis.state import MAX_YEAR, MIN_YEAR
+
+router = APIRouter(tags=["monitoring"])
+
+Slug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+StatusYear = Annotated[
+    int,
+    Query(ge=MIN_YEAR, le=MAX_YEAR, description="The state as of 1 January of this year."),
+]
+DEFAULT_YEAR = 2025
+CSV_COLUMNS = (
+    "key",
+    "kind",
+    "title",
+    "department",
+    "organisation",
+    "decided",
+    "start_year",
+    "end_year",
+    "unit",
+    "planned_quantity",
+    "planned_to_date",
+    "done_to_date",
+    "done_from",
+    "difference",
+    "status",
+    "derived_to_date",
+    "recorded_to_date",
+    "conflict",
+)
+
+templates.env.filters["number"] = number
+templates.env.globals["STATUS_DA"] = STATUS_DA
+templates.env.globals["UNITS_DA"] = UNITS_DA
+
+
+class ConflictOut(BaseModel):
+    derived: float = Field(description="Counted from the map data.")
+    recorded: float = Field(description="The sum of the recorded actuals.")
+
+
+class ItemProgressOut(BaseModel):
+    key: str
+    kind: str
+    title: str
+    department: str | None
+    organisation: str | None
+    decided: bool
+    start_year: int
+    end_year: int
+    unit: str
+    planned_quantity: float
+    planned_to_date: float
+    done_to_date: float | None
+    done_from: str | None = Field(description="`map` (derived), `recorded`, or null.")
+    difference: float = Field(description="done − planned, to date.")
+    status: Literal["not_due", "on_plan", "ahead", "behind"]
+    derived_to_date: float | None
+    recorded_to_date: float | None
+    conflict: ConflictOut | None
+    source: str | None
+
+    @classmethod
+    def of(cls, i: ItemProgress) -> ItemProgressOut:
+        c = i.conflict
+        return cls(
+            key=i.key,
+            kind=i.kind,
+            title=i.title,
+            department=i.department,
+            organisation=i.organisation,
+            decided=i.decided,
+            start_year=i.start_year,
+            end_year=i.end_year,
+            unit=i.unit,
+            planned_quantity=i.planned_quantity,
+            planned_to_date=i.planned_to_date,
+            done_to_date=i.done_to_date,
+            done_from=i.done_from,
+            difference=i.difference,
+            status=i.status,
+            derived_to_date=i.derived_to_date,
+            recorded_to_date=i.recorded_to_date,
+            conflict=ConflictOut(derived=c.derived, recorded=c.recorded) if c else None,
+            source=i.source,
+        )
+
+
+class DiscrepancyOut(BaseModel):
+    key: str
+    title: str
+    derived: float
+    recorded: float
+
+
+class ProgressOut(BaseModel):
+    area: str
+    year: int
+    as_of: str = Field(description="The state rule: everything dated before this day.")
+    items: list[ItemProgressOut]
+    discrepancies: list[DiscrepancyOut]
+    data_source: str | None
+
+
+def _csv(rows: list[ItemProgressOut], filename: str) -> Response:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        row = r.model_dump()
+        c = row["conflict"]
+        row["conflict"] = f"map {c['derived']:g} / recorded {c['recorded']:g}" if c else ""
+        w.writerow(row)
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/areas/{area}/progress",
+    response_model=ProgressOut,
+    summary="Per plan item: planned to date against done to date, and discrepancies",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_progress(
+    area: Slug, conn: ConnectionDep, year: StatusYear = DEFAULT_YEAR, f: FormatQuery = "json"
+):
+    p = progress(conn, area, year)
+    items = [ItemProgressOut.of(i) for i in p.items]
+    if f == "csv":
+        return _csv(items, f"fremdrift-{p.area.slug}-{year}.csv")
+    return ProgressOut(
+        area=p.area.slug,
+        year=year,
+        as_of=f"{year}-01-01",
+        items=items,
+        discrepancies=[DiscrepancyOut(**vars(c)) for c in p.conflicts],
+        data_source=p.area.data_source,
+    )
+
+
+class YearOut(BaseModel):
+    year: int
+    target: float
+    recorded: float | None
+
+
+class PlanItemOut(BaseModel):
+    key: str
+    kind: str
+    title: str
+    department: str | None
+    organisation: str | None
+    unit: str
+    decided: bool
+    start_year: int
+    end_year: int
+    years: list[YearOut]
+
+
+@router.get(
+    "/areas/{area}/plan-items",
+    response_model=list[PlanItemOut],
+    summary="The plan's items with their yearly targets and recorded actuals",
+)
+def get_plan_items(area: Slug, conn: ConnectionDep) -> list[PlanItemOut]:
+    return [
+        PlanItemOut(**{**vars(s), "years": [YearOut(**vars(y)) for y in s.years]})
+        for s in schedule_mod.schedule(conn, area)
+    ]
+
+
+def _context(conn, area: str, year: int) -> dict:
+    status = annual_status(conn, area, year)
+    points = [(y.year, y.total.legal_share) for y in status.trajectory.years]
+    return {
+        "s": status,
+        "area": status.area,
+        "year": year,
+        "gantt": gantt_svg(status.progress),
+        "trajectory_svg": charts.trajectory_svg(points, law.MAX_LEGAL_SHARE, law.DEADLINE_YEAR),
+        "note": styles.REFERENCE_NOTE,
+        "map_years": sorted({2020, min(max(year, styles.VIEWER_MIN_YEAR), 2060), 2030}),
+    }
+
+
+@router.get(
+    "/kort/omraader/{area}/fremdrift",
+    response_class=HTMLResponse,
+    summary="The monitoring page: plan and progress (Danish)",
+)
+def monitoring_page(
+    request: Request, area: Slug, conn: ConnectionDep, year: StatusYear = DEFAULT_YEAR
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "monitoring/fremdrift.html", _context(conn, area, year)
+    )
+
+
+@router.get(
+    "/areas/{area}/report",
+    summary="The annual status report (Danish): HTML, or an A4 PDF with `f=pdf`",
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+)
+def get_report(
+    request: Request,
+    area: Slug,
+    conn: ConnectionDep,
+    year: StatusYear = DEFAULT_YEAR,
+    f: Annotated[Literal["html", "pdf"], Query(description="`html` or `pdf`.")] = "html",
+) -> Response:
+    if f == "pdf":
+        from gis.render.report import render_report
+
+        pdf = render_report(conn, area, year)
+        return Response(
+            pdf.content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
+        )
+    return templates.TemplateResponse(
+        request, "monitoring/rapport.html", _context(conn, area, year)
+    )

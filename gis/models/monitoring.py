@@ -1,3 +1,134 @@
-"""Monitoring: plan items (milestones) and their recorded actuals (issue 6)."""
+"""Monitoring: plan items (milestones), their yearly targets and recorded actuals (issue 6).
+
+A plan item's `derive` names the rule (in `gis.monitoring.progress`) that counts its progress
+from the map data; items without one (rehousing, decisions, land sales) progress by recorded
+actuals. Years follow the state rule: a target or actual dated year E counts in the state of
+1 January E+1.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gis.models.base import Base, one_of, ordered_years
+
+PLAN_ITEM_KINDS = (
+    "demolition",
+    "renovation",
+    "new_building",
+    "rehousing",
+    "bygade",
+    "sivegade",
+    "letbane_decision",
+    "letbane_construction",
+    "local_plan",
+    "land_sale",
+    "land_company",
+    "institution",
+    "municipal_building",
+)
+PLAN_UNITS = ("dwellings", "households", "items", "m2", "m")
+# The rules that count progress from the map data (see gis.monitoring.progress).
+DERIVE_RULES = (
+    "demolished_dwellings",
+    "renovated_dwellings",
+    "new_private_dwellings",
+    "roads_opened",
+    "letbane_opened",
+    "facilities_opened",
+    "facilities_closed",
+)
+
+
+class PlanItem(Base):
+    __tablename__ = "plan_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    start_year: Mapped[int] = mapped_column(SmallInteger)
+    end_year: Mapped[int] = mapped_column(SmallInteger)
+    planned_quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    decided: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    derive: Mapped[str | None] = mapped_column(String(32))
+    # The rule's argument: a road kind, a facility kind. The department is its own column.
+    derive_match: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("area_id", "key", name="plan_item_area_key"),
+        CheckConstraint("key ~ '^[a-z0-9][a-z0-9_-]*$'", name="plan_item_key_format"),
+        CheckConstraint(one_of("kind", PLAN_ITEM_KINDS), name="plan_item_kind"),
+        CheckConstraint(one_of("unit", PLAN_UNITS), name="plan_item_unit"),
+        CheckConstraint(
+            "derive IS NULL OR " + one_of("derive", DERIVE_RULES), name="plan_item_derive"
+        ),
+        # A rule needs its argument: whose buildings, which kind of road or facility.
+        CheckConstraint(
+            "derive IS NULL OR derive NOT IN ('demolished_dwellings', 'renovated_dwellings')"
+            " OR department IS NOT NULL",
+            name="plan_item_derive_department",
+        ),
+        CheckConstraint(
+            "derive IS NULL OR derive NOT IN ('roads_opened', 'facilities_opened',"
+            " 'facilities_closed') OR derive_match IS NOT NULL",
+            name="plan_item_derive_match",
+        ),
+        CheckConstraint(ordered_years("start_year", "end_year"), name="plan_item_years"),
+        CheckConstraint("planned_quantity >= 0", name="plan_item_quantity"),
+    )
+
+
+class PlanTarget(Base):
+    """The planned quantity of one item in one year (its profile, e.g. 97 households/yr)."""
+
+    __tablename__ = "plan_target"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_item.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (CheckConstraint("quantity >= 0", name="plan_target_quantity"),)
+
+
+class PlanActual(Base):
+    """A quantity recorded as done in one year, by hand or from a partner's report."""
+
+    __tablename__ = "plan_actual"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_item.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    quantity: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="plan_actual_quantity"),
+        Index("plan_actual_item_year", "item_id", "year"),
+    )

@@ -1,0 +1,91 @@
+"""The annual status report, timed: `vollsmose report` as a user meets it.
+
+    .venv/bin/python -m benchmarks.report [--runs 5] [--year 2025]
+
+Creates a database of its own on the server of DATABASE_URL (vollsmose_bench_report_*,
+dropped afterwards) with the bundled Vollsmose reference data, and renders the A4 PDF report
+N times in this process (gis.render.report.render_report, as the command and the HTTP route
+call it). Prints the median (min–max) against the issue's goal of 10 s, never asserting it,
+and the share of the time the three fremtidsbillede maps take.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import uuid
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gis import migrate
+from gis.reference import default_reference_path, load_reference
+from gis.render import report, static
+
+GOAL_S = 10.0
+
+
+def _server_url():
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("Set DATABASE_URL (make bench does) or BENCH_DATABASE_URL.")
+    return make_url(url)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--year", type=int, default=2025)
+    args = p.parse_args(argv)
+
+    server = _server_url()
+    name = f"vollsmose_bench_report_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        eng = create_engine(server.set(database=name))
+        with eng.begin() as c:
+            migrate.upgrade(c)
+            load_reference(c, default_reference_path())
+        # Time spent in the map renderer, measured by wrapping it for the runs.
+        map_seconds: list[float] = []
+        render_map = static.render_map
+
+        def timed_map(*a, **k):
+            t = time.perf_counter()
+            try:
+                return render_map(*a, **k)
+            finally:
+                map_seconds.append(time.perf_counter() - t)
+
+        static.render_map = timed_map
+        times, size, pages = [], 0, 0
+        with eng.connect() as c:
+            for _ in range(args.runs):
+                t = time.perf_counter()
+                r = report.render_report(c, "vollsmose", args.year)
+                times.append(time.perf_counter() - t)
+                size, pages = len(r.content), r.pages
+        static.render_map = render_map
+        eng.dispose()
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    med = statistics.median(times)
+    maps = sum(map_seconds) / len(times)
+    print(f"status report {args.year}, vollsmose reference data, {args.runs} runs")
+    print(
+        f"  render (A4 PDF, {pages} pages, {size / 1024:.0f} KiB): median {med:.2f} s "
+        f"({min(times):.2f}–{max(times):.2f}); goal < {GOAL_S:.0f} s: "
+        f"{'met' if med < GOAL_S else 'NOT met'}"
+    )
+    print(f"  of which the three maps: {maps:.2f} s per report ({maps / med:.0%})")
+
+
+if __name__ == "__main__":
+    main()

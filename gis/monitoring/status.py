@@ -1,0 +1,89 @@
+"""The annual status of an area: what the monitoring page and the status report show.
+
+Gathered once here so the page and the report cannot tell different stories: progress per
+plan item, the per-department table, rehousing per organisation, the summary of what is
+behind, the legal-share trajectory and the criteria (when available).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from gis import law, tenure
+from gis.monitoring.criteria import CriteriaStatus, criteria_status
+from gis.monitoring.progress import ItemProgress, Progress, progress
+from gis.monitoring.schedule import ItemSchedule, schedule
+from gis.monitoring.summary import summary
+
+FIRST_YEAR, LAST_YEAR = 2020, 2030
+INFRASTRUCTURE = ("bygade", "sivegade", "letbane_decision", "letbane_construction")
+# The criteria shown: the list years leading up to the plan and through it.
+CRITERIA_FROM = 2015
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department: str
+    organisation: str | None
+    demolition: ItemProgress | None
+    renovation: ItemProgress | None
+
+
+@dataclass(frozen=True)
+class AnnualStatus:
+    progress: Progress
+    departments: list[DepartmentRow]
+    rehousing: list[ItemProgress]
+    rehousing_years: list[ItemSchedule]
+    new_building: list[ItemProgress]
+    infrastructure: list[ItemProgress]
+    summary: list[str]
+    trajectory: tenure.Trajectory
+    criteria: CriteriaStatus
+
+    @property
+    def year(self) -> int:
+        return self.progress.year
+
+    @property
+    def area(self):
+        return self.progress.area
+
+
+def departments(p: Progress) -> list[DepartmentRow]:
+    names: list[str] = []
+    for i in p.items:
+        if i.kind in ("demolition", "renovation") and i.department and i.department not in names:
+            names.append(i.department)
+
+    def find(kind: str, dep: str) -> ItemProgress | None:
+        return next((i for i in p.items if i.kind == kind and i.department == dep), None)
+
+    rows = []
+    for dep in sorted(names):
+        demolition, renovation = find("demolition", dep), find("renovation", dep)
+        owner = (demolition or renovation).organisation if (demolition or renovation) else None
+        rows.append(DepartmentRow(dep, owner, demolition, renovation))
+    return rows
+
+
+def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
+    p = progress(conn, area, year)
+    return AnnualStatus(
+        progress=p,
+        departments=departments(p),
+        rehousing=[i for i in p.items if i.kind == "rehousing"],
+        rehousing_years=schedule(conn, p.area.slug, ("rehousing",)),
+        new_building=[i for i in p.items if i.kind == "new_building"],
+        infrastructure=[i for i in p.items if i.kind in INFRASTRUCTURE],
+        summary=summary(p),
+        # Two years past the deadline, so the year of the deadline is not the chart's edge.
+        trajectory=tenure.trajectory(
+            conn, p.area.slug, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR) + 2
+        ),
+        criteria=criteria_status(
+            conn, p.area.slug, min(CRITERIA_FROM, year), min(max(year, CRITERIA_FROM), LAST_YEAR)
+        ),
+    )
