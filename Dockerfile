@@ -1,5 +1,5 @@
 # The platform's application image. The database is separate: any PostGIS 3 on PostgreSQL 15
-# (docker-compose.yml runs the postgis/postgis image beside it).
+# with pgRouting (docker-compose.yml builds docker/db.Dockerfile beside it).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

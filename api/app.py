@@ -21,6 +21,7 @@ from api.routes import (
     ogc_features,
     ogc_tiles,
     viewer,
+    whatif,
 )
 from api.settings import Settings
 from gis.db import make_engine
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(land.router)
+    app.include_router(whatif.router)
     app.include_router(edits.router)
     app.include_router(monitoring.router)
     app.include_router(criteria.router)

@@ -7,6 +7,8 @@ purpose=${1:-run}
 need=()
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+# Walking distances along the street network (land queries) use pgRouting.
+[ -f /usr/share/postgresql/15/extension/pgrouting.control ] || need+=(postgresql-15-pgrouting)
 command -v runuser >/dev/null || need+=(util-linux)
 python3.11 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3.11-venv)
 # Maps need a font with æøå.

@@ -1,0 +1,1 @@
+"""The arealudviklingsselskab's land: plots, sale status, building rights, walking distances."""
