@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated
 from urllib.parse import urlencode
@@ -9,9 +10,11 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request, Response
 
 from api.auth import get_reader
+from api.deps import ConnectionDep
+from gis import data_version
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
-from gis.roles import Reader
+from gis.roles import Permission, Reader
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -94,3 +97,57 @@ def self_links(request: Request, path: str, json_type: str = JSON) -> list[dict]
 def json_response(doc: dict, media_type: str = JSON, headers: dict | None = None) -> Response:
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     return Response(body, media_type=media_type, headers=headers)
+
+
+# Public answers: fresh for a minute, then revalidated with the ETag (a 304 costs one tiny
+# query). A change to the data therefore shows within a minute at most. Answers to a token
+# are made `private, no-store` by api.auth.PrivateWhenAuthorised.
+CACHE_CONTROL = "public, max-age=60"
+
+
+class Validator:
+    """The ETag of one request's answer, known before the answer is built.
+
+    Strong, and derived from the data version, the full request (host, path, query, and the
+    Accept header when it picks the format) and the reader's view (public or confidential),
+    so it changes whenever any of them would change the bytes; a matching `If-None-Match`
+    is then a 304 without running the request's query at all.
+    """
+
+    __slots__ = ("etag", "if_none_match")
+
+    def __init__(self, request: Request, version: int, view: str) -> None:
+        query = sorted(request.query_params.multi_items())
+        accept = "" if "f" in request.query_params else request.headers.get("accept", "")
+        key = "\n".join(
+            (str(version), view, str(request.base_url), request.url.path, repr(query), accept)
+        )
+        self.etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+        self.if_none_match = request.headers.get("if-none-match")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"ETag": self.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+
+    def not_modified(self) -> Response | None:
+        """A 304 if the client holds this very answer, else None."""
+        if self.if_none_match is None:
+            return None
+        tags = [t.strip().removeprefix("W/") for t in self.if_none_match.split(",")]
+        if "*" in tags or self.etag in tags:
+            return Response(status_code=304, headers=self.headers)
+        return None
+
+    def finish(self, response: Response) -> Response:
+        response.headers.update(self.headers)
+        return response
+
+
+def get_validator(
+    request: Request, conn: ConnectionDep, reader: Annotated[Reader, Depends(get_reader)]
+) -> Validator:
+    view = "confidential" if reader.may(Permission.READ_CONFIDENTIAL) else "public"
+    return Validator(request, data_version.current(conn), view)
+
+
+ValidatorDep = Annotated[Validator, Depends(get_validator)]

@@ -125,11 +125,11 @@ def cases() -> list[Case]:
         out.append(
             Case(
                 f"tiles z{z} ({len(grid)} tiles)",
-                [f"/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}" for z, x, y in grid],
+                [f"/collections/buildings/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in grid],
                 [
                     f"/collections/public.building/tiles/WebMercatorQuad/{z}/{x}/{y}"
                     for z, x, y in grid
-                ],  # fmt: skip
+                ],
                 lambda conn, g=grid: [tiles.tile(conn, [layer], *t) for t in g],
             )
         )
