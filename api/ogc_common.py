@@ -8,6 +8,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
+from sqlalchemy import Connection
 
 from api.auth import get_reader
 from api.deps import ConnectionDep
@@ -32,7 +33,11 @@ REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 REL_TMS = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 
 
-def get_collection(collection_id: str) -> Layer:
+# The dependencies below do no I/O: declared async, FastAPI runs them on the event loop
+# instead of a thread-pool hop each.
+
+
+async def get_collection(collection_id: str) -> Layer:
     layer = LAYERS.get(collection_id)
     if layer is None:
         raise NotFound("collection", collection_id)
@@ -42,7 +47,7 @@ def get_collection(collection_id: str) -> Layer:
 CollectionDep = Annotated[Layer, Depends(get_collection)]
 
 
-def get_readable_collection(
+async def get_readable_collection(
     layer: CollectionDep, reader: Annotated[Reader, Depends(get_reader)]
 ) -> Layer:
     return layer.for_reader(reader)
@@ -52,6 +57,19 @@ def get_readable_collection(
 # properties from it, so a confidential one is unknown (400) to a reader without the right.
 # Tiles keep CollectionDep: they never carry confidential properties.
 ReadableCollectionDep = Annotated[Layer, Depends(get_readable_collection)]
+
+
+async def get_read_connection(conn: ConnectionDep) -> Connection:
+    """The request's connection in autocommit: the OGC routes only read, each answer in one
+    statement (one snapshot), so BEGIN and ROLLBACK would be two round trips for nothing.
+    A connection already in a transaction (a test's) is left as it is. Async: switching
+    psycopg to autocommit is a client-side flag, no I/O, so no thread-pool hop for it."""
+    if not conn.in_transaction():
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
+ReadConnectionDep = Annotated[Connection, Depends(get_read_connection)]
 
 
 def output_format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:
@@ -114,23 +132,29 @@ class Validator:
     is then a 304 without running the request's query at all.
     """
 
-    __slots__ = ("etag", "if_none_match")
+    __slots__ = ("etag", "if_none_match", "key")
 
-    def __init__(self, request: Request, version: int, view: str) -> None:
+    def __init__(self, request: Request, view: str) -> None:
         query = sorted(request.query_params.multi_items())
         accept = "" if "f" in request.query_params else request.headers.get("accept", "")
-        key = "\n".join(
-            (str(version), view, str(request.base_url), request.url.path, repr(query), accept)
-        )
-        self.etag = '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+        self.key = "\n".join(
+            (view, str(request.base_url), request.url.path, repr(query), accept)
+        ).encode()
+        self.etag = ""
         self.if_none_match = request.headers.get("if-none-match")
 
     @property
     def headers(self) -> dict[str, str]:
         return {"ETag": self.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
 
-    def not_modified(self) -> Response | None:
-        """A 304 if the client holds this very answer, else None."""
+    def not_modified(self, conn: Connection) -> Response | None:
+        """Read the data version (one tiny query); a 304 if the client holds this very
+        answer, else None. Called by the route, in its own thread, before any other query:
+        the answer then reflects this version or a later one, never an earlier one, so an
+        ETag never labels older data than it names."""
+        version = data_version.current(conn)
+        digest = hashlib.blake2b(self.key + b"\n" + str(version).encode(), digest_size=12)
+        self.etag = '"' + digest.hexdigest() + '"'
         if self.if_none_match is None:
             return None
         tags = [t.strip().removeprefix("W/") for t in self.if_none_match.split(",")]
@@ -143,11 +167,11 @@ class Validator:
         return response
 
 
-def get_validator(
-    request: Request, conn: ConnectionDep, reader: Annotated[Reader, Depends(get_reader)]
+async def get_validator(
+    request: Request, reader: Annotated[Reader, Depends(get_reader)]
 ) -> Validator:
     view = "confidential" if reader.may(Permission.READ_CONFIDENTIAL) else "public"
-    return Validator(request, data_version.current(conn), view)
+    return Validator(request, view)
 
 
 ValidatorDep = Annotated[Validator, Depends(get_validator)]

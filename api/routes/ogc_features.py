@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api import ogc_html
-from api.deps import ConnectionDep
 from api.ogc_common import (
     CSV,
     GEOJSON,
@@ -29,6 +28,7 @@ from api.ogc_common import (
     SCHEMA,
     CollectionDep,
     ReadableCollectionDep,
+    ReadConnectionDep,
     ValidatorDep,
     base_url,
     json_response,
@@ -168,8 +168,8 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
 
 
 @router.get("/collections", summary="The collections (layers)")
-def collections(request: Request, conn: ConnectionDep, cache: ValidatorDep) -> Response:
-    if (hit := cache.not_modified()) is not None:
+def collections(request: Request, conn: ReadConnectionDep, cache: ValidatorDep) -> Response:
+    if (hit := cache.not_modified(conn)) is not None:
         return hit
     layers = list(LAYERS.values())
     extents = features.extents(conn, layers)
@@ -185,9 +185,9 @@ def collections(request: Request, conn: ConnectionDep, cache: ValidatorDep) -> R
 
 @router.get("/collections/{collection_id}", summary="One collection")
 def collection(
-    request: Request, layer: CollectionDep, conn: ConnectionDep, cache: ValidatorDep
+    request: Request, layer: CollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
 ) -> Response:
-    if (hit := cache.not_modified()) is not None:
+    if (hit := cache.not_modified(conn)) is not None:
         return hit
     doc = _collection_doc(request, layer, features.extents(conn, [layer]).get(layer.id))
     if output_format(request) == "html":
@@ -196,8 +196,10 @@ def collection(
 
 
 @router.get("/collections/{collection_id}/queryables", summary="What a filter may use")
-def queryables(request: Request, layer: ReadableCollectionDep, cache: ValidatorDep) -> Response:
-    if (hit := cache.not_modified()) is not None:
+def queryables(
+    request: Request, layer: ReadableCollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
+    if (hit := cache.not_modified(conn)) is not None:
         return hit
     doc = features.queryables_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/queryables")
@@ -241,7 +243,7 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
     responses={200: {"content": {GEOJSON: {}, HTML: {}, "text/csv": {}, GPKG: {}}}},
 )
 def items(
-    request: Request, layer: ReadableCollectionDep, conn: ConnectionDep, cache: ValidatorDep
+    request: Request, layer: ReadableCollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
 ) -> Response:
     fmt = output_format(request, ("json", "html", "csv", "gpkg"))
     is_file = fmt in ("csv", "gpkg")
@@ -250,10 +252,10 @@ def items(
         request.query_params,
         default_limit=features.MAX_LIMIT if is_file else features.DEFAULT_LIMIT,
     )
-    headers = {"Content-Crs": q.crs.header, **cache.headers}
-    if (hit := cache.not_modified()) is not None:
+    if (hit := cache.not_modified(conn)) is not None:
         hit.headers["Content-Crs"] = q.crs.header
         return hit
+    headers = {"Content-Crs": q.crs.header, **cache.headers}
     if is_file:
         found = features.rows(conn, layer, q)
         more = len(found.rows) == q.limit
@@ -291,7 +293,7 @@ def item(
     request: Request,
     layer: ReadableCollectionDep,
     feature_id: str,
-    conn: ConnectionDep,
+    conn: ReadConnectionDep,
     cache: ValidatorDep,
 ) -> Response:
     fmt = output_format(request)
@@ -299,10 +301,10 @@ def item(
         if name not in ("f", "crs"):
             raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
     crs = parse_crs(request.query_params.get("crs"), "crs")
-    headers = {"Content-Crs": crs.header, **cache.headers}
-    if (hit := cache.not_modified()) is not None:
+    if (hit := cache.not_modified(conn)) is not None:
         hit.headers["Content-Crs"] = crs.header
         return hit
+    headers = {"Content-Crs": crs.header, **cache.headers}
     found = features.item(conn, layer, feature_id, crs)
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [

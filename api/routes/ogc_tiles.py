@@ -16,12 +16,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import ConnectionDep
 from api.ogc_common import (
     JSON,
     MVT,
     REL_TMS,
     CollectionDep,
+    ReadConnectionDep,
     Validator,
     ValidatorDep,
     json_response,
@@ -77,10 +77,10 @@ def _tile_response(
 ) -> Response:
     years = _years(request)
     tiles.check_tile(z, x, y)
-    headers = {**cache.headers, "Content-Crs": CONTENT_CRS}
-    if (hit := cache.not_modified()) is not None:
-        hit.headers.update(headers)
+    if (hit := cache.not_modified(conn)) is not None:
+        hit.headers["Content-Crs"] = CONTENT_CRS
         return hit
+    headers = {**cache.headers, "Content-Crs": CONTENT_CRS}
     tile = tiles.tile(conn, layers, z, x, y, years)
     if not tile.data:
         return Response(status_code=204, headers=headers)
@@ -219,18 +219,22 @@ def all_tilesets(request: Request) -> Response:
 
 
 @router.get("/tiles/{tms}", summary="Tileset metadata, all layers")
-def all_tileset(request: Request, tms: str, cache: ValidatorDep) -> Response:
+def all_tileset(
+    request: Request, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
-    if (hit := cache.not_modified()) is not None:
+    if (hit := cache.not_modified(conn)) is not None:
         return hit
     return cache.finish(json_response(_tileset(request, "", list(LAYERS.values()), "All layers")))
 
 
 @router.get("/tiles/{tms}/tilejson.json", summary="TileJSON, all layers")
-def all_tilejson(request: Request, tms: str, conn: ConnectionDep, cache: ValidatorDep) -> Response:
+def all_tilejson(
+    request: Request, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
     _years(request)
-    if (hit := cache.not_modified()) is not None:
+    if (hit := cache.not_modified(conn)) is not None:
         return hit
     doc = _tilejson(request, conn, "", list(LAYERS.values()), "vollsmose")
     return cache.finish(json_response(doc))
@@ -243,7 +247,7 @@ def all_tilejson(request: Request, tms: str, conn: ConnectionDep, cache: Validat
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
 def all_tile(
-    request: Request, tms: str, z: Z, x: X, y: Y, conn: ConnectionDep, cache: ValidatorDep
+    request: Request, tms: str, z: Z, x: X, y: Y, conn: ReadConnectionDep, cache: ValidatorDep
 ) -> Response:
     _check_tms(tms)
     return _tile_response(request, cache, conn, list(LAYERS.values()), z, x, y)
@@ -258,9 +262,11 @@ def tilesets(request: Request, layer: CollectionDep) -> Response:
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}", summary="Tileset metadata")
-def tileset(request: Request, layer: CollectionDep, tms: str, cache: ValidatorDep) -> Response:
+def tileset(
+    request: Request, layer: CollectionDep, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
-    if (hit := cache.not_modified()) is not None:
+    if (hit := cache.not_modified(conn)) is not None:
         return hit
     doc = _tileset(request, f"/collections/{layer.id}", [layer], layer.title)
     return cache.finish(json_response(doc))
@@ -268,11 +274,11 @@ def tileset(request: Request, layer: CollectionDep, tms: str, cache: ValidatorDe
 
 @router.get("/collections/{collection_id}/tiles/{tms}/tilejson.json", summary="TileJSON")
 def tilejson(
-    request: Request, layer: CollectionDep, tms: str, conn: ConnectionDep, cache: ValidatorDep
+    request: Request, layer: CollectionDep, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
 ) -> Response:
     _check_tms(tms)
     _years(request)
-    if (hit := cache.not_modified()) is not None:
+    if (hit := cache.not_modified(conn)) is not None:
         return hit
     doc = _tilejson(request, conn, f"/collections/{layer.id}", [layer], layer.id)
     return cache.finish(json_response(doc))
@@ -291,7 +297,7 @@ def collection_tile(
     z: Z,
     x: X,
     y: Y,
-    conn: ConnectionDep,
+    conn: ReadConnectionDep,
     cache: ValidatorDep,
 ) -> Response:
     _check_tms(tms)
