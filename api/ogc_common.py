@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from api.auth import get_reader
-from api.deps import ConnectionDep
+from api.deps import get_connection
 from gis import data_version
+from gis.db import translate_errors
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
 from gis.roles import Permission, Reader
@@ -59,14 +61,46 @@ async def get_readable_collection(
 ReadableCollectionDep = Annotated[Layer, Depends(get_readable_collection)]
 
 
-async def get_read_connection(conn: ConnectionDep) -> Connection:
-    """The request's connection in autocommit: the OGC routes only read, each answer in one
-    statement (one snapshot), so BEGIN and ROLLBACK would be two round trips for nothing.
-    A connection already in a transaction (a test's) is left as it is. Async: switching
-    psycopg to autocommit is a client-side flag, no I/O, so no thread-pool hop for it."""
-    if not conn.in_transaction():
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-    return conn
+class _LazyConnection:
+    """A read connection opened on first use, in the thread that uses it (the route's).
+
+    The OGC routes are sync; a connection from a sync dependency would cost two more
+    thread-pool hops per request (open, close), which at this data size is a good part of
+    the answer's time. Autocommit: these routes only read, each answer in one statement
+    (one snapshot), so BEGIN and ROLLBACK would be two round trips for nothing.
+    """
+
+    __slots__ = ("_conn", "_engine")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    def __getattr__(self, name: str):
+        if self._conn is None:
+            with translate_errors():
+                conn = self._engine.connect()
+            self._conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return getattr(self._conn, name)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+async def get_read_connection(request: Request) -> AsyncIterator[Connection]:
+    # A test that hands the API its own (rolled-back) connection overrides get_connection;
+    # honour that here too.
+    override = request.app.dependency_overrides.get(get_connection)
+    if override is not None:
+        yield override()
+        return
+    lazy = _LazyConnection(request.app.state.engine)
+    try:
+        with translate_errors():
+            yield lazy  # type: ignore[misc]
+    finally:
+        lazy.close()
 
 
 ReadConnectionDep = Annotated[Connection, Depends(get_read_connection)]
