@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import auth, errors
+from api import auth, errors, head
 from api.routes import (
     areas,
     criteria,
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.getLogger("api").setLevel(settings.log_level.upper())
     errors.register(app)
     auth.register(app)
+    app.add_middleware(head.HeadAsGet)
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(land.router)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gis import auth
@@ -20,20 +21,26 @@ from gis.errors import Forbidden, Unauthorized
 from gis.roles import PUBLIC, Permission, Reader
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_reader(request: Request, engine: Annotated[Engine, Depends(_engine)]) -> Reader:
+def _verify(engine: Engine, secret: str) -> Reader | None:
+    # Its own short transaction: last_used_at is written even on the read paths.
+    with translate_errors(), engine.begin() as conn:
+        return auth.verify_token(conn, secret)
+
+
+# Async: every request passes here, and the public (no header) needs no thread-pool hop;
+# only a token's check goes to a thread for its database work.
+async def get_reader(request: Request, engine: Annotated[Engine, Depends(_engine)]) -> Reader:
     header = request.headers.get("authorization")
     if header is None:
         return PUBLIC
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
-    # Its own short transaction: last_used_at is written even on the read paths.
-    with translate_errors(), engine.begin() as conn:
-        reader = auth.verify_token(conn, secret.strip())
+    reader = await run_in_threadpool(_verify, engine, secret.strip())
     if reader is None:
         raise Unauthorized("The token is unknown, revoked or expired.")
     return reader

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
+from sqlalchemy import Connection, Engine
 
 from api.auth import get_reader
+from api.deps import get_connection
+from gis import data_version
+from gis.db import translate_errors
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
-from gis.roles import Reader
+from gis.roles import Permission, Reader
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -29,7 +35,11 @@ REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 REL_TMS = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 
 
-def get_collection(collection_id: str) -> Layer:
+# The dependencies below do no I/O: declared async, FastAPI runs them on the event loop
+# instead of a thread-pool hop each.
+
+
+async def get_collection(collection_id: str) -> Layer:
     layer = LAYERS.get(collection_id)
     if layer is None:
         raise NotFound("collection", collection_id)
@@ -39,7 +49,7 @@ def get_collection(collection_id: str) -> Layer:
 CollectionDep = Annotated[Layer, Depends(get_collection)]
 
 
-def get_readable_collection(
+async def get_readable_collection(
     layer: CollectionDep, reader: Annotated[Reader, Depends(get_reader)]
 ) -> Layer:
     return layer.for_reader(reader)
@@ -49,6 +59,51 @@ def get_readable_collection(
 # properties from it, so a confidential one is unknown (400) to a reader without the right.
 # Tiles keep CollectionDep: they never carry confidential properties.
 ReadableCollectionDep = Annotated[Layer, Depends(get_readable_collection)]
+
+
+class _LazyConnection:
+    """A read connection opened on first use, in the thread that uses it (the route's).
+
+    The OGC routes are sync; a connection from a sync dependency would cost two more
+    thread-pool hops per request (open, close), which at this data size is a good part of
+    the answer's time. Autocommit: these routes only read, each answer in one statement
+    (one snapshot), so BEGIN and ROLLBACK would be two round trips for nothing.
+    """
+
+    __slots__ = ("_conn", "_engine")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    def __getattr__(self, name: str):
+        if self._conn is None:
+            with translate_errors():
+                conn = self._engine.connect()
+            self._conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return getattr(self._conn, name)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+async def get_read_connection(request: Request) -> AsyncIterator[Connection]:
+    # A test that hands the API its own (rolled-back) connection overrides get_connection;
+    # honour that here too.
+    override = request.app.dependency_overrides.get(get_connection)
+    if override is not None:
+        yield override()
+        return
+    lazy = _LazyConnection(request.app.state.engine)
+    try:
+        with translate_errors():
+            yield lazy  # type: ignore[misc]
+    finally:
+        lazy.close()
+
+
+ReadConnectionDep = Annotated[Connection, Depends(get_read_connection)]
 
 
 def output_format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:
@@ -94,3 +149,63 @@ def self_links(request: Request, path: str, json_type: str = JSON) -> list[dict]
 def json_response(doc: dict, media_type: str = JSON, headers: dict | None = None) -> Response:
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     return Response(body, media_type=media_type, headers=headers)
+
+
+# Public answers: fresh for a minute, then revalidated with the ETag (a 304 costs one tiny
+# query). A change to the data therefore shows within a minute at most. Answers to a token
+# are made `private, no-store` by api.auth.PrivateWhenAuthorised.
+CACHE_CONTROL = "public, max-age=60"
+
+
+class Validator:
+    """The ETag of one request's answer, known before the answer is built.
+
+    Strong, and derived from the data version, the full request (host, path, query, and the
+    Accept header when it picks the format) and the reader's view (public or confidential),
+    so it changes whenever any of them would change the bytes; a matching `If-None-Match`
+    is then a 304 without running the request's query at all.
+    """
+
+    __slots__ = ("etag", "if_none_match", "key")
+
+    def __init__(self, request: Request, view: str) -> None:
+        query = sorted(request.query_params.multi_items())
+        accept = "" if "f" in request.query_params else request.headers.get("accept", "")
+        self.key = "\n".join(
+            (view, str(request.base_url), request.url.path, repr(query), accept)
+        ).encode()
+        self.etag = ""
+        self.if_none_match = request.headers.get("if-none-match")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"ETag": self.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+
+    def not_modified(self, conn: Connection) -> Response | None:
+        """Read the data version (one tiny query); a 304 if the client holds this very
+        answer, else None. Called by the route, in its own thread, before any other query:
+        the answer then reflects this version or a later one, never an earlier one, so an
+        ETag never labels older data than it names."""
+        version = data_version.current(conn)
+        digest = hashlib.blake2b(self.key + b"\n" + str(version).encode(), digest_size=12)
+        self.etag = '"' + digest.hexdigest() + '"'
+        if self.if_none_match is None:
+            return None
+        tags = [t.strip().removeprefix("W/") for t in self.if_none_match.split(",")]
+        if "*" in tags or self.etag in tags:
+            return Response(status_code=304, headers=self.headers)
+        return None
+
+    def finish(self, response: Response) -> Response:
+        response.headers.update(self.headers)
+        return response
+
+
+async def get_validator(
+    request: Request, reader: Annotated[Reader, Depends(get_reader)]
+) -> Validator:
+    view = "confidential" if reader.may(Permission.READ_CONFIDENTIAL) else "public"
+    return Validator(request, view)
+
+
+ValidatorDep = Annotated[Validator, Depends(get_validator)]

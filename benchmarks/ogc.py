@@ -5,12 +5,13 @@
         .venv/bin/python -m benchmarks.ogc [--seconds 3] [--concurrency 1 16]
 
 Loads the bundled reference data into a throwaway database, starts the platform
-(`api.app:create_app`) and tipg (`tipg.main:app`) each as one uvicorn process on a loopback
-port, and drives both with the same requests from an asyncio httpx client: items (limit 10
-and 1,000, with and without bbox) and tiles (z13-z17 over Vollsmose, every tile in turn),
-at 1 and 16 concurrent clients. Prints requests per second and p50/p95 latency, our
-throughput over tipg's, and the API's time over the time of its own query called in
-process (`gis.features.items`, `gis.tiles.tile`). Figures are reported, never asserted.
+(`api.app:create_app`) and tipg (`tipg.main:app`) each as one uvicorn process with one
+worker (the same for both) on a loopback port, and drives both with the same requests
+from an asyncio httpx client: items (limit 10 and 1,000, with and without bbox) and
+tiles (z13-z17 over Vollsmose, every tile in turn), at 1 and 16 concurrent clients.
+Prints requests per second and p50/p95 latency, our throughput over tipg's, and the
+API's time over the time of its own query called in process (`gis.features.items`,
+`gis.tiles.tile`). Figures are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _free_port() -> int:
 def _server(args: list[str], env: dict, ready_path: str):
     port = _free_port()
     cmd = [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning", "--no-access-log"]  # fmt: skip
+           "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -125,11 +126,11 @@ def cases() -> list[Case]:
         out.append(
             Case(
                 f"tiles z{z} ({len(grid)} tiles)",
-                [f"/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}" for z, x, y in grid],
+                [f"/collections/buildings/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in grid],
                 [
                     f"/collections/public.building/tiles/WebMercatorQuad/{z}/{x}/{y}"
                     for z, x, y in grid
-                ],  # fmt: skip
+                ],
                 lambda conn, g=grid: [tiles.tile(conn, [layer], *t) for t in g],
             )
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import Connection, text
 
@@ -49,9 +50,14 @@ ITEMS_PARAMETERS = frozenset(
 )
 
 
+@lru_cache(maxsize=256)
 def queryables(layer: Layer) -> dict[str, cql2.Queryable]:
     """What filters and sortby may name: the id, the properties, the geometry and, for a
-    layer with a life, `life` (its years; temporal functions only)."""
+    layer with a life, `life` (its years; temporal functions only).
+
+    Cached per layer (a frozen value; the reader's view is a different value): it reads
+    the models' column types, which several steps of every request ask for. Callers must
+    not change the dict."""
     out = {"id": cql2.Queryable("t.id", "integer")}
     out.update({p: cql2.Queryable(f"t.{p}", t) for p, t in layer.property_types().items()})
     out["geometry"] = cql2.Queryable(layer.geometry, "geometry")

@@ -8,7 +8,6 @@ storage CRS to use the GiST index on the stored geometry.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -30,19 +29,13 @@ BUFFER = 64
 class Tile:
     data: bytes
 
-    @property
-    def etag(self) -> str:
-        """Strong ETag of the tile's bytes: it changes exactly when what the tile shows
-        changes, whatever changed the data."""
-        return '"' + hashlib.blake2b(self.data, digest_size=12).hexdigest() + '"'
-
 
 def check_tile(z: int, x: int, y: int) -> None:
     if not MIN_ZOOM <= z <= MAX_ZOOM:
-        raise InvalidQuery("tileMatrix", f"tileMatrix must be {MIN_ZOOM} to {MAX_ZOOM}.")
+        raise InvalidQuery("z", f"z (tileMatrix) must be {MIN_ZOOM} to {MAX_ZOOM}.")
     n = 1 << z
     if not (0 <= x < n and 0 <= y < n):
-        raise InvalidQuery("tile", f"tileRow and tileCol must be 0 to {n - 1} at level {z}.")
+        raise InvalidQuery("tile", f"x (tileCol) and y (tileRow) must be 0 to {n - 1} at z={z}.")
 
 
 def _layer_sql(layer: Layer, rng: temporal.YearRange | None, params: dict, i: int) -> str:

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api import ogc_html
-from api.deps import ConnectionDep
 from api.ogc_common import (
     CSV,
     GEOJSON,
@@ -29,6 +28,8 @@ from api.ogc_common import (
     SCHEMA,
     CollectionDep,
     ReadableCollectionDep,
+    ReadConnectionDep,
+    ValidatorDep,
     base_url,
     json_response,
     link,
@@ -167,7 +168,9 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
 
 
 @router.get("/collections", summary="The collections (layers)")
-def collections(request: Request, conn: ConnectionDep) -> Response:
+def collections(request: Request, conn: ReadConnectionDep, cache: ValidatorDep) -> Response:
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
     layers = list(LAYERS.values())
     extents = features.extents(conn, layers)
     doc = {
@@ -176,25 +179,33 @@ def collections(request: Request, conn: ConnectionDep) -> Response:
         "collections": [_collection_doc(request, lay, extents.get(lay.id)) for lay in layers],
     }
     if output_format(request) == "html":
-        return _html(ogc_html.collections(doc))
-    return json_response(doc)
+        return cache.finish(_html(ogc_html.collections(doc)))
+    return cache.finish(json_response(doc))
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
-def collection(request: Request, layer: CollectionDep, conn: ConnectionDep) -> Response:
+def collection(
+    request: Request, layer: CollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
     doc = _collection_doc(request, layer, features.extents(conn, [layer]).get(layer.id))
     if output_format(request) == "html":
-        return _html(ogc_html.collection(doc))
-    return json_response(doc)
+        return cache.finish(_html(ogc_html.collection(doc)))
+    return cache.finish(json_response(doc))
 
 
 @router.get("/collections/{collection_id}/queryables", summary="What a filter may use")
-def queryables(request: Request, layer: ReadableCollectionDep) -> Response:
+def queryables(
+    request: Request, layer: ReadableCollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
     doc = features.queryables_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/queryables")
     if output_format(request) == "html":
-        return _html(ogc_html.queryables(doc))
-    return json_response(doc, SCHEMA)
+        return cache.finish(_html(ogc_html.queryables(doc)))
+    return cache.finish(json_response(doc, SCHEMA))
 
 
 def _page_url(request: Request, fmt: str, **changes: int | str) -> str:
@@ -231,7 +242,9 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}, "text/csv": {}, GPKG: {}}}},
 )
-def items(request: Request, layer: ReadableCollectionDep, conn: ConnectionDep) -> Response:
+def items(
+    request: Request, layer: ReadableCollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     fmt = output_format(request, ("json", "html", "csv", "gpkg"))
     is_file = fmt in ("csv", "gpkg")
     q = features.ItemsQuery.from_params(
@@ -239,7 +252,10 @@ def items(request: Request, layer: ReadableCollectionDep, conn: ConnectionDep) -
         request.query_params,
         default_limit=features.MAX_LIMIT if is_file else features.DEFAULT_LIMIT,
     )
-    headers = {"Content-Crs": q.crs.header}
+    if (hit := cache.not_modified(conn)) is not None:
+        hit.headers["Content-Crs"] = q.crs.header
+        return hit
+    headers = {"Content-Crs": q.crs.header, **cache.headers}
     if is_file:
         found = features.rows(conn, layer, q)
         more = len(found.rows) == q.limit
@@ -274,15 +290,22 @@ def items(request: Request, layer: ReadableCollectionDep, conn: ConnectionDep) -
     responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
 )
 def item(
-    request: Request, layer: ReadableCollectionDep, feature_id: str, conn: ConnectionDep
+    request: Request,
+    layer: ReadableCollectionDep,
+    feature_id: str,
+    conn: ReadConnectionDep,
+    cache: ValidatorDep,
 ) -> Response:
     fmt = output_format(request)
     for name in request.query_params:
         if name not in ("f", "crs"):
             raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
     crs = parse_crs(request.query_params.get("crs"), "crs")
+    if (hit := cache.not_modified(conn)) is not None:
+        hit.headers["Content-Crs"] = crs.header
+        return hit
+    headers = {"Content-Crs": crs.header, **cache.headers}
     found = features.item(conn, layer, feature_id, crs)
-    headers = {"Content-Crs": crs.header}
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [
         *self_links(request, path, GEOJSON),

@@ -1,9 +1,12 @@
 """OGC API – Tiles: vector tiles of each collection and of all layers together, TileJSON.
 
-Tiles are `/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}` as OGC orders them, that
-is z/y/x; TileJSON gives web maps the same template as `{z}/{y}/{x}`. `datetime` selects the
-year(s) as for features. An empty tile is a 204 without a body. Every tile carries an ETag
-of its bytes and Cache-Control, and a matching If-None-Match gets a 304.
+Tiles are `/tiles/WebMercatorQuad/{z}/{x}/{y}` (x the column, y the row from the top), as
+web maps write them; the OGC tileset metadata names the same places `{tileMatrix}/{tileCol}/
+{tileRow}` and TileJSON `{z}/{x}/{y}`, so clients substituting by name get them right.
+`datetime` selects the year(s) as for features. An empty tile is a 204 without a body.
+Tiles and their metadata carry an ETag of the data version and the request (see
+`api.ogc_common.Validator`) and Cache-Control; a matching If-None-Match gets a 304 before
+the tile is built.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import ConnectionDep
 from api.ogc_common import (
     JSON,
     MVT,
     REL_TMS,
     CollectionDep,
+    ReadConnectionDep,
+    Validator,
+    ValidatorDep,
     json_response,
     link,
     url,
@@ -30,12 +35,11 @@ from gis.layers import LAYERS, Layer
 
 router = APIRouter(tags=["OGC API – Tiles"])
 
-# A minute fresh, then revalidated by ETag: a change shows within a minute at most.
-CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=30"
 TILE_PARAMETERS = {"datetime", "f"}
+CONTENT_CRS = "<http://www.opengis.net/def/crs/EPSG/0/3857>"
 Z = Annotated[int, Path(description="Zoom level (tileMatrix)")]
-ROW = Annotated[int, Path(description="Tile row (y), from the top")]
-COL = Annotated[int, Path(description="Tile column (x), from the left")]
+X = Annotated[int, Path(description="Tile column (tileCol), from the left")]
+Y = Annotated[int, Path(description="Tile row (tileRow), from the top")]
 
 TILE_MATRIX_SET = {
     "id": tiles.TMS_ID,
@@ -68,10 +72,16 @@ def _years(request: Request) -> temporal.YearRange | None:
     return temporal.parse_datetime(request.query_params.get("datetime"))
 
 
-def _tile_response(request: Request, tile: tiles.Tile) -> Response:
-    headers = {"ETag": tile.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
-    if tile.etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
+def _tile_response(
+    request: Request, cache: Validator, conn, layers: list[Layer], z: int, x: int, y: int
+) -> Response:
+    years = _years(request)
+    tiles.check_tile(z, x, y)
+    if (hit := cache.not_modified(conn)) is not None:
+        hit.headers["Content-Crs"] = CONTENT_CRS
+        return hit
+    headers = {**cache.headers, "Content-Crs": CONTENT_CRS}
+    tile = tiles.tile(conn, layers, z, x, y, years)
     if not tile.data:
         return Response(status_code=204, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)
@@ -83,7 +93,7 @@ def _query(request: Request) -> str:
 
 
 def _tileset(request: Request, prefix: str, layers: list[Layer], title: str) -> dict:
-    template = f"{url(request, prefix)}/tiles/{tiles.TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"
+    template = f"{url(request, prefix)}/tiles/{tiles.TMS_ID}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}"
     return {
         "title": title,
         "dataType": "vector",
@@ -147,7 +157,7 @@ def _tilejson(request: Request, conn, prefix: str, layers: list[Layer], name: st
         if boxes
         else [-180, -85.05, 180, 85.05]
     )
-    template = f"{url(request, prefix)}/tiles/{tiles.TMS_ID}/{{z}}/{{y}}/{{x}}" + _query(request)
+    template = f"{url(request, prefix)}/tiles/{tiles.TMS_ID}/{{z}}/{{x}}/{{y}}" + _query(request)
     return {
         "tilejson": "3.0.0",
         "name": name,
@@ -209,28 +219,38 @@ def all_tilesets(request: Request) -> Response:
 
 
 @router.get("/tiles/{tms}", summary="Tileset metadata, all layers")
-def all_tileset(request: Request, tms: str) -> Response:
+def all_tileset(
+    request: Request, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
-    return json_response(_tileset(request, "", list(LAYERS.values()), "All layers"))
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
+    return cache.finish(json_response(_tileset(request, "", list(LAYERS.values()), "All layers")))
 
 
 @router.get("/tiles/{tms}/tilejson.json", summary="TileJSON, all layers")
-def all_tilejson(request: Request, tms: str, conn: ConnectionDep) -> Response:
+def all_tilejson(
+    request: Request, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
     _years(request)
-    return json_response(_tilejson(request, conn, "", list(LAYERS.values()), "vollsmose"))
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
+    doc = _tilejson(request, conn, "", list(LAYERS.values()), "vollsmose")
+    return cache.finish(json_response(doc))
 
 
 @router.get(
-    "/tiles/{tms}/{z}/{y}/{x}",
+    "/tiles/{tms}/{z}/{x}/{y}",
     summary="A vector tile of all layers (one MVT layer per collection)",
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
-def all_tile(request: Request, tms: str, z: Z, y: ROW, x: COL, conn: ConnectionDep) -> Response:
+def all_tile(
+    request: Request, tms: str, z: Z, x: X, y: Y, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
-    found = tiles.tile(conn, list(LAYERS.values()), z, x, y, _years(request))
-    return _tile_response(request, found)
+    return _tile_response(request, cache, conn, list(LAYERS.values()), z, x, y)
 
 
 # One collection.
@@ -242,20 +262,30 @@ def tilesets(request: Request, layer: CollectionDep) -> Response:
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}", summary="Tileset metadata")
-def tileset(request: Request, layer: CollectionDep, tms: str) -> Response:
+def tileset(
+    request: Request, layer: CollectionDep, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
-    return json_response(_tileset(request, f"/collections/{layer.id}", [layer], layer.title))
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
+    doc = _tileset(request, f"/collections/{layer.id}", [layer], layer.title)
+    return cache.finish(json_response(doc))
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}/tilejson.json", summary="TileJSON")
-def tilejson(request: Request, layer: CollectionDep, tms: str, conn: ConnectionDep) -> Response:
+def tilejson(
+    request: Request, layer: CollectionDep, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+) -> Response:
     _check_tms(tms)
     _years(request)
-    return json_response(_tilejson(request, conn, f"/collections/{layer.id}", [layer], layer.id))
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
+    doc = _tilejson(request, conn, f"/collections/{layer.id}", [layer], layer.id)
+    return cache.finish(json_response(doc))
 
 
 @router.get(
-    "/collections/{collection_id}/tiles/{tms}/{z}/{y}/{x}",
+    "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
     summary="A vector tile of a collection",
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
@@ -265,9 +295,10 @@ def collection_tile(
     layer: CollectionDep,
     tms: str,
     z: Z,
-    y: ROW,
-    x: COL,
-    conn: ConnectionDep,
+    x: X,
+    y: Y,
+    conn: ReadConnectionDep,
+    cache: ValidatorDep,
 ) -> Response:
     _check_tms(tms)
-    return _tile_response(request, tiles.tile(conn, [layer], z, x, y, _years(request)))
+    return _tile_response(request, cache, conn, [layer], z, x, y)

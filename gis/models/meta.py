@@ -1,3 +1,18 @@
-"""Bookkeeping about the data itself: the data version caches key on (issue 3)."""
+"""Bookkeeping about the data itself: the data version caches key on (issue 3).
+
+`data_version` holds one row, written only by the trigger function of `gis.data_version`
+(the migration inserts it); no key is needed to find it.
+"""
 
 from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, Table, func, text
+
+from gis.models.base import Base
+
+data_version = Table(
+    "data_version",
+    Base.metadata,
+    Column("version", BigInteger, nullable=False, server_default=text("1")),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -194,7 +194,7 @@ def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 @pytest.mark.parametrize("prefix", [f"/collections/{LAYER}", ""])
 def test_tiles_never_carry_confidential_properties(client, secret_db, reader, prefix):
     z, row, col = _tile_of(*TORV, 16)
-    r = get(client, secret_db, reader, f"{prefix}/tiles/WebMercatorQuad/{z}/{row}/{col}")
+    r = get(client, secret_db, reader, f"{prefix}/tiles/WebMercatorQuad/{z}/{col}/{row}")
     assert r.status_code == 200, r.text
     tile = mapbox_vector_tile.decode(r.content)
     if prefix:  # the all-layers tile also holds `buildings`, where owner is public

@@ -16,11 +16,11 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
-    """(z, row, col) of the WebMercatorQuad tile holding a point."""
+    """(z, x, y) of the WebMercatorQuad tile holding a point: x the column, y the row."""
     n = 1 << z
-    col = int((lon + 180) / 360 * n)
-    row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return z, row, col
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
 
 
 def decode(response) -> dict:
@@ -30,8 +30,8 @@ def decode(response) -> dict:
 
 
 def test_all_layers_tile_has_one_layer_per_collection_with_attributes(ref_client):
-    z, row, col = tile_of(*TORV, 14)
-    tile = decode(ref_client.get(f"/tiles/WebMercatorQuad/{z}/{row}/{col}"))
+    z, x, y = tile_of(*TORV, 14)
+    tile = decode(ref_client.get(f"/tiles/WebMercatorQuad/{z}/{x}/{y}"))
     assert {"areas", "buildings", "roads", "facilities"} <= set(tile)
     assert set(tile) <= set(LAYERS)
     # MVT leaves out empty properties: look across the tile's buildings, not at one of them.
@@ -41,14 +41,14 @@ def test_all_layers_tile_has_one_layer_per_collection_with_attributes(ref_client
 
 
 def test_collection_tile_has_only_its_layer(ref_client):
-    z, row, col = tile_of(*TORV, 15)
-    tile = decode(ref_client.get(f"/collections/buildings/tiles/WebMercatorQuad/{z}/{row}/{col}"))
+    z, x, y = tile_of(*TORV, 15)
+    tile = decode(ref_client.get(f"/collections/buildings/tiles/WebMercatorQuad/{z}/{x}/{y}"))
     assert list(tile) == ["buildings"]
 
 
 def test_datetime_selects_the_year(ref_client, ref_conn):
-    z, row, col = tile_of(*TORV, 13)
-    url = f"/collections/buildings/tiles/WebMercatorQuad/{z}/{row}/{col}"
+    z, x, y = tile_of(*TORV, 13)
+    url = f"/collections/buildings/tiles/WebMercatorQuad/{z}/{x}/{y}"
 
     def ids(year: str) -> set[int]:
         tile = decode(ref_client.get(url, params={"datetime": year}))
@@ -68,7 +68,7 @@ def test_datetime_selects_the_year(ref_client, ref_conn):
                 " AND ST_Intersects(ST_Transform(footprint, 3857),"
                 "                   ST_TileEnvelope(:z, :x, :y, margin => :m))"
             ),
-            {"z": z, "x": col, "y": row, "m": 0},
+            {"z": z, "x": x, "y": y, "m": 0},
         )
     }
     # Everything present in 2030 inside the tile, and nothing absent then; a sliver in the
@@ -78,6 +78,22 @@ def test_datetime_selects_the_year(ref_client, ref_conn):
     assert not in_2030 & (gone_2026 | ids_absent_in_2030(ref_conn))
 
 
+@pytest.mark.parametrize("prefix", ["", "/collections/buildings"])
+def test_x_is_the_column_and_y_the_row(ref_client, ref_conn, prefix):
+    z, x, y = tile_of(*TORV, 15)
+    assert x != y  # Vollsmose's tile is off the diagonal: a swap lands elsewhere
+    # Where the tiles lie, by PostGIS's own tile envelopes (x column, y row).
+    sql = (
+        "SELECT ST_Contains(ST_TileEnvelope(:z, :x, :y), ST_Transform(ST_SetSRID("
+        "ST_MakePoint(:lon, :lat), 4326), 3857))"
+    )
+    lon, lat = TORV
+    assert ref_conn.execute(text(sql), {"z": z, "x": x, "y": y, "lon": lon, "lat": lat}).scalar()
+    assert "buildings" in decode(ref_client.get(f"{prefix}/tiles/WebMercatorQuad/{z}/{x}/{y}"))
+    swapped = ref_client.get(f"{prefix}/tiles/WebMercatorQuad/{z}/{y}/{x}")
+    assert swapped.status_code == 204 and not swapped.content
+
+
 def test_empty_tile_is_a_cheap_204(ref_client):
     r = ref_client.get("/tiles/WebMercatorQuad/14/0/0")
     assert r.status_code == 204 and not r.content
@@ -85,8 +101,8 @@ def test_empty_tile_is_a_cheap_204(ref_client):
 
 
 def test_etag_and_cache_control(ref_client):
-    z, row, col = tile_of(*TORV, 14)
-    url = f"/tiles/WebMercatorQuad/{z}/{row}/{col}"
+    z, x, y = tile_of(*TORV, 14)
+    url = f"/tiles/WebMercatorQuad/{z}/{x}/{y}"
     first = ref_client.get(url)
     etag = first.headers["etag"]
     assert "max-age" in first.headers["cache-control"]
@@ -103,8 +119,8 @@ def test_etag_follows_the_data(conn_client, conn):
             "ST_Transform(ST_SetSRID(ST_MakePoint(10.4413, 55.4068), 4326), 25832))"
         )
     )
-    z, row, col = tile_of(*TORV, 16)
-    url = f"/collections/facilities/tiles/WebMercatorQuad/{z}/{row}/{col}"
+    z, x, y = tile_of(*TORV, 16)
+    url = f"/collections/facilities/tiles/WebMercatorQuad/{z}/{x}/{y}"
     before = conn_client.get(url)
     conn.execute(text("UPDATE facility SET name = 'Vollsmose Bibliotek'"))
     after = conn_client.get(url, headers={"If-None-Match": before.headers["etag"]})
@@ -118,18 +134,18 @@ def test_tileset_metadata_and_tilejson(ref_client):
     tileset = ref_client.get("/collections/roads/tiles/WebMercatorQuad").json()
     template = next(li for li in tileset["links"] if li["rel"] == "item")["href"]
     assert template.endswith(
-        "/collections/roads/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"
+        "/collections/roads/tiles/WebMercatorQuad/{tileMatrix}/{tileCol}/{tileRow}"
     )
     assert [layer["id"] for layer in tileset["layers"]] == ["roads"]
     tj = ref_client.get("/tiles/WebMercatorQuad/tilejson.json", params={"datetime": "2030"}).json()
     assert tj["tilejson"] == "3.0.0"
-    assert tj["tiles"][0].endswith("/tiles/WebMercatorQuad/{z}/{y}/{x}?datetime=2030")
+    assert tj["tiles"][0].endswith("/tiles/WebMercatorQuad/{z}/{x}/{y}?datetime=2030")
     assert [v["id"] for v in tj["vector_layers"]] == list(LAYERS)
     lon0, lat0, lon1, lat1 = tj["bounds"]
     assert lon0 < TORV[0] < lon1 and lat0 < TORV[1] < lat1
     # Following the TileJSON template gives the tile.
-    z, row, col = tile_of(*TORV, 14)
-    path = tj["tiles"][0].replace("http://testserver", "").format(z=z, y=row, x=col)
+    z, x, y = tile_of(*TORV, 14)
+    path = tj["tiles"][0].replace("http://testserver", "").format(z=z, x=x, y=y)
     assert "buildings" in decode(ref_client.get(path))
     tms = ref_client.get("/tileMatrixSets/WebMercatorQuad").json()
     assert tms["tileMatrices"][14]["matrixWidth"] == 1 << 14

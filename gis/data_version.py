@@ -1,0 +1,55 @@
+"""The data version: one counter in `data_version`, bumped by a statement-level trigger on
+every map data table, so HTTP caches can key on it (ETags) and learn of any change, whoever
+made it (the API, `psql`, an import).
+
+Statement-level: a bulk load of thousands of rows bumps it once per statement, not per row.
+Every writer of a data table updates the one row, so writers serialise on it until they
+commit; the map data is written rarely and in small transactions, so that is cheap here.
+
+Later migrations attach the same trigger to their own tables with `attach_sql(table)` (and
+`detach_sql(table)` on downgrade).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+TABLE = "data_version"
+FUNCTION = "vm_touch_data_version"
+TRIGGER = "vm_data_version"
+
+FUNCTION_SQL = f"""
+CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp();
+    RETURN NULL;
+END
+$$
+"""
+DROP_FUNCTION_SQL = f"DROP FUNCTION {FUNCTION}()"
+
+
+def _check(table: str) -> None:
+    # Table names come from migrations, never from users; still, refuse anything that is
+    # not a plain identifier rather than quote it into DDL.
+    if not table.replace("_", "").isalnum() or not table.isascii():
+        raise ValueError(f"Not a plain table name: {table!r}")
+
+
+def attach_sql(table: str) -> str:
+    """DDL making every change to `table` bump the data version."""
+    _check(table)
+    return (
+        f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+    )
+
+
+def detach_sql(table: str) -> str:
+    _check(table)
+    return f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}"
+
+
+def current(conn: Connection) -> int:
+    """The data version as `conn` sees it (its own uncommitted changes included)."""
+    return conn.execute(text(f"SELECT version FROM {TABLE}")).scalar() or 0

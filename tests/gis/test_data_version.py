@@ -1,0 +1,42 @@
+"""The data version moves with every change to the map data, and only then."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from gis import data_version
+
+
+def test_a_change_to_a_data_table_bumps_the_version(ref_conn):
+    before = data_version.current(ref_conn)
+    assert data_version.current(ref_conn) == before  # reading does not bump it
+    ref_conn.execute(
+        text("UPDATE building SET demolished_year = 2029 WHERE id = (SELECT min(id) FROM building)")
+    )
+    after_update = data_version.current(ref_conn)
+    assert after_update > before
+    ref_conn.execute(text("DELETE FROM facility WHERE false"))  # a statement, even of no rows
+    assert data_version.current(ref_conn) > after_update
+
+
+def test_the_trigger_is_on_every_data_table_and_attach_works_for_new_ones(conn):
+    tables = {
+        r[0]
+        for r in conn.execute(
+            text(
+                "SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid"
+                " WHERE g.tgname = :name"
+            ),
+            {"name": data_version.TRIGGER},
+        )
+    }
+    expected = {"area", "quarter_set", "quarter", "parcel", "building", "dwelling_stock"}
+    assert expected | {"road", "rail_line", "rail_stop", "facility"} <= tables
+    conn.execute(text("CREATE TABLE scratch_layer (id int)"))
+    conn.execute(text(data_version.attach_sql("scratch_layer")))
+    before = data_version.current(conn)
+    conn.execute(text("TRUNCATE scratch_layer"))
+    assert data_version.current(conn) == before + 1
+    conn.execute(text(data_version.detach_sql("scratch_layer")))
+    conn.execute(text("INSERT INTO scratch_layer VALUES (1)"))
+    assert data_version.current(conn) == before + 1
