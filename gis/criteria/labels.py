@@ -28,3 +28,24 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 def number(value: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", ".")
+
+
+# The map's colours by status key, most severe first; approaching is drawn as a dashed
+# outline in the colour of the list approached. Keys of lists that share a lineage share one.
+STATUS_STYLE = [
+    {
+        "keys": ["omdannelsesomraade", "haard_ghetto"],
+        "label": "omdannelsesområde / hårdt ghettoområde",
+        "colour": "#99000d",
+    },
+    {
+        "keys": ["parallelsamfund", "ghetto"],
+        "label": "parallelsamfund / ghettoområde",
+        "colour": "#e34a33",
+    },
+    {"keys": ["udsat"], "label": "udsat boligområde", "colour": "#fd8d3c"},
+    {"keys": ["forebyggelsesomraade"], "label": "forebyggelsesområde", "colour": "#fed976"},
+    {"keys": ["none"], "label": "ingen liste", "colour": "#c7e9c0"},
+    {"keys": ["unknown"], "label": "kan ikke afgøres (mangler data)", "colour": "#bdbdbd"},
+    {"keys": ["no_rules"], "label": "ingen listeregler i året", "colour": "#f0f0f0"},
+]
