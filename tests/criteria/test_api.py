@@ -68,3 +68,9 @@ def test_lists_page_is_danish_with_legend_and_note(ref_client) -> None:
     assert 'id="legend"' in r.text and "forebyggelsesområde" in r.text
     assert "illustrative" in r.text.lower()
     assert ref_client.get("/kort/lister?year=1900").status_code == 422
+
+
+def test_monitoring_page_shows_the_computed_status(ref_client, ref_conn) -> None:
+    html = ref_client.get("/kort/omraader/vollsmose/fremdrift?year=2025").text
+    for y in evaluate(ref_conn, "vollsmose", 2015, 2025):
+        assert f'<tr data-year="{y["year"]}"><td>{y["year"]}</td><td>{y["status"]}</td>' in html

@@ -7,6 +7,7 @@ from __future__ import annotations
 import operator
 
 import pytest
+from sqlalchemy import text
 
 from tests.criteria.support import (
     CLEAN,
@@ -311,3 +312,21 @@ def test_bad_span_and_unknown_area(conn) -> None:
         evaluate(conn, "testomraade", 2025, 2020)
     with pytest.raises(NotFound):
         evaluate(conn, "findes-ikke", 2020, 2025)
+
+
+def test_the_rules_are_rows_a_changed_threshold_changes_the_answer(conn) -> None:
+    area = make_area(conn)
+    national(conn, range(2018, 2020))
+    steady(conn, area, 2019, outside_work=45.0, basic_school=70.0)
+    assert year_of(conn, 2019)["status_key"] == "udsat"
+    conn.execute(
+        text(
+            "UPDATE criteria_threshold t SET value = 50 FROM criteria_list l, criteria_rule_set s"
+            " WHERE t.list_id = l.id AND l.rule_set_id = s.id AND s.key = 'udsat_2018'"
+            " AND t.indicator = 'outside_work'"
+        )
+    )
+    y = year_of(conn, 2019)
+    assert y["status_key"] == "none"
+    c = next(c for c in list_of(y, "udsat")["criteria"] if c["indicator"] == "outside_work")
+    assert c["threshold"] == 50.0 and c["met"] is False
