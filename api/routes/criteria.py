@@ -122,7 +122,8 @@ def _feature(a: dict) -> dict:
     "/criteria/areas",
     summary="Every area's list status in a year (GeoJSON, WGS84)",
     description="Each stored area with its status, the lists it meets and those it approaches "
-    "(within the rule set's margin of a threshold).",
+    "(within the rule set's margin of a threshold); `lists`: per list, the areas that meet it "
+    "and those that approach it.",
 )
 def areas_criteria(conn: ConnectionDep, year: ListYear = DEFAULT_YEAR) -> JSONResponse:
     found = criteria.areas_status(conn, year)
@@ -131,6 +132,7 @@ def areas_criteria(conn: ConnectionDep, year: ListYear = DEFAULT_YEAR) -> JSONRe
             "type": "FeatureCollection",
             "year": year,
             "note": ILLUSTRATIVE_DA,
+            "lists": criteria.by_list(found),
             "features": [_feature(a) for a in found],
         },
         media_type="application/geo+json",

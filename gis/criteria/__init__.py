@@ -16,7 +16,7 @@ from gis.criteria.rules import load_national, load_rules, load_values
 from gis.errors import InvalidParameter, NotFound
 from gis.models import Area
 
-__all__ = ["areas_status", "evaluate"]
+__all__ = ["areas_status", "by_list", "evaluate"]
 
 # The longest span one request may ask for: every list year since the first list, and more.
 MAX_SPAN = 60
@@ -68,3 +68,18 @@ def areas_status(conn: Connection, year: int) -> list[dict]:
             }
         )
     return out
+
+
+def by_list(found: list[dict]) -> list[dict]:
+    """Per list of the year's rule set: the areas that meet it and those that approach it."""
+    out: dict[str, dict] = {}
+    for a in found:
+        for lst in a["lists"]:
+            entry = out.setdefault(
+                lst["key"], {"key": lst["key"], "name": lst["name"], "meet": [], "approach": []}
+            )
+            if lst["met"] is True:
+                entry["meet"].append(a["slug"])
+            elif lst["approaching"]:
+                entry["approach"].append(a["slug"])
+    return list(out.values())

@@ -59,7 +59,18 @@ def test_all_areas_as_geojson(ref_client, ref_conn) -> None:
         assert p["approaching"] == expected[p["slug"]]["approaching"]
         lng, lat = f["geometry"]["coordinates"][0][0][0]
         assert 10.2 < lng < 10.6 and 55.3 < lat < 55.5  # Odense, in WGS84
-    assert "illustrative" in fc["note"].lower() or "illustrativ" in fc["note"].lower()
+    assert "illustrative" in fc["note"].lower()
+    for entry in fc["lists"]:
+        meet = sorted(
+            f["properties"]["slug"]
+            for f in fc["features"]
+            for lst in f["properties"]["lists"]
+            if lst["key"] == entry["key"] and lst["met"] is True
+        )
+        assert sorted(entry["meet"]) == meet
+    by_key = {e["key"]: e for e in fc["lists"]}
+    assert "korsloekkeparken" in by_key["udsat"]["meet"]
+    assert "vollsmose" in by_key["parallelsamfund"]["approach"]
 
 
 def test_lists_page_is_danish_with_legend_and_note(ref_client) -> None:
