@@ -155,6 +155,22 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_criteria(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.criteria.importer import CsvImportError, import_values
+
+    content = Path(args.file).read_text(encoding="utf-8")
+    try:
+        with _engine(settings).begin() as conn:
+            n = import_values(conn, content)
+    except CsvImportError as exc:
+        for e in exc.errors:
+            column = f", column {e['column']}" if e["column"] else ""
+            print(f"{args.file}: line {e['line']}{column}: {e['message']}", file=sys.stderr)
+        raise
+    print(f"imported {n} rows of indicator values from {args.file}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vollsmose", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -206,6 +222,12 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--year", type=int, required=True, help="the state as of 1 January")
     rp.add_argument("--out", required=True, help="PDF file to write")
     rp.set_defaults(func=cmd_report)
+
+    c = sub.add_parser("criteria", help="area criteria: import yearly indicator values")
+    csub = c.add_subparsers(dest="action", required=True)
+    ci = csub.add_parser("import", help="import a CSV (all rows or none; data/criteria/README.md)")
+    ci.add_argument("file")
+    c.set_defaults(func=cmd_criteria)
     return p
 
 

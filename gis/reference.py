@@ -17,6 +17,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Table, insert, select
 
+from gis.criteria.reference import load_criteria
 from gis.errors import DataError
 from gis.models import (
     SRID,
@@ -197,4 +198,5 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     for layer in LAYERS:
         counts[layer] = len(data[layer])
     counts.update(load_monitoring(conn))  # the plan's schedules (issue 6)
+    counts.update(load_criteria(conn))  # Odense's almene areas and list indicators (issue 6)
     return counts

@@ -1,8 +1,7 @@
-"""The area criteria and list status, when the criteria part of the platform is present.
+"""The area criteria and list status, as the report and the monitoring page show them.
 
-`gis.criteria.evaluate` belongs to the criteria part (issue 6, a separate module); the report
-and the monitoring page show its answer, or say that criteria are not available, never an
-invented status.
+They show `gis.criteria.evaluate`'s answer (per year: status, criteria met, reasons), or
+say why there is none; never an invented status.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from gis.criteria import evaluate
 from gis.errors import DomainError
 
 
@@ -22,13 +22,9 @@ class CriteriaStatus:
 
 def criteria_status(conn: Connection, area: str, first: int, last: int) -> CriteriaStatus:
     try:
-        from gis.criteria import evaluate
-    except ImportError:
-        return CriteriaStatus([], "Områdekriterierne er ikke tilgængelige i denne installation.")
-    try:
         years = evaluate(conn, area, first, last)
     except DomainError as exc:
         return CriteriaStatus([], f"Områdekriterierne kan ikke beregnes: {exc.detail}")
-    if not years:
+    if all(y["values"] is None for y in years):
         return CriteriaStatus([], "Der er ingen indikatorværdier for området i perioden.")
     return CriteriaStatus(list(years))
