@@ -18,6 +18,7 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Table, insert, select
 
 from gis.errors import DataError
+from gis.land.reference import load_land
 from gis.models import (
     SRID,
     Area,
@@ -197,4 +198,5 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     for layer in LAYERS:
         counts[layer] = len(data[layer])
     counts.update(load_monitoring(conn))  # the plan's schedules (issue 6)
+    counts.update(load_land(conn, parcel_ids))  # the company's land, illustrative (issue 5)
     return counts
