@@ -173,7 +173,9 @@ def build(gpkg: Path = GPKG) -> dict[str, list[dict]]:
                 "sold_date": sold,
             }
         )
-        steps = [(REGISTERED, None, "planned"), (offered, "planned", "on_offer")]
+        # Plots offered before the company's plan was drawn up were in the municipality's.
+        registered = min(REGISTERED, date(offered.year, 1, 2))
+        steps = [(registered, None, "planned"), (offered, "planned", "on_offer")]
         if option:
             steps.append((option, "on_offer", "under_option"))
         if sold:
