@@ -389,3 +389,23 @@ def test_bad_values_are_400_naming_the_parameter(ref_client, params, parameter):
     assert r.status_code == 400, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["errors"][0]["parameter"] == parameter
+
+
+def test_kept_walks_follow_a_change_of_the_network(ref_conn):
+    """Walks are kept per state of roads, stops and parcels: a new path changes them."""
+    before = {r[0]: r for r in sellable(ref_conn, PLOTS, SellableQuery.from_params({})).rows}
+    ref_conn.execute(
+        text(
+            "INSERT INTO road (kind, name, status, geom) SELECT 'path', 'Test', 'existing', "
+            "ST_Multi(ST_MakeLine(ST_Centroid(a.geom), ST_Centroid(b.geom))) "
+            "FROM parcel a, parcel b "
+            "WHERE a.id = (SELECT parcel_id FROM parcel_land WHERE plot_label = '30') "
+            "AND b.id = (SELECT parcel_id FROM parcel_land WHERE plot_label = '1')"
+        )
+    )
+    found = sellable(ref_conn, PLOTS, SellableQuery.from_params({}))
+    walks = parcel_walks(ref_conn, DEFAULT_WALK_YEAR)
+    col = found.columns.index("walk_to_stop_m")
+    assert any(r[col] != before[r[0]][col] for r in found.rows)
+    for r in found.rows:
+        assert r[col] == walks[r[0]].walk_to_stop_m
