@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection, text
 
 from gis.errors import InvalidParameter, NotFound
+from gis.land.confidential import CONFIDENTIAL_FIELDS
 from gis.models import SRID, Base
 from gis.roles import Permission, Reader
 
@@ -37,6 +38,8 @@ class Layer:
     # types are read from `confidential_table`.
     confidential: tuple[str, ...] = ()
     confidential_table: str | None = None
+    # JSON Schema types of properties no table holds as such (computed in `source`).
+    types: tuple[tuple[str, str], ...] = ()
 
     def for_reader(self, reader: Reader) -> Layer:
         """The layer as `reader` may see it: with the confidential properties, or without."""
@@ -53,7 +56,11 @@ class Layer:
         table = Base.metadata.tables[self.table or self.source.split()[0]]
         extra = Base.metadata.tables.get(self.confidential_table or "")
         out = {}
+        given = dict(self.types)
         for name in self.properties:
+            if name in given:
+                out[name] = given[name]
+                continue
             column = table.columns.get(name)
             if column is None and extra is not None:
                 column = extra.columns.get(name)
@@ -64,6 +71,26 @@ class Layer:
 
 _JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
 
+
+# Plots: the parcel, its land record and (left-joined) its confidential sale data, which only
+# `Layer.for_reader` lets out. Constraints as comma-separated text and dates as ISO text, so
+# CQL2 can compare them; the building right is the effective one.
+PLOTS_SOURCE = """(
+    SELECT p.id, p.geom, p.ejerlavskode::text || '-' || p.matrikelnummer AS matrikel,
+           p.planned_use, coalesce(p.registered_area_m2, round(ST_Area(p.geom))) AS plot_area_m2,
+           l.plot_label, l.owner_category, l.sale_status, l.sale_year, l.sale_phase,
+           round(coalesce(l.building_right_m2,
+                          l.plot_ratio * coalesce(p.registered_area_m2, ST_Area(p.geom))))
+               AS building_right_m2,
+           l.plot_ratio, l.expected_dwellings, l.expected_business_m2,
+           array_to_string(l.constraints, ',') AS constraints,
+           s.price_dkk::float8 AS price_dkk, s.buyer, s.option_holder,
+           s.offered_date::text AS offered_date, s.option_date::text AS option_date,
+           s.option_expires::text AS option_expires, s.sold_date::text AS sold_date
+    FROM parcel p
+    JOIN parcel_land l ON l.parcel_id = p.id
+    LEFT JOIN parcel_sale s ON s.parcel_id = p.id
+) t"""
 
 LAYERS: dict[str, Layer] = {
     layer.id: layer
@@ -105,6 +132,38 @@ LAYERS: dict[str, Layer] = {
                 "registered_area_m2",
                 "planned_use",
             ),
+        ),
+        Layer(
+            id="plots",
+            title="Grunde (arealudviklingsselskabet)",
+            description=(
+                "Parcels as land: owner, planned use, sale status and year, building right "
+                "(explicit, or plot area × plot ratio), expected dwellings and business m², "
+                "constraints. ILLUSTRATIVE reference data. Sale data (price, buyer, option "
+                "holder, dates) only for readers allowed to read it."
+            ),
+            source=PLOTS_SOURCE,
+            geometry="t.geom",
+            geometry_type="MultiPolygon",
+            properties=(
+                "plot_label",
+                "matrikel",
+                "owner_category",
+                "planned_use",
+                "sale_status",
+                "sale_year",
+                "sale_phase",
+                "plot_area_m2",
+                "building_right_m2",
+                "plot_ratio",
+                "expected_dwellings",
+                "expected_business_m2",
+                "constraints",
+            ),
+            table="parcel_land",
+            confidential=CONFIDENTIAL_FIELDS,
+            confidential_table="parcel_sale",
+            types=(("matrikel", "string"), ("plot_area_m2", "number"), ("price_dkk", "number")),
         ),
         Layer(
             id="buildings",

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, insert, select
 
 from gis.criteria.reference import load_criteria
 from gis.errors import DataError
+from gis.land.reference import load_land
 from gis.models import (
     SRID,
     Area,
@@ -199,4 +200,5 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
         counts[layer] = len(data[layer])
     counts.update(load_monitoring(conn))  # the plan's schedules (issue 6)
     counts.update(load_criteria(conn))  # Odense's almene areas and list indicators (issue 6)
+    counts.update(load_land(conn, parcel_ids))  # the company's land, illustrative (issue 5)
     return counts

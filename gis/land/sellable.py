@@ -1,0 +1,374 @@
+"""Which plots can be sold: the land query of the arealudviklingsselskab.
+
+`SellableQuery.from_params` reads the query string (no web framework needed) and raises
+`InvalidQuery` (a 400 naming the parameter) for anything it cannot honour; `sellable` then
+answers in one parameterised statement over the `plots` collection's source, so the CQL2
+`filter` has exactly the plots collection's queryables, confidential ones included only for
+a reader allowed to read them.
+
+Meanings (documented in the README and the OpenAPI text):
+- `status`: the sale statuses to include (repeatable or comma-separated, `any` for all);
+  without it, the sellable ones: `SELLABLE_STATUSES` (planned, on offer).
+- `available_by` Y: the plot is for sale by Y: sale_year <= Y and a sellable status.
+- `use`, `owner`: planned use and owner category (repeatable or comma-separated).
+- `min_area`, `max_area`: plot area in m² (the registered area).
+- `max_walk_to_stop`, `max_walk_to_bygade`: metres walked along the street and path network
+  of the walk year (`year`, else `available_by`, else `DEFAULT_WALK_YEAR`), from
+  `gis.land.network.parcel_walks`. A plot no stop or bygade can be reached from is left out.
+- `within`: a quarter's slug, or a WKT or GeoJSON (Multi)Polygon in `within-crs` (default
+  EPSG:25832); a plot is within when its point on surface is covered by it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import shapely
+import shapely.geometry
+from sqlalchemy import Connection, text
+
+from gis import cql2
+from gis.crs import CRS84, STORAGE, Crs, input_geometry_sql, output_geometry_sql, parse_crs
+from gis.errors import InvalidQuery
+from gis.features import queryables
+from gis.land.network import Walk, parcel_walks
+from gis.layers import Layer
+from gis.models import PLANNED_USES
+from gis.models.land import OWNER_CATEGORIES, SALE_STATUSES
+from gis.state import MAX_YEAR, MIN_YEAR
+
+SELLABLE_STATUSES = ("planned", "on_offer")
+# Walks are measured on the network of the plan's horizon unless a year is asked for: the
+# question is how far a plot will be from the letbane and the bygade.
+DEFAULT_WALK_YEAR = 2030
+WALK_FIELDS = (
+    "walk_to_stop_m",
+    "straight_to_stop_m",
+    "nearest_stop",
+    "walk_to_bygade_m",
+    "straight_to_bygade_m",
+)
+DATA_SOURCE = (
+    "ILLUSTRATIVE land data of the Vollsmose reference dataset (plots, sale statuses, building "
+    "rights, expected dwellings; the company's totals follow its public figures, the rest is "
+    "chosen); the layout is approximate, not surveyed. Walking distances along the street and "
+    "path network of the walk year (pgRouting); straight-line distances beside them."
+)
+PARAMETERS = frozenset(
+    {
+        "available_by",
+        "year",
+        "use",
+        "min_area",
+        "max_area",
+        "owner",
+        "status",
+        "max_walk_to_stop",
+        "max_walk_to_bygade",
+        "within",
+        "within-crs",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "crs",
+        "f",
+    }
+)
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass
+class SellableQuery:
+    available_by: int | None = None
+    year: int | None = None
+    uses: list[str] | None = None
+    min_area: float | None = None
+    max_area: float | None = None
+    owners: list[str] | None = None
+    statuses: list[str] | None = None  # None: any status
+    max_walk_to_stop: float | None = None
+    max_walk_to_bygade: float | None = None
+    within_quarter: str | None = None
+    within_geometry: str | None = None  # GeoJSON text of a (Multi)Polygon
+    within_crs: Crs = STORAGE
+    filter: cql2.Node | None = None
+    filter_crs: Crs = CRS84
+    crs: Crs = CRS84
+
+    @property
+    def walk_year(self) -> int:
+        return self.year or self.available_by or DEFAULT_WALK_YEAR
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Sequence[str]]) -> SellableQuery:
+        """From the query string as name -> every value given (repeatable parameters)."""
+        for name in params:
+            if name not in PARAMETERS:
+                raise InvalidQuery(name, f"Unknown query parameter '{name}'.")
+        one = {k: _single(k, v) for k, v in params.items() if k not in ("status", "use", "owner")}
+        q = cls()
+        q.available_by = _year(one.get("available_by"), "available_by")
+        q.year = _year(one.get("year"), "year")
+        q.uses = _listed(params.get("use"), "use", PLANNED_USES)
+        q.owners = _listed(params.get("owner"), "owner", OWNER_CATEGORIES)
+        statuses = _listed(params.get("status"), "status", (*SALE_STATUSES, "any"))
+        if statuses is None:
+            q.statuses = list(SELLABLE_STATUSES)
+        elif "any" in statuses:
+            q.statuses = None
+        else:
+            q.statuses = statuses
+        q.min_area = _metres(one.get("min_area"), "min_area")
+        q.max_area = _metres(one.get("max_area"), "max_area")
+        if q.min_area is not None and q.max_area is not None and q.min_area > q.max_area:
+            raise InvalidQuery("max_area", "max_area must not be below min_area.")
+        q.max_walk_to_stop = _metres(one.get("max_walk_to_stop"), "max_walk_to_stop")
+        q.max_walk_to_bygade = _metres(one.get("max_walk_to_bygade"), "max_walk_to_bygade")
+        q.within_crs = parse_crs(one.get("within-crs"), "within-crs", STORAGE)
+        within = (one.get("within") or "").strip()
+        if within:
+            if _SLUG.match(within):
+                q.within_quarter = within
+            else:
+                q.within_geometry = _polygon(within)
+        elif "within-crs" in params:
+            raise InvalidQuery("within-crs", "within-crs is given without within.")
+        q.filter_crs = parse_crs(one.get("filter-crs"), "filter-crs")
+        if one.get("filter"):
+            q.filter = cql2.parse(one["filter"], one.get("filter-lang"))
+        elif one.get("filter-lang") not in (None, "cql2-text", "cql2-json"):
+            raise InvalidQuery("filter-lang", "filter-lang must be 'cql2-text' or 'cql2-json'.")
+        q.crs = parse_crs(one.get("crs"), "crs")
+        return q
+
+
+def _single(name: str, values: Sequence[str] | str) -> str:
+    if isinstance(values, str):
+        return values
+    if len(values) > 1:
+        raise InvalidQuery(name, f"{name} may be given once.")
+    return values[0]
+
+
+def _year(value: str | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        year = int(value)
+    except ValueError:
+        raise InvalidQuery(name, f"{name} must be a year.") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidQuery(name, f"{name} must be {MIN_YEAR} to {MAX_YEAR}.")
+    return year
+
+
+def _metres(value: str | None, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        n = float(value)
+    except ValueError:
+        raise InvalidQuery(name, f"{name} must be a number of metres (m², for areas).") from None
+    if not math.isfinite(n) or n < 0:
+        raise InvalidQuery(name, f"{name} must be a non-negative number.")
+    return n
+
+
+def _listed(
+    values: Sequence[str] | str | None, name: str, allowed: Sequence[str]
+) -> list[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    out = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    if not out:
+        return None
+    unknown = [v for v in out if v not in allowed]
+    if unknown:
+        raise InvalidQuery(
+            name, f"{name}: unknown value '{unknown[0]}'; one of: {', '.join(allowed)}."
+        )
+    return list(dict.fromkeys(out))
+
+
+def _polygon(value: str) -> str:
+    """A WKT or GeoJSON (Multi)Polygon as GeoJSON text; 400 on `within` otherwise."""
+    try:
+        if value.startswith("{"):
+            geom = shapely.geometry.shape(json.loads(value))
+        else:
+            geom = shapely.from_wkt(value)
+    except Exception:
+        raise InvalidQuery(
+            "within",
+            "within must be a quarter's slug, or a WKT or GeoJSON polygon.",
+        ) from None
+    if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        raise InvalidQuery("within", f"within must be a polygon, not a {geom.geom_type}.")
+    if not geom.is_valid:
+        raise InvalidQuery("within", "within: the polygon is not valid (self-intersecting?).")
+    return json.dumps(shapely.geometry.mapping(geom))
+
+
+# -- walking distances, kept while the network, the stops and the parcels stay the same -------
+_FINGERPRINT = text(
+    """
+    SELECT md5(
+        coalesce((SELECT string_agg(concat_ws(':', id, kind, opening_year, closing_year,
+                                              md5(ST_AsBinary(geom))), ',' ORDER BY id)
+                  FROM road), '')
+        || '|' || coalesce((SELECT string_agg(concat_ws(':', id, name, md5(ST_AsBinary(geom))),
+                                              ',' ORDER BY id) FROM rail_stop), '')
+        || '|' || coalesce((SELECT string_agg(concat_ws(':', id, md5(ST_AsBinary(geom))),
+                                              ',' ORDER BY id) FROM parcel), ''))
+    """
+)
+_CACHE: OrderedDict[tuple[int, str], dict[int, Walk]] = OrderedDict()
+_CACHE_SIZE = 32
+_LOCK = threading.Lock()
+
+
+def walks(conn: Connection, year: int) -> dict[int, Walk]:
+    """`parcel_walks` of every parcel in `year`, computed once per state of the data it
+    depends on (roads, stops, parcels: a fingerprint of them is part of the key)."""
+    key = (year, conn.execute(_FINGERPRINT).scalar_one())
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    found = parcel_walks(conn, year)
+    with _LOCK:
+        _CACHE[key] = found
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return found
+
+
+# -- the query ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sellable:
+    columns: list[str]  # id, the properties, the walking fields
+    rows: list[tuple]  # in `columns` order
+    geojson: list[str | None]  # each row's geometry as GeoJSON text, in the query's crs
+    wkb: list[bytes | None]
+    summary: dict
+    walk_year: int
+
+
+def sellable(conn: Connection, layer: Layer, q: SellableQuery) -> Sellable:
+    """The plots matching `q`, as `layer` (the plots collection as the reader may see it)
+    shows them, with walking distances and a summary."""
+    params: dict = {}
+    where = ["TRUE"]
+    if q.statuses is not None:
+        params["statuses"] = q.statuses
+        where.append("t.sale_status = ANY(CAST(:statuses AS text[]))")
+    if q.available_by is not None:
+        params.update(available_by=q.available_by, sellable=list(SELLABLE_STATUSES))
+        where.append(
+            "t.sale_year <= :available_by AND t.sale_status = ANY(CAST(:sellable AS text[]))"
+        )
+    if q.uses is not None:
+        params["uses"] = q.uses
+        where.append("t.planned_use = ANY(CAST(:uses AS text[]))")
+    if q.owners is not None:
+        params["owners"] = q.owners
+        where.append("t.owner_category = ANY(CAST(:owners AS text[]))")
+    if q.min_area is not None:
+        params["min_area"] = q.min_area
+        where.append("t.plot_area_m2 >= :min_area")
+    if q.max_area is not None:
+        params["max_area"] = q.max_area
+        where.append("t.plot_area_m2 <= :max_area")
+    if q.max_walk_to_stop is not None:
+        params["max_stop"] = q.max_walk_to_stop
+        where.append("w.walk_to_stop_m <= :max_stop")
+    if q.max_walk_to_bygade is not None:
+        params["max_bygade"] = q.max_walk_to_bygade
+        where.append("w.walk_to_bygade_m <= :max_bygade")
+    if q.within_quarter is not None:
+        found = conn.execute(
+            text("SELECT count(*) FROM quarter WHERE slug = :s"), {"s": q.within_quarter}
+        ).scalar_one()
+        if not found:
+            raise InvalidQuery("within", f"within: no quarter '{q.within_quarter}'.")
+        params["quarter"] = q.within_quarter
+        where.append(
+            "EXISTS (SELECT 1 FROM quarter q WHERE q.slug = :quarter"
+            " AND ST_Covers(q.geom, ST_PointOnSurface(t.geom)))"
+        )
+    if q.within_geometry is not None:
+        params["within"] = q.within_geometry
+        g = f"ST_SetSRID(ST_GeomFromGeoJSON(CAST(:within AS text)), {q.within_crs.srid})"
+        where.append(f"ST_Covers({input_geometry_sql(g, q.within_crs)}, ST_PointOnSurface(t.geom))")
+    if q.filter is not None:
+        where.append(cql2.compile_filter(q.filter, queryables(layer), q.filter_crs, params))
+
+    year = q.walk_year
+    found = walks(conn, year)
+    ordered = sorted(found.values(), key=lambda w: w.parcel_id)
+    params["w_id"] = [w.parcel_id for w in ordered]
+    for name in WALK_FIELDS:
+        params[f"w_{name}"] = [getattr(w, name) for w in ordered]
+
+    names = list(layer.properties)
+    out = output_geometry_sql(layer.geometry, q.crs)
+    sql = f"""
+        WITH w AS (
+            SELECT * FROM unnest(
+                CAST(:w_id AS integer[]),
+                CAST(:w_walk_to_stop_m AS float8[]), CAST(:w_straight_to_stop_m AS float8[]),
+                CAST(:w_nearest_stop AS text[]),
+                CAST(:w_walk_to_bygade_m AS float8[]), CAST(:w_straight_to_bygade_m AS float8[])
+            ) AS w(id, {", ".join(WALK_FIELDS)})
+        )
+        SELECT t.id, {", ".join(f"t.{n}" for n in names)},
+               {", ".join(f"w.{n}" for n in WALK_FIELDS)},
+               ST_AsGeoJSON({out}, {q.crs.precision}, 0) AS geojson,
+               ST_AsBinary({out}) AS wkb
+        FROM {layer.source}
+        LEFT JOIN w ON w.id = t.id
+        WHERE {" AND ".join(where)}
+        ORDER BY t.sale_year NULLS LAST, t.id
+    """
+    result = conn.execute(text(sql), params).all()
+    columns = ["id", *names, *WALK_FIELDS]
+    rows = [tuple(r[: len(columns)]) for r in result]
+    return Sellable(
+        columns=columns,
+        rows=rows,
+        geojson=[r.geojson for r in result],
+        wkb=[None if r.wkb is None else bytes(r.wkb) for r in result],
+        summary=summarise([dict(zip(columns, r, strict=True)) for r in rows]),
+        walk_year=year,
+    )
+
+
+def summarise(plots: list[dict]) -> dict:
+    """Count, plot area, building right, expected dwellings and business m²: in all and by
+    planned use."""
+
+    def totals(group: list[dict]) -> dict:
+        return {
+            "count": len(group),
+            "plot_area_m2": round(sum(p["plot_area_m2"] or 0 for p in group), 1),
+            "building_right_m2": round(sum(p["building_right_m2"] or 0 for p in group), 1),
+            "expected_dwellings": sum(p["expected_dwellings"] or 0 for p in group),
+            "expected_business_m2": round(sum(p["expected_business_m2"] or 0 for p in group), 1),
+        }
+
+    uses = sorted({p["planned_use"] or "unknown" for p in plots})
+    return {
+        **totals(plots),
+        "by_use": {
+            u: totals([p for p in plots if (p["planned_use"] or "unknown") == u]) for u in uses
+        },
+    }

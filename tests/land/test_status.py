@@ -1,0 +1,178 @@
+"""Sale-status changes: validated, recorded with who, when, from, to and why in the same
+transaction; over HTTP only for developer_company and admin, and history's actor and note
+only for readers of sale data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from api.deps import get_connection
+from api.routes.edits import get_write_connection
+from gis import auth
+from gis.errors import InvalidParameter, NotFound
+from gis.land.status import change_sale_status, status_history
+from gis.reference import default_reference_path, load_reference
+from tests.api.conftest import make_client
+from tests.support import engine_for, prepared_database, rolled_back
+
+
+def _status(conn, label: str) -> str:
+    return conn.execute(
+        text("SELECT sale_status FROM parcel_land WHERE plot_label = :l"), {"l": label}
+    ).scalar_one()
+
+
+def test_a_change_sets_the_status_and_records_it(ref_conn):
+    before = _status(ref_conn, "12")
+    earlier = len(status_history(ref_conn, "12"))
+    out = change_sale_status(ref_conn, "12", "under_option", "maria", note="option to X")
+    assert out["from_status"] == before and out["to_status"] == "under_option"
+    assert _status(ref_conn, "12") == "under_option"
+    history = status_history(ref_conn, "12")
+    assert len(history) == earlier + 1
+    last = history[-1]
+    assert (last["from_status"], last["to_status"], last["actor"], last["note"]) == (
+        before,
+        "under_option",
+        "maria",
+        "option to X",
+    )
+    assert last["changed_at"] is not None
+
+
+def test_a_parcel_is_named_by_matrikel_too(ref_conn):
+    key = ref_conn.execute(
+        text(
+            "SELECT p.ejerlavskode || '-' || p.matrikelnummer FROM parcel p "
+            "JOIN parcel_land l ON l.parcel_id = p.id WHERE l.plot_label = '17'"
+        )
+    ).scalar_one()
+    change_sale_status(ref_conn, key, "on_offer", "maria")
+    assert _status(ref_conn, "17") == "on_offer"
+    assert status_history(ref_conn, "17")[-1]["to_status"] == "on_offer"
+
+
+def test_a_change_to_the_same_status_is_refused_and_records_nothing(ref_conn):
+    current = _status(ref_conn, "12")
+    earlier = len(status_history(ref_conn, "12"))
+    with pytest.raises(InvalidParameter) as e:
+        change_sale_status(ref_conn, "12", current, "maria")
+    assert e.value.parameter == "to_status" and "already" in e.value.detail
+    assert len(status_history(ref_conn, "12")) == earlier
+
+
+@pytest.mark.parametrize("status", ["gone", "", "SOLD"])
+def test_an_unknown_status_is_refused(ref_conn, status):
+    with pytest.raises(InvalidParameter) as e:
+        change_sale_status(ref_conn, "12", status, "maria")
+    assert e.value.parameter == "to_status"
+
+
+def test_an_unknown_parcel_is_not_found(ref_conn):
+    with pytest.raises(NotFound):
+        change_sale_status(ref_conn, "no-such-plot", "sold", "maria")
+    with pytest.raises(NotFound):
+        status_history(ref_conn, "no-such-plot")
+
+
+def test_a_failed_transaction_keeps_neither_status_nor_history(ref_engine):
+    with ref_engine.connect() as conn:
+        before = _status(conn, "12")
+        count = len(status_history(conn, "12"))
+        conn.rollback()
+        trans = conn.begin()
+        change_sale_status(conn, "12", "sold", "maria")
+        trans.rollback()
+    with ref_engine.connect() as conn:
+        assert _status(conn, "12") == before
+        assert len(status_history(conn, "12")) == count
+
+
+# -- over HTTP ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tokens_db(new_database) -> tuple[str, dict[str, str]]:
+    tokens: dict[str, str] = {}
+
+    def load(conn):
+        load_reference(conn, default_reference_path())
+        for role in ("planner", "developer_company", "admin"):
+            tokens[role] = auth.create_token(conn, f"{role}-land", role)
+
+    return prepared_database(new_database, load), tokens
+
+
+@pytest.fixture
+def client(tokens_db) -> Iterator:
+    """The API writing and reading through one rolled-back connection."""
+    engine = next(engine_for(tokens_db[0]))
+    connections = rolled_back(engine)
+    conn = next(connections)
+    c = make_client(tokens_db[0])
+    c.app.dependency_overrides[get_connection] = lambda: conn
+    c.app.dependency_overrides[get_write_connection] = lambda: conn
+    with c:
+        yield c
+    connections.close()
+    engine.dispose()
+
+
+def post(client, tokens, role: str | None, label: str, body: dict):
+    headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
+    return client.post(f"/land/parcels/{label}/sale-status", json=body, headers=headers)
+
+
+def history(client, tokens, role: str | None, label: str):
+    headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
+    return client.get(f"/land/parcels/{label}/sale-status/history", headers=headers)
+
+
+def test_without_a_token_a_change_is_401(client, tokens_db):
+    r = post(client, tokens_db[1], None, "12", {"to_status": "sold"})
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_planner_may_not_change_a_sale_status(client, tokens_db):
+    r = post(client, tokens_db[1], "planner", "12", {"to_status": "sold"})
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert tokens_db[1]["planner"] not in r.text
+
+
+@pytest.mark.parametrize("role", ["developer_company", "admin"])
+def test_the_company_and_admin_change_a_status_and_see_who_did(client, tokens_db, role):
+    tokens = tokens_db[1]
+    r = post(client, tokens, role, "12", {"to_status": "sold", "note": "skøde underskrevet"})
+    assert r.status_code == 200, r.text
+    assert r.json()["to_status"] == "sold"
+    last = history(client, tokens, role, "12").json()[-1]
+    assert last["to_status"] == "sold" and last["actor"] == f"{role}-land"
+    assert last["note"] == "skøde underskrevet"
+    public = history(client, tokens, None, "12")
+    assert public.status_code == 200
+    assert public.json()[-1] == {k: last[k] for k in ("changed_at", "from_status", "to_status")}
+    assert f"{role}-land" not in public.text and "skøde" not in public.text
+    planner = history(client, tokens, "planner", "12").json()[-1]
+    assert set(planner) == {"changed_at", "from_status", "to_status"}
+
+
+def test_a_no_op_change_is_a_clear_problem(client, tokens_db):
+    tokens = tokens_db[1]
+    current = client.get("/collections/plots/items", params={"plot_label": "12"}).json()
+    status = current["features"][0]["properties"]["sale_status"]
+    r = post(client, tokens, "developer_company", "12", {"to_status": status})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["errors"][0]["parameter"] == "to_status"
+    assert "already" in r.json()["detail"]
+
+
+def test_an_unknown_status_or_parcel_over_http(client, tokens_db):
+    tokens = tokens_db[1]
+    r = post(client, tokens, "admin", "12", {"to_status": "given_away"})
+    assert r.status_code == 422 and r.json()["errors"][0]["parameter"] == "to_status"
+    assert post(client, tokens, "admin", "9999", {"to_status": "sold"}).status_code == 404
+    assert history(client, tokens, None, "9999").status_code == 404
