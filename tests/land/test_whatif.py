@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
+from api.deps import get_connection
 from gis import law
 from gis.areas import get_area, get_quarter_set
 from gis.errors import InvalidParameter, NotFound
@@ -391,3 +392,59 @@ def test_http_too_many_developments_and_bad_years(ref_client, ref_engine):
     assert r.json()["errors"][0]["parameter"] == "years"
     r = ref_client.post("/land/what-if", json={"area": "nowhere", "developments": [one]})
     assert r.status_code == 404
+
+
+def test_a_development_outside_every_quarter_is_shown_as_unassigned(database_url, conn):
+    """A hand-built area whose one quarter covers its western half only."""
+    x0, y0 = 590_000, 6_139_000
+
+    def box(a, b, c, d):
+        return (
+            f"MULTIPOLYGON((({x0 + a} {y0 + b},{x0 + c} {y0 + b},{x0 + c} {y0 + d},"
+            f"{x0 + a} {y0 + d},{x0 + a} {y0 + b})))"
+        )
+
+    def insert(sql, **params):
+        return conn.execute(text(sql + " RETURNING id"), params).scalar_one()
+
+    area = insert(
+        "INSERT INTO area (slug, name, kind, boundary)"
+        " VALUES ('halves', 'Halves', 'other', ST_GeomFromText(:w, 25832))",
+        w=box(0, 0, 1000, 1000),
+    )
+    qs = insert(
+        "INSERT INTO quarter_set (area_id, slug, name) VALUES (:a, 'west-only', 'W')", a=area
+    )
+    insert(
+        "INSERT INTO quarter (quarter_set_id, slug, name, geom)"
+        " VALUES (:qs, 'west', 'Vest', ST_GeomFromText(:w, 25832))",
+        qs=qs,
+        w=box(0, 0, 500, 1000),
+    )
+    for m, bounds in (("1w", (100, 100, 200, 200)), ("2e", (700, 100, 800, 200))):
+        insert(
+            "INSERT INTO parcel (ejerlavskode, matrikelnummer, geom)"
+            " VALUES (1, :m, ST_GeomFromText(:w, 25832))",
+            m=m,
+            w=box(*bounds),
+        )
+    client = make_client(database_url)
+    client.app.dependency_overrides[get_connection] = lambda: conn
+    body = {
+        "area": "halves",
+        "developments": [
+            {"parcel": "1-1w", "year": 2025, "dwellings": {"almen_family": 10}},
+            {"parcel": "1-2e", "year": 2025, "dwellings": {"owner_occupied": 30}},
+        ],
+    }
+    with client:
+        r = client.post("/land/what-if", json=body)
+    assert r.status_code == 200, r.text
+    (year,) = r.json()["years"]
+    assert [d["quarter"] for d in r.json()["developments"]] == ["west", None]
+    quarters = {q["quarter"]: q for q in year["quarters"]}
+    assert quarters["west"]["difference"]["dwellings"]["total"] == 10
+    assert quarters[None]["difference"]["dwellings"]["owner_occupied"] == 30
+    assert year["legal_share_before"] is None
+    assert year["legal_share_after"] == 0.25
+    assert year["compliant_after"] is True
