@@ -214,6 +214,7 @@ class GapOut(BaseModel):
     business_m2: float = Field(description="n x 75 m²: business floor area worth n dwellings.")
     business_m2_minimum: int = Field(description="Smallest whole m² of business alone.")
     almen_family_to_go: int = Field(description="k: almene family dwellings to convert or go.")
+    arithmetic: str = Field(description="The formulas with these numbers.")
 
     @classmethod
     def of(cls, g: gap_mod.Gap) -> GapOut:
@@ -231,6 +232,7 @@ class GapOut(BaseModel):
             business_m2=g.business_m2_as_dwellings,
             business_m2_minimum=g.business_m2_minimum,
             almen_family_to_go=g.almen_family_to_go,
+            arithmetic=g.explain(),
         )
 
 

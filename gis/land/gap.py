@@ -72,6 +72,26 @@ class Gap:
     def met(self) -> bool:
         return self.dwellings == 0
 
+    def explain(self) -> str:
+        """The arithmetic with this gap's numbers, for a reader to follow by hand."""
+        a, d, t = self.almen_family, self.denominator, self.target
+        head = (
+            f"D = {self.all_dwellings} + {self.business_m2:.12g} / "
+            f"{law.BUSINESS_M2_PER_DWELLING:g} + {self.demolished_not_replaced} = {d:.2f}"
+        )
+        share = self.share
+        if share is None:
+            return f"{head}: nothing to count, so nothing is needed."
+        head += f"; share = A / D = {a} / {d:.2f} = {share:.4f}"
+        if self.met:
+            return f"{head} <= target {t:g}: nothing is needed."
+        return (
+            f"{head} > target {t:g}: n = ceil({a} / {t:g} - {d:.2f}) = {self.dwellings} more "
+            f"non-family dwellings, or m = ceil(75 x ({a} / {t:g} - {d:.2f})) = "
+            f"{self.business_m2_minimum} m² business, or k = ceil({a} - {t:g} x {d:.2f}) = "
+            f"{self.almen_family_to_go} fewer almene family dwellings."
+        )
+
 
 @dataclass(frozen=True)
 class QuarterGap:

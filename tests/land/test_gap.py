@@ -167,6 +167,8 @@ def test_38_family_of_88_dwellings_need_12_more_for_38_percent(conn):
     # 38 - k <= 0.38 * 88 = 33.44  <=>  k >= 4.56
     assert g.almen_family_to_go == 5
     assert _share_with(conn, lambda: _add_private(conn, 0)(12)) == 0.38
+    assert "D = 88 + 0 / 75 + 0 = 88.00; share = A / D = 38 / 88.00" in g.explain()
+    assert "n = ceil(38 / 0.38 - 88.00) = 12 more" in g.explain()
     _check_all(conn, 0.38)
 
 
@@ -277,6 +279,7 @@ def test_http_gap_explains_its_arithmetic(ref_client):
     assert total["legal_share"] == mix["legal_share"]
     assert total["business_m2"] == total["dwellings"] * 75
     assert "ceil" in body["formulas"]["dwellings"]
+    assert f"= {total['dwellings']} more non-family dwellings" in total["arithmetic"]
     assert {q["quarter"] for q in body["quarters"]}
     default = ref_client.get("/areas/vollsmose/tenure-mix/gap").json()
     assert (default["year"], default["target"]) == (2030, 0.4)
