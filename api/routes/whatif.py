@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnectionDep, QuarterSetQuery, YearQuery
 from api.schemas import LawOut, MixOut
@@ -19,6 +19,9 @@ router = APIRouter(tags=["land"])
 
 
 class DevelopmentIn(BaseModel):
+    # A plot label written as a number (12) means the label "12".
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
     parcel: str = Field(
         max_length=64,
         description='Plot label ("12") or matrikel key ("ejerlavskode-matrikelnummer").',

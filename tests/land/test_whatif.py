@@ -377,6 +377,18 @@ def test_http_errors_are_problems_naming_the_field(
         assert any(parameter in e["parameter"] for e in r.json()["errors"])
 
 
+def test_http_a_plot_label_may_be_written_as_a_number(ref_database_url, ref_conn, plots):
+    client = make_client(ref_database_url)
+    client.app.dependency_overrides[get_connection] = lambda: ref_conn
+    with client:
+        r = client.post(
+            "/land/what-if",
+            json={"area": AREA, "developments": [{"parcel": 12, "year": 2027}]},
+        )
+    assert r.status_code == 200, r.text
+    assert r.json()["developments"][0]["plot_label"] == "12"
+
+
 def test_http_too_many_developments_and_bad_years(ref_client, ref_engine):
     (key,) = _matrikel_keys(ref_engine, 1)
     one = {"parcel": key, "year": 2027}
@@ -448,3 +460,14 @@ def test_a_development_outside_every_quarter_is_shown_as_unassigned(database_url
     assert year["legal_share_before"] is None
     assert year["legal_share_after"] == 0.25
     assert year["compliant_after"] is True
+
+
+def test_another_quarter_set_is_used_when_asked(ref_conn, plots):
+    area = get_area(ref_conn, AREA)
+    other = next(qs.slug for qs in area.quarter_sets if qs != get_quarter_set(area, None))
+    result = what_if(ref_conn, AREA, [Development("12", 2027, {"cooperative": 5})], [2030], other)
+    assert result.quarter_set.slug == other
+    (effect,) = result.years
+    assert effect.before == tenure_mix(ref_conn, AREA, 2030, other)
+    (slug,) = result.quarters
+    assert slug in {q.slug for q in effect.after.quarters}
