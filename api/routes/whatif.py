@@ -108,7 +108,8 @@ class YearOut(BaseModel):
         out = []
         for slug in quarters:
             if slug is None:
-                if before.unassigned is not None or after.unassigned is not None:
+                # Outside every quarter of the set; without a set the total says it all.
+                if before.quarter_set is not None:
                     out.append(_unassigned(before.unassigned, after.unassigned))
                 continue
             b = next(q for q in before.quarters if q.slug == slug)
