@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import text
 
 from gis import data_version
+from gis.layers import LAYERS
+from gis.models import Base
 
 
 def test_a_change_to_a_data_table_bumps_the_version(ref_conn):
@@ -40,3 +44,26 @@ def test_the_trigger_is_on_every_data_table_and_attach_works_for_new_ones(conn):
     conn.execute(text(data_version.detach_sql("scratch_layer")))
     conn.execute(text("INSERT INTO scratch_layer VALUES (1)"))
     assert data_version.current(conn) == before + 1
+
+
+def test_every_table_a_layer_reads_bumps_the_version(conn):
+    # ETags of items and tiles key on the data version: a layer reading a table without the
+    # trigger would serve a stale cached answer after that table changed.
+    with_trigger = {
+        r[0]
+        for r in conn.execute(
+            text(
+                "SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid"
+                " WHERE g.tgname = :name"
+            ),
+            {"name": data_version.TRIGGER},
+        )
+    }
+    read = {
+        table
+        for layer in LAYERS.values()
+        for table in Base.metadata.tables
+        if re.search(rf"\b{table}\b", layer.source)
+    }
+    assert {"parcel_land", "parcel_sale", "building", "rail_stop"} <= read
+    assert read <= with_trigger, read - with_trigger
