@@ -192,7 +192,7 @@ def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 @pytest.mark.parametrize("prefix", ["/collections/plots", ""])
 def test_tiles_never_carry_sale_data(client, secret_db, reader, prefix):
     z, row, col = _tile_of(*secret_db[3], 16)
-    r = get(client, secret_db, reader, f"{prefix}/tiles/WebMercatorQuad/{z}/{row}/{col}")
+    r = get(client, secret_db, reader, f"{prefix}/tiles/WebMercatorQuad/{z}/{col}/{row}")
     assert r.status_code == 200, r.text
     for s in LEAKS:
         assert s not in r.content

@@ -56,10 +56,16 @@ def _parcels_in_quarters(conn: Connection, n: int) -> list[tuple[int, str, str]]
 
 
 def _label(conn: Connection, parcel_id: int, label: str) -> None:
+    # The reference data labels the company's plots itself: the test's label moves to the
+    # parcel the test chose, whatever the bundled data says.
+    conn.execute(
+        text("UPDATE parcel_land SET plot_label = NULL WHERE plot_label = :l"), {"l": label}
+    )
     conn.execute(
         text(
             "INSERT INTO parcel_land (parcel_id, plot_label, owner_category) "
-            "VALUES (:p, :l, 'company')"
+            "VALUES (:p, :l, 'company') "
+            "ON CONFLICT (parcel_id) DO UPDATE SET plot_label = EXCLUDED.plot_label"
         ),
         {"p": parcel_id, "l": label},
     )
