@@ -53,6 +53,7 @@ DERIVE_RULES = (
     "letbane_opened",
     "facilities_opened",
     "facilities_closed",
+    "land_sold",
 )
 
 

@@ -248,3 +248,62 @@ def test_a_derive_rule_without_its_argument_is_refused(conn: Connection) -> None
         add_item(conn, area, "veje", targets={2022: 1.0}, derive="roads_opened", unit="items")
     with pytest.raises(IntegrityError, match="plan_item_derive_department"), conn.begin_nested():
         add_item(conn, area, "nedrivning", targets={2022: 1.0}, department=None)
+
+
+def add_plot(
+    conn: Connection, x: float, sales: list[tuple[str, str]], *, right=None, ratio=None
+) -> int:
+    """A plot with its status history [(timestamp, to_status), ...]; 100 m² of parcel."""
+    parcel = _insert(
+        conn,
+        "INSERT INTO parcel (ejerlavskode, matrikelnummer, geom)"
+        " VALUES (1, :m, ST_GeomFromText(:wkt, 25832))",
+        m=f"p{x}",
+        wkt=_box(x, 10, x + 10, 20),
+    )
+    conn.execute(
+        text(
+            "INSERT INTO parcel_land (parcel_id, owner_category, sale_status, building_right_m2,"
+            " plot_ratio) VALUES (:p, 'company', :s, :r, :q)"
+        ),
+        {"p": parcel, "s": sales[-1][1] if sales else "planned", "r": right, "q": ratio},
+    )
+    previous = None
+    for at, status in sales:
+        conn.execute(
+            text(
+                "INSERT INTO sale_status_change (parcel_id, changed_at, actor, from_status,"
+                " to_status) VALUES (:p, :at, 'test', :f, :t)"
+            ),
+            {"p": parcel, "at": at, "f": previous, "t": status},
+        )
+        previous = status
+    return parcel
+
+
+def test_land_sales_count_from_the_status_history_from_the_year_after(conn: Connection) -> None:
+    area = add_area(conn)
+    # The year is Denmark's: 22:30 UTC on 31 December is still 2023 there, 23:30 is 2024.
+    add_plot(conn, 10, [("2023-03-01", "on_offer"), ("2023-12-31 22:30+00", "sold")], right=4000)
+    add_plot(conn, 90, [("2023-12-31 23:30+00", "sold")], right=20)
+    # Building right from the plot ratio: 1.5 × 100 m².
+    add_plot(conn, 30, [("2024-01-01 00:30+00", "sold")], ratio=1.5)
+    # Sold in 2023, the sale undone in 2024: counts in 2024 only.
+    add_plot(conn, 50, [("2023-06-01", "sold"), ("2024-05-01", "on_offer")], right=700)
+    add_plot(conn, 70, [("2023-06-01", "under_option")], right=9000)  # never sold
+    add_plot(conn, 2000, [("2022-06-01", "sold")], right=5000)  # outside the area
+    add_item(
+        conn,
+        area,
+        "salg",
+        kind="land_sale",
+        unit="m2",
+        derive="land_sold",
+        department=None,
+        targets={2023: 3000.0, 2024: 3000.0},
+    )
+    expected = {2023: 0.0, 2024: 4000.0 + 700.0, 2025: 4000.0 + 150.0 + 20.0}
+    for year, done in expected.items():
+        item = progress(conn, AREA, year).item("salg")
+        assert item.done_from == "map"
+        assert item.done_to_date == pytest.approx(done), year

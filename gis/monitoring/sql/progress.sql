@@ -77,6 +77,22 @@ derived AS (
       AND f.closing_year IS NOT NULL
       AND NOT state_includes(NULL, f.closing_year, :year)
     GROUP BY i.id
+    UNION ALL
+    -- Building right of the area's plots sold so far: a sale dated year E counts from E+1,
+    -- and a plot counts while its last status change before :year is to 'sold' (the public
+    -- history's dates, not the confidential deed dates), the year as it is in Denmark.
+    SELECT i.id, sum(coalesce(
+        l.building_right_m2, l.plot_ratio * coalesce(p.registered_area_m2, ST_Area(p.geom))
+    ))::float8
+    FROM item i
+    JOIN parcel p ON ST_Intersects(i.boundary, ST_PointOnSurface(p.geom))
+    JOIN parcel_land l ON l.parcel_id = p.id
+    WHERE i.derive = 'land_sold'
+      AND (SELECT c.to_status FROM sale_status_change c
+           WHERE c.parcel_id = p.id
+             AND extract(year FROM c.changed_at AT TIME ZONE 'Europe/Copenhagen') < :year
+           ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) = 'sold'
+    GROUP BY i.id
 ),
 target AS (
     SELECT t.item_id, sum(t.quantity) AS quantity
