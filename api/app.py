@@ -16,6 +16,7 @@ from api.routes import (
     edits,
     health,
     land,
+    land_page,
     maps,
     monitoring,
     ogc_features,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(land.router)
+    app.include_router(land_page.router)
     app.include_router(whatif.router)
     app.include_router(edits.router)
     app.include_router(monitoring.router)
