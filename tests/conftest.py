@@ -5,19 +5,38 @@ project-local cluster and sets it). The tests create and drop databases of their
 so they never touch the data `make run` serves:
 - `engine`/`conn`: migrated, empty: for hand-made cases;
 - `ref_engine`/`ref_conn`: migrated and holding the bundled Vollsmose reference data.
+
+Shared by every part of the suite: the API in-process over either database (`ref_client`,
+`conn_client`), one real server over the reference data (`ref_server`), and one headless
+Chromium for the session (`browser`, a fresh `page` per test, its `console` errors).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from tests.support import engine_for, prepared_database, rolled_back
+from api.deps import get_connection
+from tests.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    engine_for,
+    make_client,
+    prepared_database,
+    rolled_back,
+    start_app,
+    stop_server,
+)
 
 
 def _server_url() -> URL:
@@ -80,3 +99,69 @@ def conn(engine: Engine) -> Iterator[Connection]:
 def ref_conn(ref_engine: Engine) -> Iterator[Connection]:
     """A connection to the reference database, inside a transaction rolled back afterwards."""
     yield from rolled_back(ref_engine)
+
+
+@pytest.fixture
+def ref_client(ref_database_url: str) -> Iterator[TestClient]:
+    """The API over the reference database."""
+    with make_client(ref_database_url) as client:
+        yield client
+
+
+@pytest.fixture
+def conn_client(database_url: str, conn) -> Iterator[TestClient]:
+    """The API reading through the test's own rolled-back connection, so a test can insert
+    hand-made data without committing it."""
+    client = make_client(database_url)
+    client.app.dependency_overrides[get_connection] = lambda: conn
+    with client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def ref_server(ref_database_url, tmp_path_factory) -> Iterator[Server]:
+    """The platform over the reference data, served by a real uvicorn on a free port."""
+    s = start_app(
+        ref_database_url,
+        tmp_path_factory.mktemp("kort"),
+        tmp_path_factory.mktemp("log") / "ref.log",
+    )
+    yield s
+    stop_server(s)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Console:
+    messages: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[str]:
+        return [text for kind, text in self.messages if kind in ("error", "pageerror")]
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def page(browser, console):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.on("console", lambda m: console.messages.append((m.type, m.text)))
+    pg.on("pageerror", lambda e: console.messages.append(("pageerror", str(e))))
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()

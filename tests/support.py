@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine
 
+from api.app import create_app
+from api.settings import Settings
 from gis import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+# Playwright never downloads a browser here: it drives the Debian chromium, which
+# scripts/system-deps.sh installs.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def prepared_database(new_database: Callable[[], str], load=None) -> str:
@@ -83,3 +103,33 @@ def stop_server(server: Server) -> None:
         server.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.process.kill()
+
+
+def make_client(database_url: str, **settings) -> TestClient:
+    app = create_app(Settings(database_url=database_url, **settings))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def start_app(database_url: str, kort: Path, log: Path) -> Server:
+    """The platform over `database_url`, served by uvicorn on a free port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VOLLSMOSE_KORT_DIR": str(kort),
+        "VOLLSMOSE_LOG_LEVEL": "warning",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "api.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    return start_server(command, port, env, log, cwd=ROOT)

@@ -6,17 +6,7 @@ from the 2030 map, blocks still to be demolished are hatched in 2020, every outp
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import text
-
-from tests.maps.conftest import start_server, stop_server
-
-
-@pytest.fixture(scope="module")
-def ref_server(ref_database_url, kort_dir, tmp_path_factory):
-    s = start_server(ref_database_url, kort_dir, tmp_path_factory.mktemp("log") / "ref.log")
-    yield s
-    stop_server(s)
 
 
 def test_reference_viewer_2020_to_2030(page, ref_server, ref_conn, console):

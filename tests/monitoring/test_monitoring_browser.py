@@ -1,61 +1,43 @@
-"""The monitoring page in a real headless Chromium against a real server, as a planner uses it.
-
-The browser runs in a thread of its own: the map tests keep a session-wide Playwright open
-in the main thread, and Playwright's sync API allows one per thread.
-"""
+"""The monitoring page in a real headless Chromium against a real server, as a planner uses it."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 
 
-def _visit(url: str) -> dict:
+def _visit(page, url: str) -> dict:
     """Drives the page as a planner does; returns what was seen."""
-    from playwright.sync_api import sync_playwright
-
-    seen: dict = {"errors": []}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(15000)
-        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-        page.goto(f"{url}/kort/omraader/vollsmose/fremdrift?year=2025")
-        seen["statuses"] = dict(
-            page.eval_on_selector_all(
-                "svg.gantt .gantt-row", "gs => gs.map(g => [g.dataset.key, g.dataset.status])"
-            )
+    seen: dict = {}
+    page.goto(f"{url}/kort/omraader/vollsmose/fremdrift?year=2025")
+    seen["statuses"] = dict(
+        page.eval_on_selector_all(
+            "svg.gantt .gantt-row", "gs => gs.map(g => [g.dataset.key, g.dataset.status])"
         )
-        seen["bar_widths"] = page.eval_on_selector_all(
-            "svg.gantt .gantt-row rect:not(.done)", "rs => rs.map(r => r.getBBox().width)"
-        )
-        seen["today_lines"] = page.locator("svg.gantt line.today").count()
-        seen["civica_tooltip"] = page.locator(
-            "svg.gantt .gantt-row[data-key='genhusning-civica'] title"
-        ).text_content()
-        seen["departments"] = page.locator("#afdelingstabel tbody tr").count()
-        seen["boegeparken_visible"] = page.locator(
-            "#afdelingstabel tr[data-department='Bøgeparken']"
-        ).is_visible()
-        page.fill("#year", "2028")
-        seen["report_href"] = page.get_attribute("#report-link", "href")
-        page.click(".year-form button")
-        page.wait_for_url("**year=2028")
-        seen["heading_after"] = page.locator("h1").text_content()
-        browser.close()
+    )
+    seen["bar_widths"] = page.eval_on_selector_all(
+        "svg.gantt .gantt-row rect:not(.done)", "rs => rs.map(r => r.getBBox().width)"
+    )
+    seen["today_lines"] = page.locator("svg.gantt line.today").count()
+    seen["civica_tooltip"] = page.locator(
+        "svg.gantt .gantt-row[data-key='genhusning-civica'] title"
+    ).text_content()
+    seen["departments"] = page.locator("#afdelingstabel tbody tr").count()
+    seen["boegeparken_visible"] = page.locator(
+        "#afdelingstabel tr[data-department='Bøgeparken']"
+    ).is_visible()
+    page.fill("#year", "2028")
+    seen["report_href"] = page.get_attribute("#report-link", "href")
+    page.click(".year-form button")
+    page.wait_for_url("**year=2028")
+    seen["heading_after"] = page.locator("h1").text_content()
     return seen
 
 
-def test_gantt_tables_and_year_switch(ref_server, ref_client) -> None:
+def test_gantt_tables_and_year_switch(ref_server, ref_client, page, console) -> None:
     expected = ref_client.get("/areas/vollsmose/progress?year=2025").json()["items"]
-    with ThreadPoolExecutor(1) as pool:
-        seen = pool.submit(_visit, ref_server.url).result(timeout=120)
+    seen = _visit(page, ref_server.url)
 
     assert seen["statuses"] == {i["key"]: i["status"] for i in expected}
     assert min(seen["bar_widths"]) > 0 and len(seen["bar_widths"]) == len(expected)
@@ -66,4 +48,4 @@ def test_gantt_tables_and_year_switch(ref_server, ref_client) -> None:
     # The year field steers the report link; submitting shows the other year.
     assert "year=2028" in seen["report_href"]
     assert "1. januar 2028" in seen["heading_after"]
-    assert seen["errors"] == []
+    assert console.errors == []
