@@ -21,7 +21,7 @@ import time
 import httpx
 
 from benchmarks import databases
-from benchmarks.ogc import _server
+from benchmarks.serving import PLATFORM, serve
 from gis import migrate
 from gis.db import make_engine
 from gis.land import sellable as land
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
         env = {"DATABASE_URL": url}
         with (
-            _server(["--factory", "api.app:create_app"], env, "/healthz") as base,
+            serve(PLATFORM, env) as base,
             httpx.Client(base_url=base, timeout=60) as client,
         ):
             first = [_timed(lambda: client.get("/land/sellable", params=QUERY))]

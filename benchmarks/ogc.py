@@ -19,15 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import cycle
 
@@ -36,6 +30,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from benchmarks import databases
+from benchmarks.serving import PLATFORM, serve
 from gis import features, migrate, tiles
 from gis.layers import LAYERS
 from gis.reference import default_reference_path, load_reference
@@ -43,42 +38,6 @@ from gis.reference import default_reference_path, load_reference
 VOLLSMOSE = (10.418, 55.401, 10.446, 55.416)
 BBOX = "10.425,55.403,10.435,55.410"  # the western half of the hard area
 ZOOMS = range(13, 18)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _server(args: list[str], env: dict, ready_path: str):
-    port = _free_port()
-    cmd = [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
-           "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"{' '.join(args)} exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(base + ready_path, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{' '.join(args)} did not start")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _tiles(z: int) -> list[tuple[int, int, int]]:
@@ -215,8 +174,8 @@ def main() -> None:
                     "TIPG_DB_MAX_CONN_SIZE": "16"}  # fmt: skip
         rows = []
         with (
-            _server(["--factory", "api.app:create_app"], ours_env, "/healthz") as ours,
-            _server(["tipg.main:app"], tipg_env, "/collections") as peer,
+            serve(PLATFORM, ours_env) as ours,
+            serve(["tipg.main:app"], tipg_env, "/collections") as peer,
         ):
             for case in cases():
                 sql_ms = _in_process_ms(url, case)

@@ -17,20 +17,15 @@ where the reference data has one, else by matrikel key.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import httpx
 from sqlalchemy import Connection, create_engine, text
 
 from benchmarks import databases
+from benchmarks.serving import PLATFORM, serve
 from gis import migrate
 from gis.db import make_engine
 from gis.land.gap import area_gap
@@ -40,42 +35,6 @@ from gis.reference import default_reference_path, load_reference
 GOAL_S = 0.200
 AREA = "vollsmose"
 YEARS = [2025, 2030]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _server(url: str) -> Iterator[str]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-           "--no-access-log"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"the platform exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the platform did not start") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _parcels(conn: Connection) -> list[str]:
@@ -179,7 +138,10 @@ def main(argv: list[str] | None = None) -> None:
             )
         engine.dispose()
         body = _body(developments)
-        with _server(url) as base, httpx.Client(base_url=base, timeout=30) as http:
+        with (
+            serve(PLATFORM, {"DATABASE_URL": url}) as base,
+            httpx.Client(base_url=base, timeout=30) as http,
+        ):
 
             def post():
                 r = http.post("/land/what-if", json=body)

@@ -1,0 +1,51 @@
+"""Serving an ASGI app for a benchmark: one uvicorn process, one worker, a loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+PLATFORM = ["--factory", "api.app:create_app"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(args: list[str], env: dict, ready_path: str = "/healthz") -> Iterator[str]:
+    """Base URL of `uvicorn *args` with `env` added, once `ready_path` answers 200."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
+           "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"{' '.join(args)} exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(base + ready_path, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{' '.join(args)} did not start")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
