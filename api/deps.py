@@ -29,9 +29,16 @@ def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[C
         yield conn
 
 
+def get_write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """One transaction per write request: committed when the route returns, else rolled back."""
+    with translate_errors(), engine.begin() as conn:
+        yield conn
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
+WriteConnectionDep = Annotated[Connection, Depends(get_write_connection)]
 
 
 def _year(alias: str | None, description: str):

@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.deps import ConnectionDep, EditPlanDep, FormatQuery
+from api.deps import ConnectionDep, EditPlanDep, FormatQuery, WriteConnectionDep
 from api.errors import problem
-from api.routes.edits import WriteConnectionDep
 from api.routes.viewer import templates
 from gis import criteria
 from gis.criteria.importer import CsvImportError, import_values

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Engine
 
-from api.deps import ConnectionDep, EditPlanDep, EditSaleDep, ReaderDep, get_engine
+from api.deps import ConnectionDep, EditPlanDep, EditSaleDep, ReaderDep, WriteConnectionDep
 from gis import plan_edits
-from gis.db import translate_errors
+from gis.land import status as sale_status
 from gis.roles import Permission
 
 router = APIRouter(tags=["edits"])
-
-
-def get_write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """One transaction per write request: committed when the route returns, else rolled back."""
-    with translate_errors(), engine.begin() as conn:
-        yield conn
-
-
-WriteConnectionDep = Annotated[Connection, Depends(get_write_connection)]
 
 
 class BuildingLifeIn(BaseModel):
@@ -74,14 +61,6 @@ class SaleStatusIn(BaseModel):
     note: str | None = None
 
 
-def _sale_status():
-    # The land model (issue 5, gis/land/) lands beside this module; imported on use so the
-    # routes' auth stands on its own.
-    from gis.land import status
-
-    return status
-
-
 @router.post(
     "/land/parcels/{parcel_key}/sale-status",
     summary="Change a parcel's sale status (developer_company, admin)",
@@ -90,11 +69,8 @@ def _sale_status():
 def post_sale_status(
     parcel_key: str, body: SaleStatusIn, reader: EditSaleDep, conn: WriteConnectionDep
 ) -> dict:
-    changed = _sale_status().change_sale_status(
+    return sale_status.change_sale_status(
         conn, parcel_key, body.to_status, reader.name, note=body.note
-    )
-    return (
-        changed if isinstance(changed, dict) else {"parcel": parcel_key, "status": body.to_status}
     )
 
 
@@ -108,7 +84,7 @@ PUBLIC_HISTORY_FIELDS = ("changed_at", "from_status", "to_status")
     summary="A parcel's sale-status history (actor and note for developer_company, admin)",
 )
 def get_sale_status_history(parcel_key: str, reader: ReaderDep, conn: ConnectionDep) -> list[dict]:
-    rows = [dict(r) for r in _sale_status().status_history(conn, parcel_key)]
+    rows = [dict(r) for r in sale_status.status_history(conn, parcel_key)]
     if reader.may(Permission.READ_CONFIDENTIAL):
         return rows
     return [{k: v for k, v in r.items() if k in PUBLIC_HISTORY_FIELDS} for r in rows]

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from api.deps import get_connection
-from api.routes.edits import get_write_connection
+from api.deps import get_connection, get_write_connection
 from gis import auth
 from gis.errors import InvalidParameter, NotFound
 from gis.land.status import change_sale_status, status_history
