@@ -4,6 +4,10 @@ One statement per tile: each layer's features in the tile (present in the asked 
 `gis.state`'s rule) go through `ST_AsMVTGeom` and `ST_AsMVT`, one MVT layer per collection,
 and the layers' bytes are concatenated (a valid MVT). The tile's envelope is taken to the
 storage CRS to use the GiST index on the stored geometry.
+
+`OFFSET 0` keeps the planner from flattening the inner query: flattened, the outer
+`m.geom IS NOT NULL` becomes a filter on the clipped geometry, so `ST_AsMVTGeom`, the
+dearest step, runs twice per feature (z13 over Vollsmose: 2.6 ms, 1.7 ms with the fence).
 """
 
 from __future__ import annotations
@@ -48,19 +52,15 @@ def _layer_sql(layer: Layer, rng: temporal.YearRange | None, params: dict, i: in
                                 {EXTENT}, {BUFFER}, true) AS geom
             FROM {layer.source}, bounds
             WHERE {layer.geometry} && bounds.stored AND {life}
+            OFFSET 0
         ) m WHERE m.geom IS NOT NULL)
     """
 
 
-def tile(
-    conn: Connection,
-    layers: list[Layer],
-    z: int,
-    x: int,
-    y: int,
-    years: temporal.YearRange | None = None,
-) -> Tile:
-    """The MVT of `layers` in tile z/x/y (x: column, y: row from the top)."""
+def tile_statement(
+    layers: list[Layer], z: int, x: int, y: int, years: temporal.YearRange | None = None
+) -> tuple[str, dict]:
+    """The SQL and parameters of tile z/x/y: one statement, one bytea."""
     check_tile(z, x, y)
     params: dict = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT}
     parts = " || ".join(
@@ -76,6 +76,19 @@ def tile(
         )
         SELECT {parts}
     """
+    return sql, params
+
+
+def tile(
+    conn: Connection,
+    layers: list[Layer],
+    z: int,
+    x: int,
+    y: int,
+    years: temporal.YearRange | None = None,
+) -> Tile:
+    """The MVT of `layers` in tile z/x/y (x: column, y: row from the top)."""
+    sql, params = tile_statement(layers, z, x, y, years)
     data = conn.execute(text(sql), params).scalar_one()
     return Tile(bytes(data or b""))
 

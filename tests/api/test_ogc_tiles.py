@@ -100,6 +100,23 @@ def test_empty_tile_is_a_cheap_204(ref_client):
     assert "ETag" in r.headers and "Cache-Control" in r.headers
 
 
+@pytest.mark.parametrize("year", [None, "2030"])
+def test_each_feature_is_clipped_once(ref_conn, year):
+    """ST_AsMVTGeom, the dearest step of a tile, must not be planned as a filter as well
+    as an output (which the planner does if it flattens the inner query): once per layer."""
+    from gis import temporal, tiles
+
+    layers = list(LAYERS.values())
+    years = temporal.parse_datetime(year)
+    sql, params = tiles.tile_statement(layers, *tile_of(*TORV, 13), years)
+    plan = "\n".join(
+        ref_conn.execute(text("EXPLAIN (VERBOSE, COSTS OFF) " + sql), params).scalars()
+    )
+    filters = [line for line in plan.splitlines() if "Filter:" in line]
+    assert not [f for f in filters if "st_asmvtgeom" in f.lower()], plan
+    assert plan.lower().count("st_asmvtgeom(") == len(layers), plan
+
+
 def test_etag_and_cache_control(ref_client):
     z, x, y = tile_of(*TORV, 14)
     url = f"/tiles/WebMercatorQuad/{z}/{x}/{y}"
