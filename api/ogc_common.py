@@ -179,6 +179,8 @@ class Validator:
 
     @property
     def headers(self) -> dict[str, str]:
+        if not self.etag:
+            raise RuntimeError("ETag asked for before the data version was read")
         return {"ETag": self.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
 
     def not_modified(self, conn: Connection) -> Response | None:
@@ -186,9 +188,25 @@ class Validator:
         answer, else None. Called by the route, in its own thread, before any other query:
         the answer then reflects this version or a later one, never an earlier one, so an
         ETag never labels older data than it names."""
-        version = data_version.current(conn)
+        self.seal(data_version.current(conn))
+        return self._match()
+
+    def revalidate(self, conn: Connection) -> Response | None:
+        """For a route whose own statement returns the version it read (items, tiles):
+        the version is read first only to answer a client that holds an ETag (304 if it
+        matches). Otherwise the answer's statement reads it in its own snapshot and the
+        route calls `seal` with it: the ETag then names exactly the data sent, and the
+        request costs one round trip instead of two."""
+        if self.if_none_match is None:
+            return None
+        return self.not_modified(conn)
+
+    def seal(self, version: int) -> None:
+        """Sets the ETag from the data version the answer was read at."""
         digest = hashlib.blake2b(self.key + b"\n" + str(version).encode(), digest_size=12)
         self.etag = '"' + digest.hexdigest() + '"'
+
+    def _match(self) -> Response | None:
         if self.if_none_match is None:
             return None
         tags = [t.strip().removeprefix("W/") for t in self.if_none_match.split(",")]

@@ -50,6 +50,11 @@ def detach_sql(table: str) -> str:
     return f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}"
 
 
+# The version as a column of another statement: read in that statement's snapshot, so it
+# names exactly the data the statement read, and costs no round trip of its own.
+COLUMN_SQL = f"COALESCE((SELECT version FROM {TABLE}), 0)"
+
+
 def current(conn: Connection) -> int:
     """The data version as `conn` sees it (its own uncommitted changes included)."""
-    return conn.execute(text(f"SELECT version FROM {TABLE}")).scalar() or 0
+    return conn.execute(text(f"SELECT {COLUMN_SQL}")).scalar_one()

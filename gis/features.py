@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, text
 
-from gis import cql2, temporal
+from gis import cql2, data_version, temporal
 from gis.crs import CRS84, STORAGE, Crs, envelope_sql, output_geometry_sql, parse_bbox, parse_crs
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import Layer
@@ -245,6 +245,7 @@ class Page:
     features: str  # the GeoJSON features, comma-separated, as text
     number_returned: int
     number_matched: int | None
+    data_version: int  # the version the page was read at (`gis.data_version`)
 
 
 def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
@@ -269,12 +270,13 @@ def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
                     THEN :offset + returned
                     ELSE (SELECT count(*) FROM (
                         SELECT 1 FROM {layer.source} WHERE {where} LIMIT :cap) c)
-               END AS matched
+               END AS matched,
+               {data_version.COLUMN_SQL} AS version
         FROM agg
     """
     row = conn.execute(text(sql), params).one()
     matched = row.matched if row.matched is not None and row.matched <= NUMBER_MATCHED_CAP else None
-    return Page(row.features, row.returned, matched)
+    return Page(row.features, row.returned, matched, row.version)
 
 
 def item(conn: Connection, layer: Layer, feature_id: str, crs: Crs = CRS84) -> str:

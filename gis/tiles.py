@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from gis import temporal
+from gis import data_version, temporal
 from gis.errors import InvalidQuery
 from gis.layers import Layer
 from gis.models import SRID
@@ -32,6 +32,7 @@ BUFFER = 64
 @dataclass(frozen=True)
 class Tile:
     data: bytes
+    data_version: int  # the version the tile was read at (`gis.data_version`)
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -74,7 +75,7 @@ def tile_statement(
                                               ST_Area(ST_TileEnvelope(:z, :x, :y)) ^ 0.5 / 8),
                                 {SRID}) AS stored
         )
-        SELECT {parts}
+        SELECT {parts} AS data, {data_version.COLUMN_SQL} AS version
     """
     return sql, params
 
@@ -89,8 +90,8 @@ def tile(
 ) -> Tile:
     """The MVT of `layers` in tile z/x/y (x: column, y: row from the top)."""
     sql, params = tile_statement(layers, z, x, y, years)
-    data = conn.execute(text(sql), params).scalar_one()
-    return Tile(bytes(data or b""))
+    row = conn.execute(text(sql), params).one()
+    return Tile(bytes(row.data or b""), row.version)
 
 
 def vector_fields(layer: Layer) -> dict[str, str]:

@@ -252,11 +252,13 @@ def items(
         request.query_params,
         default_limit=features.MAX_LIMIT if is_file else features.DEFAULT_LIMIT,
     )
-    if (hit := cache.not_modified(conn)) is not None:
+    # Files read the version first; a page reads it in its own statement (below).
+    check = cache.not_modified if is_file else cache.revalidate
+    if (hit := check(conn)) is not None:
         hit.headers["Content-Crs"] = q.crs.header
         return hit
-    headers = {"Content-Crs": q.crs.header, **cache.headers}
     if is_file:
+        headers = {"Content-Crs": q.crs.header, **cache.headers}
         found = features.rows(conn, layer, q)
         more = len(found.rows) == q.limit
         if more:
@@ -268,6 +270,8 @@ def items(
             return Response(feature_files.to_csv(found), media_type=CSV, headers=headers)
         return Response(feature_files.to_gpkg(found, layer.id), media_type=GPKG, headers=headers)
     page = features.items(conn, layer, q)
+    cache.seal(page.data_version)
+    headers = {"Content-Crs": q.crs.header, **cache.headers}
     links = _items_links(request, layer, q, page)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tail = {"numberReturned": page.number_returned, "timeStamp": stamp, "links": links}

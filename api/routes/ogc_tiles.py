@@ -77,11 +77,12 @@ def _tile_response(
 ) -> Response:
     years = _years(request)
     tiles.check_tile(z, x, y)
-    if (hit := cache.not_modified(conn)) is not None:
+    if (hit := cache.revalidate(conn)) is not None:
         hit.headers["Content-Crs"] = CONTENT_CRS
         return hit
-    headers = {**cache.headers, "Content-Crs": CONTENT_CRS}
     tile = tiles.tile(conn, layers, z, x, y, years)
+    cache.seal(tile.data_version)
+    headers = {**cache.headers, "Content-Crs": CONTENT_CRS}
     if not tile.data:
         return Response(status_code=204, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)

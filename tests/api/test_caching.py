@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from gis import auth
 from tests.api.conftest import make_client
@@ -211,3 +211,38 @@ def test_head_answers_like_get_without_a_body(client, path):
     assert {k: v for k, v in head.headers.items() if k not in skip} == {
         k: v for k, v in got.headers.items() if k not in skip
     }
+
+
+@pytest.fixture
+def statements(client) -> Iterator[list[str]]:
+    """The statements the API sends to the database while the test runs."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        sent.append(statement)
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections/buildings/items?limit=5",
+        f"/collections/buildings/tiles/WebMercatorQuad/{Z}/{X}/{Y}",
+        f"/tiles/WebMercatorQuad/{Z}/{X}/{Y}",
+    ],
+)
+def test_pages_and_tiles_read_the_version_in_their_own_statement(client, statements, path):
+    first = client.get(path)
+    assert len(statements) == 1  # the answer and its data version in one statement
+    statements.clear()
+    assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert len(statements) == 1  # only the version, to compare
+    statements.clear()
+    stale = client.get(path, headers={"If-None-Match": '"other"'})
+    assert len(statements) == 2
+    # Read first or inside the answer's statement, the same version gives the same ETag.
+    assert stale.headers["etag"] == first.headers["etag"]
