@@ -1,36 +1,40 @@
 """The OGC API against tipg, side by side on the same database and data.
 
+    apt-get install wrk                      # the load generator
     .venv/bin/pip install -e '.[bench]'      # tipg
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/vollsmose \\
-        .venv/bin/python -m benchmarks.ogc [--seconds 3] [--concurrency 1 16]
+        .venv/bin/python -m benchmarks.ogc [--seconds 3] [--runs 3] [--concurrency 1 16]
 
 Loads the bundled reference data into a throwaway database, starts the platform
 (`api.app:create_app`) and tipg (`tipg.main:app`) each as one uvicorn process with one
 worker (the same for both) on a loopback port, and drives both with the same requests
-from an asyncio httpx client: items (limit 10 and 1,000, with and without bbox) and
-tiles (z13-z17 over Vollsmose, every tile in turn), at 1 and 16 concurrent clients.
-Prints requests per second and p50/p95 latency, our throughput over tipg's, and the
-API's time over the time of its own query called in process (`gis.features.items`,
-`gis.tiles.tile`). Figures are reported, never asserted.
+from wrk: items (limit 10 and 1,000, with and without bbox) and tiles (z13-z17 over
+Vollsmose, every tile in turn), at 1 and 16 concurrent connections. Each cell is run
+`--runs` times, ours and tipg's interleaved, after a one-second warm-up; the table shows
+the medians: requests per second, p50/p95 latency, our throughput over tipg's, each
+server's CPU time per request, and the API's p50 over the time of its own query called
+in process (`gis.features.items`, `gis.tiles.tile`). Figures are reported, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import math
+import os
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import cycle
 
-import httpx
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from benchmarks import databases
-from benchmarks.serving import PLATFORM, serve
+from benchmarks.serving import PLATFORM, BaseURL, cpu_seconds, serve
 from gis import features, migrate, tiles
 from gis.layers import LAYERS
 from gis.reference import default_reference_path, load_reference
@@ -99,41 +103,59 @@ def cases() -> list[Case]:
 @dataclass
 class Run:
     rps: float
-    p50: float
+    p50: float  # seconds
     p95: float
     errors: int
+    cpu_ms: float  # the server process's CPU time per request
 
 
-async def _load(base: str, paths: list[str], concurrency: int, seconds: float) -> Run:
-    latencies: list[float] = []
-    errors = 0
-    order = cycle(paths)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        for path in paths[:20]:  # warm-up: connections, plans, catalog
-            await client.get(path)
-        stop = time.perf_counter() + seconds
+# wrk (C, one thread, epoll) drives the load: a Python client on the same machine would
+# spend more CPU per request than the servers it measures and flatten every ratio.
+_WRK_SCRIPT = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(95),
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
 
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop:
-                path = next(order)
-                t = time.perf_counter()
-                r = await client.get(path)
-                latencies.append(time.perf_counter() - t)
-                if r.status_code not in (200, 204):
-                    errors += 1
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
-    latencies.sort()
-    return Run(
-        len(latencies) / elapsed,
-        statistics.median(latencies),
-        latencies[int(0.95 * (len(latencies) - 1))],
-        errors,
-    )
+def _wrk(base: str, script: str, concurrency: int, seconds: int) -> tuple:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s",
+         "-s", script, base],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    requests, duration_us, p50_us, p95_us, errors = (int(v) for v in line.split()[1:])
+    return requests, duration_us / 1e6, p50_us / 1e6, p95_us / 1e6, errors
+
+
+def _load(base: BaseURL, paths: list[str], concurrency: int, seconds: int) -> Run:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(_WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    try:
+        _wrk(base, f.name, concurrency, 1)  # warm-up: connections, pool, plans
+        cpu = cpu_seconds(base.pid)
+        requests, duration, p50, p95, errors = _wrk(base, f.name, concurrency, seconds)
+        cpu = cpu_seconds(base.pid) - cpu
+    finally:
+        os.unlink(f.name)
+    return Run(requests / duration, p50, p95, errors, cpu * 1000 / max(requests, 1))
+
+
+def _median_run(runs: list[Run]) -> Run:
+    def med(attr: str) -> float:
+        return statistics.median(getattr(r, attr) for r in runs)
+
+    return Run(med("rps"), med("p50"), med("p95"), sum(r.errors for r in runs), med("cpu_ms"))
 
 
 def _in_process_ms(url: str, case: Case, runs: int = 30) -> float:
@@ -154,9 +176,12 @@ def _in_process_ms(url: str, case: Case, runs: int = 30) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="per case and concurrency")
+    parser.add_argument("--seconds", type=int, default=3, help="per run (wrk takes whole seconds)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--runs", type=int, default=3, help="runs per cell; medians shown")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
     try:
         import tipg  # noqa: F401
     except ImportError:
@@ -180,8 +205,11 @@ def main() -> None:
             for case in cases():
                 sql_ms = _in_process_ms(url, case)
                 for c in args.concurrency:
-                    a = asyncio.run(_load(ours, case.ours, c, args.seconds))
-                    b = asyncio.run(_load(peer, case.tipg, c, args.seconds))
+                    ours_runs, peer_runs = [], []
+                    for _ in range(args.runs):  # interleaved, so drift hits both alike
+                        ours_runs.append(_load(ours, case.ours, c, args.seconds))
+                        peer_runs.append(_load(peer, case.tipg, c, args.seconds))
+                    a, b = _median_run(ours_runs), _median_run(peer_runs)
                     rows.append((case.name, c, a, b, sql_ms))
                     print(_row(*rows[-1]), flush=True)
     print()
@@ -190,8 +218,9 @@ def main() -> None:
 
 def _row(name: str, c: int, a: Run, b: Run, sql_ms: float) -> str:
     return (
-        f"| {name} | {c} | {a.rps:,.0f} | {a.p50 * 1000:.1f} / {a.p95 * 1000:.1f} | "
-        f"{b.rps:,.0f} | {b.p50 * 1000:.1f} / {b.p95 * 1000:.1f} | {a.rps / b.rps:.2f}× | "
+        f"| {name} | {c} | {a.rps:,.0f} | {a.p50 * 1000:.2f} / {a.p95 * 1000:.2f} | "
+        f"{b.rps:,.0f} | {b.p50 * 1000:.2f} / {b.p95 * 1000:.2f} | **{a.rps / b.rps:.2f}×** | "
+        f"{a.cpu_ms:.2f} / {b.cpu_ms:.2f} | "
         + (f"{sql_ms:.2f} ms, {a.p50 * 1000 / sql_ms:.2f}×" if c == 1 else "")
         + (f" | errors {a.errors}/{b.errors}" if a.errors or b.errors else " |")
     )
@@ -200,7 +229,8 @@ def _row(name: str, c: int, a: Run, b: Run, sql_ms: float) -> str:
 def _table(rows: list) -> str:
     head = (
         "| case | clients | ours req/s | ours p50 / p95 ms | tipg req/s | tipg p50 / p95 ms "
-        "| ours / tipg | query in process, API p50 / query |\n|---|---|---|---|---|---|---|---|"
+        "| ours / tipg | server CPU ms/req, ours / tipg | query in process, API p50 / query |"
+        "\n|---|---|---|---|---|---|---|---|---|"
     )
     return "\n".join([head, *(_row(*r) for r in rows)])
 

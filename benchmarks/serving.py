@@ -14,6 +14,19 @@ from contextlib import contextmanager
 PLATFORM = ["--factory", "api.app:create_app"]
 
 
+class BaseURL(str):
+    """The served app's base URL, carrying the server process's pid (for its CPU time)."""
+
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -21,13 +34,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(args: list[str], env: dict, ready_path: str = "/healthz") -> Iterator[str]:
+def serve(args: list[str], env: dict, ready_path: str = "/healthz") -> Iterator[BaseURL]:
     """Base URL of `uvicorn *args` with `env` added, once `ready_path` answers 200."""
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
            "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    base = BaseURL(f"http://127.0.0.1:{port}")
+    base.pid = proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:
