@@ -25,7 +25,7 @@ from api.routes import (
     whatif,
 )
 from api.settings import Settings
-from gis.db import make_engine
+from gis.db import make_engine, make_read_engine
 
 DESCRIPTION = """
 The system of record for the transformation of Vollsmose, Odense (2020–2030): parcels,
@@ -44,15 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = make_engine(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            connect_timeout=settings.db_connect_timeout,
-        )
+        pool = {"pool_size": settings.db_pool_size, "connect_timeout": settings.db_connect_timeout}
+        app.state.engine = make_engine(settings.database_url, **pool)
+        # The OGC API's reads, on the event loop (gis.db.make_read_engine says why).
+        app.state.read_engine = make_read_engine(settings.database_url, **pool)
         try:
             yield
         finally:
             app.state.engine.dispose()
+            await app.state.read_engine.dispose()
 
     app = FastAPI(
         title="Fremtidens Vollsmose",

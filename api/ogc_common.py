@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import get_reader
 from api.deps import get_connection
@@ -33,6 +34,8 @@ REL_CONFORMANCE = "http://www.opengis.net/def/rel/ogc/1.0/conformance"
 REL_DATA = "http://www.opengis.net/def/rel/ogc/1.0/data"
 REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 REL_TMS = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
+
+T = TypeVar("T")
 
 
 # The dependencies below do no I/O: declared async, FastAPI runs them on the event loop
@@ -61,49 +64,39 @@ async def get_readable_collection(
 ReadableCollectionDep = Annotated[Layer, Depends(get_readable_collection)]
 
 
-class _LazyConnection:
-    """A read connection opened on first use, in the thread that uses it (the route's).
+class ReadDatabase:
+    """Runs a route's database work on the event loop, on a connection of the read engine
+    (`gis.db.make_read_engine`), checked out only when the work runs.
 
-    The OGC routes are sync; a connection from a sync dependency would cost two more
-    thread-pool hops per request (open, close), which at this data size is a good part of
-    the answer's time. Autocommit: these routes only read, each answer in one statement
-    (one snapshot), so BEGIN and ROLLBACK would be two round trips for nothing.
+    `run(fn, *args)` calls the sync `fn(conn, *args)` with a Connection, as the domain
+    functions expect; a lost database becomes a 503 here.
     """
 
-    __slots__ = ("_conn", "_engine")
+    __slots__ = ("_engine", "_override")
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: AsyncEngine | None, override: Connection | None) -> None:
         self._engine = engine
-        self._conn: Connection | None = None
+        self._override = override
 
-    def __getattr__(self, name: str):
-        if self._conn is None:
-            with translate_errors():
-                conn = self._engine.connect()
-            self._conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        return getattr(self._conn, name)
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        if self._override is not None:
+            return fn(self._override, *args)
+        assert self._engine is not None
+        with translate_errors():
+            async with self._engine.connect() as conn:
+                return await conn.run_sync(fn, *args)
 
 
-async def get_read_connection(request: Request) -> AsyncIterator[Connection]:
+async def get_read_database(request: Request) -> ReadDatabase:
     # A test that hands the API its own (rolled-back) connection overrides get_connection;
     # honour that here too.
     override = request.app.dependency_overrides.get(get_connection)
     if override is not None:
-        yield override()
-        return
-    lazy = _LazyConnection(request.app.state.engine)
-    try:
-        with translate_errors():
-            yield lazy  # type: ignore[misc]
-    finally:
-        lazy.close()
+        return ReadDatabase(None, override())
+    return ReadDatabase(request.app.state.read_engine, None)
 
 
-ReadConnectionDep = Annotated[Connection, Depends(get_read_connection)]
+ReadDatabaseDep = Annotated[ReadDatabase, Depends(get_read_database)]
 
 
 def output_format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:
@@ -185,7 +178,7 @@ class Validator:
 
     def not_modified(self, conn: Connection) -> Response | None:
         """Read the data version (one tiny query); a 304 if the client holds this very
-        answer, else None. Called by the route, in its own thread, before any other query:
+        answer, else None. Called by the route before any other query:
         the answer then reflects this version or a later one, never an earlier one, so an
         ETag never labels older data than it names."""
         self.seal(data_version.current(conn))

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from gis.errors import DatabaseUnavailable
 
@@ -42,6 +43,32 @@ def make_engine(
         connect_args={"connect_timeout": connect_timeout, "options": SESSION_OPTIONS},
     )
     _ping_when_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def make_read_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    connect_timeout: int = 5,
+    idle_ping_seconds: float = IDLE_PING_SECONDS,
+) -> AsyncEngine:
+    """An asyncio engine (psycopg's async connection) for read-only answers in autocommit.
+
+    For the OGC API's requests, which come by the hundred: run on the event loop, they
+    skip the thread-pool hop a sync route costs (about 0.2 ms, as much as a small tile's
+    query) and do not queue behind one another for the GIL under concurrent load. The
+    domain functions stay sync: `AsyncConnection.run_sync` hands them a Connection.
+    Autocommit: each answer is one statement (one snapshot), so BEGIN and ROLLBACK would
+    be two round trips for nothing.
+    """
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": connect_timeout, "options": SESSION_OPTIONS},
+    )
+    _ping_when_idle(engine.sync_engine, idle_ping_seconds)
     return engine
 
 

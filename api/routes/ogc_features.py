@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from api import ogc_html
 from api.ogc_common import (
@@ -28,7 +29,8 @@ from api.ogc_common import (
     SCHEMA,
     CollectionDep,
     ReadableCollectionDep,
-    ReadConnectionDep,
+    ReadDatabaseDep,
+    Validator,
     ValidatorDep,
     base_url,
     json_response,
@@ -93,7 +95,7 @@ def _html(body: str) -> HTMLResponse:
 
 
 @router.get("/", summary="Landing page")
-def landing(request: Request) -> Response:
+async def landing(request: Request) -> Response:
     doc = {
         "title": TITLE,
         "description": DESCRIPTION,
@@ -115,7 +117,7 @@ def landing(request: Request) -> Response:
 
 
 @router.get("/conformance", summary="Conformance classes")
-def conformance(request: Request) -> Response:
+async def conformance(request: Request) -> Response:
     doc = {"conformsTo": CONFORMANCE}
     if output_format(request) == "html":
         return _html(ogc_html.conformance(doc))
@@ -167,12 +169,19 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
     return doc
 
 
-@router.get("/collections", summary="The collections (layers)")
-def collections(request: Request, conn: ReadConnectionDep, cache: ValidatorDep) -> Response:
+def _extents_unless_cached(conn, cache: Validator, layers: list[Layer]):
+    """(a 304, None) if the client holds the answer, else (None, the layers' extents)."""
     if (hit := cache.not_modified(conn)) is not None:
-        return hit
+        return hit, None
+    return None, features.extents(conn, layers)
+
+
+@router.get("/collections", summary="The collections (layers)")
+async def collections(request: Request, db: ReadDatabaseDep, cache: ValidatorDep) -> Response:
     layers = list(LAYERS.values())
-    extents = features.extents(conn, layers)
+    hit, extents = await db.run(_extents_unless_cached, cache, layers)
+    if hit is not None:
+        return hit
     doc = {
         "links": self_links(request, "/collections"),
         "crs": CRS_URIS,
@@ -184,22 +193,23 @@ def collections(request: Request, conn: ReadConnectionDep, cache: ValidatorDep) 
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
-def collection(
-    request: Request, layer: CollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
+async def collection(
+    request: Request, layer: CollectionDep, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
-    if (hit := cache.not_modified(conn)) is not None:
+    hit, extents = await db.run(_extents_unless_cached, cache, [layer])
+    if hit is not None:
         return hit
-    doc = _collection_doc(request, layer, features.extents(conn, [layer]).get(layer.id))
+    doc = _collection_doc(request, layer, extents.get(layer.id))
     if output_format(request) == "html":
         return cache.finish(_html(ogc_html.collection(doc)))
     return cache.finish(json_response(doc))
 
 
 @router.get("/collections/{collection_id}/queryables", summary="What a filter may use")
-def queryables(
-    request: Request, layer: ReadableCollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
+async def queryables(
+    request: Request, layer: ReadableCollectionDep, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
-    if (hit := cache.not_modified(conn)) is not None:
+    if (hit := await db.run(cache.not_modified)) is not None:
         return hit
     doc = features.queryables_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/queryables")
@@ -236,14 +246,50 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
     return links
 
 
+def _rows_unless_cached(conn, cache: Validator, layer: Layer, q: features.ItemsQuery):
+    # Files read the version first (their rows come from a statement of their own).
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit, None
+    return None, features.rows(conn, layer, q)
+
+
+def _page_unless_cached(conn, cache: Validator, layer: Layer, q: features.ItemsQuery):
+    # A page reads the version in its own statement: no round trip unless revalidating.
+    if (hit := cache.revalidate(conn)) is not None:
+        return hit, None
+    page = features.items(conn, layer, q)
+    cache.seal(page.data_version)
+    return None, page
+
+
+async def _items_file(
+    request: Request, layer: Layer, db, cache: Validator, q: features.ItemsQuery, fmt: str
+) -> Response:
+    hit, found = await db.run(_rows_unless_cached, cache, layer, q)
+    if hit is not None:
+        hit.headers["Content-Crs"] = q.crs.header
+        return hit
+    headers = {"Content-Crs": q.crs.header, **cache.headers}
+    if len(found.rows) == q.limit:
+        nxt = _page_url(request, fmt, offset=q.offset + q.limit)
+        headers["Link"] = f'<{nxt}>; rel="next"'
+    headers["Content-Disposition"] = f'attachment; filename="{layer.id}.{fmt}"'
+    # Writing up to MAX_LIMIT features to a file takes a while: off the event loop.
+    if fmt == "csv":
+        body = await run_in_threadpool(feature_files.to_csv, found)
+        return Response(body, media_type=CSV, headers=headers)
+    body = await run_in_threadpool(feature_files.to_gpkg, found, layer.id)
+    return Response(body, media_type=GPKG, headers=headers)
+
+
 @router.get(
     "/collections/{collection_id}/items",
     summary="Features of a collection",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}, "text/csv": {}, GPKG: {}}}},
 )
-def items(
-    request: Request, layer: ReadableCollectionDep, conn: ReadConnectionDep, cache: ValidatorDep
+async def items(
+    request: Request, layer: ReadableCollectionDep, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
     fmt = output_format(request, ("json", "html", "csv", "gpkg"))
     is_file = fmt in ("csv", "gpkg")
@@ -252,25 +298,12 @@ def items(
         request.query_params,
         default_limit=features.MAX_LIMIT if is_file else features.DEFAULT_LIMIT,
     )
-    # Files read the version first; a page reads it in its own statement (below).
-    check = cache.not_modified if is_file else cache.revalidate
-    if (hit := check(conn)) is not None:
+    if is_file:
+        return await _items_file(request, layer, db, cache, q, fmt)
+    hit, page = await db.run(_page_unless_cached, cache, layer, q)
+    if hit is not None:
         hit.headers["Content-Crs"] = q.crs.header
         return hit
-    if is_file:
-        headers = {"Content-Crs": q.crs.header, **cache.headers}
-        found = features.rows(conn, layer, q)
-        more = len(found.rows) == q.limit
-        if more:
-            nxt = _page_url(request, fmt, offset=q.offset + q.limit)
-            headers["Link"] = f'<{nxt}>; rel="next"'
-        disposition = f'attachment; filename="{layer.id}.{fmt}"'
-        headers["Content-Disposition"] = disposition
-        if fmt == "csv":
-            return Response(feature_files.to_csv(found), media_type=CSV, headers=headers)
-        return Response(feature_files.to_gpkg(found, layer.id), media_type=GPKG, headers=headers)
-    page = features.items(conn, layer, q)
-    cache.seal(page.data_version)
     headers = {"Content-Crs": q.crs.header, **cache.headers}
     links = _items_links(request, layer, q, page)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -280,11 +313,18 @@ def items(
     if fmt == "html":
         doc = {"features": json.loads(f"[{page.features}]"), **tail}
         item_href = lambda fid: url(request, f"/collections/{layer.id}/items/{fid}", f="html")  # noqa: E731
-        return HTMLResponse(ogc_html.items(layer.title, doc, item_href), headers=headers)
+        body = await run_in_threadpool(ogc_html.items, layer.title, doc, item_href)
+        return HTMLResponse(body, headers=headers)
     # The features are GeoJSON text from PostGIS; they are not parsed again here.
     extra = json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:]
     body = '{"type":"FeatureCollection","features":[' + page.features + "]," + extra
     return Response(body, media_type=GEOJSON, headers=headers)
+
+
+def _item_unless_cached(conn, cache: Validator, layer: Layer, feature_id: str, crs):
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit, None
+    return None, features.item(conn, layer, feature_id, crs)
 
 
 @router.get(
@@ -293,11 +333,11 @@ def items(
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
 )
-def item(
+async def item(
     request: Request,
     layer: ReadableCollectionDep,
     feature_id: str,
-    conn: ReadConnectionDep,
+    db: ReadDatabaseDep,
     cache: ValidatorDep,
 ) -> Response:
     fmt = output_format(request)
@@ -305,11 +345,11 @@ def item(
         if name not in ("f", "crs"):
             raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
     crs = parse_crs(request.query_params.get("crs"), "crs")
-    if (hit := cache.not_modified(conn)) is not None:
+    hit, found = await db.run(_item_unless_cached, cache, layer, feature_id, crs)
+    if hit is not None:
         hit.headers["Content-Crs"] = crs.header
         return hit
     headers = {"Content-Crs": crs.header, **cache.headers}
-    found = features.item(conn, layer, feature_id, crs)
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [
         *self_links(request, path, GEOJSON),

@@ -21,7 +21,7 @@ from api.ogc_common import (
     MVT,
     REL_TMS,
     CollectionDep,
-    ReadConnectionDep,
+    ReadDatabaseDep,
     Validator,
     ValidatorDep,
     json_response,
@@ -73,10 +73,8 @@ def _years(request: Request) -> temporal.YearRange | None:
 
 
 def _tile_response(
-    request: Request, cache: Validator, conn, layers: list[Layer], z: int, x: int, y: int
+    conn, cache: Validator, layers: list[Layer], z: int, x: int, y: int, years
 ) -> Response:
-    years = _years(request)
-    tiles.check_tile(z, x, y)
     if (hit := cache.revalidate(conn)) is not None:
         hit.headers["Content-Crs"] = CONTENT_CRS
         return hit
@@ -86,6 +84,20 @@ def _tile_response(
     if not tile.data:
         return Response(status_code=204, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)
+
+
+async def _tile(
+    request: Request, db, cache: Validator, layers: list[Layer], z: int, x: int, y: int
+) -> Response:
+    years = _years(request)
+    tiles.check_tile(z, x, y)
+    return await db.run(_tile_response, cache, layers, z, x, y, years)
+
+
+def _tilejson_response(conn, request: Request, cache: Validator, prefix, layers, name) -> Response:
+    if (hit := cache.not_modified(conn)) is not None:
+        return hit
+    return cache.finish(json_response(_tilejson(request, conn, prefix, layers, name)))
 
 
 def _query(request: Request) -> str:
@@ -184,7 +196,7 @@ def _tilejson(request: Request, conn, prefix: str, layers: list[Layer], name: st
 
 
 @router.get("/tileMatrixSets", summary="Tile matrix sets")
-def tile_matrix_sets(request: Request) -> Response:
+async def tile_matrix_sets(request: Request) -> Response:
     return json_response(
         {
             "tileMatrixSets": [
@@ -200,7 +212,7 @@ def tile_matrix_sets(request: Request) -> Response:
 
 
 @router.get("/tileMatrixSets/{tms}", summary="A tile matrix set")
-def tile_matrix_set(tms: str) -> Response:
+async def tile_matrix_set(tms: str) -> Response:
     if tms != tiles.TMS_ID:
         raise NotFound("tile matrix set", tms)
     return json_response(TILE_MATRIX_SET)
@@ -215,30 +227,28 @@ def _check_tms(tms: str) -> None:
 
 
 @router.get("/tiles", summary="Vector tilesets of all layers")
-def all_tilesets(request: Request) -> Response:
+async def all_tilesets(request: Request) -> Response:
     return json_response(_tilesets_list(request, "", "All layers"))
 
 
 @router.get("/tiles/{tms}", summary="Tileset metadata, all layers")
-def all_tileset(
-    request: Request, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+async def all_tileset(
+    request: Request, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
     _check_tms(tms)
-    if (hit := cache.not_modified(conn)) is not None:
+    if (hit := await db.run(cache.not_modified)) is not None:
         return hit
     return cache.finish(json_response(_tileset(request, "", list(LAYERS.values()), "All layers")))
 
 
 @router.get("/tiles/{tms}/tilejson.json", summary="TileJSON, all layers")
-def all_tilejson(
-    request: Request, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+async def all_tilejson(
+    request: Request, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
     _check_tms(tms)
     _years(request)
-    if (hit := cache.not_modified(conn)) is not None:
-        return hit
-    doc = _tilejson(request, conn, "", list(LAYERS.values()), "vollsmose")
-    return cache.finish(json_response(doc))
+    layers = list(LAYERS.values())
+    return await db.run(_tilejson_response, request, cache, "", layers, "vollsmose")
 
 
 @router.get(
@@ -247,42 +257,40 @@ def all_tilejson(
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
-def all_tile(
-    request: Request, tms: str, z: Z, x: X, y: Y, conn: ReadConnectionDep, cache: ValidatorDep
+async def all_tile(
+    request: Request, tms: str, z: Z, x: X, y: Y, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
     _check_tms(tms)
-    return _tile_response(request, cache, conn, list(LAYERS.values()), z, x, y)
+    return await _tile(request, db, cache, list(LAYERS.values()), z, x, y)
 
 
 # One collection.
 
 
 @router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
-def tilesets(request: Request, layer: CollectionDep) -> Response:
+async def tilesets(request: Request, layer: CollectionDep) -> Response:
     return json_response(_tilesets_list(request, f"/collections/{layer.id}", layer.title))
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}", summary="Tileset metadata")
-def tileset(
-    request: Request, layer: CollectionDep, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+async def tileset(
+    request: Request, layer: CollectionDep, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
     _check_tms(tms)
-    if (hit := cache.not_modified(conn)) is not None:
+    if (hit := await db.run(cache.not_modified)) is not None:
         return hit
     doc = _tileset(request, f"/collections/{layer.id}", [layer], layer.title)
     return cache.finish(json_response(doc))
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}/tilejson.json", summary="TileJSON")
-def tilejson(
-    request: Request, layer: CollectionDep, tms: str, conn: ReadConnectionDep, cache: ValidatorDep
+async def tilejson(
+    request: Request, layer: CollectionDep, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
     _check_tms(tms)
     _years(request)
-    if (hit := cache.not_modified(conn)) is not None:
-        return hit
-    doc = _tilejson(request, conn, f"/collections/{layer.id}", [layer], layer.id)
-    return cache.finish(json_response(doc))
+    prefix = f"/collections/{layer.id}"
+    return await db.run(_tilejson_response, request, cache, prefix, [layer], layer.id)
 
 
 @router.get(
@@ -291,15 +299,15 @@ def tilejson(
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
-def collection_tile(
+async def collection_tile(
     request: Request,
     layer: CollectionDep,
     tms: str,
     z: Z,
     x: X,
     y: Y,
-    conn: ReadConnectionDep,
+    db: ReadDatabaseDep,
     cache: ValidatorDep,
 ) -> Response:
     _check_tms(tms)
-    return _tile_response(request, cache, conn, [layer], z, x, y)
+    return await _tile(request, db, cache, [layer], z, x, y)

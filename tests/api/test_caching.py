@@ -221,10 +221,13 @@ def statements(client) -> Iterator[list[str]]:
     def record(conn, cursor, statement, *args) -> None:
         sent.append(statement)
 
-    engine = client.app.state.engine
-    event.listen(engine, "before_cursor_execute", record)
+    state = client.app.state
+    engines = (state.engine, state.read_engine.sync_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     yield sent
-    event.remove(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize(

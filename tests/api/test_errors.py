@@ -37,6 +37,24 @@ def test_tenure_mix_503_when_database_is_down(down_client):
     assert response.headers["retry-after"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections",
+        "/collections/buildings/items",
+        "/collections/buildings/items/1",
+        "/collections/buildings/items?f=csv",
+        "/collections/buildings/tiles/WebMercatorQuad/14/8666/5149",
+        "/tiles/WebMercatorQuad/tilejson.json",
+    ],
+)
+def test_ogc_answers_503_when_database_is_down(down_client, path):
+    # The OGC API reads through its own (asyncio) engine; a lost database is a 503 there too.
+    response = down_client.get(path)
+    assert_problem(response, 503)
+    assert "psycopg" not in response.text and "connection" not in response.text.lower()
+
+
 def test_unknown_area_is_404(conn_client):
     body = assert_problem(conn_client.get("/areas/atlantis/tenure-mix?year=2030"), 404)
     assert "atlantis" in body["detail"]
