@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     auth.register(app)
     app.add_middleware(head.HeadAsGet)
+    # The OGC API first: the router tries routes in order, and tiles and items come by
+    # the hundred.
+    app.include_router(ogc_tiles.router)
+    app.include_router(ogc_features.router)
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(land.router)
@@ -75,8 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(criteria.router)
     app.include_router(maps.router)
     app.include_router(viewer.router)
-    app.include_router(ogc_features.router)
-    app.include_router(ogc_tiles.router)
     # The viewer's JavaScript and CSS (Leaflet vendored): served here, no CDN, works offline.
     app.mount("/static", StaticFiles(directory=viewer.WEB / "static"), name="static")
     return app
