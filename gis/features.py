@@ -22,6 +22,7 @@ from sqlalchemy import Connection, text
 
 from gis import cql2, data_version, temporal
 from gis.crs import CRS84, STORAGE, Crs, envelope_sql, output_geometry_sql, parse_bbox, parse_crs
+from gis.db import statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import Layer
 
@@ -274,7 +275,7 @@ def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
                {data_version.COLUMN_SQL} AS version
         FROM agg
     """
-    row = conn.execute(text(sql), params).one()
+    row = conn.execute(statement(sql), params).one()
     matched = row.matched if row.matched is not None and row.matched <= NUMBER_MATCHED_CAP else None
     return Page(row.features, row.returned, matched, row.version)
 

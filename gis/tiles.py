@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from gis import data_version, temporal
+from gis.db import statement
 from gis.errors import InvalidQuery
 from gis.layers import Layer
 from gis.models import SRID
@@ -90,7 +91,7 @@ def tile(
 ) -> Tile:
     """The MVT of `layers` in tile z/x/y (x: column, y: row from the top)."""
     sql, params = tile_statement(layers, z, x, y, years)
-    row = conn.execute(text(sql), params).one()
+    row = conn.execute(statement(sql), params).one()
     return Tile(bytes(row.data or b""), row.version)
 
 
