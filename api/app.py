@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import auth, errors, head
+from api import auth, errors, head, timing
 from api.routes import (
     areas,
     criteria,
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     auth.register(app)
     app.add_middleware(head.HeadAsGet)
+    app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by
     # the hundred.
     app.include_router(ogc_tiles.router)

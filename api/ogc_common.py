@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import get_reader
 from api.deps import get_connection
+from api.timing import Timing, timing_of
 from gis import data_version
 from gis.db import translate_errors
 from gis.errors import InvalidQuery, NotFound
@@ -69,31 +71,41 @@ class ReadDatabase:
     (`gis.db.make_read_engine`), checked out only when the work runs.
 
     `run(fn, *args)` calls the sync `fn(conn, *args)` with a Connection, as the domain
-    functions expect; a lost database becomes a 503 here.
+    functions expect; a lost database becomes a 503 here. The time it takes goes to the
+    answer's Server-Timing (`api.timing`).
     """
 
-    __slots__ = ("_engine", "_override")
+    __slots__ = ("_engine", "_override", "_timing")
 
-    def __init__(self, engine: AsyncEngine | None, override: Connection | None) -> None:
+    def __init__(
+        self, engine: AsyncEngine | None, override: Connection | None, timing: Timing | None
+    ) -> None:
         self._engine = engine
         self._override = override
+        self._timing = timing
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
-        if self._override is not None:
-            return fn(self._override, *args)
-        assert self._engine is not None
-        with translate_errors():
-            async with self._engine.connect() as conn:
-                return await conn.run_sync(fn, *args)
+        start = time.perf_counter()
+        try:
+            if self._override is not None:
+                return fn(self._override, *args)
+            assert self._engine is not None
+            with translate_errors():
+                async with self._engine.connect() as conn:
+                    return await conn.run_sync(fn, *args)
+        finally:
+            if self._timing is not None:
+                self._timing.db += time.perf_counter() - start
 
 
 async def get_read_database(request: Request) -> ReadDatabase:
+    timing = timing_of(request.scope)
     # A test that hands the API its own (rolled-back) connection overrides get_connection;
     # honour that here too.
     override = request.app.dependency_overrides.get(get_connection)
     if override is not None:
-        return ReadDatabase(None, override())
-    return ReadDatabase(request.app.state.read_engine, None)
+        return ReadDatabase(None, override(), timing)
+    return ReadDatabase(request.app.state.read_engine, None, timing)
 
 
 ReadDatabaseDep = Annotated[ReadDatabase, Depends(get_read_database)]
