@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(5, ge=1, le=100)
     db_connect_timeout: int = Field(5, ge=1, le=120)
     log_level: str = "info"
+    # Freeze what start-up made out of the garbage collector's reach (api/app.py says why).
+    # Off for apps made and stopped by the dozen in one process, as the tests make them.
+    gc_freeze: bool = True
 
     @field_validator("database_url")
     @classmethod

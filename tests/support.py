@@ -106,6 +106,7 @@ def stop_server(server: Server) -> None:
 
 
 def make_client(database_url: str, **settings) -> TestClient:
+    settings.setdefault("gc_freeze", False)  # a full collection per client adds up
     app = create_app(Settings(database_url=database_url, **settings))
     return TestClient(app, raise_server_exceptions=False)
 
