@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -159,6 +160,18 @@ def _median_run(runs: list[Run]) -> Run:
     return Run(med("rps"), med("p50"), med("p95"), sum(r.errors for r in runs), med("cpu_ms"))
 
 
+def _server_timing(base: str, paths: list[str], runs: int = 60) -> tuple[float, float]:
+    """Medians of our Server-Timing `app` and `db` (ms), one request at a time."""
+    apps, dbs = [], []
+    for i in range(runs):
+        with urllib.request.urlopen(base + paths[i % len(paths)]) as r:
+            r.read()
+            found = dict(part.split(";dur=") for part in r.headers["server-timing"].split(", "))
+        apps.append(float(found["app"]))
+        dbs.append(float(found.get("db", "nan")))
+    return statistics.median(apps), statistics.median(dbs)
+
+
 def _in_process_ms(url: str, case: Case, runs: int = 30) -> float:
     """Median ms of the case's query called in process, per request of the case."""
     engine = create_engine(url, connect_args={"options": "-c jit=off"})
@@ -205,24 +218,34 @@ def main() -> None:
         ):
             for case in cases():
                 sql_ms = _in_process_ms(url, case) if case.in_process else None
+                app_db = _server_timing(ours, case.ours)
                 for c in args.concurrency:
                     ours_runs, peer_runs = [], []
                     for _ in range(args.runs):  # interleaved, so drift hits both alike
                         ours_runs.append(_load(ours, case.ours, c, args.seconds))
                         peer_runs.append(_load(peer, case.tipg, c, args.seconds))
                     a, b = _median_run(ours_runs), _median_run(peer_runs)
-                    rows.append((case.name, c, a, b, sql_ms))
+                    rows.append((case.name, c, a, b, sql_ms, app_db))
                     print(_row(*rows[-1]), flush=True)
     print()
     print(_table(rows))
 
 
-def _row(name: str, c: int, a: Run, b: Run, sql_ms: float | None) -> str:
+def _overhead(sql_ms: float | None, api_p50_ms: float, app_db: tuple[float, float]) -> str:
+    """End to end (API p50 over the query in process) | on the server (Server-Timing)."""
+    app_ms, db_ms = app_db
+    outside = f"{sql_ms:.2f} ms, {api_p50_ms / sql_ms:.2f}×" if sql_ms else "–"
+    if math.isnan(db_ms):
+        return f"{outside} | {app_ms:.2f} ms, no database"
+    return f"{outside} | {app_ms:.2f} / {db_ms:.2f} ms, {app_ms / db_ms:.2f}×"
+
+
+def _row(name: str, c: int, a: Run, b: Run, sql_ms: float | None, app_db) -> str:
+    overhead = _overhead(sql_ms, a.p50 * 1000, app_db) if c == 1 else " | "
     return (
         f"| {name} | {c} | {a.rps:,.0f} | {a.p50 * 1000:.2f} / {a.p95 * 1000:.2f} | "
         f"{b.rps:,.0f} | {b.p50 * 1000:.2f} / {b.p95 * 1000:.2f} | **{a.rps / b.rps:.2f}×** | "
-        f"{a.cpu_ms:.2f} / {b.cpu_ms:.2f} | "
-        + (f"{sql_ms:.2f} ms, {a.p50 * 1000 / sql_ms:.2f}×" if c == 1 and sql_ms else "")
+        f"{a.cpu_ms:.2f} / {b.cpu_ms:.2f} | {overhead}"
         + (f" | errors {a.errors}/{b.errors}" if a.errors or b.errors else " |")
     )
 
@@ -230,8 +253,9 @@ def _row(name: str, c: int, a: Run, b: Run, sql_ms: float | None) -> str:
 def _table(rows: list) -> str:
     head = (
         "| case | clients | ours req/s | ours p50 / p95 ms | tipg req/s | tipg p50 / p95 ms "
-        "| ours / tipg | server CPU ms/req, ours / tipg | query in process, API p50 / query |"
-        "\n|---|---|---|---|---|---|---|---|---|"
+        "| ours / tipg | server CPU ms/req, ours / tipg | query in process; API p50 / query "
+        "| Server-Timing app / db; app / db |"
+        "\n|---|---|---|---|---|---|---|---|---|---|"
     )
     return "\n".join([head, *(_row(*r) for r in rows)])
 
