@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from api import ogc_html
@@ -29,6 +30,7 @@ from api.ogc_common import (
     SCHEMA,
     CollectionDep,
     ReadableCollectionDep,
+    ReadDatabase,
     ReadDatabaseDep,
     Validator,
     ValidatorDep,
@@ -41,7 +43,7 @@ from api.ogc_common import (
 )
 from api.ogc_openapi import openapi_document
 from gis import feature_files, features
-from gis.crs import CRS84, SUPPORTED, parse_crs
+from gis.crs import CRS84, SUPPORTED, Crs, parse_crs
 from gis.layers import LAYERS, Layer
 
 router = APIRouter(tags=["OGC API – Features"])
@@ -169,7 +171,7 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
     return doc
 
 
-def _extents_unless_cached(conn, cache: Validator, layers: list[Layer]):
+def _extents_unless_cached(conn: Connection, cache: Validator, layers: list[Layer]):
     """(a 304, None) if the client holds the answer, else (None, the layers' extents)."""
     if (hit := cache.not_modified(conn)) is not None:
         return hit, None
@@ -246,14 +248,14 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
     return links
 
 
-def _rows_unless_cached(conn, cache: Validator, layer: Layer, q: features.ItemsQuery):
+def _rows_unless_cached(conn: Connection, cache: Validator, layer: Layer, q: features.ItemsQuery):
     # Files read the version first (their rows come from a statement of their own).
     if (hit := cache.not_modified(conn)) is not None:
         return hit, None
     return None, features.rows(conn, layer, q)
 
 
-def _page_unless_cached(conn, cache: Validator, layer: Layer, q: features.ItemsQuery):
+def _page_unless_cached(conn: Connection, cache: Validator, layer: Layer, q: features.ItemsQuery):
     # A page reads the version in its own statement: no round trip unless revalidating.
     if (hit := cache.revalidate(conn)) is not None:
         return hit, None
@@ -263,7 +265,12 @@ def _page_unless_cached(conn, cache: Validator, layer: Layer, q: features.ItemsQ
 
 
 async def _items_file(
-    request: Request, layer: Layer, db, cache: Validator, q: features.ItemsQuery, fmt: str
+    request: Request,
+    layer: Layer,
+    db: ReadDatabase,
+    cache: Validator,
+    q: features.ItemsQuery,
+    fmt: str,
 ) -> Response:
     hit, found = await db.run(_rows_unless_cached, cache, layer, q)
     if hit is not None:
@@ -321,7 +328,9 @@ async def items(
     return Response(body, media_type=GEOJSON, headers=headers)
 
 
-def _item_unless_cached(conn, cache: Validator, layer: Layer, feature_id: str, crs):
+def _item_unless_cached(
+    conn: Connection, cache: Validator, layer: Layer, feature_id: str, crs: Crs
+):
     if (hit := cache.not_modified(conn)) is not None:
         return hit, None
     return None, features.item(conn, layer, feature_id, crs)

@@ -15,12 +15,14 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request, Response
+from sqlalchemy import Connection
 
 from api.ogc_common import (
     JSON,
     MVT,
     REL_TMS,
     CollectionDep,
+    ReadDatabase,
     ReadDatabaseDep,
     Validator,
     ValidatorDep,
@@ -73,7 +75,13 @@ def _years(request: Request) -> temporal.YearRange | None:
 
 
 def _tile_response(
-    conn, cache: Validator, layers: list[Layer], z: int, x: int, y: int, years
+    conn: Connection,
+    cache: Validator,
+    layers: list[Layer],
+    z: int,
+    x: int,
+    y: int,
+    years: temporal.YearRange | None,
 ) -> Response:
     if (hit := cache.revalidate(conn)) is not None:
         hit.headers["Content-Crs"] = CONTENT_CRS
@@ -87,14 +95,27 @@ def _tile_response(
 
 
 async def _tile(
-    request: Request, db, cache: Validator, layers: list[Layer], z: int, x: int, y: int
+    request: Request,
+    db: ReadDatabase,
+    cache: Validator,
+    layers: list[Layer],
+    z: int,
+    x: int,
+    y: int,
 ) -> Response:
     years = _years(request)
     tiles.check_tile(z, x, y)
     return await db.run(_tile_response, cache, layers, z, x, y, years)
 
 
-def _tilejson_response(conn, request: Request, cache: Validator, prefix, layers, name) -> Response:
+def _tilejson_response(
+    conn: Connection,
+    request: Request,
+    cache: Validator,
+    prefix: str,
+    layers: list[Layer],
+    name: str,
+) -> Response:
     if (hit := cache.not_modified(conn)) is not None:
         return hit
     return cache.finish(json_response(_tilejson(request, conn, prefix, layers, name)))
@@ -157,7 +178,9 @@ def _tilesets_list(request: Request, prefix: str, title: str) -> dict:
     }
 
 
-def _tilejson(request: Request, conn, prefix: str, layers: list[Layer], name: str) -> dict:
+def _tilejson(
+    request: Request, conn: Connection, prefix: str, layers: list[Layer], name: str
+) -> dict:
     extents = features.extents(conn, layers)
     boxes = [e.bbox_crs84 for e in extents.values() if e.bbox_crs84]
     bounds = (
