@@ -72,3 +72,33 @@ def test_no_ping_between_back_to_back_requests(database_url: str) -> None:
         assert pings == 0
     finally:
         platform.dispose()
+
+
+def test_read_engine_pings_an_idle_connection_too(database_url: str, engine: Engine) -> None:
+    import asyncio
+
+    from gis.db import make_read_engine
+
+    async def backend_pid(read) -> int:
+        async with read.connect() as c:
+            return (await c.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+
+    async def scenario() -> tuple[int, int]:
+        read = make_read_engine(database_url, pool_size=1, idle_ping_seconds=0)
+        try:
+            first = await backend_pid(read)
+            with engine.connect() as c:
+                c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first})
+                for _ in range(100):
+                    if not c.execute(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
+                        {"p": first},
+                    ).scalar_one():
+                        break
+                    time.sleep(0.02)
+            return first, await backend_pid(read)
+        finally:
+            await read.dispose()
+
+    dead, alive = asyncio.run(scenario())
+    assert alive != dead
