@@ -45,6 +45,9 @@ XMIN, YMIN, XMAX, YMAX = 440_000, 6_040_000, 900_000, 6_410_000
 LOCAL_SLUG = "odense-lokalt"
 LOCAL_QUARTER_SET = "kvarterer"
 LX0, LY0, LX1, LY1 = 588_000, 6_138_000, 590_000, 6_140_000
+# The stock `make bench` generates and keeps: dwellings, quarters.
+DEFAULT_SCALE = 3_000_000
+DEFAULT_QUARTERS = 10_000
 BUILDING_SIZE_M = 12
 
 

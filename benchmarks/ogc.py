@@ -27,13 +27,14 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from benchmarks import databases
+from benchmarks import databases, national
 from benchmarks.serving import PLATFORM, BaseURL, cpu_seconds, serve
 from gis import features, migrate, tiles
 from gis.layers import LAYERS
@@ -209,11 +210,34 @@ def _in_process_ms(url: str, case: Case, runs: int = 30) -> float:
         engine.dispose()
 
 
+@contextmanager
+def _database(use_national: bool) -> Iterator[str]:
+    """The database both servers read: a throwaway one holding the reference data, or the
+    national stock (only read here, so used as kept)."""
+    if use_national:
+        national.ensure(national.DEFAULT_SCALE, national.DEFAULT_QUARTERS)
+        yield databases.url_of(national.DATABASE)
+        return
+    with databases.throwaway("ogc") as url:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            migrate.upgrade(conn)
+            load_reference(conn, default_reference_path())
+        engine.dispose()
+        yield url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=3, help="per run (wrk takes whole seconds)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--runs", type=int, default=3, help="runs per cell; medians shown")
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="serve the generated national stock (benchmarks/national.py: 562,645 buildings; "
+        "made, or reused when kept) instead of the reference data",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -222,12 +246,7 @@ def main() -> None:
     except ImportError:
         raise SystemExit("tipg is not installed: .venv/bin/pip install -e '.[bench]'") from None
 
-    with databases.throwaway("ogc") as url:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            migrate.upgrade(conn)
-            load_reference(conn, default_reference_path())
-        engine.dispose()
+    with _database(args.national) as url:
         plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         ours_env = {"DATABASE_URL": url, "VOLLSMOSE_DB_POOL_SIZE": "16"}
         tipg_env = {"DATABASE_URL": plain, "TIPG_DB_SCHEMAS": '["public"]',

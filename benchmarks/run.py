@@ -348,14 +348,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--national-scale",
         type=int,
-        default=3_000_000,
+        default=national.DEFAULT_SCALE,
         metavar="DWELLINGS",
         help="dwellings in the generated national stock (default 3,000,000)",
     )
     p.add_argument(
         "--national-quarters",
         type=int,
-        default=10_000,
+        default=national.DEFAULT_QUARTERS,
         metavar="N",
         help="quarters of the national grid (default 10,000)",
     )
