@@ -70,6 +70,17 @@ MAX_FILTER_LENGTH = 20_000
 MAX_DEPTH = 50
 
 
+def _check_like_pattern(node: Node) -> None:
+    """A literal pattern ending in an unescaped backslash (the escape character) is refused
+    here: PostgreSQL would fail the statement, a 500 for what is bad input."""
+    while node[0] in ("casei", "accenti"):
+        node = node[1]
+    if node[0] == "lit" and isinstance(node[1], str):
+        trailing = len(node[1]) - len(node[1].rstrip("\\"))
+        if trailing % 2:
+            raise bad("A LIKE pattern must not end with the escape character '\\'.")
+
+
 def bad(detail: str) -> InvalidQuery:
     return InvalidQuery("filter", f"filter: {detail}")
 
@@ -517,6 +528,7 @@ class _Compiler:
             (a, ta), (b, tb) = self.scalar(node[1]), self.scalar(node[2])
             if ta != "string" or tb != "string":
                 raise bad("LIKE compares text with a text pattern.")
+            _check_like_pattern(node[2])
             return f"({a} {'NOT ' if node[3] else ''}LIKE {b})"
         if tag == "between":
             (x, tx), (lo, tl), (hi, th) = (self.scalar(n) for n in node[1:4])

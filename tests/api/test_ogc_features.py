@@ -334,6 +334,7 @@ def test_html_pages(ref_client):
         ("/collections/buildings/items", {"bbox-crs": "urn:x", "bbox": "1,2,3,4"}, "bbox-crs"),
         ("/collections/buildings/items", {"filter": "owner = "}, "filter"),
         ("/collections/buildings/items", {"filter": "colour = 'red'"}, "unknown property"),
+        ("/collections/buildings/items", {"filter": "name LIKE '%\\'"}, "escape character"),
         ("/collections/buildings/items", {"limit": "0"}, "limit"),
         ("/collections/buildings/items", {"limit": "10001"}, "limit"),
         ("/collections/buildings/items", {"limit": "ten"}, "limit"),

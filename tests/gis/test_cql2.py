@@ -70,6 +70,7 @@ def names(conn: Connection, filter_: str, lang: str = "cql2-text", **more: str) 
         ),
         ("demolished_year NOT BETWEEN 2025 AND 2027", {"Granparken 1"}),
         ("name LIKE 'Gran%'", {"Granparken 1", "Granparken 2"}),
+        ("name LIKE 'Gran%\\\\'", set()),  # an escaped backslash at the end is a pattern
         ("name NOT LIKE '%1'", {"Granparken 2", "Nyt hus", "O'Brien's"}),
         ("name = 'O''Brien''s'", {"O'Brien's"}),
         ("owner IN ('FAB', 'Privat A/S')", {"Birkeparken 1", "Nyt hus"}),
@@ -226,6 +227,9 @@ def test_json_filters(buildings):
         ("owner = 'x' AND", "cql2-text", "expected"),
         ("storeys = 'three'", "cql2-text", "cannot compare"),
         ("name LIKE 3", "cql2-text", "LIKE"),
+        ("name LIKE 'Gran\\'", "cql2-text", "escape character"),
+        ("CASEI(name) LIKE casei('%\\\\\\')", "cql2-text", "escape character"),
+        ('{"op": "like", "args": [{"property": "name"}, "x\\\\"]}', "cql2-json", "escape"),
         ("S_INTERSECTS(geometry, POINT(1))", "cql2-text", "invalid WKT"),
         ("T_INTERSECTS(storeys, DATE('2020-01-01'))", "cql2-text", "not temporal"),
         ("T_INTERSECTS(life, DATE('2020-13-01'))", "cql2-text", "is not a date"),
