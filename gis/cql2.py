@@ -15,6 +15,7 @@ Not supported (a 400 says so): ACCENTI, arrays (A_*), arithmetic, other function
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -594,6 +595,20 @@ class _Compiler:
             raise bad("a date can only be used in a temporal function on 'life'.")
         raise bad("expected a value, not a condition.")
 
+    def check_extent(self, shape) -> None:
+        """Coordinates PostGIS could not take to the storage CRS are refused as bad input:
+        infinite ones, and a longitude or latitude out of range in a geographic filter-crs
+        (PROJ fails the whole statement on them, which would be a 500)."""
+        if shape.is_empty:
+            return
+        a0, b0, a1, b1 = shape.bounds
+        if not all(math.isfinite(v) for v in (a0, b0, a1, b1)):
+            raise bad("geometry coordinates must be finite numbers.")
+        if self.crs.geographic:
+            lon0, lat0, lon1, lat1 = (b0, a0, b1, a1) if self.crs.lat_first else (a0, b0, a1, b1)
+            if not (lon0 >= -180 and lon1 <= 180 and lat0 >= -90 and lat1 <= 90):
+                raise bad("longitude or latitude out of range in filter-crs.")
+
     def geometry(self, node: Node) -> str:
         tag = node[0]
         if tag == "prop":
@@ -603,15 +618,17 @@ class _Compiler:
             return q.sql
         if tag == "wkt":
             try:
-                shapely.from_wkt(node[1])
+                shape = shapely.from_wkt(node[1])
             except shapely.errors.ShapelyError:
                 raise bad(f"invalid WKT geometry {node[1][:40]!r}.") from None
+            self.check_extent(shape)
             g = f"ST_GeomFromText({self.bind(node[1])}, {self.crs.srid})"
         elif tag == "geojson":
             try:
-                shapely.geometry.shape(node[1])
+                shape = shapely.geometry.shape(node[1])
             except Exception:
                 raise bad("invalid GeoJSON geometry.") from None
+            self.check_extent(shape)
             g = f"ST_SetSRID(ST_GeomFromGeoJSON({self.bind(json.dumps(node[1]))}), {self.crs.srid})"
         elif tag == "bbox":
             box = node[1]
@@ -620,6 +637,7 @@ class _Compiler:
             if len(box) == 6:
                 box = [box[0], box[1], box[3], box[4]]
             x0, y0, x1, y1 = box
+            self.check_extent(shapely.box(x0, y0, x1, y1))
             # BBOX is always minx, miny, maxx, maxy in the axis order of filter-crs.
             coords = ", ".join(self.bind(float(v)) for v in (x0, y0, x1, y1))
             g = f"ST_MakeEnvelope({coords}, {self.crs.srid})"

@@ -177,6 +177,21 @@ def test_spatial_filters_in_any_filter_crs(buildings):
     ) == {"Nyt hus", "O'Brien's"}
 
 
+def test_geographic_ranges_follow_the_axis_order_of_filter_crs(buildings):
+    epsg4326 = {"filter-crs": "http://www.opengis.net/def/crs/EPSG/0/4326"}
+    # Latitude first in EPSG:4326: (10, 170) is a place (in the Pacific), (95, 10) is not.
+    assert names(buildings, "S_INTERSECTS(geometry, POINT(10 170))", **epsg4326) == set()
+    with pytest.raises(InvalidQuery, match="out of range"):
+        names(buildings, "S_INTERSECTS(geometry, POINT(95 10))", **epsg4326)
+    # CRS84 is longitude first: there (10, 170) has a latitude of 170.
+    with pytest.raises(InvalidQuery, match="out of range"):
+        names(buildings, "S_INTERSECTS(geometry, POINT(10 170))")
+    # Projected coordinates have no such range; an empty geometry has no coordinates.
+    far = "S_INTERSECTS(geometry, POINT(9e9 9e9))"
+    assert names(buildings, far, **{"filter-crs": "EPSG:25832"}) == set()
+    assert names(buildings, "S_INTERSECTS(geometry, POLYGON EMPTY)") == set()
+
+
 def test_json_filters(buildings):
     import json
 
@@ -238,6 +253,15 @@ def test_json_filters(buildings):
         ('{"op": "=", "args": [1]}', "cql2-json", "takes 2"),
         ("{not json", "cql2-json", "not valid JSON"),
         ("owner = 'x'", "ecql", "filter-lang"),
+        ("S_INTERSECTS(geometry, BBOX(200, 100, 300, 95))", "cql2-text", "out of range"),
+        ("S_INTERSECTS(geometry, POINT(10.4 95))", "cql2-text", "out of range"),
+        ("S_INTERSECTS(geometry, POINT(1e400 1))", "cql2-text", "finite"),
+        (
+            '{"op": "s_intersects", "args": [{"property": "geometry"}, '
+            '{"type": "Point", "coordinates": [181, 55]}]}',
+            "cql2-json",
+            "out of range",
+        ),
     ],
 )
 def test_bad_filters_say_what_is_wrong(buildings, filter_, lang, says):
