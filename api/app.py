@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import auth, errors, head, timing
+from api import auth, errors, guards, head, timing
 from api.routes import (
     areas,
     criteria,
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     auth.register(app)
     app.add_middleware(head.HeadAsGet)
+    app.add_middleware(guards.RejectNul)
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by
     # the hundred.

@@ -100,3 +100,17 @@ def test_database_error_is_500_without_internals(conn_client, conn):
     body = assert_problem(conn_client.get("/areas/broken/tenure-mix?year=2030"), 500)
     assert len(body["incident"]) == 12
     assert body["incident"] in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections/buildings/items?filter=name%20%3D%20%27a%00b%27",
+        "/collections/buildings/items?owner=%00",
+        "/areas/vollsmose%00/tenure-mix?year=2030",
+        "/land/sellable?use=%00",
+    ],
+)
+def test_nul_anywhere_in_the_request_is_a_400(conn_client, path):
+    body = assert_problem(conn_client.get(path), 400)
+    assert "NUL" in body["detail"]
