@@ -23,7 +23,14 @@ LIFE_FIELDS = (
 YEAR_ORDER = ("built_year", "renovation_start_year", "renovation_end_year", "demolished_year")
 
 
+# No building id lies beyond a bigint, the most the driver can send: a larger number names
+# no building (sent, it would fail the statement, a 500 for what is simply not found).
+MAX_ID = 2**63 - 1
+
+
 def building_life(conn: Connection, building_id: int) -> dict[str, Any]:
+    if not 0 < building_id <= MAX_ID:
+        raise NotFound("building", str(building_id))
     row = conn.execute(
         select(Building.id, *(getattr(Building, f) for f in LIFE_FIELDS)).where(
             Building.id == building_id

@@ -142,8 +142,9 @@ def test_years_out_of_order_are_422_naming_the_field_and_nothing_is_written(
     engine.dispose()
 
 
-def test_an_unknown_building_is_404(client, tokens):
-    r = client.patch("/buildings/999/life", json={}, headers=bearer(tokens["admin"]))
+@pytest.mark.parametrize("building_id", ["999", "0", "-1", "9" * 30])
+def test_an_unknown_building_is_404(client, tokens, building_id):
+    r = client.patch(f"/buildings/{building_id}/life", json={}, headers=bearer(tokens["admin"]))
     assert_problem(r, 404)
 
 
