@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 import shapely.geometry
 
@@ -618,7 +619,8 @@ class _Compiler:
             return q.sql
         if tag == "wkt":
             try:
-                shape = shapely.from_wkt(node[1])
+                with np.errstate(over="ignore"):  # a coordinate overflowing to inf: see below
+                    shape = shapely.from_wkt(node[1])
             except shapely.errors.ShapelyError:
                 raise bad(f"invalid WKT geometry {node[1][:40]!r}.") from None
             self.check_extent(shape)
