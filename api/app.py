@@ -73,8 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.getLogger("api").setLevel(settings.log_level.upper())
     errors.register(app)
     auth.register(app)
-    app.add_middleware(head.HeadAsGet)
     app.add_middleware(guards.RejectNul)
+    app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by
     # the hundred.

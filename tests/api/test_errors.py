@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import text
 
@@ -114,3 +117,27 @@ def test_database_error_is_500_without_internals(conn_client, conn):
 def test_nul_anywhere_in_the_request_is_a_400(conn_client, path):
     body = assert_problem(conn_client.get(path), 400)
     assert "NUL" in body["detail"]
+
+
+def test_a_refused_head_sends_no_body(conn_client):
+    # Called as ASGI, not through an HTTP client: a client drops a HEAD's body unread.
+    sent: list[dict] = []
+
+    async def call() -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "HEAD", "scheme": "http", "path": "/areas", "raw_path": b"/areas",
+                 "query_string": b"x=%00", "root_path": "", "headers": [(b"host", b"test")],
+                 "server": ("test", 80), "client": ("client", 1)}  # fmt: skip
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await conn_client.app(scope, receive, send)
+
+    with ThreadPoolExecutor(1) as pool:  # the session's browser may run a loop in this thread
+        pool.submit(asyncio.run, call()).result()
+    assert sent[0]["status"] == 400
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b""
