@@ -97,6 +97,19 @@ class ReadDatabase:
             if self._timing is not None:
                 self._timing.db += time.perf_counter() - start
 
+    async def read_unless_held(
+        self, check: Callable[[Connection], Response | None], read: Callable[..., T], *args: object
+    ) -> tuple[Response | None, T | None]:
+        """`(a 304, None)` if `check` (a Validator's `not_modified` or `revalidate`) finds the
+        client holds the answer, else `(None, read(conn, *args))`: both on one connection."""
+        return await self.run(_read_unless_held, check, read, *args)
+
+
+def _read_unless_held(conn: Connection, check, read, *args):
+    if (hit := check(conn)) is not None:
+        return hit, None
+    return None, read(conn, *args)
+
 
 async def get_read_database(request: Request) -> ReadDatabase:
     timing = timing_of(request.scope)

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from api import ogc_html
@@ -43,7 +42,7 @@ from api.ogc_common import (
 )
 from api.ogc_openapi import openapi_document
 from gis import feature_files, features
-from gis.crs import CRS84, SUPPORTED, Crs, parse_crs
+from gis.crs import CRS84, SUPPORTED, parse_crs
 from gis.layers import LAYERS, Layer
 
 router = APIRouter(tags=["OGC API – Features"])
@@ -171,17 +170,10 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
     return doc
 
 
-def _extents_unless_cached(conn: Connection, cache: Validator, layers: list[Layer]):
-    """(a 304, None) if the client holds the answer, else (None, the layers' extents)."""
-    if (hit := cache.not_modified(conn)) is not None:
-        return hit, None
-    return None, features.extents(conn, layers)
-
-
 @router.get("/collections", summary="The collections (layers)")
 async def collections(request: Request, db: ReadDatabaseDep, cache: ValidatorDep) -> Response:
     layers = list(LAYERS.values())
-    hit, extents = await db.run(_extents_unless_cached, cache, layers)
+    hit, extents = await db.read_unless_held(cache.not_modified, features.extents, layers)
     if hit is not None:
         return hit
     doc = {
@@ -198,7 +190,7 @@ async def collections(request: Request, db: ReadDatabaseDep, cache: ValidatorDep
 async def collection(
     request: Request, layer: CollectionDep, db: ReadDatabaseDep, cache: ValidatorDep
 ) -> Response:
-    hit, extents = await db.run(_extents_unless_cached, cache, [layer])
+    hit, extents = await db.read_unless_held(cache.not_modified, features.extents, [layer])
     if hit is not None:
         return hit
     doc = _collection_doc(request, layer, extents.get(layer.id))
@@ -248,22 +240,6 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
     return links
 
 
-def _rows_unless_cached(conn: Connection, cache: Validator, layer: Layer, q: features.ItemsQuery):
-    # Files read the version first (their rows come from a statement of their own).
-    if (hit := cache.not_modified(conn)) is not None:
-        return hit, None
-    return None, features.rows(conn, layer, q)
-
-
-def _page_unless_cached(conn: Connection, cache: Validator, layer: Layer, q: features.ItemsQuery):
-    # A page reads the version in its own statement: no round trip unless revalidating.
-    if (hit := cache.revalidate(conn)) is not None:
-        return hit, None
-    page = features.items(conn, layer, q)
-    cache.seal(page.data_version)
-    return None, page
-
-
 async def _items_file(
     request: Request,
     layer: Layer,
@@ -272,7 +248,8 @@ async def _items_file(
     q: features.ItemsQuery,
     fmt: str,
 ) -> Response:
-    hit, found = await db.run(_rows_unless_cached, cache, layer, q)
+    # Files read the version first: their rows come from a statement of their own.
+    hit, found = await db.read_unless_held(cache.not_modified, features.rows, layer, q)
     if hit is not None:
         hit.headers["Content-Crs"] = q.crs.header
         return hit
@@ -307,10 +284,12 @@ async def items(
     )
     if is_file:
         return await _items_file(request, layer, db, cache, q, fmt)
-    hit, page = await db.run(_page_unless_cached, cache, layer, q)
+    # A page reads the version in its own statement: no round trip unless revalidating.
+    hit, page = await db.read_unless_held(cache.revalidate, features.items, layer, q)
     if hit is not None:
         hit.headers["Content-Crs"] = q.crs.header
         return hit
+    cache.seal(page.data_version)
     headers = {"Content-Crs": q.crs.header, **cache.headers}
     links = _items_links(request, layer, q, page)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -326,14 +305,6 @@ async def items(
     extra = json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:]
     body = '{"type":"FeatureCollection","features":[' + page.features + "]," + extra
     return Response(body, media_type=GEOJSON, headers=headers)
-
-
-def _item_unless_cached(
-    conn: Connection, cache: Validator, layer: Layer, feature_id: str, crs: Crs
-):
-    if (hit := cache.not_modified(conn)) is not None:
-        return hit, None
-    return None, features.item(conn, layer, feature_id, crs)
 
 
 @router.get(
@@ -354,7 +325,9 @@ async def item(
         if name not in ("f", "crs"):
             raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
     crs = parse_crs(request.query_params.get("crs"), "crs")
-    hit, found = await db.run(_item_unless_cached, cache, layer, feature_id, crs)
+    hit, found = await db.read_unless_held(
+        cache.not_modified, features.item, layer, feature_id, crs
+    )
     if hit is not None:
         hit.headers["Content-Crs"] = crs.header
         return hit

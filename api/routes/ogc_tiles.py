@@ -15,7 +15,6 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request, Response
-from sqlalchemy import Connection
 
 from api.ogc_common import (
     JSON,
@@ -74,26 +73,6 @@ def _years(request: Request) -> temporal.YearRange | None:
     return temporal.parse_datetime(request.query_params.get("datetime"))
 
 
-def _tile_response(
-    conn: Connection,
-    cache: Validator,
-    layers: list[Layer],
-    z: int,
-    x: int,
-    y: int,
-    years: temporal.YearRange | None,
-) -> Response:
-    if (hit := cache.revalidate(conn)) is not None:
-        hit.headers["Content-Crs"] = CONTENT_CRS
-        return hit
-    tile = tiles.tile(conn, layers, z, x, y, years)
-    cache.seal(tile.data_version)
-    headers = {**cache.headers, "Content-Crs": CONTENT_CRS}
-    if not tile.data:
-        return Response(status_code=204, headers=headers)
-    return Response(tile.data, media_type=MVT, headers=headers)
-
-
 async def _tile(
     request: Request,
     db: ReadDatabase,
@@ -105,20 +84,29 @@ async def _tile(
 ) -> Response:
     years = _years(request)
     tiles.check_tile(z, x, y)
-    return await db.run(_tile_response, cache, layers, z, x, y, years)
+    hit, tile = await db.read_unless_held(cache.revalidate, tiles.tile, layers, z, x, y, years)
+    if hit is not None:
+        hit.headers["Content-Crs"] = CONTENT_CRS
+        return hit
+    cache.seal(tile.data_version)
+    headers = {**cache.headers, "Content-Crs": CONTENT_CRS}
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    return Response(tile.data, media_type=MVT, headers=headers)
 
 
-def _tilejson_response(
-    conn: Connection,
+async def _tilejson_response(
     request: Request,
+    db: ReadDatabase,
     cache: Validator,
     prefix: str,
     layers: list[Layer],
     name: str,
 ) -> Response:
-    if (hit := cache.not_modified(conn)) is not None:
+    hit, extents = await db.read_unless_held(cache.not_modified, features.extents, layers)
+    if hit is not None:
         return hit
-    return cache.finish(json_response(_tilejson(request, conn, prefix, layers, name)))
+    return cache.finish(json_response(_tilejson(request, extents, prefix, layers, name)))
 
 
 def _query(request: Request) -> str:
@@ -179,9 +167,12 @@ def _tilesets_list(request: Request, prefix: str, title: str) -> dict:
 
 
 def _tilejson(
-    request: Request, conn: Connection, prefix: str, layers: list[Layer], name: str
+    request: Request,
+    extents: dict[str, features.Extent],
+    prefix: str,
+    layers: list[Layer],
+    name: str,
 ) -> dict:
-    extents = features.extents(conn, layers)
     boxes = [e.bbox_crs84 for e in extents.values() if e.bbox_crs84]
     bounds = (
         [
@@ -271,7 +262,7 @@ async def all_tilejson(
     _check_tms(tms)
     _years(request)
     layers = list(LAYERS.values())
-    return await db.run(_tilejson_response, request, cache, "", layers, "vollsmose")
+    return await _tilejson_response(request, db, cache, "", layers, "vollsmose")
 
 
 @router.get(
@@ -313,7 +304,7 @@ async def tilejson(
     _check_tms(tms)
     _years(request)
     prefix = f"/collections/{layer.id}"
-    return await db.run(_tilejson_response, request, cache, prefix, [layer], layer.id)
+    return await _tilejson_response(request, db, cache, prefix, [layer], layer.id)
 
 
 @router.get(
