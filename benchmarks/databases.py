@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from gis import migrate
+from gis.reference import default_reference_path, load_reference
+
 PREFIX = "vollsmose_bench_"
 
 
@@ -72,3 +75,17 @@ def throwaway(label: str) -> Iterator[str]:
         yield url
     finally:
         drop(name)
+
+
+@contextmanager
+def with_reference(label: str) -> Iterator[str]:
+    """A throwaway database, migrated and holding the bundled reference data; its URL."""
+    with throwaway(label) as url:
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                migrate.upgrade(conn)
+                load_reference(conn, default_reference_path())
+        finally:
+            engine.dispose()
+        yield url

@@ -22,12 +22,10 @@ import httpx
 
 from benchmarks import databases
 from benchmarks.serving import PLATFORM, serve
-from gis import migrate
 from gis.db import make_engine
 from gis.land import sellable as land
 from gis.land.network import parcel_walks
 from gis.layers import LAYERS
-from gis.reference import default_reference_path, load_reference
 
 QUERY = {"use": "housing", "available_by": "2026", "min_area": "2000", "max_walk_to_stop": "500"}
 GOAL_S = 0.200
@@ -54,12 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--runs", type=int, default=15)
     args = p.parse_args(argv)
-    with databases.throwaway("land") as url:
+    with databases.with_reference("land") as url:
         # As the app connects (jit off: PostgreSQL's JIT adds ~1.3 s to the walks' plan).
         engine = make_engine(url)
-        with engine.begin() as conn:
-            migrate.upgrade(conn)
-            load_reference(conn, default_reference_path())
         q = land.SellableQuery.from_params({k: [v] for k, v in QUERY.items()})
         layer = LAYERS["plots"]
         with engine.connect() as conn:

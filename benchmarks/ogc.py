@@ -36,9 +36,8 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import databases, national
 from benchmarks.serving import PLATFORM, BaseURL, cpu_seconds, serve
-from gis import features, migrate, tiles
+from gis import features, tiles
 from gis.layers import LAYERS
-from gis.reference import default_reference_path, load_reference
 
 VOLLSMOSE = (10.418, 55.401, 10.446, 55.416)
 BBOX = "10.425,55.403,10.435,55.410"  # the western half of the hard area
@@ -218,12 +217,7 @@ def _database(use_national: bool) -> Iterator[str]:
         national.ensure(national.DEFAULT_SCALE, national.DEFAULT_QUARTERS)
         yield databases.url_of(national.DATABASE)
         return
-    with databases.throwaway("ogc") as url:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            migrate.upgrade(conn)
-            load_reference(conn, default_reference_path())
-        engine.dispose()
+    with databases.with_reference("ogc") as url:
         yield url
 
 

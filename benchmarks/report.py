@@ -12,26 +12,15 @@ and the share of the time the three fremtidsbillede maps take.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-import uuid
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 
-from gis import migrate
-from gis.reference import default_reference_path, load_reference
+from benchmarks import databases
 from gis.render import report, static
 
 GOAL_S = 10.0
-
-
-def _server_url():
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not url:
-        raise SystemExit("Set DATABASE_URL (make bench does) or BENCH_DATABASE_URL.")
-    return make_url(url)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,16 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--year", type=int, default=2025)
     args = p.parse_args(argv)
 
-    server = _server_url()
-    name = f"vollsmose_bench_report_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        eng = create_engine(server.set(database=name))
-        with eng.begin() as c:
-            migrate.upgrade(c)
-            load_reference(c, default_reference_path())
+    with databases.with_reference("report") as url:
+        eng = create_engine(url)
         # Time spent in the map renderer, measured by wrapping it for the runs.
         map_seconds: list[float] = []
         render_map = static.render_map
@@ -71,10 +52,6 @@ def main(argv: list[str] | None = None) -> None:
                 size, pages = len(r.content), r.pages
         static.render_map = render_map
         eng.dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
     med = statistics.median(times)
     maps = sum(map_seconds) / len(times)

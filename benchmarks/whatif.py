@@ -26,11 +26,9 @@ from sqlalchemy import Connection, create_engine, text
 
 from benchmarks import databases
 from benchmarks.serving import PLATFORM, serve
-from gis import migrate
 from gis.db import make_engine
 from gis.land.gap import area_gap
 from gis.land.whatif import Development, what_if
-from gis.reference import default_reference_path, load_reference
 
 GOAL_S = 0.200
 AREA = "vollsmose"
@@ -99,11 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=21)
     args = p.parse_args(argv)
 
-    with databases.throwaway("whatif") as url:
+    with databases.with_reference("whatif") as url:
         engine = create_engine(url)
-        with engine.begin() as c:
-            migrate.upgrade(c)
-            load_reference(c, default_reference_path())
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(text("VACUUM ANALYZE"))
         lines = []
