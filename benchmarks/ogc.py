@@ -111,45 +111,62 @@ class Run:
 
 
 # wrk (C, one thread, epoll) drives the load: a Python client on the same machine would
-# spend more CPU per request than the servers it measures and flatten every ratio.
-_WRK_SCRIPT = """
+# spend more CPU per request than the servers it measures and flatten every ratio. Every
+# pass cycles through the case's paths; what it reports is the hooks' doing.
+_WRK_PATHS = """
 local paths = {%s}
 local i = 0
 request = function()
   i = i %% #paths + 1
   return wrk.format("GET", paths[i])
 end
+"""
+_WRK_LOAD = """
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d\\n", summary.requests,
+  io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests,
     summary.duration, latency:percentile(50), latency:percentile(95),
     e.connect + e.read + e.write + e.timeout + e.status))
 end
 """
+# The timing pass: each answer's Server-Timing written out.
+_WRK_TIMING = """
+response = function(status, headers, body)
+  local st = headers["server-timing"] or ""
+  io.write("T ", st:match("app;dur=([0-9.]+)") or "nan", " ",
+           st:match("db;dur=([0-9.]+)") or "nan", "\\n")
+end
+"""
 
 
-def _wrk(base: str, script: str, concurrency: int, seconds: int) -> tuple:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s",
-         "-s", script, base],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    requests, duration_us, p50_us, p95_us, errors = (int(v) for v in line.split()[1:])
-    return requests, duration_us / 1e6, p50_us / 1e6, p95_us / 1e6, errors
+def _wrk(base: str, paths: list[str], hooks: str, concurrency: int, seconds: int) -> str:
+    """wrk's output for `seconds` of `concurrency` connections cycling through `paths`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(_WRK_PATHS % ", ".join(json.dumps(p) for p in paths) + hooks)
+    try:
+        return subprocess.run(
+            ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s",
+             "-s", f.name, base],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(f.name)
 
 
 def _load(base: BaseURL, paths: list[str], concurrency: int, seconds: int) -> Run:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(_WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
-    try:
-        _wrk(base, f.name, concurrency, 1)  # warm-up: connections, pool, plans
-        cpu = cpu_seconds(base.pid)
-        requests, duration, p50, p95, errors = _wrk(base, f.name, concurrency, seconds)
-        cpu = cpu_seconds(base.pid) - cpu
-    finally:
-        os.unlink(f.name)
-    return Run(requests / duration, p50, p95, errors, cpu * 1000 / max(requests, 1))
+    _wrk(base, paths, _WRK_LOAD, concurrency, 1)  # warm-up: connections, pool, plans
+    cpu = cpu_seconds(base.pid)
+    out = _wrk(base, paths, _WRK_LOAD, concurrency, seconds)
+    cpu = cpu_seconds(base.pid) - cpu
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    requests, duration_us, p50_us, p95_us, errors = (int(v) for v in line.split()[1:])
+    return Run(
+        requests / (duration_us / 1e6),
+        p50_us / 1e6,
+        p95_us / 1e6,
+        errors,
+        cpu * 1000 / max(requests, 1),
+    )
 
 
 def _median_run(runs: list[Run]) -> Run:
@@ -159,33 +176,9 @@ def _median_run(runs: list[Run]) -> Run:
     return Run(med("rps"), med("p50"), med("p95"), sum(r.errors for r in runs), med("cpu_ms"))
 
 
-# The timing pass: wrk again, one connection, each answer's Server-Timing written out.
-_WRK_TIMING = """
-local paths = {%s}
-local i = 0
-request = function()
-  i = i %% #paths + 1
-  return wrk.format("GET", paths[i])
-end
-response = function(status, headers, body)
-  local st = headers["server-timing"] or ""
-  io.write("T ", st:match("app;dur=([0-9.]+)") or "nan", " ",
-           st:match("db;dur=([0-9.]+)") or "nan", "\\n")
-end
-"""
-
-
 def _server_timing(base: str, paths: list[str], seconds: int = 2) -> tuple[float, float]:
     """Medians of our Server-Timing `app` and `db` (ms), one connection, back to back."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(_WRK_TIMING % ", ".join(json.dumps(p) for p in paths))
-    try:
-        out = subprocess.run(
-            ["wrk", "-t1", "-c1", f"-d{seconds}s", "-s", f.name, base],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-    finally:
-        os.unlink(f.name)
+    out = _wrk(base, paths, _WRK_TIMING, 1, seconds)
     pairs = [line.split()[1:] for line in out.splitlines() if line.startswith("T ")]
     return (
         statistics.median(float(a) for a, _ in pairs),
