@@ -7,7 +7,6 @@ an editor or an import would make it, is what the API must notice.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import pytest
@@ -15,23 +14,16 @@ from sqlalchemy import create_engine, event, text
 
 from gis import auth
 from tests.api.conftest import make_client
+from tests.api.test_ogc_tiles import TORV, tile_of
 from tests.support import prepared_database
 
-TORV = (10.4413, 55.4068)
 PUBLIC_CACHE = "public, max-age=60"
 CRS84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
 UTM32 = "<http://www.opengis.net/def/crs/EPSG/0/25832>"
 MERCATOR = "<http://www.opengis.net/def/crs/EPSG/0/3857>"
 
 
-def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int, int]:
-    n = 1 << z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return z, x, y
-
-
-Z, X, Y = tile_xy(*TORV, 16)
+Z, X, Y = tile_of(*TORV, 16)
 CACHED = [
     "/collections",
     "/collections/buildings",
