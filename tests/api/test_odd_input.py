@@ -8,6 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
+from gis import features
+from gis.land import sellable
+
 ODD = ["", "-1", "0", "99999", "1e309", "abc", "2030.5", "'", "%", "a" * 2000, "æøå", "../..",
        "null", "[]", "NaN", "9" * 40, "\x00", "a\x00b"]  # fmt: skip
 
@@ -15,41 +18,15 @@ QUERIES = {
     "/areas/vollsmose/tenure-mix": ["year", "quarters", "f"],
     "/areas/vollsmose/tenure-mix/trajectory": ["from", "to", "quarters", "f"],
     "/areas/vollsmose/tenure-mix/gap": ["year", "target", "quarters"],
-    "/land/sellable": [
-        "available_by",
-        "year",
-        "use",
-        "min_area",
-        "max_area",
-        "owner",
-        "status",
-        "max_walk_to_stop",
-        "max_walk_to_bygade",
-        "within",
-        "filter",
-        "f",
-    ],  # fmt: skip
+    "/land/sellable": sorted(sellable.PARAMETERS),
     "/areas/vollsmose/progress": ["year", "f"],
     "/areas/vollsmose/criteria": ["from", "to", "f"],
     "/criteria/areas": ["year"],
     "/kort": ["year", "compare"],
     "/kort/lag/bygninger.geojson": ["year"],
     "/kort/omraader/vollsmose": ["from", "to", "quarters"],
-    "/collections/buildings/items": [
-        "filter",
-        "bbox",
-        "bbox-crs",
-        "crs",
-        "datetime",
-        "limit",
-        "offset",
-        "sortby",
-        "properties",
-        "skipGeometry",
-        "filter-crs",
-        "owner",
-        "storeys",
-    ],  # fmt: skip
+    # The items parameters, and two queryables given as query parameters.
+    "/collections/buildings/items": sorted(features.ITEMS_PARAMETERS | {"owner", "storeys"}),
     "/collections/buildings/tiles/WebMercatorQuad/14/8666/5149": ["datetime"],
 }
 PATHS = [
