@@ -13,13 +13,11 @@ from gis.db import make_engine, translate_errors
 from gis.errors import DatabaseUnavailable
 
 
-def _kill_pooled_connection(platform: Engine, admin: Engine) -> int:
-    """Opens and returns one pooled connection, then ends its backend from outside."""
-    with platform.connect() as c:
-        pid = c.execute(text("SELECT pg_backend_pid()")).scalar_one()
+def _terminate(admin: Engine, pid: int) -> None:
+    """Ends backend `pid` from outside, as a server restart would, and waits until it has gone
+    (pg_terminate_backend only signals)."""
     with admin.connect() as c:
         assert c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
-        # pg_terminate_backend only signals; wait until the backend has gone.
         for _ in range(100):
             gone = not c.execute(
                 text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
@@ -27,6 +25,13 @@ def _kill_pooled_connection(platform: Engine, admin: Engine) -> int:
             if gone:
                 break
             time.sleep(0.02)
+
+
+def _kill_pooled_connection(platform: Engine, admin: Engine) -> int:
+    """Opens and returns one pooled connection, then ends its backend."""
+    with platform.connect() as c:
+        pid = c.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    _terminate(admin, pid)
     return pid
 
 
@@ -88,15 +93,7 @@ def test_read_engine_pings_an_idle_connection_too(database_url: str, engine: Eng
         read = make_read_engine(database_url, pool_size=1, idle_ping_seconds=0)
         try:
             first = await backend_pid(read)
-            with engine.connect() as c:
-                c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first})
-                for _ in range(100):
-                    if not c.execute(
-                        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
-                        {"p": first},
-                    ).scalar_one():
-                        break
-                    time.sleep(0.02)
+            _terminate(engine, first)
             return first, await backend_pid(read)
         finally:
             await read.dispose()
