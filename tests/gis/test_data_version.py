@@ -23,8 +23,8 @@ def test_a_change_to_a_data_table_bumps_the_version(ref_conn):
     assert data_version.current(ref_conn) > after_update
 
 
-def test_the_trigger_is_on_every_data_table_and_attach_works_for_new_ones(conn):
-    tables = {
+def _tables_with_trigger(conn) -> set[str]:
+    return {
         r[0]
         for r in conn.execute(
             text(
@@ -34,6 +34,10 @@ def test_the_trigger_is_on_every_data_table_and_attach_works_for_new_ones(conn):
             {"name": data_version.TRIGGER},
         )
     }
+
+
+def test_the_trigger_is_on_every_data_table_and_attach_works_for_new_ones(conn):
+    tables = _tables_with_trigger(conn)
     expected = {"area", "quarter_set", "quarter", "parcel", "building", "dwelling_stock"}
     assert expected | {"road", "rail_line", "rail_stop", "facility"} <= tables
     conn.execute(text("CREATE TABLE scratch_layer (id int)"))
@@ -49,16 +53,7 @@ def test_the_trigger_is_on_every_data_table_and_attach_works_for_new_ones(conn):
 def test_every_table_a_layer_reads_bumps_the_version(conn):
     # ETags of items and tiles key on the data version: a layer reading a table without the
     # trigger would serve a stale cached answer after that table changed.
-    with_trigger = {
-        r[0]
-        for r in conn.execute(
-            text(
-                "SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid"
-                " WHERE g.tgname = :name"
-            ),
-            {"name": data_version.TRIGGER},
-        )
-    }
+    with_trigger = _tables_with_trigger(conn)
     read = {
         table
         for layer in LAYERS.values()
