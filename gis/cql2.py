@@ -602,13 +602,10 @@ class _Compiler:
         (PROJ fails the whole statement on them, which would be a 500)."""
         if shape.is_empty:
             return
-        a0, b0, a1, b1 = shape.bounds
-        if not all(math.isfinite(v) for v in (a0, b0, a1, b1)):
+        if not all(math.isfinite(v) for v in shape.bounds):
             raise bad("geometry coordinates must be finite numbers.")
-        if self.crs.geographic:
-            lon0, lat0, lon1, lat1 = (b0, a0, b1, a1) if self.crs.lat_first else (a0, b0, a1, b1)
-            if not (lon0 >= -180 and lon1 <= 180 and lat0 >= -90 and lat1 <= 90):
-                raise bad("longitude or latitude out of range in filter-crs.")
+        if not self.crs.in_range(self.crs.x_first(shape.bounds)):
+            raise bad("longitude or latitude out of range in filter-crs.")
 
     def geometry(self, node: Node) -> str:
         tag = node[0]

@@ -30,6 +30,17 @@ class Crs:
         """The value of a `Content-Crs` header."""
         return f"<{self.uri}>"
 
+    def x_first(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A box `min, min, max, max` in this CRS's own axis order, easting/longitude first."""
+        a0, b0, a1, b1 = box
+        return (b0, a0, b1, a1) if self.lat_first else (a0, b0, a1, b1)
+
+    def in_range(self, box: tuple[float, float, float, float]) -> bool:
+        """Whether an x-first box lies within longitude ±180 and latitude ±90 (a geographic
+        CRS); a projected one has no such range here."""
+        x0, y0, x1, y1 = box
+        return not self.geographic or (x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90)
+
 
 CRS84 = Crs("http://www.opengis.net/def/crs/OGC/1.3/CRS84", 4326, geographic=True, precision=7)
 EPSG4326 = Crs(
@@ -81,11 +92,10 @@ def parse_bbox(value: str, crs: Crs, parameter: str = "bbox") -> tuple[float, fl
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
         raise InvalidQuery(parameter, f"{parameter} must be 4 or 6 comma-separated numbers.")
-    a0, a1, b0, b1 = numbers
-    x0, y0, x1, y1 = (a1, a0, b1, b0) if crs.lat_first else (a0, a1, b0, b1)
+    x0, y0, x1, y1 = crs.x_first(tuple(numbers))
     if x0 > x1 or y0 > y1:
         raise InvalidQuery(parameter, f"{parameter}: the lower corner must come before the upper.")
-    if crs.geographic and not (x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90):
+    if not crs.in_range((x0, y0, x1, y1)):
         raise InvalidQuery(parameter, f"{parameter}: longitude or latitude out of range.")
     if crs.srid == 3857:
         x0, x1 = max(x0, -20037508.34), min(x1, 20037508.34)
