@@ -25,8 +25,24 @@ from api.routes import (
     viewer,
     whatif,
 )
+from api.routing import include_flat
 from api.settings import Settings
 from gis.db import make_engine, make_read_engine
+
+ROUTERS = (
+    ogc_tiles.router,
+    ogc_features.router,
+    health.router,
+    areas.router,
+    land.router,
+    land_page.router,
+    whatif.router,
+    edits.router,
+    monitoring.router,
+    criteria.router,
+    maps.router,
+    viewer.router,
+)
 
 DESCRIPTION = """
 The system of record for the transformation of Vollsmose, Odense (2020–2030): parcels,
@@ -78,18 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by
     # the hundred.
-    app.include_router(ogc_tiles.router)
-    app.include_router(ogc_features.router)
-    app.include_router(health.router)
-    app.include_router(areas.router)
-    app.include_router(land.router)
-    app.include_router(land_page.router)
-    app.include_router(whatif.router)
-    app.include_router(edits.router)
-    app.include_router(monitoring.router)
-    app.include_router(criteria.router)
-    app.include_router(maps.router)
-    app.include_router(viewer.router)
+    for router in ROUTERS:
+        include_flat(app, router)
     # The viewer's JavaScript and CSS (Leaflet vendored): served here, no CDN, works offline.
     app.mount("/static", StaticFiles(directory=viewer.WEB / "static"), name="static")
     return app
