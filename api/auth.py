@@ -21,10 +21,6 @@ from gis.errors import Forbidden, Unauthorized
 from gis.roles import PUBLIC, Permission, Reader
 
 
-async def _engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
 def _verify(engine: Engine, secret: str) -> Reader | None:
     # Its own short transaction: last_used_at is written even on the read paths.
     with translate_errors(), engine.begin() as conn:
@@ -32,15 +28,16 @@ def _verify(engine: Engine, secret: str) -> Reader | None:
 
 
 # Async: every request passes here, and the public (no header) needs no thread-pool hop;
-# only a token's check goes to a thread for its database work.
-async def get_reader(request: Request, engine: Annotated[Engine, Depends(_engine)]) -> Reader:
+# only a token's check goes to a thread for its database work. The engine is taken from the
+# app, not asked for as a dependency: every route solves this one, at about 0.02 ms each.
+async def get_reader(request: Request) -> Reader:
     header = request.headers.get("authorization")
     if header is None:
         return PUBLIC
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
-    reader = await run_in_threadpool(_verify, engine, secret.strip())
+    reader = await run_in_threadpool(_verify, request.app.state.engine, secret.strip())
     if reader is None:
         raise Unauthorized("The token is unknown, revoked or expired.")
     return reader

@@ -54,18 +54,6 @@ async def get_collection(collection_id: str) -> Layer:
 CollectionDep = Annotated[Layer, Depends(get_collection)]
 
 
-async def get_readable_collection(
-    layer: CollectionDep, reader: Annotated[Reader, Depends(get_reader)]
-) -> Layer:
-    return layer.for_reader(reader)
-
-
-# The collection as the reader may see it: items, queryables, filters and sorting take their
-# properties from it, so a confidential one is unknown (400) to a reader without the right.
-# Tiles keep CollectionDep: they never carry confidential properties.
-ReadableCollectionDep = Annotated[Layer, Depends(get_readable_collection)]
-
-
 class ReadDatabase:
     """Runs a route's database work on the event loop, on a connection of the read engine
     (`gis.db.make_read_engine`), checked out only when the work runs.
@@ -111,7 +99,7 @@ def _read_unless_held(conn: Connection, check, read, *args):
     return None, read(conn, *args)
 
 
-async def get_read_database(request: Request) -> ReadDatabase:
+def _read_database(request: Request) -> ReadDatabase:
     timing = timing_of(request.scope)
     # A test that hands the API its own (rolled-back) connection overrides get_connection;
     # honour that here too.
@@ -119,9 +107,6 @@ async def get_read_database(request: Request) -> ReadDatabase:
     if override is not None:
         return ReadDatabase(None, override(), timing)
     return ReadDatabase(request.app.state.read_engine, None, timing)
-
-
-ReadDatabaseDep = Annotated[ReadDatabase, Depends(get_read_database)]
 
 
 def output_format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:
@@ -237,11 +222,51 @@ class Validator:
         return response
 
 
-async def get_validator(
-    request: Request, reader: Annotated[Reader, Depends(get_reader)]
-) -> Validator:
-    view = "confidential" if reader.may(Permission.READ_CONFIDENTIAL) else "public"
-    return Validator(request, view)
+class Read:
+    """What an OGC API read needs, solved as one dependency: the database (`db`) and the
+    answer's validator (`cache`, its ETag), for the reader asking.
+
+    FastAPI spends about 0.02 ms a request on each dependency it solves, and these routes
+    answer a small tile or page in about 1 ms: as separate dependencies, the collection,
+    the database and the validator cost a tenth of the API's time beside its query.
+    """
+
+    __slots__ = ("cache", "db", "reader")
+
+    def __init__(self, request: Request, reader: Reader) -> None:
+        self.reader = reader
+        self.db = _read_database(request)
+        view = "confidential" if reader.may(Permission.READ_CONFIDENTIAL) else "public"
+        self.cache = Validator(request, view)
 
 
-ValidatorDep = Annotated[Validator, Depends(get_validator)]
+class CollectionRead(Read):
+    """A read of one collection (`collection_id` in the path; 404 if unknown)."""
+
+    __slots__ = ("collection",)
+
+    def __init__(self, request: Request, reader: Reader, collection: Layer) -> None:
+        super().__init__(request, reader)
+        self.collection = collection
+
+    @property
+    def layer(self) -> Layer:
+        """The collection as the reader may see it: items, queryables, filters and sorting
+        take their properties from it, so a confidential one is unknown (400) to a reader
+        without the right. Tiles keep `collection`: they never carry confidential
+        properties."""
+        return self.collection.for_reader(self.reader)
+
+
+async def get_read(request: Request, reader: Annotated[Reader, Depends(get_reader)]) -> Read:
+    return Read(request, reader)
+
+
+async def get_collection_read(
+    request: Request, collection_id: str, reader: Annotated[Reader, Depends(get_reader)]
+) -> CollectionRead:
+    return CollectionRead(request, reader, await get_collection(collection_id))
+
+
+ReadDep = Annotated[Read, Depends(get_read)]
+CollectionReadDep = Annotated[CollectionRead, Depends(get_collection_read)]

@@ -27,12 +27,10 @@ from api.ogc_common import (
     REL_QUERYABLES,
     REL_TILESETS,
     SCHEMA,
-    CollectionDep,
-    ReadableCollectionDep,
+    CollectionReadDep,
     ReadDatabase,
-    ReadDatabaseDep,
+    ReadDep,
     Validator,
-    ValidatorDep,
     base_url,
     json_response,
     link,
@@ -171,7 +169,8 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
 
 
 @router.get("/collections", summary="The collections (layers)")
-async def collections(request: Request, db: ReadDatabaseDep, cache: ValidatorDep) -> Response:
+async def collections(request: Request, read: ReadDep) -> Response:
+    db, cache = read.db, read.cache
     layers = list(LAYERS.values())
     hit, extents = await db.read_unless_held(cache.not_modified, features.extents, layers)
     if hit is not None:
@@ -187,9 +186,8 @@ async def collections(request: Request, db: ReadDatabaseDep, cache: ValidatorDep
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
-async def collection(
-    request: Request, layer: CollectionDep, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def collection(request: Request, read: CollectionReadDep) -> Response:
+    layer, db, cache = read.collection, read.db, read.cache
     hit, extents = await db.read_unless_held(cache.not_modified, features.extents, [layer])
     if hit is not None:
         return hit
@@ -200,9 +198,8 @@ async def collection(
 
 
 @router.get("/collections/{collection_id}/queryables", summary="What a filter may use")
-async def queryables(
-    request: Request, layer: ReadableCollectionDep, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def queryables(request: Request, read: CollectionReadDep) -> Response:
+    layer, db, cache = read.layer, read.db, read.cache
     if (hit := await db.run(cache.not_modified)) is not None:
         return hit
     doc = features.queryables_schema(layer)
@@ -272,9 +269,8 @@ async def _items_file(
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}, "text/csv": {}, GPKG: {}}}},
 )
-async def items(
-    request: Request, layer: ReadableCollectionDep, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def items(request: Request, read: CollectionReadDep) -> Response:
+    layer, db, cache = read.layer, read.db, read.cache
     fmt = output_format(request, ("json", "html", "csv", "gpkg"))
     is_file = fmt in ("csv", "gpkg")
     q = features.ItemsQuery.from_params(
@@ -313,13 +309,8 @@ async def items(
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
 )
-async def item(
-    request: Request,
-    layer: ReadableCollectionDep,
-    feature_id: str,
-    db: ReadDatabaseDep,
-    cache: ValidatorDep,
-) -> Response:
+async def item(request: Request, read: CollectionReadDep, feature_id: str) -> Response:
+    layer, db, cache = read.layer, read.db, read.cache
     fmt = output_format(request)
     for name in request.query_params:
         if name not in ("f", "crs"):

@@ -21,10 +21,10 @@ from api.ogc_common import (
     MVT,
     REL_TMS,
     CollectionDep,
+    CollectionReadDep,
     ReadDatabase,
-    ReadDatabaseDep,
+    ReadDep,
     Validator,
-    ValidatorDep,
     json_response,
     link,
     url,
@@ -246,23 +246,21 @@ async def all_tilesets(request: Request) -> Response:
 
 
 @router.get("/tiles/{tms}", summary="Tileset metadata, all layers")
-async def all_tileset(
-    request: Request, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def all_tileset(request: Request, tms: str, read: ReadDep) -> Response:
     _check_tms(tms)
-    if (hit := await db.run(cache.not_modified)) is not None:
+    if (hit := await read.db.run(read.cache.not_modified)) is not None:
         return hit
-    return cache.finish(json_response(_tileset(request, "", list(LAYERS.values()), "All layers")))
+    return read.cache.finish(
+        json_response(_tileset(request, "", list(LAYERS.values()), "All layers"))
+    )
 
 
 @router.get("/tiles/{tms}/tilejson.json", summary="TileJSON, all layers")
-async def all_tilejson(
-    request: Request, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def all_tilejson(request: Request, tms: str, read: ReadDep) -> Response:
     _check_tms(tms)
     _years(request)
     layers = list(LAYERS.values())
-    return await _tilejson_response(request, db, cache, "", layers, "vollsmose")
+    return await _tilejson_response(request, read.db, read.cache, "", layers, "vollsmose")
 
 
 @router.get(
@@ -271,11 +269,9 @@ async def all_tilejson(
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
-async def all_tile(
-    request: Request, tms: str, z: Z, x: X, y: Y, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def all_tile(request: Request, tms: str, z: Z, x: X, y: Y, read: ReadDep) -> Response:
     _check_tms(tms)
-    return await _tile(request, db, cache, list(LAYERS.values()), z, x, y)
+    return await _tile(request, read.db, read.cache, list(LAYERS.values()), z, x, y)
 
 
 # One collection.
@@ -287,9 +283,8 @@ async def tilesets(request: Request, layer: CollectionDep) -> Response:
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}", summary="Tileset metadata")
-async def tileset(
-    request: Request, layer: CollectionDep, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def tileset(request: Request, read: CollectionReadDep, tms: str) -> Response:
+    layer, db, cache = read.collection, read.db, read.cache
     _check_tms(tms)
     if (hit := await db.run(cache.not_modified)) is not None:
         return hit
@@ -298,9 +293,8 @@ async def tileset(
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}/tilejson.json", summary="TileJSON")
-async def tilejson(
-    request: Request, layer: CollectionDep, tms: str, db: ReadDatabaseDep, cache: ValidatorDep
-) -> Response:
+async def tilejson(request: Request, read: CollectionReadDep, tms: str) -> Response:
+    layer, db, cache = read.collection, read.db, read.cache
     _check_tms(tms)
     _years(request)
     prefix = f"/collections/{layer.id}"
@@ -314,14 +308,7 @@ async def tilejson(
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
 async def collection_tile(
-    request: Request,
-    layer: CollectionDep,
-    tms: str,
-    z: Z,
-    x: X,
-    y: Y,
-    db: ReadDatabaseDep,
-    cache: ValidatorDep,
+    request: Request, read: CollectionReadDep, tms: str, z: Z, x: X, y: Y
 ) -> Response:
     _check_tms(tms)
-    return await _tile(request, db, cache, [layer], z, x, y)
+    return await _tile(request, read.db, read.cache, [read.collection], z, x, y)
