@@ -226,9 +226,9 @@ class Read:
     """What an OGC API read needs, solved as one dependency: the database (`db`) and the
     answer's validator (`cache`, its ETag), for the reader asking.
 
-    FastAPI spends about 0.02 ms a request on each dependency it solves, and these routes
-    answer a small tile or page in about 1 ms: as separate dependencies, the collection,
-    the database and the validator cost a tenth of the API's time beside its query.
+    FastAPI spends about 0.02 ms a request on each dependency it solves. As separate
+    dependencies, the collection, the reader's view, the database and the validator took
+    about 0.07 ms of the 0.3–0.4 ms the API spends beside a small page's query (in process).
     """
 
     __slots__ = ("cache", "db", "reader")
