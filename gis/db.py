@@ -59,7 +59,8 @@ def make_read_engine(
     For the OGC API's requests, which come by the hundred: run on the event loop, they
     skip the thread-pool hop a sync route costs (about 0.2 ms, as much as a small tile's
     query) and do not queue behind one another for the GIL under concurrent load. The
-    domain functions stay sync: `AsyncConnection.run_sync` hands them a Connection.
+    domain functions stay sync: run in a greenlet, as `AsyncConnection.run_sync` runs them,
+    they get a Connection (`api.ogc_common.ReadDatabase`).
     Autocommit: each answer is one statement (one snapshot), so BEGIN and ROLLBACK would
     be two round trips for nothing.
     """

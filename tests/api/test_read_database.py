@@ -1,0 +1,104 @@
+"""`api.ogc_common.ReadDatabase`, the OGC API's reads on the event loop: each run checks a
+connection out of the read engine and always gives it back, whether the work returns,
+fails or is cancelled (a client that hangs up mid-request), and its time goes to the
+answer's Server-Timing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.ogc_common import ReadDatabase
+from api.timing import Timing
+from gis.db import make_read_engine
+
+
+def _in_own_loop(
+    database_url: str, scenario: Callable[[AsyncEngine], Coroutine[Any, Any, Any]]
+) -> Any:
+    async def run() -> Any:
+        engine = make_read_engine(database_url, pool_size=1)
+        try:
+            return await scenario(engine)
+        finally:
+            await engine.dispose()
+
+    # A thread of its own: the session's browser keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def _checked_out(engine: AsyncEngine) -> int:
+    return engine.sync_engine.pool.checkedout()
+
+
+def _pid_and_autocommit(conn: Connection, offset: int) -> tuple[int, bool, int]:
+    pid, value = conn.execute(text("SELECT pg_backend_pid(), 1 + :o"), {"o": offset}).one()
+    return pid, conn.connection.driver_connection.autocommit, value
+
+
+def test_run_hands_the_work_a_connection_and_takes_it_back(database_url: str) -> None:
+    async def scenario(engine: AsyncEngine) -> tuple:
+        timing = Timing()
+        db = ReadDatabase(engine, None, timing)
+        first = await db.run(_pid_and_autocommit, 41)
+        after_first = _checked_out(engine)
+        second = await db.run(_pid_and_autocommit, 1)
+        return first, second, after_first, _checked_out(engine), timing.db
+
+    first, second, after_first, after_second, db_seconds = _in_own_loop(database_url, scenario)
+    assert first[1] is True and first[2] == 42 and second[2] == 2
+    # A pool of one: the second run got the very connection the first gave back.
+    assert first[0] == second[0]
+    assert after_first == 0 and after_second == 0
+    assert db_seconds > 0
+
+
+def test_a_failed_statement_gives_its_connection_back(database_url: str) -> None:
+    def broken(conn: Connection) -> None:
+        conn.execute(text("SELECT * FROM no_such_table"))
+
+    async def scenario(engine: AsyncEngine) -> tuple:
+        db = ReadDatabase(engine, None, None)
+        with pytest.raises(ProgrammingError):
+            await db.run(broken)
+        left = _checked_out(engine)
+        return left, await db.run(_pid_and_autocommit, 0)
+
+    left, after = _in_own_loop(database_url, scenario)
+    assert left == 0
+    assert after[2] == 1
+
+
+def test_a_cancelled_read_gives_its_connection_back_and_the_next_one_works(
+    database_url: str,
+) -> None:
+    def slow(conn: Connection) -> None:
+        conn.execute(text("SELECT pg_sleep(30)"))
+
+    async def scenario(engine: AsyncEngine) -> tuple:
+        db = ReadDatabase(engine, None, None)
+        task = asyncio.ensure_future(db.run(slow))
+        # Until the statement is on the server, as a slow query would be.
+        for _ in range(500):
+            if _checked_out(engine) == 1:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        left = _checked_out(engine)
+        # A pool of one: this read only runs if the cancelled one gave its connection back.
+        return left, await asyncio.wait_for(db.run(_pid_and_autocommit, 0), timeout=20)
+
+    left, after = _in_own_loop(database_url, scenario)
+    assert left == 0
+    assert after[2] == 1
