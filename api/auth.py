@@ -13,8 +13,9 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.asgi import Headers, editing_headers
 from gis import auth
 from gis.db import translate_errors
 from gis.errors import Forbidden, Unauthorized
@@ -66,22 +67,17 @@ class PrivateWhenAuthorised:
             return
         tokened = any(k == b"authorization" for k, _ in scope["headers"])
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if not (tokened and k.lower() == b"cache-control")
-                ]
-                vary = [v for k, v in headers if k.lower() == b"vary"]
-                if not any(b"authorization" in v.lower() for v in vary):
-                    headers.append((b"vary", b"Authorization"))
-                if tokened:
-                    headers.append((b"cache-control", b"private, no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
+        def private_when_tokened(headers: Headers) -> Headers:
+            if tokened:
+                headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+            vary = [v for k, v in headers if k.lower() == b"vary"]
+            if not any(b"authorization" in v.lower() for v in vary):
+                headers.append((b"vary", b"Authorization"))
+            if tokened:
+                headers.append((b"cache-control", b"private, no-store"))
+            return headers
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, editing_headers(send, private_when_tokened))
 
 
 def register(app: FastAPI) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.asgi import Headers, editing_headers
 
 SCOPE_KEY = "vollsmose.timing"
 
@@ -41,14 +43,10 @@ class ServerTiming:
         start = time.perf_counter()
         timing = scope[SCOPE_KEY] = Timing()
 
-        async def send_with_timing(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                app_ms = (time.perf_counter() - start) * 1000
-                value = f"app;dur={app_ms:.3f}"
-                if timing.db:
-                    value = f"db;dur={timing.db * 1000:.3f}, {value}"
-                headers = [*message.get("headers", []), (b"server-timing", value.encode())]
-                message = {**message, "headers": headers}
-            await send(message)
+        def with_timing(headers: Headers) -> Headers:
+            value = f"app;dur={(time.perf_counter() - start) * 1000:.3f}"
+            if timing.db:
+                value = f"db;dur={timing.db * 1000:.3f}, {value}"
+            return [*headers, (b"server-timing", value.encode())]
 
-        await self.app(scope, receive, send_with_timing)
+        await self.app(scope, receive, editing_headers(send, with_timing))
