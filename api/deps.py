@@ -10,7 +10,9 @@ from sqlalchemy import Connection, Engine
 
 from api.auth import get_reader, require
 from api.settings import Settings
+from gis import record
 from gis.db import translate_errors
+from gis.record import PlanView
 from gis.roles import Permission, Reader
 from gis.state import MAX_YEAR, MIN_YEAR
 
@@ -23,9 +25,42 @@ def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """A read connection for one request; a lost database becomes a 503 here."""
+ScenarioQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="The scenario to answer (its slug); default `vedtaget`, the adopted plan.",
+        examples=["vedtaget"],
+    ),
+]
+RecordedQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description=(
+            "Answer the plan as it was recorded at this time: an RFC 3339 date-time, or a "
+            "date (the end of that day, Danish time). Default: now."
+        ),
+        examples=["2021-03-01"],
+    ),
+]
+
+
+def get_plan_view(scenario: ScenarioQuery = None, recorded: RecordedQuery = None) -> PlanView:
+    """The version of the plan a read answers (`gis.record`): checked before any I/O."""
+    return record.plan_view(scenario, recorded)
+
+
+PlanViewDep = Annotated[PlanView, Depends(get_plan_view)]
+
+
+def get_connection(
+    engine: Annotated[Engine, Depends(get_engine)], view: PlanViewDep
+) -> Iterator[Connection]:
+    """A read connection for one request, answering the version of the plan the request
+    names; a lost database becomes a 503 here."""
     with translate_errors(), engine.connect() as conn:
+        record.enter(conn, view)
         yield conn
 
 

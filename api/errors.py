@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.errors import (
+    Conflict,
     DatabaseUnavailable,
     DataError,
     DomainError,
@@ -23,6 +24,8 @@ from gis.errors import (
     InvalidParameter,
     InvalidQuery,
     NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     Unauthorized,
 )
 
@@ -39,6 +42,9 @@ STATUS: dict[type[DomainError], int] = {
     InvalidParameter: 422,
     DataError: 422,
     DatabaseUnavailable: 503,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    PreconditionRequired: 428,
 }
 
 
@@ -57,7 +63,12 @@ async def _domain(request: Request, exc: DomainError) -> JSONResponse:
     extra = {}
     if isinstance(exc, InvalidParameter):
         extra["errors"] = [{"parameter": exc.parameter, "message": exc.detail}]
-    return problem(request, status, exc.title, exc.detail, **extra)
+    if isinstance(exc, Conflict) and exc.conflicts:
+        extra["conflicts"] = exc.conflicts
+    response = problem(request, status, exc.title, exc.detail, **extra)
+    if isinstance(exc, PreconditionFailed) and exc.current:
+        response.headers["ETag"] = exc.current
+    return response
 
 
 def _location(loc: tuple) -> str:

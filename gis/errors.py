@@ -63,3 +63,38 @@ class Forbidden(DomainError):
 
     def __init__(self, detail: str = "This token's role may not do this.") -> None:
         super().__init__(detail)
+
+
+class PreconditionFailed(DomainError):
+    """A write's `If-Match` (or the state it says it expects) no longer holds: someone else
+    changed the item since the client read it. Nothing was written."""
+
+    title = "Precondition failed"
+
+    def __init__(self, detail: str, current: str | None = None) -> None:
+        super().__init__(detail)
+        self.current = current  # the item's ETag now, for the client to re-read
+
+
+class PreconditionRequired(DomainError):
+    """A write of an existing item without `If-Match`: it would overwrite unseen changes."""
+
+    title = "Precondition required"
+
+    def __init__(
+        self,
+        detail: str = "Send If-Match with the ETag of the item as you read it "
+        "(GET the item first); without it the write could overwrite a colleague's change.",
+    ) -> None:
+        super().__init__(detail)
+
+
+class Conflict(DomainError):
+    """The write cannot be applied to the plan as it stands (an adoption that meets edits
+    made since the scenario branched, a slug already taken)."""
+
+    title = "Conflict"
+
+    def __init__(self, detail: str, conflicts: list | None = None) -> None:
+        super().__init__(detail)
+        self.conflicts = conflicts or []

@@ -47,6 +47,8 @@ ITEMS_PARAMETERS = frozenset(
         "sortby",
         "properties",
         "skipGeometry",
+        "scenario",
+        "recorded",
     }
 )
 

@@ -17,6 +17,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Table, insert, select
 
+from gis import record
 from gis.criteria.reference import load_criteria
 from gis.errors import DataError
 from gis.land.reference import load_land
@@ -122,6 +123,15 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
         raise DataError(f"{path.name} lacks the layers {', '.join(sorted(missing))}.")
     data = {layer: _records(path, layer) for layer in LAYERS}
     counts: dict[str, int] = {}
+    # The reference data is the plan as recorded in 2020; later recorded versions follow.
+    record.begin_change(
+        conn,
+        actor="reference dataset",
+        role=None,
+        kind="load",
+        note=f"{path.name}: the Realiseringsplan 2020 (reference dataset)",
+        at=record.REFERENCE_RECORDED,
+    )
 
     area_ids = dict(
         zip(

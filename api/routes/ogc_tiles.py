@@ -36,7 +36,7 @@ from gis.layers import LAYERS, Layer
 
 router = APIRouter(tags=["OGC API – Tiles"])
 
-TILE_PARAMETERS = {"datetime", "f"}
+TILE_PARAMETERS = {"datetime", "f", "scenario", "recorded"}
 CONTENT_CRS = "<http://www.opengis.net/def/crs/EPSG/0/3857>"
 Z = Annotated[int, Path(description="Zoom level (tileMatrix)")]
 X = Annotated[int, Path(description="Tile column (tileCol), from the left")]

@@ -62,6 +62,8 @@ DATA_SOURCE = (
 )
 PARAMETERS = frozenset(
     {
+        "scenario",
+        "recorded",
         "available_by",
         "year",
         "use",

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.models.base import Base, one_of
+from gis.models.record import Recorded
 
 OWNER_CATEGORIES = (
     "odense_kommune",
@@ -43,7 +45,7 @@ SALE_STATUSES = ("reserved_welfare", "not_for_sale", "planned", "on_offer", "und
 CONSTRAINTS = ("easement", "noise", "soil", "protected")
 
 
-class ParcelLand(Base):
+class ParcelLand(Recorded, Base):
     """A parcel as land: who owns it, what it may become, and where its sale stands."""
 
     __tablename__ = "parcel_land"
@@ -93,7 +95,7 @@ class ParcelLand(Base):
     )
 
 
-class ParcelSale(Base):
+class ParcelSale(Recorded, Base):
     """Confidential sale data: only roles that may read sale data ever see these columns."""
 
     __tablename__ = "parcel_sale"
@@ -126,6 +128,7 @@ class SaleStatusChange(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    change_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("plan_change.id"))
 
     __table_args__ = (
         CheckConstraint(

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gis.models.base import Base, geometry, one_of, ordered_years, valid
+from gis.models.record import Recorded
 
 TENURES = (
     "almen_family",
@@ -105,7 +106,7 @@ class QuarterSet(Base):
     )
 
 
-class Quarter(Base):
+class Quarter(Recorded, Base):
     __tablename__ = "quarter"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -126,7 +127,7 @@ class Quarter(Base):
     )
 
 
-class Parcel(Base):
+class Parcel(Recorded, Base):
     """A cadastral parcel (matrikel Jordstykke)."""
 
     __tablename__ = "parcel"
@@ -150,7 +151,7 @@ class Parcel(Base):
     )
 
 
-class Building(Base):
+class Building(Recorded, Base):
     """A building and its life. Dwellings live in `dwelling_stock`."""
 
     __tablename__ = "building"
@@ -213,7 +214,7 @@ class Building(Base):
     )
 
 
-class DwellingStock(Base):
+class DwellingStock(Recorded, Base):
     """Dwellings of one tenure in one building over a period of event years.
 
     A conversion or a sale in year E ends one row with `end_year` E and starts another with
@@ -246,7 +247,7 @@ class DwellingStock(Base):
     )
 
 
-class Road(Base):
+class Road(Recorded, Base):
     __tablename__ = "road"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -267,7 +268,7 @@ class Road(Base):
     )
 
 
-class RailLine(Base):
+class RailLine(Recorded, Base):
     __tablename__ = "rail_line"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -284,7 +285,7 @@ class RailLine(Base):
     )
 
 
-class RailStop(Base):
+class RailStop(Recorded, Base):
     __tablename__ = "rail_stop"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -303,7 +304,7 @@ class RailStop(Base):
     )
 
 
-class Facility(Base):
+class Facility(Recorded, Base):
     __tablename__ = "facility"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,209 @@
+"""The plan as a record: which version of the plan a read answers, and the change a write is.
+
+Two axes beside the features' own life (valid time, in event years):
+- the **scenario**: a named line of the plan. "vedtaget" is the adopted plan and the
+  default; every other scenario branches from it and stores only its own differences;
+- the **recorded** time (transaction time): the plan as it was recorded at that instant.
+  Every plan row keeps when it was recorded and when it was superseded (migration 0010).
+
+`PlanView` names one (scenario, recorded) pair. `enter(conn, view)` makes every query on
+`conn` until its transaction ends answer that version: it puts the `plan_view` schema, whose
+views are named as the plan tables, first on the search_path and names the version in
+session settings the views read. The adopted plan as it stands now needs nothing: the plan
+tables themselves are that version, so its reads cost what they always did.
+
+`begin_change(conn, ...)` opens a change for a write: an audit row (who, when, why), taken
+after the writer has serialised with every other writer, so that recorded times follow the
+order of commits and no two writers interleave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, text
+
+from gis.errors import InvalidQuery, NotFound, PreconditionFailed, PreconditionRequired
+
+ADOPTED = "vedtaget"
+ADOPTED_ID = 1
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A date alone, or a date-time without an offset, is Danish time: the plan's own clock.
+LOCAL = ZoneInfo("Europe/Copenhagen")
+# The reference plan is recorded as the plan of 2020 (the Realiseringsplan's year).
+REFERENCE_RECORDED = dt.datetime(2020, 1, 1, tzinfo=LOCAL)
+
+# "Now" in the plan_view views (migration 0010's vm_recorded): after every recorded time,
+# before the 'infinity' that closes no current row.
+NOW = "294276-01-01T00:00:00Z"
+
+CHANGE_KINDS = ("edit", "create", "delete", "restore", "adopt", "import", "load", "sql")
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A version of the plan: a scenario's slug, and a recorded instant (None: now)."""
+
+    scenario: str = ADOPTED
+    recorded: dt.datetime | None = None
+
+    @property
+    def is_current_adopted(self) -> bool:
+        return self.scenario == ADOPTED and self.recorded is None
+
+    def key(self) -> str:
+        """A short text naming the version, for cache keys and ETags."""
+        if self.is_current_adopted:
+            return ""
+        at = self.recorded.astimezone(dt.UTC).isoformat() if self.recorded else ""
+        return f"{self.scenario}@{at}"
+
+
+CURRENT = PlanView()
+
+
+def parse_scenario(value: str | None) -> str:
+    if value is None or value == "":
+        return ADOPTED
+    if not SLUG.match(value):
+        raise InvalidQuery(
+            "scenario", "scenario: a scenario's slug (lower-case letters, digits and '-')."
+        )
+    return value
+
+
+def parse_recorded(value: str | None, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """`recorded`: an RFC 3339 date-time, or a date (the plan as recorded at the end of that
+    day, Danish time). None or empty: now. The future is refused: what the plan will say
+    then is not known yet."""
+    if value is None or value.strip() == "":
+        return None
+    v = value.strip()
+    try:
+        if len(v) == 10:
+            day = dt.date.fromisoformat(v)
+            at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), LOCAL)
+            at -= dt.timedelta(microseconds=1)
+        else:
+            at = dt.datetime.fromisoformat(v.replace("z", "Z").replace("Z", "+00:00"))
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=LOCAL)
+    except ValueError:
+        raise InvalidQuery(
+            "recorded",
+            f"recorded: '{value}' is not a date (2021-03-01) or an RFC 3339 date-time "
+            "(2021-03-01T12:00:00+01:00).",
+        ) from None
+    if at.year < 1900:
+        raise InvalidQuery("recorded", "recorded: a year before 1900 holds no plan.")
+    current = now or dt.datetime.now(dt.UTC)
+    if at > current:
+        if len(v) == 10 and at - current < dt.timedelta(days=1):
+            return None  # today: the plan as recorded so far
+        raise InvalidQuery("recorded", "recorded: that time has not come yet.")
+    return at
+
+
+def plan_view(scenario: str | None, recorded: str | None) -> PlanView:
+    """The version a request names (both parameters checked, no I/O)."""
+    return PlanView(parse_scenario(scenario), parse_recorded(recorded))
+
+
+_ENTER = text(
+    """
+    SELECT s.id,
+           set_config('search_path', 'plan_view, public', true),
+           set_config('vm.scenario', s.id::text, true),
+           set_config('vm.recorded', coalesce(CAST(:recorded AS text), ''), true),
+           set_config('vm.base_recorded',
+                      CAST(least(coalesce(CAST(:recorded AS timestamptz), :now),
+                                 coalesce(s.base_recorded, :now)) AS text),
+                      true)
+    FROM scenario s WHERE s.slug = :slug
+    """
+)
+
+
+def enter(conn: Connection, view: PlanView) -> None:
+    """Makes the queries on `conn`, until its transaction ends, answer `view`.
+
+    Settings are local to the transaction, so a connection given back to a pool is never
+    left answering another version. The adopted plan now needs nothing."""
+    if view.is_current_adopted:
+        return
+    recorded = view.recorded.isoformat() if view.recorded else None
+    row = conn.execute(_ENTER, {"slug": view.scenario, "recorded": recorded, "now": NOW}).first()
+    if row is None:
+        raise NotFound("scenario", view.scenario)
+
+
+@dataclass(frozen=True)
+class Change:
+    id: int
+    recorded_at: dt.datetime
+    scenario_id: int
+
+
+def begin_change(
+    conn: Connection,
+    *,
+    actor: str,
+    role: str | None,
+    kind: str,
+    note: str | None = None,
+    scenario_id: int = ADOPTED_ID,
+    at: dt.datetime | None = None,
+) -> Change:
+    """Opens a change in `conn`'s transaction; every row written until it commits is
+    recorded under it. Call it before reading what the write depends on: it waits for the
+    writers before it to commit, so what is read after it is what they left."""
+    if kind not in CHANGE_KINDS:
+        raise ValueError(f"unknown change kind {kind!r}")
+    row = conn.execute(
+        text(
+            "SELECT id, recorded_at, scenario_id FROM "
+            "vm_begin_change(:actor, :role, :kind, :note, :scenario, :at)"
+        ),
+        {
+            "actor": actor,
+            "role": role,
+            "kind": kind,
+            "note": note,
+            "scenario": scenario_id,
+            "at": at,
+        },
+    ).one()
+    return Change(row.id, row.recorded_at, row.scenario_id)
+
+
+def scenario_id(conn: Connection, slug: str) -> int:
+    found = conn.execute(text("SELECT id FROM scenario WHERE slug = :s"), {"s": slug}).scalar()
+    if found is None:
+        raise NotFound("scenario", slug)
+    return found
+
+
+def version_tag(change_id: int | None, scenario: str = ADOPTED) -> str:
+    """The strong ETag of one feature's version in a scenario: the change that last wrote
+    the feature (its row or any part of it, such as a building's dwellings). The same
+    version of a feature has the same tag in every representation a client edits from."""
+    where = "" if scenario == ADOPTED else f"{scenario}."
+    return f'"{where}v{change_id or 0}"'
+
+
+def check_if_match(if_match: str | None, current: str) -> None:
+    """The precondition of a write to an existing item: 428 without `If-Match`, 412 when
+    it names another version (`*` matches any). Raised before anything is written."""
+    if if_match is None or if_match.strip() == "":
+        raise PreconditionRequired()
+    tags = [t.strip() for t in if_match.split(",")]
+    if "*" in tags or current in tags:
+        return
+    raise PreconditionFailed(
+        f"The item has changed since that version was read (it is now {current}); "
+        "read it again, apply your change to what is there now, and send that ETag.",
+        current,
+    )
