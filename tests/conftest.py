@@ -165,3 +165,52 @@ def page(browser, console):
     pg.set_default_timeout(15000)
     yield pg
     context.close()
+
+
+@dataclass
+class Writable:
+    """A database of its own holding the reference data, for tests whose writes commit
+    (through the API, or by a real server): `url`, a live token per role (`tokens`), and
+    `bearer(role)`, the Authorization header of that role's token."""
+
+    url: str
+    tokens: dict[str, str]
+
+    def bearer(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+@pytest.fixture(scope="module")
+def writable_ref(new_database) -> Writable:
+    """Per test module: the reference data in a fresh database, with tokens, committed.
+    Writes a test commits stay for the rest of its module, never beyond it."""
+    from gis import auth
+    from gis.reference import default_reference_path, load_reference
+
+    tokens: dict[str, str] = {}
+
+    def load(conn):
+        load_reference(conn, default_reference_path())
+        for role in ("planner", "developer_company", "admin"):
+            tokens[role] = auth.create_token(conn, f"{role}-writer", role)
+
+    return Writable(prepared_database(new_database, load), tokens)
+
+
+@pytest.fixture
+def writable_client(writable_ref) -> Iterator[TestClient]:
+    """The API in process over `writable_ref`'s database."""
+    with make_client(writable_ref.url) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def writable_server(writable_ref, tmp_path_factory) -> Iterator[Server]:
+    """A real uvicorn over `writable_ref`'s database, for concurrent clients."""
+    s = start_app(
+        writable_ref.url,
+        tmp_path_factory.mktemp("kort"),
+        tmp_path_factory.mktemp("log") / "writable.log",
+    )
+    yield s
+    stop_server(s)
