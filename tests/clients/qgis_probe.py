@@ -18,6 +18,7 @@ from qgis.core import (
     QgsApplication,
     QgsFeatureRequest,
     QgsNetworkAccessManager,
+    QgsVectorDataProvider,
     QgsVectorLayer,
 )
 
@@ -50,6 +51,12 @@ def main() -> None:
             fields=layer.fields().names(),
             extent=[extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()],
             geometry_type=layer.wkbType(),
+            # What the provider lets a user do with the layer: whether it can edit at all.
+            capabilities=layer.dataProvider().capabilitiesString(),
+            can_add=bool(layer.dataProvider().capabilities() & QgsVectorDataProvider.AddFeatures),
+            can_change=bool(
+                layer.dataProvider().capabilities() & QgsVectorDataProvider.ChangeAttributeValues
+            ),
         )
     out["requests"] = requested
     print(json.dumps(out), flush=True)

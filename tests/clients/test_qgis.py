@@ -91,3 +91,14 @@ def test_qgis_layer_filter_agrees_with_the_server(live_server, tmp_path):
     got = qgis(live_server, "buildings", "\"owner\" = 'Civica'", tmp_path=tmp_path)
     assert got["subset_accepted"]
     assert got["read"] == matched(live_server, "buildings", owner="Civica") > 0
+
+
+def test_debians_qgis_cannot_edit_an_ogc_api_features_layer(live_server, tmp_path):
+    """Issue 14 asks for an edit from QGIS if Debian's QGIS can make one. QGIS's OAPIF provider
+    learnt OGC API – Features Part 4 (create, replace, update, delete) in 3.34; Debian 12 ships
+    3.22, whose provider is read-only whatever the server offers. When a newer QGIS arrives,
+    this fails: replace it by a test that edits a building from QGIS (README, "Editing")."""
+    out = qgis(live_server, "buildings", tmp_path=tmp_path)
+    assert out["valid"]
+    assert not out["can_add"] and not out["can_change"], out["capabilities"]
+    assert "Fast Access to Features at ID" in out["capabilities"]  # the provider answered
