@@ -11,12 +11,21 @@ import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
 
-from gis.state import STATE_FUNCTION_SQL
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# A frozen copy of gis.state.STATE_FUNCTION_SQL as it was at this revision: a migration is
+# history and must not change when the live definition does (tests/test_migrations_frozen.py).
+STATE_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION state_includes(start_year integer, end_year integer, year integer)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT ($1 IS NULL OR $1 < $3) AND ($2 IS NULL OR $2 >= $3)
+$$
+"""
 
 
 def upgrade() -> None:

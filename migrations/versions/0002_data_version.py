@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from gis import data_version
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -31,6 +29,30 @@ TABLES = (
     "facility",
 )
 
+# Frozen copies of gis.data_version's DDL as it was at this revision: a migration is history
+# and must not change when the live module does (tests/test_migrations_frozen.py). 0008
+# attaches the same trigger to later tables with its own copy.
+FUNCTION_SQL = """
+CREATE FUNCTION vm_touch_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE data_version SET version = version + 1, changed_at = clock_timestamp();
+    RETURN NULL;
+END
+$$
+"""
+DROP_FUNCTION_SQL = "DROP FUNCTION vm_touch_data_version()"
+
+
+def attach_sql(table: str) -> str:
+    return (
+        f"CREATE TRIGGER vm_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION vm_touch_data_version()"
+    )
+
+
+def detach_sql(table: str) -> str:
+    return f"DROP TRIGGER IF EXISTS vm_data_version ON {table}"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -41,13 +63,13 @@ def upgrade() -> None:
         ),
     )
     op.execute("INSERT INTO data_version DEFAULT VALUES")
-    op.execute(data_version.FUNCTION_SQL)
+    op.execute(FUNCTION_SQL)
     for table in TABLES:
-        op.execute(data_version.attach_sql(table))
+        op.execute(attach_sql(table))
 
 
 def downgrade() -> None:
     for table in TABLES:
-        op.execute(data_version.detach_sql(table))
-    op.execute(data_version.DROP_FUNCTION_SQL)
+        op.execute(detach_sql(table))
+    op.execute(DROP_FUNCTION_SQL)
     op.drop_table("data_version")
