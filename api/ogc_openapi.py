@@ -74,6 +74,17 @@ PARAMETERS = {
     "properties": _param("properties", {"type": "string"}, "Comma-separated properties."),
     "skipGeometry": _param("skipGeometry", {"type": "boolean"}, "Leave out geometries."),
     "f": _param("f", {"type": "string", "enum": ["json", "html", "csv", "gpkg"]}, "Output format."),
+    "scenario": _param(
+        "scenario",
+        {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "default": "vedtaget"},
+        "The scenario to answer (its slug): `vedtaget`, the adopted plan, by default.",
+    ),
+    "recorded": _param(
+        "recorded",
+        {"type": "string"},
+        "The plan as recorded at this time: an RFC 3339 date-time, or a date (the end of "
+        "that day, Danish time). Default: now.",
+    ),
 }
 
 
@@ -87,16 +98,16 @@ def openapi_document(app: FastAPI) -> dict:
             _param(name, {"type": kind}, f"Features whose {name} equals this value.")
             for name, kind in layer.property_types().items()
         ]
-        doc["paths"][f"/collections/{layer.id}/items"] = {
-            "get": {
-                "summary": f"Features of {layer.title}",
-                "operationId": f"getFeatures_{layer.id}",
-                "tags": ["OGC API – Features"],
-                "parameters": refs + simple,
-                "responses": {
-                    "200": {"description": "The features", "content": {GEOJSON: {}}},
-                    "400": {"description": "A parameter that cannot be honoured"},
-                },
-            }
+        # Only the GET is written here: other methods of the path (the writes) stay as
+        # FastAPI documents them.
+        doc["paths"].setdefault(f"/collections/{layer.id}/items", {})["get"] = {
+            "summary": f"Features of {layer.title}",
+            "operationId": f"getFeatures_{layer.id}",
+            "tags": ["OGC API – Features"],
+            "parameters": refs + simple,
+            "responses": {
+                "200": {"description": "The features", "content": {GEOJSON: {}}},
+                "400": {"description": "A parameter that cannot be honoured"},
+            },
         }
     return doc
