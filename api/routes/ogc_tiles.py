@@ -110,8 +110,11 @@ async def _tilejson_response(
 
 
 def _query(request: Request) -> str:
-    dt = request.query_params.get("datetime")
-    return "?" + urlencode({"datetime": dt}) if dt else ""
+    # What selects the tiles' content travels into the tile URLs a tileset names, so a map
+    # that follows them shows the year, scenario and recorded time it asked the tileset for.
+    given = ((k, request.query_params.get(k)) for k in ("datetime", "scenario", "recorded"))
+    kept = {k: v for k, v in given if v}
+    return "?" + urlencode(kept) if kept else ""
 
 
 def _tileset(request: Request, prefix: str, layers: list[Layer], title: str) -> dict:

@@ -221,3 +221,13 @@ def test_api_reads_take_scenario_and_recorded(ref_client):
     assert items.status_code == 200 and len(items.json()["features"]) == 5
     bad = ref_client.get("/collections/buildings/items", params={"recorded": "i morgen"})
     assert bad.status_code == 400
+
+
+def test_tilejson_tiles_carry_the_scenario_and_recorded_time(ref_client):
+    doc = ref_client.get(
+        "/tiles/WebMercatorQuad/tilejson.json",
+        params={"recorded": "2021-03-01", "datetime": "2030"},
+    ).json()
+    assert all("recorded=2021-03-01" in t and "datetime=2030" in t for t in doc["tiles"])
+    tile = doc["tiles"][0].replace("{z}", "15").replace("{x}", "17270").replace("{y}", "10145")
+    assert ref_client.get(tile.split("testserver", 1)[1]).status_code in (200, 204)
