@@ -1,5 +1,13 @@
-"""A parcel's sale status: changing it (with its history, in the caller's transaction) and
-reading that history."""
+"""A parcel's sale status: reading it with its version, changing it (with its history, in the
+caller's transaction) and reading that history.
+
+A change names the status it expects to leave (`from_status`) and may name the version of
+the plot it was read from (`If-Match`, the parcel's ETag). It opens a change of the plan
+record first (`gis.record.begin_change`), which queues it behind every other writer, so it
+is checked against what they committed and its history row takes the change's time: the
+history, in time order, is the order the changes were committed in, and each entry leaves
+the status the one before it set.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +15,31 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, RowMapping, text
 
-from gis.errors import InvalidParameter, NotFound
+from gis import record
+from gis.errors import InvalidParameter, NotFound, PreconditionFailed
 from gis.land.keys import resolve_parcel
 from gis.models.land import SALE_STATUSES
 
-_CURRENT = text("SELECT sale_status FROM parcel_land WHERE parcel_id = :id FOR UPDATE")
+# `parcel` and `parcel_land` are the plan version the transaction entered (gis.record.enter);
+# the parcel's change_id moves with its land data too (a trigger of migration 0010).
+_CURRENT = text(
+    """
+    SELECT l.sale_status, p.change_id
+    FROM parcel p JOIN parcel_land l ON l.parcel_id = p.id
+    WHERE p.id = :id
+    """
+)
 _SET = text("UPDATE parcel_land SET sale_status = :to WHERE parcel_id = :id")
 _RECORD = text(
     """
-    INSERT INTO sale_status_change (parcel_id, actor, from_status, to_status, note)
-    VALUES (:id, :actor, :from_status, :to, :note)
+    INSERT INTO sale_status_change
+        (parcel_id, changed_at, actor, from_status, to_status, note, change_id)
+    VALUES (:id, :at, :actor, :from_status, :to, :note, :change_id)
     RETURNING changed_at
     """
 )
+# (changed_at, id): changed_at is the change's recorded time, in commit order; id only
+# orders rows that share a time (rows loaded with the reference data).
 _HISTORY = text(
     """
     SELECT changed_at, from_status, to_status, actor, note
@@ -29,45 +49,97 @@ _HISTORY = text(
 )
 
 
-def change_sale_status(
-    conn: Connection, parcel_key: str, to_status: str, actor: str, *, note: str | None = None
-) -> dict:
-    """Sets the parcel's sale status and records who changed it, from what, to what and why.
-
-    Both happen on `conn`, so they are committed or rolled back together. An unknown status,
-    or one the parcel already has, is refused (`InvalidParameter` on `to_status`).
-    """
-    if to_status not in SALE_STATUSES:
+def _known(field: str, status: str) -> None:
+    if status not in SALE_STATUSES:
         raise InvalidParameter(
-            "to_status", f"Unknown sale status '{to_status}'; one of: {', '.join(SALE_STATUSES)}."
+            field, f"Unknown sale status '{status}'; one of: {', '.join(SALE_STATUSES)}."
+        )
+
+
+def current_status(conn: Connection, parcel_key: str, scenario: str = record.ADOPTED) -> dict:
+    """The parcel's sale status in the plan version `conn` answers, and the plot's ETag."""
+    parcel_id = resolve_parcel(conn, parcel_key)
+    row = conn.execute(_CURRENT, {"id": parcel_id}).first()
+    if row is None:
+        raise NotFound("land record of parcel", parcel_key)
+    return {
+        "parcel": parcel_key,
+        "parcel_id": parcel_id,
+        "sale_status": row.sale_status,
+        "etag": record.version_tag(row.change_id, scenario),
+    }
+
+
+def change_sale_status(
+    conn: Connection,
+    parcel_key: str,
+    to_status: str,
+    *,
+    from_status: str,
+    actor: str,
+    role: str | None = None,
+    note: str | None = None,
+    if_match: str | None = None,
+) -> dict:
+    """Sets the parcel's sale status from `from_status` to `to_status` and records who
+    changed it, when, from what, to what and why, on `conn` (committed or rolled back
+    together), in the adopted plan.
+
+    Refused before any I/O (`InvalidParameter`): an unknown status, or `to_status` equal to
+    `from_status`. Refused with nothing written (`PreconditionFailed`, carrying the plot's
+    ETag now): a parcel whose status is not `from_status`, or whose version is not the one
+    `if_match` names, when it names one.
+    """
+    _known("from_status", from_status)
+    _known("to_status", to_status)
+    if to_status == from_status:
+        raise InvalidParameter(
+            "to_status", f"to_status is from_status ('{to_status}'): nothing to change."
         )
     if not actor:
         raise InvalidParameter("actor", "A status change needs an actor.")
+    change = record.begin_change(conn, actor=actor, role=role, kind="edit", note=note)
     parcel_id = resolve_parcel(conn, parcel_key)
-    current = conn.execute(_CURRENT, {"id": parcel_id}).scalar()
-    if current is None:
+    row = conn.execute(_CURRENT, {"id": parcel_id}).first()
+    if row is None:
         raise NotFound("land record of parcel", parcel_key)
-    if current == to_status:
-        raise InvalidParameter(
-            "to_status", f"Parcel '{parcel_key}' is already '{to_status}': nothing to change."
+    tag = record.version_tag(row.change_id)
+    if if_match is not None:
+        record.check_if_match(if_match, tag)
+    if row.sale_status != from_status:
+        raise PreconditionFailed(
+            f"Parcel '{parcel_key}' is '{row.sale_status}' now, not '{from_status}': someone "
+            "changed it since you read it. Read it again and decide from what is there now.",
+            tag,
         )
     conn.execute(_SET, {"id": parcel_id, "to": to_status})
     changed_at = conn.execute(
         _RECORD,
-        {"id": parcel_id, "actor": actor, "from_status": current, "to": to_status, "note": note},
+        {
+            "id": parcel_id,
+            "at": change.recorded_at,
+            "actor": actor,
+            "from_status": from_status,
+            "to": to_status,
+            "note": note,
+            "change_id": change.id,
+        },
     ).scalar_one()
     return {
         "parcel": parcel_key,
         "parcel_id": parcel_id,
-        "from_status": current,
+        "from_status": from_status,
         "to_status": to_status,
         "changed_at": changed_at.isoformat(),
         "actor": actor,
         "note": note,
+        "change_id": change.id,
+        # The land data's update made the parcel's version this change (its trigger).
+        "etag": record.version_tag(change.id),
     }
 
 
 def status_history(conn: Connection, parcel_key: str) -> Sequence[RowMapping]:
-    """Every change of the parcel's sale status, oldest first."""
+    """Every change of the parcel's sale status, in the order the changes were committed."""
     parcel_id = resolve_parcel(conn, parcel_key)
     return conn.execute(_HISTORY, {"id": parcel_id}).mappings().all()

@@ -70,6 +70,13 @@ def assert_problem(r, status: int, *secrets: str) -> None:
 PATCH = "/buildings/1/life"
 
 
+def life_tag(client) -> dict[str, str]:
+    """The If-Match header of building 1's life as it is now (a public read)."""
+    r = client.get(PATCH)
+    assert r.status_code == 200, r.text
+    return {"If-Match": r.headers["etag"]}
+
+
 def test_a_write_without_a_token_is_401_with_a_bearer_challenge(client):
     r = client.patch(PATCH, json={"built_decided": True})
     assert_problem(r, 401)
@@ -107,7 +114,7 @@ def test_planner_and_admin_edit_a_buildings_life(client, tokens, tokens_db, role
     r = client.patch(
         PATCH,
         json={"demolished_year": 2027, "demolition_decided": False},
-        headers=bearer(tokens[role]),
+        headers={**bearer(tokens[role]), **life_tag(client)},
     )
     assert r.status_code == 200, r.text
     assert r.json()["demolished_year"] == 2027 and r.json()["demolition_decided"] is False
@@ -124,14 +131,13 @@ def test_planner_and_admin_edit_a_buildings_life(client, tokens, tokens_db, role
 def test_years_out_of_order_are_422_naming_the_field_and_nothing_is_written(
     client, tokens, tokens_db
 ):
+    headers = {**bearer(tokens["planner"]), **life_tag(client)}
     r = client.patch(
-        PATCH,
-        json={"renovation_start_year": 2028, "renovation_end_year": 2029},
-        headers=bearer(tokens["planner"]),
+        PATCH, json={"renovation_start_year": 2028, "renovation_end_year": 2029}, headers=headers
     )  # demolished 2026, before the renovation
     assert_problem(r, 422)
     assert r.json()["errors"][0]["parameter"] == "demolished_year"
-    r = client.patch(PATCH, json={"color": "red"}, headers=bearer(tokens["planner"]))
+    r = client.patch(PATCH, json={"color": "red"}, headers=headers)
     assert r.status_code == 422
     engine = create_engine(tokens_db[0])
     with engine.connect() as conn:
@@ -142,10 +148,16 @@ def test_years_out_of_order_are_422_naming_the_field_and_nothing_is_written(
     engine.dispose()
 
 
-@pytest.mark.parametrize("building_id", ["999", "0", "-1", "9" * 30])
+# building.id is an INTEGER: 2**31 and beyond name no building, never a failing statement.
+@pytest.mark.parametrize(
+    "building_id", ["999", "0", "-1", str(2**31), str(2**63), "9" * 30, str(-(2**31) - 1)]
+)
 def test_an_unknown_building_is_404(client, tokens, building_id):
-    r = client.patch(f"/buildings/{building_id}/life", json={}, headers=bearer(tokens["admin"]))
-    assert_problem(r, 404)
+    url = f"/buildings/{building_id}/life"
+    headers = {**bearer(tokens["admin"]), "If-Match": "*"}
+    assert_problem(client.patch(url, json={"demolished_year": 2030}, headers=headers), 404)
+    assert_problem(client.patch(url, json={}, headers=headers), 404)
+    assert_problem(client.get(url), 404)
 
 
 def test_answers_to_a_token_are_private_and_every_answer_varies_on_authorization(client, tokens):
@@ -178,17 +190,20 @@ def test_openapi_documents_the_write_and_holds_no_token(client, tokens):
 SALE = "/land/parcels/any-parcel/sale-status"
 
 
+SALE_BODY = {"from_status": "on_offer", "to_status": "sold"}
+
+
 def test_a_sale_status_change_without_a_token_is_401(client):
-    assert_problem(client.post(SALE, json={"to_status": "sold"}), 401)
+    assert_problem(client.post(SALE, json=SALE_BODY), 401)
 
 
 @pytest.mark.parametrize("role", ["planner"])
 def test_a_role_that_may_not_edit_sales_is_403(client, tokens, role):
-    r = client.post(SALE, json={"to_status": "sold"}, headers=bearer(tokens[role]))
+    r = client.post(SALE, json=SALE_BODY, headers=bearer(tokens[role]))
     assert_problem(r, 403, tokens[role])
 
 
 @pytest.mark.parametrize("kind", ["revoked", "expired"])
 def test_a_dead_token_cannot_change_a_sale_status(client, tokens, kind):
-    r = client.post(SALE, json={"to_status": "sold"}, headers=bearer(tokens[kind]))
+    r = client.post(SALE, json=SALE_BODY, headers=bearer(tokens[kind]))
     assert_problem(r, 401, tokens[kind])
