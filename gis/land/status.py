@@ -130,7 +130,7 @@ def change_sale_status(
         "parcel_id": parcel_id,
         "from_status": from_status,
         "to_status": to_status,
-        "changed_at": changed_at.isoformat(),
+        "changed_at": changed_at,
         "actor": actor,
         "note": note,
         "change_id": change.id,
