@@ -4,10 +4,17 @@ The file's layers are named after the tables and carry text keys instead of ids 
 quarter set slug, parcel matrikel, building source_id); they are resolved here. Rows go in
 in file order, so a fresh database gets the same ids every time. The caller owns the
 transaction: nothing is committed here, so a failed load leaves nothing behind.
+
+The file is the plan as recorded in 2020. Later recorded versions ship beside it as small
+JSON files of changes keyed by stable keys (`UPDATES`, e.g. `plan_2023.json`, an
+ILLUSTRATIVE 2023 update); each is applied after the 2020 load as a change of its own,
+backdated to the time it names, so `recorded=` before that time answers the 2020 plan.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -15,7 +22,7 @@ import pandas as pd
 import pyogrio
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from gis import record
 from gis.criteria.reference import load_criteria
@@ -48,6 +55,10 @@ LAYERS = (
     "rail_stop",
     "facility",
 )
+
+
+# The later recorded versions of the plan shipped beside the GeoPackage, applied in order.
+UPDATES = ("plan_2023.json",)
 
 
 def default_reference_path() -> Path:
@@ -115,7 +126,8 @@ def _resolve(rows: list[dict], key: str, ids: dict, target: str) -> list[dict]:
 
 
 def load_reference(conn: Connection, path: Path) -> dict[str, int]:
-    """Loads every layer of the GeoPackage; returns the number of rows per table."""
+    """Loads every layer of the GeoPackage, then the later recorded versions found beside it
+    (`UPDATES`); returns the number of rows per table (and of recorded updates)."""
     if not path.exists():
         raise DataError(f"No reference dataset at {path}.")
     missing = set(LAYERS) - {name for name, _ in pyogrio.list_layers(path)}
@@ -211,4 +223,106 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     counts.update(load_monitoring(conn))  # the plan's schedules (issue 6)
     counts.update(load_criteria(conn))  # Odense's almene areas and list indicators (issue 6)
     counts.update(load_land(conn, parcel_ids))  # the company's land, illustrative (issue 5)
+    updates = [path.with_name(name) for name in UPDATES if path.with_name(name).exists()]
+    for update_path in updates:
+        load_recorded_update(conn, update_path)
+    counts["recorded updates"] = len(updates)
     return counts
+
+
+# What a recorded update may name: the layer's table, and the columns a key or a value may
+# be (names go into SQL, so only known columns pass).
+_UPDATABLE = {"building": Building, "road": Road, "facility": Facility, "rail_stop": RailStop}
+_KEYS = {
+    "building": ("source_id",),
+    "road": ("name",),
+    "facility": ("name",),
+    "rail_stop": ("name",),
+}
+_FROZEN = {"id", "recorded_from", "change_id", "anchor", "footprint", "geom"}
+
+
+def _table_of(layer: str, where: str) -> Table:
+    if layer not in _UPDATABLE:
+        raise DataError(f"{where}: layer '{layer}' is not one a recorded update may change.")
+    return _UPDATABLE[layer].__table__
+
+
+def _columns_of(table: Table, names, where: str) -> None:
+    bad = sorted(set(names) - (set(table.c.keys()) - _FROZEN))
+    if bad:
+        raise DataError(f"{where}: {table.name} has no column {', '.join(bad)} to set.")
+
+
+def load_recorded_update(conn: Connection, path: Path) -> record.Change:
+    """Applies one later recorded version of the plan (a JSON file like `plan_2023.json`) as
+    a change of its own at the time the file names (Danish time when it has no offset).
+
+    Each update names one feature by a stable key and the values it had (`from`) and gets
+    (`to`); a feature that is missing, not unique or no longer has the `from` values is a
+    DataError, so an update never lands on a plan it was not written against. The adopted
+    plan's tables are updated in place: their triggers keep the superseded rows."""
+    where = path.name
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        at = dt.datetime.fromisoformat(doc["recorded"])
+        note = doc["note"]
+        updates, additions = doc.get("updates", []), doc.get("additions", [])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise DataError(f"{where}: not a recorded update of the plan ({e}).") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=record.LOCAL)
+    if at <= record.REFERENCE_RECORDED:
+        raise DataError(f"{where}: recorded {at.isoformat()}, not after the plan of 2020.")
+    change = record.begin_change(
+        conn, actor="reference dataset", role=None, kind="load", note=note, at=at
+    )
+    for n, item in enumerate(updates, 1):
+        _apply_update(conn, item, f"{where}, update {n}")
+    for n, item in enumerate(additions, 1):
+        _apply_addition(conn, item, f"{where}, addition {n}")
+    return change
+
+
+def _apply_update(conn: Connection, item: dict, where: str) -> None:
+    table = _table_of(item.get("layer"), where)
+    key, before, after = item.get("key") or {}, item.get("from") or {}, item.get("to") or {}
+    if not key or set(key) - set(_KEYS[table.name]) or not after or set(before) != set(after):
+        raise DataError(
+            f"{where}: needs a key ({', '.join(_KEYS[table.name])}) and the same columns in"
+            " 'from' and 'to'."
+        )
+    _columns_of(table, after, where)
+    match = [table.c[k] == v for k, v in key.items()]
+    rows = conn.execute(select(*(table.c[c] for c in before)).where(*match).with_for_update()).all()
+    if len(rows) != 1:
+        raise DataError(f"{where}: {key} names {len(rows)} {table.name} rows, not one.")
+    found = dict(rows[0]._mapping)
+    if found != before:
+        raise DataError(f"{where}: {key} holds {found}, not the {before} the update expects.")
+    conn.execute(update(table).where(*match).values(**after))
+
+
+def _apply_addition(conn: Connection, item: dict, where: str) -> None:
+    if item.get("layer") != "facility":
+        raise DataError(f"{where}: only a facility can be added by a recorded update.")
+    table = Facility.__table__
+    values = dict(item.get("values") or {})
+    _columns_of(table, values, where)
+    try:
+        point = func.ST_SetSRID(func.ST_MakePoint(float(item["x"]), float(item["y"])), SRID)
+    except (KeyError, TypeError, ValueError):
+        raise DataError(f"{where}: needs the point's x and y in EPSG:{SRID}.") from None
+    if conn.execute(select(table.c.id).where(table.c.name == values.get("name"))).first():
+        raise DataError(f"{where}: a facility named {values.get('name')!r} exists already.")
+    if item.get("building"):
+        b = Building.__table__
+        found = conn.execute(
+            select(b.c.id, func.ST_Covers(b.c.footprint, point)).where(
+                b.c.source_id == item["building"]
+            )
+        ).first()
+        if found is None or not found[1]:
+            raise DataError(f"{where}: the point does not stand in building '{item['building']}'.")
+        values["building_id"] = found[0]
+    conn.execute(insert(table).values(**values, geom=point))
