@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import ConnectionDep
 from gis import areas, law, mapdata, overlays, styles, tenure
+from gis.models import plan
 from gis.render import charts
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -44,6 +45,130 @@ Slug = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 CACHE = {"Cache-Control": "public, max-age=60"}
 
 
+# The viewer's editing forms (web/static/kort-edit.js): per OGC collection, the properties a
+# planner edits, in Danish, with the choices the schema allows (gis.models.plan), so the form
+# offers only what the database accepts. "life" holds the event years and their decided flags.
+_ROAD_KINDS = {"bygade": "Bygade", "sivegade": "Sivegade", "path": "Sti", "road": "Vej"}
+_ROAD_STATUSES = {"existing": "Eksisterende", "planned": "Planlagt", "closed": "Nedlagt"}
+_FACILITY_KINDS = {
+    "school": "Skole",
+    "gymnasium": "Gymnasium",
+    "daycare": "Daginstitution",
+    "library": "Bibliotek",
+    "swimming_hall": "Svømmehal",
+    "church": "Kirke",
+    "youth_school": "Ungdomsskole",
+    "sports": "Idræt",
+    "culture": "Kultur",
+    "municipal_workplace": "Kommunale arbejdspladser",
+    "shopping": "Butikker",
+    "health": "Sundhed",
+    "other": "Andet",
+}
+
+
+def _choices(values, labels: dict) -> list[list]:
+    return [[v, labels.get(v, str(v))] for v in values]
+
+
+def _field(name: str, label: str, kind: str, choices: list | None = None) -> dict:
+    return {"name": name, "label": label, "type": kind, **({"choices": choices} if choices else {})}
+
+
+def edit_forms() -> dict:
+    year, decided = "integer", "boolean"
+    return {
+        "buildings": {
+            "title": "bygning",
+            "definite": "bygningen",
+            "geometry": "MultiPolygon",
+            "attributes": [
+                _field("name", "Navn", "string"),
+                _field("department", "Afdeling", "string"),
+                _field(
+                    "use", "Anvendelse", "string", _choices(plan.BUILDING_USES, mapdata.USE_LABELS)
+                ),
+                _field("storeys", "Etager", "integer"),
+                _field("floor_area_m2", "Etageareal (m²)", "number"),
+                _field("business_floor_area_m2", "Erhvervsareal (m²)", "number"),
+                _field("owner", "Ejer", "string"),
+                _field(
+                    "ejerforhold",
+                    "Ejerforhold (BBR)",
+                    "integer",
+                    _choices(plan.EJERFORHOLD_CODES, mapdata.EJERFORHOLD_LABELS),
+                ),
+                _field("construction_year", "Opført år", year),
+            ],
+            "life": [
+                _field("built_year", "Nybyggeri år", year),
+                _field("built_decided", "Nybyggeri besluttet", decided),
+                _field("renovation_start_year", "Renovering fra år", year),
+                _field("renovation_end_year", "Renovering til år", year),
+                _field("renovation_decided", "Renovering besluttet", decided),
+                _field("demolished_year", "Nedrivning år", year),
+                _field("demolition_decided", "Nedrivning besluttet", decided),
+            ],
+            "dwellings": True,
+            "defaults": {"use": "housing", "storeys": 4, "built_decided": False},
+        },
+        "roads": {
+            "title": "vej eller sti",
+            "definite": "vejen",
+            "geometry": "MultiLineString",
+            "attributes": [
+                _field("name", "Navn", "string"),
+                _field("kind", "Type", "string", _choices(plan.ROAD_KINDS, _ROAD_KINDS)),
+                _field("status", "Status", "string", _choices(plan.ROAD_STATUSES, _ROAD_STATUSES)),
+            ],
+            "life": [
+                _field("opening_year", "Åbner år", year),
+                _field("closing_year", "Lukker år", year),
+                _field("decided", "Besluttet", decided),
+            ],
+            "defaults": {"kind": "path", "status": "planned", "decided": False},
+        },
+        "facilities": {
+            "title": "institution eller facilitet",
+            "definite": "faciliteten",
+            "geometry": "Point",
+            "attributes": [
+                _field("name", "Navn", "string"),
+                _field("kind", "Type", "string", _choices(plan.FACILITY_KINDS, _FACILITY_KINDS)),
+                _field("owner", "Ejer", "string"),
+            ],
+            "life": [
+                _field("opening_year", "Åbner år", year),
+                _field("closing_year", "Lukker år", year),
+                _field("decided", "Besluttet", decided),
+            ],
+            "defaults": {"kind": "daycare", "decided": False},
+        },
+        "rail_lines": {
+            "title": "letbanelinje",
+            "definite": "letbanelinjen",
+            "geometry": "MultiLineString",
+            "attributes": [_field("name", "Navn", "string")],
+            "life": [
+                _field("opening_year", "Åbner år", year),
+                _field("decided", "Besluttet", decided),
+            ],
+        },
+        "rail_stops": {
+            "title": "letbanestop",
+            "definite": "letbanestoppet",
+            "geometry": "Point",
+            "attributes": [_field("name", "Navn", "string")],
+            "life": [
+                _field("opening_year", "Åbner år", year),
+                _field("decided", "Besluttet", decided),
+            ],
+        },
+        "tenures": _choices(plan.TENURES, mapdata.TENURE_LABELS),
+        "changes": _choices(plan.STOCK_CHANGES, mapdata.CHANGE_LABELS),
+    }
+
+
 def _default_area(conn) -> areas.AreaInfo | None:
     found = areas.list_areas(conn)
     return next((a for a in found if a.slug == "vollsmose"), found[0] if found else None)
@@ -66,6 +191,9 @@ def viewer(
         "overlays": overlays.list_overlays(),
         "year": year,
         "compare": compare,
+        "edit": edit_forms(),
+        "max_legal_share": law.MAX_LEGAL_SHARE,
+        "deadline_year": law.DEADLINE_YEAR,
     }
     return templates.TemplateResponse(
         request,

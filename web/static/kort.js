@@ -1,6 +1,8 @@
 /* Fremtidens Vollsmose: the map viewer.
  *
- * State lives in the URL (?year=&layers=&base=&view=&compare=), so a link reproduces a view.
+ * State lives in the URL (?year=&layers=&base=&view=&compare=&scenario=&recorded=), so a link
+ * reproduces a view. Every read names the version of the plan shown: the scenario (default
+ * "vedtaget", the adopted plan) and the recorded time (empty: now).
  * Styles come from the server (gis/styles.py, the same definition the static maps use);
  * each feature arrives with its class in `properties.style`.
  */
@@ -15,7 +17,12 @@
   const MIN_YEAR = STYLES.min_year;
   const MAX_YEAR = STYLES.max_year;
   const SVGNS = "http://www.w3.org/2000/svg";
-  const cache = new Map(); // "layer|year" -> Promise<GeoJSON>
+  const cache = new Map(); // "layer|year|scenario|recorded" -> Promise<GeoJSON>
+  const ADOPTED = "vedtaget";
+  const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+  const DATE = /^\d{4}-\d{2}-\d{2}$/;
+  // After an edit the server's layers changed under the same URLs: skip the browser's cache.
+  let fresh = false;
 
   // ---- state and URL ---------------------------------------------------------------------
   function clampYear(v, fallback) {
@@ -43,7 +50,19 @@
       layers: new Set(layers),
       base: q.get("base") === "osm" ? "osm" : "blank",
       view: view,
+      scenario: SLUG.test(q.get("scenario") || "") ? q.get("scenario") : ADOPTED,
+      recorded: DATE.test(q.get("recorded") || "") ? q.get("recorded") : "",
     };
+  }
+
+  // The version of the plan shown, as query parameters ("" for the adopted plan now).
+  function planQuery(st) {
+    const s = st || state;
+    const q = new URLSearchParams();
+    if (s.scenario !== ADOPTED) q.set("scenario", s.scenario);
+    if (s.recorded) q.set("recorded", s.recorded);
+    const t = q.toString();
+    return t ? "&" + t : "";
   }
 
   const state = readState();
@@ -55,18 +74,26 @@
     q.set("layers", [...state.layers].join(","));
     q.set("base", state.base);
     if (state.view) q.set("view", state.view.map((v, i) => (i < 2 ? v.toFixed(5) : v)).join(","));
+    if (state.scenario !== ADOPTED) q.set("scenario", state.scenario);
+    if (state.recorded) q.set("recorded", state.recorded);
     history.replaceState(null, "", location.pathname + "?" + q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":"));
     const area = CONFIG.area || "vollsmose";
-    document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}`;
-    document.getElementById("tif-link").href = `/maps/fremtidsbillede/${state.year}.tif?area=${area}`;
+    document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}${planQuery()}`;
+    document.getElementById("tif-link").href = `/maps/fremtidsbillede/${state.year}.tif?area=${area}${planQuery()}`;
+    document.querySelectorAll("a[data-plan-link]").forEach((a) => {
+      const base = a.dataset.planLink;
+      const extra = planQuery().slice(1);
+      a.href = extra ? base + (base.includes("?") ? "&" : "?") + extra : base;
+    });
   }
 
   // ---- data ------------------------------------------------------------------------------
   function fetchLayer(layer, year) {
     const y = LIFE_LESS.has(layer) ? 0 : year;
-    const key = layer + "|" + y;
+    const key = [layer, y, state.scenario, state.recorded].join("|");
     if (!cache.has(key)) {
-      const p = fetch(`/kort/lag/${layer.replace(/_/g, "-")}.geojson?year=${year}`).then((r) => {
+      const url = `/kort/lag/${layer.replace(/_/g, "-")}.geojson?year=${year}${planQuery()}`;
+      const p = fetch(url, fresh ? { cache: "reload" } : {}).then((r) => {
         if (!r.ok) throw new Error(`lag ${layer}: HTTP ${r.status}`);
         return r.json();
       });
@@ -147,7 +174,10 @@
 
   function buildingPopup(pane, feature, layer) {
     layer.bindPopup("<div class='popup'>Henter …</div>", { maxWidth: 360 }).openPopup();
-    fetch(`/kort/bygninger/${feature.id}.json`).then((r) => r.json()).then((b) => {
+    fetch(`/kort/bygninger/${feature.id}.json?${planQuery().slice(1)}`, { cache: "no-store" }).then((r) => {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then((b) => {
       const year = pane.year;
       const stock = b.stock.filter((s) => inYear(s.start_year, s.end_year, year));
       const dwellings = stock.reduce((n, s) => n + s.dwellings, 0);
@@ -162,14 +192,15 @@
         `<div class='popup building-popup'><h3>${esc(b.name || "Bygning " + b.id)}</h3>` +
         `<table>${rows.map((r) => `<tr><th>${esc(r[0])}</th><td>${esc(r[1])}</td></tr>`).join("")}</table>` +
         `<p><strong>${dwellings} boliger</strong> pr. 1. januar ${year}</p><ul>${tenure}</ul>` +
-        `<strong>Livsforløb</strong><ul class='life'>${life || "<li>Ingen ændringer registreret</li>"}</ul></div>`);
+        `<strong>Livsforløb</strong><ul class='life'>${life || "<li>Ingen ændringer registreret</li>"}</ul>` +
+        editButton("buildings", feature.id) + "</div>");
     }).catch(() => layer.setPopupContent("<div class='popup'>Bygningen kunne ikke hentes.</div>"));
   }
 
   function quarterPopup(pane, feature, layer, latlng) {
     const p = feature.properties;
     const popup = L.popup({ maxWidth: 340 }).setLatLng(latlng).setContent("<div class='popup'>Henter …</div>").openOn(pane.map);
-    fetch(`/kort/kvarterer/${p.area}/${p.quarter_set}/${p.slug}.json`).then((r) => {
+    fetch(`/kort/kvarterer/${p.area}/${p.quarter_set}/${p.slug}.json?${planQuery().slice(1)}`).then((r) => {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }).then((q) => {
@@ -178,6 +209,11 @@
       popup.setContent(`<div class='popup quarter-popup'><h3>${esc(q.name)}</h3>${q.svg}<div class='legend-inline'>${legend}</div>` +
         `<p><a href='/kort/omraader/${esc(q.area)}?quarters=${esc(q.quarter_set)}'>Hele området år for år</a></p></div>`);
     }).catch(() => popup.setContent("<div class='popup'>Kvarterets tal kunne ikke hentes.</div>"));
+  }
+
+  // The editor (kort-edit.js) opens a feature from this button; shown only when one may edit.
+  function editButton(layer, id) {
+    return `<p class='edit-row'><button type='button' class='edit-btn' data-edit-layer='${esc(layer)}' data-edit-id='${esc(id)}'>Redigér</button></p>`;
   }
 
   // ---- a map pane ------------------------------------------------------------------------
@@ -226,7 +262,7 @@
           const p = f.properties;
           const life = [p.opening_year ? "åbner " + p.opening_year : null, p.closing_year ? "lukker " + p.closing_year : null,
             p.decided === false ? "ikke besluttet" : null].filter(Boolean).join(", ");
-          lyr.bindPopup(`<div class='popup'><h3>${esc(p.name || def.title)}</h3>${esc(classOf(layer, f).label)}${life ? "<br>" + esc(life) : ""}</div>`);
+          lyr.bindPopup(`<div class='popup feature-popup'><h3>${esc(p.name || def.title)}</h3>${esc(classOf(layer, f).label)}${life ? "<br>" + esc(life) : ""}${editButton(layer, f.id)}</div>`);
         }
       },
     });
@@ -351,22 +387,134 @@
     document.dispatchEvent(new CustomEvent("kort:rendered", { detail: { year: state.year } }));
   }
 
+  // ---- the version shown, and the legal share ------------------------------------------
+  const scenarioNames = new Map([[ADOPTED, "Vedtaget plan"]]);
+
+  function scenarioName(slug) {
+    return scenarioNames.get(slug) || slug;
+  }
+
+  function danishDate(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    const months = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+      "september", "oktober", "november", "december"];
+    return `${d}. ${months[m - 1]} ${y}`;
+  }
+
+  function pct(share) {
+    return share === null || share === undefined ? "–" : (share * 100).toFixed(1).replace(".", ",") + " %";
+  }
+
+  function showPlanLabel() {
+    const label = document.getElementById("plan-label");
+    const when = state.recorded ? `som registreret ${danishDate(state.recorded)}` : "som registreret nu";
+    label.textContent = `Kortet viser: ${scenarioName(state.scenario)}, ${when}`;
+    label.classList.toggle("other", state.scenario !== ADOPTED || Boolean(state.recorded));
+    document.getElementById("scenario-select").value = state.scenario;
+    document.getElementById("recorded-date").value = state.recorded;
+  }
+
+  // GET /scenarios lists the scenarios ([{slug, name}], or {scenarios: [...]}); a platform
+  // without it (404) offers the adopted plan only.
+  async function loadScenarios() {
+    const select = document.getElementById("scenario-select");
+    let list = [];
+    try {
+      const r = await fetch("/scenarios", { cache: "no-store", headers: { Accept: "application/json" } });
+      if (r.ok) {
+        const body = await r.json();
+        list = Array.isArray(body) ? body : body.scenarios || body.items || [];
+      } else if (r.status !== 404) {
+        console.warn("Scenarierne kunne ikke hentes: HTTP " + r.status);
+      }
+    } catch (err) {
+      console.warn("Scenarierne kunne ikke hentes:", err.message);
+    }
+    for (const sc of list) if (sc && sc.slug) scenarioNames.set(sc.slug, sc.slug === ADOPTED ? "Vedtaget plan" : sc.name || sc.slug);
+    if (!scenarioNames.has(state.scenario)) scenarioNames.set(state.scenario, state.scenario);
+    select.innerHTML = [...scenarioNames].map(([slug, name]) =>
+      `<option value="${esc(slug)}">${esc(slug === ADOPTED ? name : "Scenarie: " + name)}</option>`).join("");
+    showPlanLabel();
+    return [...scenarioNames.keys()];
+  }
+
+  async function fetchShare(st) {
+    const area = CONFIG.area || "vollsmose";
+    const r = await fetch(`/areas/${area}/tenure-mix?year=${st.year}${planQuery(st)}`, { cache: "no-store" });
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    return (await r.json()).total;
+  }
+
+  // The legal share (almenboligloven § 168 a) of the version and year shown; beside it the
+  // adopted plan's, when another version is shown, so the effect of a scenario reads at once.
+  let shareSeq = 0;
+  async function drawShare() {
+    const seq = ++shareSeq;
+    const el = document.getElementById("share-panel");
+    const limit = CONFIG.max_legal_share;
+    const other = state.scenario !== ADOPTED || state.recorded;
+    try {
+      const [shown, adopted] = await Promise.all([
+        fetchShare(state),
+        other ? fetchShare({ year: state.year, scenario: ADOPTED, recorded: "" }) : null,
+      ]);
+      if (seq !== shareSeq) return;
+      const ok = shown.legal_share !== null && shown.legal_share <= limit;
+      el.innerHTML = `<h2>Almene familieboliger, lovpligtig andel</h2>` +
+        `<div class='share-value ${ok ? "ok" : "over"}' id='share-value'>${pct(shown.legal_share)}</div>` +
+        `<div class='share-what'>${esc(scenarioName(state.scenario))}, 1. januar ${state.year}` +
+        `${state.recorded ? ", som registreret " + esc(danishDate(state.recorded)) : ""}</div>` +
+        `<div class='share-limit'>${ok ? "Under" : "Over"} grænsen på ${pct(limit)} (1. januar ${CONFIG.deadline_year})</div>` +
+        (adopted ? `<div class='share-adopted'>Vedtaget plan nu: ${pct(adopted.legal_share)}</div>` : "") +
+        `<div class='share-count'>${esc(shown.dwellings.almen_family)} af ${esc(Math.round(shown.legal_denominator))} (boliger, erhverv og nedrevne)</div>`;
+      el.dataset.share = String(shown.legal_share);
+      el.dataset.scenario = state.scenario;
+      el.dataset.year = String(state.year);
+      el.dataset.updated = String(Date.now());
+    } catch (err) {
+      if (seq !== shareSeq) return;
+      el.innerHTML = "<h2>Almene familieboliger, lovpligtig andel</h2><div class='share-error'>Andelen kunne ikke hentes.</div>";
+      delete el.dataset.share;
+      console.warn("Andelen kunne ikke hentes:", err.message);
+    }
+  }
+
   let renderSeq = 0;
   async function render() {
     const seq = ++renderSeq;
     document.body.dataset.busy = "1";
+    showPlanLabel();
+    const share = drawShare();
     try {
       const results = await Promise.all(panes().map((p) => showYear(p, p === paneA ? state.year : state.compare)));
       if (seq !== renderSeq || results.includes(false)) return;
       panes().forEach(applyLayers);
       await drawLegend();
+      await share;
       if (seq !== renderSeq) return;
+      fresh = false;
       delete document.body.dataset.busy;
+      delete document.body.dataset.error;
       markRendered();
     } catch (err) {
       console.warn("Kortet kunne ikke tegnes:", err.message);
       document.body.dataset.error = err.message;
+      delete document.body.dataset.busy;
     }
+  }
+
+  // The plan changed on the server (an edit): draw every layer and the share again.
+  function refresh() {
+    cache.clear();
+    fresh = true;
+    return render();
+  }
+
+  function setPlan(scenario, recorded) {
+    if (scenario !== undefined) state.scenario = SLUG.test(scenario) ? scenario : ADOPTED;
+    if (recorded !== undefined) state.recorded = DATE.test(recorded) ? recorded : "";
+    document.dispatchEvent(new CustomEvent("kort:plan", { detail: { scenario: state.scenario, recorded: state.recorded } }));
+    changed();
   }
 
   function changed() {
@@ -411,6 +559,11 @@
   }
 
   document.querySelectorAll(".year-btn").forEach((b) => b.addEventListener("click", () => setYear(b.dataset.year)));
+  document.getElementById("scenario-select").addEventListener("change", (e) => setPlan(e.target.value, undefined));
+  const recordedInput = document.getElementById("recorded-date");
+  recordedInput.max = new Date().toISOString().slice(0, 10);
+  recordedInput.addEventListener("change", () => setPlan(undefined, recordedInput.value));
+  document.getElementById("recorded-now").addEventListener("click", () => setPlan(undefined, ""));
   const slider = document.getElementById("year-slider");
   slider.addEventListener("input", () => { document.getElementById("year-label").textContent = slider.value; });
   slider.addEventListener("change", () => setYear(slider.value));
@@ -442,8 +595,18 @@
     },
     setYear,
     setCompare,
+    // For the editor (kort-edit.js): the main map, the version shown, and a redraw after edits.
+    map: paneA.map,
+    planQuery,
+    scenarioName,
+    loadScenarios,
+    setPlan,
+    refresh,
+    esc,
   };
   syncYearControls();
+  showPlanLabel();
+  loadScenarios();
   if (state.compare !== null) setCompare(state.compare);
   else changed();
 })();

@@ -1,0 +1,673 @@
+/* Fremtidens Vollsmose: editing the plan in the viewer.
+ *
+ * Writes go through the platform's OGC API – Features Part 4 routes, in the scenario the map
+ * shows: GET an item (and its ETag), then PATCH (merge patch), POST or DELETE with If-Match.
+ * A 412 means a colleague changed the feature since it was read: it is shown as a conflict,
+ * with the colleague's values beside the planner's, never retried behind her back.
+ *
+ * The token a planner pastes is kept in sessionStorage (gone with the tab) and sent as
+ * `Authorization: Bearer`. Without one, or while the map shows a past recorded time, the
+ * edit tools are hidden: writes always go to the plan as it stands now.
+ *
+ * Geometry is drawn and edited with Leaflet-Geoman (web/static/vendor/leaflet-geoman), in
+ * opt-in mode: only the copy of the feature being edited is editable, never the map's layers.
+ */
+(function () {
+  "use strict";
+
+  const K = window.kort;
+  const CONFIG = JSON.parse(document.getElementById("kort-config").textContent);
+  const FORMS = CONFIG.edit;
+  const TENURES = FORMS.tenures;
+  const CHANGES = FORMS.changes;
+  const ADOPTED = "vedtaget";
+  const TOKEN_KEY = "vollsmose.token";
+  const esc = K.esc;
+  const map = K.map;
+  const panel = document.getElementById("edit-panel");
+  const form = document.getElementById("edit-form");
+  const hint = document.getElementById("edit-hint");
+  const HINT = hint.textContent;
+  const DWELLING_KEYS = ["tenure", "dwellings", "floor_area_m2", "start_year", "end_year", "change", "decided"];
+  const SHAPES = { MultiPolygon: "Polygon", MultiLineString: "Line", Point: "CircleMarker" };
+  const HIGHLIGHT = { color: "#f0c419", weight: 4, opacity: 1, fillColor: "#f0c419", fillOpacity: 0.35, dashArray: null };
+
+  L.PM.setOptIn(true);
+  const editGroup = L.layerGroup().addTo(map);
+
+  let token = sessionStorage.getItem(TOKEN_KEY) || "";
+  let ed = null; // the feature being edited
+  let drawing = null; // the collection being drawn
+
+  // ---- the token -------------------------------------------------------------------------
+  function canEdit() {
+    return Boolean(token) && !K.state.recorded;
+  }
+
+  function updateMode() {
+    const logged = Boolean(token);
+    document.body.classList.toggle("logged-in", logged);
+    document.body.classList.toggle("can-edit", canEdit());
+    if (panel.hidden === logged) {
+      panel.hidden = !logged;
+      map.invalidateSize({ animate: false }); // the map's width changed with the panel
+    }
+    document.getElementById("login-open").hidden = logged;
+    document.getElementById("login-state").hidden = !logged;
+    if (logged) document.getElementById("login-form").hidden = true;
+    const target = document.getElementById("edit-target");
+    if (!logged) return;
+    if (K.state.recorded) {
+      target.innerHTML = "Kortet viser planen, som den var registreret tidligere. Der redigeres altid i planen, som den er nu: vælg »nu« for at redigere.";
+    } else if (K.state.scenario === ADOPTED) {
+      target.innerHTML = "Ændringer gemmes i <strong>den vedtagne plan</strong>. Vælg et scenarie for at prøve ændringer af uden at røre den.";
+    } else {
+      target.innerHTML = `Ændringer gemmes i scenariet <strong>${esc(K.scenarioName(K.state.scenario))}</strong>.`;
+    }
+    panel.classList.toggle("adopted", K.state.scenario === ADOPTED);
+    document.querySelectorAll("[data-draw]").forEach((b) => { b.disabled = !canEdit(); });
+    if (!canEdit()) { stopDrawing(); closeEditor(); }
+  }
+
+  async function logIn(value) {
+    const t = value.trim();
+    const msg = document.getElementById("login-token");
+    if (!t) return;
+    // Any read with the token tells whether the platform knows it.
+    const r = await fetch("/collections", { cache: "no-store", headers: { Authorization: "Bearer " + t, Accept: "application/json" } });
+    if (r.status === 401 || r.status === 403) {
+      msg.setCustomValidity("Nøglen blev ikke godkendt.");
+      msg.reportValidity();
+      setLoginError("Nøglen blev ikke godkendt.");
+      return;
+    }
+    msg.setCustomValidity("");
+    msg.value = "";
+    setLoginError("");
+    token = t;
+    sessionStorage.setItem(TOKEN_KEY, t);
+    updateMode();
+  }
+
+  function setLoginError(text) {
+    let el = document.getElementById("login-error");
+    if (!el) {
+      el = document.createElement("span");
+      el.id = "login-error";
+      el.className = "login-error";
+      el.setAttribute("role", "alert");
+      document.getElementById("login-form").append(el);
+    }
+    el.textContent = text;
+  }
+
+  function logOut() {
+    token = "";
+    sessionStorage.removeItem(TOKEN_KEY);
+    updateMode();
+  }
+
+  document.getElementById("login-open").addEventListener("click", () => {
+    const f = document.getElementById("login-form");
+    f.hidden = !f.hidden;
+    if (!f.hidden) document.getElementById("login-token").focus();
+  });
+  document.getElementById("login-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    logIn(document.getElementById("login-token").value).catch((err) => setLoginError("Log ind mislykkedes: " + err.message));
+  });
+  document.getElementById("logout").addEventListener("click", logOut);
+
+  // ---- requests --------------------------------------------------------------------------
+  function headers(extra) {
+    return { Authorization: "Bearer " + token, ...extra };
+  }
+
+  function query(note) {
+    const q = new URLSearchParams();
+    if (K.state.scenario !== ADOPTED) q.set("scenario", K.state.scenario);
+    if (note) q.set("note", note);
+    const t = q.toString();
+    return t ? "?" + t : "";
+  }
+
+  function itemUrl(cid, fid) {
+    return `/collections/${encodeURIComponent(cid)}/items/${encodeURIComponent(fid)}`;
+  }
+
+  // A failed answer as {status, title, detail, errors, etag}: problem+json when the server
+  // sent one, the status line otherwise.
+  async function problemOf(r) {
+    let body = {};
+    try { body = await r.json(); } catch (err) { body = {}; }
+    return {
+      status: r.status,
+      title: body.title || r.statusText,
+      detail: body.detail || "",
+      errors: Array.isArray(body.errors) ? body.errors : [],
+      etag: r.headers.get("ETag"),
+    };
+  }
+
+  async function readItem(cid, fid) {
+    const r = await fetch(itemUrl(cid, fid) + query(), { cache: "no-store", headers: headers({ Accept: "application/geo+json" }) });
+    if (!r.ok) throw await problemOf(r);
+    return { feature: await r.json(), etag: r.headers.get("ETag") };
+  }
+
+  async function readHistory(cid, fid) {
+    const r = await fetch(itemUrl(cid, fid) + "/history" + query(), { cache: "no-store", headers: headers({ Accept: "application/json" }) });
+    if (!r.ok) return [];
+    const body = await r.json();
+    return Array.isArray(body) ? body : body.versions || body.items || [];
+  }
+
+  // ---- values ----------------------------------------------------------------------------
+  function fieldsOf(cid) {
+    const f = FORMS[cid];
+    return [...f.attributes, ...f.life];
+  }
+
+  function sameValue(a, b) {
+    return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b);
+  }
+
+  function normDwellings(rows) {
+    return (rows || []).map((d) => Object.fromEntries(DWELLING_KEYS.map((k) => [k, d[k] === undefined ? (k === "decided" ? true : null) : d[k]])));
+  }
+
+  function shown(field, v) {
+    if (v === null || v === undefined || v === "") return "–";
+    if (field.type === "boolean") return v ? "ja" : "nej";
+    if (field.choices) {
+      const c = field.choices.find((x) => x[0] === v);
+      if (c) return c[1];
+    }
+    return String(v);
+  }
+
+  function tenureLabel(t) {
+    const c = TENURES.find((x) => x[0] === t);
+    return c ? c[1] : t;
+  }
+
+  function shownDwellings(rows) {
+    if (!rows || !rows.length) return "ingen";
+    return rows.map((d) => {
+      const span = d.start_year || d.end_year ? ` (${d.start_year || ""}–${d.end_year || ""})` : "";
+      return `${d.dwellings} ${tenureLabel(d.tenure).toLowerCase()}${span}`;
+    }).join("; ");
+  }
+
+  function multi(geometry, type) {
+    if (type === "MultiPolygon" && geometry.type === "Polygon") return { type, coordinates: [geometry.coordinates] };
+    if (type === "MultiLineString" && geometry.type === "LineString") return { type, coordinates: [geometry.coordinates] };
+    return geometry;
+  }
+
+  function currentGeometry() {
+    const layers = [];
+    ed.geo.eachLayer((l) => layers.push(l));
+    const g = layers[0].toGeoJSON(9).geometry;
+    return multi(g, FORMS[ed.cid].geometry);
+  }
+
+  // ---- the form --------------------------------------------------------------------------
+  function input(field, value) {
+    const name = esc(field.name);
+    const attrs = `name='${name}' data-param='${name}' id='f-${name}'`;
+    if (field.type === "boolean") {
+      return `<input type='checkbox' ${attrs}${value ? " checked" : ""}>`;
+    }
+    if (field.choices) {
+      const opts = [["", "–"], ...field.choices].map(([v, l]) =>
+        `<option value='${esc(v)}'${sameValue(v === "" ? null : v, value) ? " selected" : ""}>${esc(l)}</option>`).join("");
+      return `<select ${attrs}>${opts}</select>`;
+    }
+    if (field.type === "integer" || field.type === "number") {
+      return `<input type='number' step='${field.type === "integer" ? 1 : "any"}' ${attrs} value='${esc(value)}'>`;
+    }
+    return `<input type='text' ${attrs} value='${esc(value)}'>`;
+  }
+
+  function fieldHtml(field, value) {
+    const cls = field.type === "boolean" ? "field check" : "field";
+    return `<div class='${cls}' data-field='${esc(field.name)}'><label for='f-${esc(field.name)}'>${esc(field.label)}</label>` +
+      `${input(field, value)}<div class='field-error' role='alert'></div></div>`;
+  }
+
+  function dwellingRow(d, i) {
+    const sel = (name, choices, value, blank) => `<select name='${name}' data-param='dwellings.${i}.${name}' aria-label='${name}'>` +
+      (blank ? "<option value=''>–</option>" : "") +
+      choices.map(([v, l]) => `<option value='${esc(v)}'${v === value ? " selected" : ""}>${esc(l)}</option>`).join("") + "</select>";
+    const num = (name, value, step) => `<input type='number' step='${step}' name='${name}' data-param='dwellings.${i}.${name}' aria-label='${name}' value='${esc(value)}'>`;
+    return `<tr data-row='${i}' data-field='dwellings.${i}'><td>${sel("tenure", TENURES, d.tenure, false)}</td>` +
+      `<td>${num("dwellings", d.dwellings, 1)}</td><td>${num("floor_area_m2", d.floor_area_m2, "any")}</td>` +
+      `<td>${num("start_year", d.start_year, 1)}</td><td>${num("end_year", d.end_year, 1)}</td>` +
+      `<td>${sel("change", CHANGES, d.change, true)}</td>` +
+      `<td><input type='checkbox' name='decided' data-param='dwellings.${i}.decided' aria-label='besluttet'${d.decided ? " checked" : ""}></td>` +
+      `<td><button type='button' class='link-btn' data-act='remove-row' title='Fjern rækken'>×</button></td></tr>`;
+  }
+
+  function dwellingsHtml(rows) {
+    return "<fieldset class='dwellings' data-field='dwellings'><legend>Boliger efter ejerform</legend>" +
+      "<table><thead><tr><th>Ejerform</th><th>Boliger</th><th>m²</th><th>Fra år</th><th>Til år</th><th>Ændring</th><th>Besl.</th><th></th></tr></thead>" +
+      `<tbody>${rows.map(dwellingRow).join("")}</tbody></table>` +
+      "<button type='button' data-act='add-row'>Tilføj boliger</button><div class='field-error' role='alert'></div></fieldset>";
+  }
+
+  function renderForm() {
+    const def = FORMS[ed.cid];
+    const p = ed.feature.properties || {};
+    const isNew = ed.fid === null;
+    const title = isNew ? `Ny ${def.title}` : `${def.title[0].toUpperCase()}${def.title.slice(1)}: ${p.name || "nr. " + ed.fid}`;
+    const known = new Set([...fieldsOf(ed.cid).map((f) => f.name), "dwellings"]);
+    const others = Object.entries(p).filter(([k]) => !known.has(k));
+    const point = def.geometry === "Point";
+    form.innerHTML =
+      `<h3>${esc(title)}</h3>` +
+      `<p class='edit-where'>${isNew ? "Gemmes i" : "Fra"}: ${esc(K.scenarioName(K.state.scenario))}</p>` +
+      "<div class='conflict' id='conflict' hidden></div>" +
+      "<div class='form-msg' id='form-msg' role='status'></div>" +
+      `<fieldset><legend>Egenskaber</legend>${def.attributes.map((f) => fieldHtml(f, p[f.name])).join("")}</fieldset>` +
+      `<fieldset><legend>Livsforløb</legend>${def.life.map((f) => fieldHtml(f, p[f.name])).join("")}</fieldset>` +
+      (def.dwellings ? dwellingsHtml(normDwellings(p.dwellings)) : "") +
+      "<fieldset data-field='geometry'><legend>Geometri</legend>" +
+      (point ? "" : "<button type='button' data-act='reshape'>Tilpas form</button> ") +
+      "<button type='button' data-act='move'>Flyt</button> " +
+      `<span class='geom-state' id='geom-state'>${isNew ? "Tegnet" : ""}</span><div class='field-error' role='alert'></div></fieldset>` +
+      "<div class='field note' data-field='note'><label for='f-note'>Note (hvorfor)</label><textarea id='f-note' name='note' rows='2' placeholder='Fx: nedrivningen udskydes'></textarea><div class='field-error' role='alert'></div></div>" +
+      "<div class='actions'><button type='submit' class='primary' data-act='save'>Gem</button>" +
+      (isNew ? "" : "<button type='button' class='danger' data-act='delete'>Slet</button>") +
+      `<button type='button' data-act='close'>${isNew ? "Annullér" : "Luk"}</button></div>` +
+      (others.length ? `<details class='other-props'><summary>Øvrige egenskaber</summary><table>${others.map(([k, v]) =>
+        `<tr><th>${esc(k)}</th><td>${esc(typeof v === "object" && v !== null ? JSON.stringify(v) : v)}</td></tr>`).join("")}</table></details>` : "");
+    form.hidden = false;
+    form.dataset.collection = ed.cid;
+    form.dataset.feature = isNew ? "" : String(ed.fid);
+    hint.hidden = true;
+  }
+
+  function readField(field) {
+    const el = form.querySelector(`[name='${field.name}']`);
+    if (!el) return undefined;
+    if (field.type === "boolean") return el.checked;
+    const v = el.value.trim();
+    if (v === "") return null;
+    if (field.type === "integer" || field.type === "number") return Number(v);
+    return v;
+  }
+
+  function readDwellings() {
+    return [...form.querySelectorAll(".dwellings tbody tr")].map((tr) => {
+      const v = (n) => tr.querySelector(`[name='${n}']`).value.trim();
+      const num = (n) => (v(n) === "" ? null : Number(v(n)));
+      return {
+        tenure: v("tenure"), dwellings: num("dwellings"), floor_area_m2: num("floor_area_m2"),
+        start_year: num("start_year"), end_year: num("end_year"), change: v("change") || null,
+        decided: tr.querySelector("[name='decided']").checked,
+      };
+    });
+  }
+
+  // The merge patch (RFC 7396) of what the planner changed since she read the feature.
+  function patchOf() {
+    const before = ed.feature.properties || {};
+    const props = {};
+    for (const f of fieldsOf(ed.cid)) {
+      const v = readField(f);
+      if (v !== undefined && !sameValue(v, before[f.name])) props[f.name] = v;
+    }
+    if (FORMS[ed.cid].dwellings) {
+      const rows = readDwellings();
+      if (!sameValue(rows, normDwellings(before.dwellings))) props.dwellings = rows;
+    }
+    const patch = {};
+    if (Object.keys(props).length) patch.properties = props;
+    if (ed.geomChanged) patch.geometry = currentGeometry();
+    return patch;
+  }
+
+  function newFeature() {
+    const props = {};
+    for (const f of fieldsOf(ed.cid)) {
+      const v = readField(f);
+      if (v !== null && v !== undefined) props[f.name] = v;
+    }
+    if (FORMS[ed.cid].dwellings) props.dwellings = readDwellings();
+    return { type: "Feature", geometry: currentGeometry(), properties: props };
+  }
+
+  // ---- messages --------------------------------------------------------------------------
+  function message(text, kind) {
+    const el = document.getElementById("form-msg");
+    if (!el) return;
+    el.textContent = text;
+    el.className = "form-msg " + (kind || "");
+  }
+
+  function clearErrors() {
+    form.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
+    form.querySelectorAll(".invalid").forEach((e) => e.classList.remove("invalid"));
+  }
+
+  // `properties.dwellings[0].tenure`, `/properties/demolished_year`, `demolished_year`:
+  // the field of the form a 422 names.
+  function fieldKey(parameter) {
+    return String(parameter || "").replace(/^\//, "").replace(/\//g, ".").replace(/\[(\d+)\]/g, ".$1")
+      .replace(/^(body\.)?properties\./, "").replace(/^body\./, "");
+  }
+
+  function showFieldErrors(errors) {
+    const loose = [];
+    for (const e of errors) {
+      const key = fieldKey(e.parameter);
+      const parts = key.split(".");
+      let box = null;
+      for (let n = parts.length; n > 0 && !box; n--) box = form.querySelector(`[data-field='${CSS.escape(parts.slice(0, n).join("."))}']`);
+      if (!box && parts[0] === "geometry") box = form.querySelector("[data-field='geometry']");
+      if (box) {
+        box.classList.add("invalid");
+        const slot = box.querySelector(".field-error") || box.closest("[data-field='dwellings']").querySelector(".field-error");
+        slot.textContent = (slot.textContent ? slot.textContent + " " : "") + e.message;
+      } else {
+        loose.push(e.message);
+      }
+    }
+    return loose;
+  }
+
+  function definite() {
+    return FORMS[ed.cid].definite;
+  }
+
+  // ---- editing a feature -----------------------------------------------------------------
+  function drawCopy(feature) {
+    editGroup.clearLayers();
+    ed.geo = L.geoJSON(feature, {
+      pmIgnore: false,
+      style: () => HIGHLIGHT,
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { ...HIGHLIGHT, radius: 9, pmIgnore: false }),
+    }).addTo(editGroup);
+    ed.geo.eachLayer((l) => {
+      l.options.pmIgnore = false;
+      L.PM.reInitLayer(l);
+      const touched = () => {
+        ed.geomChanged = true;
+        const s = document.getElementById("geom-state");
+        if (s) s.textContent = "Geometrien er ændret (gemmes med Gem)";
+      };
+      l.on("pm:edit", touched);
+      l.on("pm:dragend", touched);
+    });
+  }
+
+  function startEditing(next) {
+    ed = { geomChanged: false, ...next };
+    drawCopy(ed.feature);
+    renderForm();
+    document.body.dataset.editing = `${ed.cid}:${ed.fid === null ? "new" : ed.fid}`;
+  }
+
+  function closeEditor() {
+    if (ed && ed.geo) ed.geo.eachLayer((l) => { if (l.pm) { l.pm.disable(); if (l.pm.disableLayerDrag) l.pm.disableLayerDrag(); } });
+    editGroup.clearLayers();
+    ed = null;
+    form.hidden = true;
+    form.innerHTML = "";
+    hint.hidden = false;
+    delete document.body.dataset.editing;
+  }
+
+  async function openFeature(cid, fid, note) {
+    if (!FORMS[cid] || !canEdit()) return;
+    stopDrawing();
+    closeEditor();
+    map.closePopup();
+    hint.hidden = false;
+    hint.textContent = "Henter …";
+    try {
+      const { feature, etag } = await readItem(cid, fid);
+      hint.textContent = HINT;
+      startEditing({ cid, fid, feature, etag });
+      if (note) message(note, "ok");
+    } catch (p) {
+      hint.textContent = p.status === 404
+        ? "Den findes ikke i den viste plan."
+        : `Kunne ikke hentes: ${p.detail || p.title || p.message}`;
+      if (!p.status) console.warn(p);
+    }
+  }
+
+  function busy(on) {
+    form.querySelectorAll("button").forEach((b) => { b.disabled = on; });
+    form.classList.toggle("busy", on);
+  }
+
+  async function send(method, url, body, etag) {
+    const h = headers({ Accept: "application/geo+json, application/problem+json" });
+    if (body !== undefined) h["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/geo+json";
+    if (etag) h["If-Match"] = etag;
+    return fetch(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  }
+
+  async function failed(r, action) {
+    const p = await problemOf(r);
+    if (r.status === 412) {
+      await showConflict(action);
+      return;
+    }
+    if (r.status === 422 || r.status === 400) {
+      const loose = showFieldErrors(p.errors);
+      const what = loose.length ? " " + loose.join(" ") : p.errors.length ? "" : " " + (p.detail || p.title);
+      message(`Ændringen blev ikke gemt: ret de markerede felter.${what}`, "error");
+      return;
+    }
+    const known = {
+      401: "Din nøgle blev ikke godkendt (log ind igen).",
+      403: "Din rolle må ikke ændre dette.",
+      404: "Den findes ikke længere i planen.",
+      409: "Ændringen er i strid med planen.",
+      428: "Serveren kræver, at ændringen bygger på en kendt version (If-Match).",
+    };
+    message(`${known[r.status] || "Ændringen blev ikke gemt."} ${p.detail || ""}`.trim(), "error");
+  }
+
+  async function save(action) {
+    clearErrors();
+    const note = (document.getElementById("f-note") || {}).value || "";
+    busy(true);
+    try {
+      if (ed.fid === null) {
+        const r = await send("POST", `/collections/${ed.cid}/items${query(note.trim())}`, newFeature());
+        if (r.status !== 201 && !r.ok) return failed(r, { kind: "create" });
+        const loc = r.headers.get("Location") || "";
+        const fid = decodeURIComponent(loc.split("?")[0].replace(/\/$/, "").split("/").pop());
+        const cid = ed.cid;
+        await K.refresh();
+        await openFeature(cid, fid, `Oprettet i ${K.scenarioName(K.state.scenario)}.`);
+        return;
+      }
+      const a = action || { kind: "patch", patch: patchOf(), etag: ed.etag };
+      if (a.kind === "patch" && !Object.keys(a.patch).length) {
+        message("Ingen ændringer at gemme.", "");
+        return;
+      }
+      const url = itemUrl(ed.cid, ed.fid) + query(note.trim());
+      const r = a.kind === "delete" ? await send("DELETE", url, undefined, a.etag) : await send("PATCH", url, a.patch, a.etag);
+      if (!r.ok) return failed(r, a);
+      if (a.kind === "delete") {
+        const what = definite();
+        closeEditor();
+        hint.textContent = `${what[0].toUpperCase()}${what.slice(1)} er slettet i ${K.scenarioName(K.state.scenario)}.`;
+        await K.refresh();
+        return;
+      }
+      const cid = ed.cid;
+      const fid = ed.fid;
+      await K.refresh();
+      await openFeature(cid, fid, `Gemt i ${K.scenarioName(K.state.scenario)}.`);
+    } catch (err) {
+      message("Ændringen blev ikke gemt: " + err.message, "error");
+    } finally {
+      if (ed) busy(false);
+    }
+  }
+
+  // ---- a conflict (412) -------------------------------------------------------------------
+  function latest(versions) {
+    const dated = versions.filter((v) => v && v.change);
+    dated.sort((a, b) => String(a.change.recorded_at).localeCompare(String(b.change.recorded_at)));
+    return dated[dated.length - 1] || null;
+  }
+
+  function when(iso) {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? String(iso || "") : d.toLocaleString("da-DK", { dateStyle: "long", timeStyle: "short" });
+  }
+
+  async function showConflict(action) {
+    const box = document.getElementById("conflict");
+    let theirs = null;
+    let etag = null;
+    try {
+      ({ feature: theirs, etag } = await readItem(ed.cid, ed.fid));
+    } catch (p) {
+      if (p.status !== 404) throw p;
+    }
+    const versions = await readHistory(ed.cid, ed.fid).catch(() => []);
+    const last = latest(versions);
+    ed.conflict = { action, theirs, etag };
+    const before = ed.feature.properties || {};
+    const now = theirs ? theirs.properties || {} : {};
+    const mine = action.kind === "patch" ? action.patch.properties || {} : {};
+    const rows = [];
+    for (const f of fieldsOf(ed.cid)) {
+      const changedByThem = theirs && !sameValue(before[f.name], now[f.name]);
+      if (!(f.name in mine) && !changedByThem) continue;
+      rows.push(`<tr data-conflict-field='${esc(f.name)}'${changedByThem ? " class='theirs-changed'" : ""}><th>${esc(f.label)}</th><td>${esc(shown(f, before[f.name]))}</td>` +
+        `<td class='mine'>${f.name in mine ? esc(shown(f, mine[f.name])) : "<span class='same'>uændret</span>"}</td>` +
+        `<td class='theirs'>${theirs ? esc(shown(f, now[f.name])) : "slettet"}</td></tr>`);
+    }
+    if (FORMS[ed.cid].dwellings) {
+      const theirRows = normDwellings(now.dwellings);
+      const changedByThem = theirs && !sameValue(normDwellings(before.dwellings), theirRows);
+      if ("dwellings" in mine || changedByThem) {
+        rows.push(`<tr data-conflict-field='dwellings'><th>Boliger</th><td>${esc(shownDwellings(normDwellings(before.dwellings)))}</td>` +
+          `<td class='mine'>${"dwellings" in mine ? esc(shownDwellings(mine.dwellings)) : "<span class='same'>uændret</span>"}</td>` +
+          `<td class='theirs'>${theirs ? esc(shownDwellings(theirRows)) : "slettet"}</td></tr>`);
+      }
+    }
+    const geomTheirs = theirs && !sameValue(ed.feature.geometry, theirs.geometry);
+    if ((action.kind === "patch" && action.patch.geometry) || geomTheirs) {
+      rows.push(`<tr data-conflict-field='geometry'><th>Geometri</th><td></td><td class='mine'>${action.kind === "patch" && action.patch.geometry ? "ændret" : "uændret"}</td>` +
+        `<td class='theirs'>${theirs ? (geomTheirs ? "ændret" : "uændret") : "slettet"}</td></tr>`);
+    }
+    const who = last ? `Senest ændret af ${esc(last.change.actor || "ukendt")}${last.change.role ? " (" + esc(last.change.role) + ")" : ""}, ${esc(when(last.change.recorded_at))}` +
+      (last.change.note ? `: »${esc(last.change.note)}«` : "") + "." : "";
+    const again = action.kind === "delete" ? "Slet alligevel" : "Gem mine værdier oven på kollegaens";
+    const pronoun = definite().endsWith("et") ? "det" : "den";
+    box.innerHTML = `<h4>En kollega har ændret ${esc(definite())}, siden du åbnede ${pronoun}</h4>` +
+      `<p class='conflict-who'>${who}${theirs ? "" : " Den er slettet."} Intet af dit er gemt.</p>` +
+      `<table class='conflict-table'><thead><tr><th>Felt</th><th>Da du åbnede</th><th>Dine værdier</th><th>Kollegaens værdier nu</th></tr></thead><tbody>${rows.join("")}</tbody></table>` +
+      "<div class='actions'><button type='button' data-act='conflict-reload'>Hent kollegaens version (kassér mine)</button>" +
+      (theirs ? `<button type='button' data-act='conflict-reapply'>${esc(again)}</button>` : "") + "</div>";
+    box.hidden = false;
+    message("", "");
+    form.classList.add("in-conflict");
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  async function reapply() {
+    const c = ed.conflict;
+    ed.conflict = null;
+    ed.etag = c.etag;
+    ed.feature = c.theirs;
+    document.getElementById("conflict").hidden = true;
+    form.classList.remove("in-conflict");
+    // Exactly the changes she made, now on top of the colleague's version.
+    await save({ ...c.action, etag: c.etag });
+  }
+
+  // ---- drawing a new feature --------------------------------------------------------------
+  function stopDrawing() {
+    if (drawing) map.pm.disableDraw();
+    drawing = null;
+    document.querySelectorAll("[data-draw]").forEach((b) => b.classList.remove("active"));
+    if (!ed) { hint.textContent = HINT; hint.hidden = false; }
+  }
+
+  function startDrawing(cid) {
+    if (!canEdit()) return;
+    closeEditor();
+    stopDrawing();
+    drawing = cid;
+    const shape = SHAPES[FORMS[cid].geometry];
+    document.querySelector(`[data-draw='${cid}']`).classList.add("active");
+    hint.textContent = {
+      Polygon: "Klik hvert hjørne af bygningen på kortet; klik på det første hjørne for at lukke den. Esc afbryder.",
+      Line: "Klik vejens punkter på kortet; klik på det sidste punkt igen for at afslutte. Esc afbryder.",
+      CircleMarker: "Klik, hvor faciliteten skal ligge. Esc afbryder.",
+    }[shape];
+    map.pm.enableDraw(shape, { snappable: false, allowSelfIntersection: false, pmIgnore: false, finishOn: null });
+  }
+
+  map.on("pm:create", (e) => {
+    if (!drawing) { e.layer.remove(); return; }
+    const cid = drawing;
+    drawing = null;
+    document.querySelectorAll("[data-draw]").forEach((b) => b.classList.remove("active"));
+    const geometry = multi(e.layer.toGeoJSON(9).geometry, FORMS[cid].geometry);
+    e.layer.remove();
+    const defaults = { ...(FORMS[cid].defaults || {}) };
+    if (FORMS[cid].life.some((f) => f.name === "built_year")) defaults.built_year = K.state.year;
+    else if (FORMS[cid].life.some((f) => f.name === "opening_year")) defaults.opening_year = K.state.year;
+    // A new building's dwellings start empty: no row means none, and a row is one click away.
+    startEditing({ cid, fid: null, etag: null, feature: { type: "Feature", geometry, properties: defaults }, geomChanged: true });
+    if (FORMS[cid].dwellings) form.querySelector("[data-act='add-row']").click();
+  });
+
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && drawing) stopDrawing(); });
+  document.querySelectorAll("[data-draw]").forEach((b) => b.addEventListener("click", () => startDrawing(b.dataset.draw)));
+
+  // ---- wiring ----------------------------------------------------------------------------
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest(".edit-btn");
+    if (b) openFeature(b.dataset.editLayer, b.dataset.editId);
+  });
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (ed) save();
+  });
+
+  form.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-act]");
+    if (!b || !ed) return;
+    const act = b.dataset.act;
+    if (act === "close") closeEditor();
+    else if (act === "add-row") {
+      const body = form.querySelector(".dwellings tbody");
+      const i = body.children.length;
+      body.insertAdjacentHTML("beforeend", dwellingRow({ tenure: "owner_occupied", dwellings: 0, floor_area_m2: 0, start_year: null, end_year: null, change: null, decided: true }, i));
+    } else if (act === "remove-row") b.closest("tr").remove();
+    else if (act === "reshape") ed.geo.eachLayer((l) => { l.pm.toggleEdit({ allowSelfIntersection: false, snappable: false }); b.classList.toggle("active", l.pm.enabled()); });
+    else if (act === "move") ed.geo.eachLayer((l) => {
+      if (l.pm.layerDragEnabled()) l.pm.disableLayerDrag(); else l.pm.enableLayerDrag();
+      b.classList.toggle("active", l.pm.layerDragEnabled());
+    });
+    else if (act === "delete") { b.textContent = "Bekræft sletning"; b.dataset.act = "confirm-delete"; }
+    else if (act === "confirm-delete") save({ kind: "delete", etag: ed.etag });
+    else if (act === "conflict-reload") openFeature(ed.cid, ed.fid, "Kollegaens version er hentet; dine ændringer er kasseret.");
+    else if (act === "conflict-reapply") reapply();
+  });
+
+  document.addEventListener("kort:plan", () => {
+    // Another version is shown: what was open belongs to the one before.
+    stopDrawing();
+    closeEditor();
+    updateMode();
+  });
+
+  updateMode();
+})();
