@@ -313,7 +313,8 @@ async def item(request: Request, read: CollectionReadDep, feature_id: str) -> Re
     layer, db, cache = read.layer, read.db, read.cache
     fmt = output_format(request)
     for name in request.query_params:
-        if name not in ("f", "crs"):
+        # scenario and recorded name the version read (api.ogc_common._read_database).
+        if name not in ("f", "crs", "scenario", "recorded"):
             raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
     crs = parse_crs(request.query_params.get("crs"), "crs")
     hit, found = await db.read_unless_held(

@@ -57,13 +57,14 @@ def _file_row(layer: str, key: dict) -> dict:
 
 
 def _item(ref_client, layer: str, key: dict, recorded: str | None) -> dict:
-    """The one item the key names, as the items of its collection answer it then."""
+    """The one item the key names, as the items of its collection answer it then: its id
+    and properties."""
     cql = " AND ".join(f"{column} = '{value}'" for column, value in key.items())
     params = {"filter": cql, **({"recorded": recorded} if recorded else {})}
     r = ref_client.get(f"/collections/{COLLECTIONS[layer]}/items", params=params)
     assert r.status_code == 200, r.text
     [feature] = r.json()["features"]
-    return feature["properties"]
+    return {"id": feature["id"], **feature["properties"]}
 
 
 @pytest.mark.parametrize("update", UPDATE["updates"], ids=lambda u: str(u["key"]))
@@ -80,6 +81,13 @@ def test_recorded_reads_answer_each_version_of_a_changed_feature(ref_client, upd
     ):
         props = _item(ref_client, layer, key, recorded)
         assert {c: props[c] for c in expected} == expected, recorded
+        # The one item's own path answers the same version.
+        params = {"recorded": recorded} if recorded else {}
+        one = ref_client.get(
+            f"/collections/{COLLECTIONS[layer]}/items/{props['id']}", params=params
+        )
+        assert one.status_code == 200, one.text
+        assert {c: one.json()["properties"][c] for c in expected} == expected, recorded
 
 
 def _facility_names(ref_client, recorded: str | None) -> set[str]:
