@@ -22,6 +22,7 @@ from api.routes import (
     monitoring,
     ogc_features,
     ogc_tiles,
+    scenarios,
     viewer,
     whatif,
 )
@@ -38,6 +39,7 @@ ROUTERS = (
     land_page.router,
     whatif.router,
     edits.router,
+    scenarios.router,
     monitoring.router,
     criteria.router,
     maps.router,
