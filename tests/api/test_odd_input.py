@@ -23,6 +23,8 @@ QUERIES = {
     "/areas/vollsmose/criteria": ["from", "to", "f"],
     "/criteria/areas": ["year"],
     "/kort": ["year", "compare"],
+    "/buildings/5/life": ["scenario", "recorded"],
+    "/land/parcels/12/sale-status": ["scenario", "recorded"],
     "/kort/lag/bygninger.geojson": ["year"],
     "/kort/omraader/vollsmose": ["from", "to", "quarters"],
     # The items parameters, and two queryables given as query parameters.
@@ -34,6 +36,8 @@ PATHS = [
     "/kort/bygninger/{}.json",
     "/kort/lag/{}.geojson",
     "/land/parcels/{}/sale-status/history",
+    "/land/parcels/{}/sale-status",
+    "/buildings/{}/life",
     "/collections/buildings/items/{}",
     "/collections/{}/items",
     "/tiles/WebMercatorQuad/{}/1/1",

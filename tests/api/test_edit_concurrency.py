@@ -1,0 +1,404 @@
+"""No lost update on the existing writes: a building's life (`PATCH /buildings/{id}/life`,
+If-Match required) and a parcel's sale status (`POST /land/parcels/{key}/sale-status`, the
+status it leaves named, If-Match honoured). The preconditions one by one in process, a write
+to a scenario, then 8 real concurrent clients against a real server doing read-modify-write:
+every successful write counted in the result, and a sale-status history whose from -> to chain
+never breaks in the order it is served."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from gis.models.land import SALE_STATUSES
+
+EDITORS = 8
+WRITES_EACH = 5  # successful writes per editor: 40 in all, within the plan's years
+
+
+@pytest.fixture(scope="module")
+def db(writable_ref) -> Iterator[Engine]:
+    engine = create_engine(writable_ref.url)
+    yield engine
+    engine.dispose()
+
+
+def _buildings(db: Engine, n: int) -> list[int]:
+    """`n` buildings with dwellings whose life has no built or demolished year: their
+    renovation years can move freely in 2000-2060."""
+    with db.connect() as c:
+        return list(
+            c.execute(
+                text(
+                    "SELECT id FROM building b WHERE built_year IS NULL"
+                    " AND demolished_year IS NULL"
+                    " AND EXISTS (SELECT 1 FROM dwelling_stock d WHERE d.building_id = b.id)"
+                    " ORDER BY id LIMIT :n"
+                ),
+                {"n": n},
+            ).scalars()
+        )
+
+
+# One building per test that writes, so the module's committed writes never meet.
+@pytest.fixture(scope="module")
+def buildings(db) -> list[int]:
+    return _buildings(db, 6)
+
+
+def _life(client, building: int, **params) -> httpx.Response:
+    r = client.get(f"/buildings/{building}/life", params=params)
+    assert r.status_code == 200, r.text
+    return r
+
+
+def _scalar(db: Engine, sql: str, **params):
+    with db.connect() as c:
+        return c.execute(text(sql), params).scalar_one()
+
+
+# -- the preconditions, in process --------------------------------------------------------------
+def test_a_patch_without_if_match_is_428_and_writes_nothing(
+    writable_client, writable_ref, db, buildings
+):
+    building = buildings[0]
+    before = _life(writable_client, building).json()
+    changes = _scalar(db, "SELECT count(*) FROM plan_change")
+    r = writable_client.patch(
+        f"/buildings/{building}/life",
+        json={"renovation_end_year": 2040},
+        headers=writable_ref.bearer("planner"),
+    )
+    assert r.status_code == 428, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "If-Match" in r.json()["detail"]
+    assert _life(writable_client, building).json() == before
+    assert _scalar(db, "SELECT count(*) FROM plan_change") == changes
+
+
+def test_a_stale_if_match_is_412_with_the_current_etag_and_writes_nothing(
+    writable_client, writable_ref, db, buildings
+):
+    building = buildings[0]
+    url = f"/buildings/{building}/life"
+    read = _life(writable_client, building)
+    tag, life = read.headers["etag"], read.json()
+    assert tag.startswith('"v') and read.headers["cache-control"] == "no-cache"
+    headers = {**writable_ref.bearer("planner"), "If-Match": tag}
+    first = writable_client.patch(url, json={"renovation_end_year": 2041}, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.headers["etag"] != tag
+    assert first.headers["etag"] == _life(writable_client, building).headers["etag"]
+
+    # A colleague still holding the first read sends it: 412, told the version now.
+    versions = _scalar(db, "SELECT count(*) FROM building_version WHERE id = :id", id=building)
+    stale = writable_client.patch(url, json={"renovation_end_year": 2050}, headers=headers)
+    assert stale.status_code == 412, stale.text
+    assert stale.headers["content-type"].startswith("application/problem+json")
+    assert stale.headers["etag"] == first.headers["etag"]
+    now = _life(writable_client, building).json()
+    assert now == {**life, "renovation_end_year": 2041}
+    assert (
+        _scalar(db, "SELECT count(*) FROM building_version WHERE id = :id", id=building) == versions
+    )
+    # `*` matches any version; a list matches if one of its tags does.
+    star = {**headers, "If-Match": "*"}
+    assert writable_client.patch(url, json={"renovation_end_year": 2042}, headers=star).is_success
+    listed = {**headers, "If-Match": f'"v1", {_life(writable_client, building).headers["etag"]}'}
+    assert writable_client.patch(url, json={"renovation_end_year": 2043}, headers=listed).is_success
+
+
+def test_the_etag_moves_when_the_buildings_dwellings_change(
+    writable_client, writable_ref, db, buildings
+):
+    building = buildings[1]
+    tag = _life(writable_client, building).headers["etag"]
+    with db.begin() as c:
+        c.execute(
+            text("UPDATE dwelling_stock SET dwellings = dwellings + 1 WHERE building_id = :id"),
+            {"id": building},
+        )
+    assert _life(writable_client, building).headers["etag"] != tag
+    r = writable_client.patch(
+        f"/buildings/{building}/life",
+        json={"renovation_end_year": 2040},
+        headers={**writable_ref.bearer("planner"), "If-Match": tag},
+    )
+    assert r.status_code == 412
+
+
+def test_a_write_is_audited_with_who_why_and_the_version_it_made(
+    writable_client, writable_ref, db, buildings
+):
+    building = buildings[1]
+    tag = _life(writable_client, building).headers["etag"]
+    r = writable_client.patch(
+        f"/buildings/{building}/life",
+        params={"note": "query note, overridden by the body's"},
+        json={"renovation_end_year": 2039, "note": "udskudt et år"},
+        headers={**writable_ref.bearer("planner"), "If-Match": tag},
+    )
+    assert r.status_code == 200, r.text
+    with db.connect() as c:
+        change = c.execute(
+            text(
+                "SELECT c.actor, c.role, c.kind, c.note, c.scenario_id, b.renovation_end_year"
+                " FROM building b JOIN plan_change c ON c.id = b.change_id WHERE b.id = :id"
+            ),
+            {"id": building},
+        ).one()
+        old = c.execute(
+            text(
+                "SELECT count(*) FROM building_version v JOIN plan_change c"
+                " ON c.id = v.superseded_by WHERE v.id = :id AND c.note = 'udskudt et år'"
+            ),
+            {"id": building},
+        ).scalar_one()
+    assert tuple(change) == ("planner-writer", "planner", "edit", "udskudt et år", 1, 2039)
+    assert old == 1  # the state before, kept under the change that superseded it
+    assert r.headers["etag"] == f'"v{_scalar(db, "SELECT max(id) FROM plan_change")}"'
+
+
+def test_a_conditional_get_of_the_same_version_is_304(writable_client, buildings):
+    tag = _life(writable_client, buildings[2]).headers["etag"]
+    r = writable_client.get(f"/buildings/{buildings[2]}/life", headers={"If-None-Match": tag})
+    assert r.status_code == 304 and r.headers["etag"] == tag
+
+
+def test_years_out_of_order_after_the_lock_are_422_and_write_nothing(
+    writable_client, writable_ref, buildings
+):
+    building = buildings[2]
+    read = _life(writable_client, building)
+    start = read.json()["renovation_start_year"]
+    r = writable_client.patch(
+        f"/buildings/{building}/life",
+        json={"renovation_end_year": start - 1},
+        headers={**writable_ref.bearer("planner"), "If-Match": read.headers["etag"]},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["parameter"] == "renovation_end_year"
+    assert _life(writable_client, building).headers["etag"] == read.headers["etag"]
+
+
+# -- a scenario -------------------------------------------------------------------------------
+def test_a_write_to_a_scenario_copies_the_building_and_its_dwellings_and_leaves_the_plan(
+    writable_client, writable_ref, db, buildings
+):
+    building = buildings[3]
+    with db.begin() as c:
+        c.execute(text("INSERT INTO scenario (slug, name) VALUES ('livstid', 'Livstid')"))
+    adopted = _life(writable_client, building)
+    read = _life(writable_client, building, scenario="livstid")
+    assert read.json() == adopted.json()
+    assert read.headers["etag"].startswith('"livstid.v')
+    url = f"/buildings/{building}/life"
+    headers = {**writable_ref.bearer("planner"), "If-Match": read.headers["etag"]}
+    # The adopted plan's ETag names another version: not a tag of the scenario's building.
+    wrong = {**headers, "If-Match": adopted.headers["etag"]}
+    body = {"renovation_end_year": 2044}
+    assert (
+        writable_client.patch(
+            url, params={"scenario": "livstid"}, json=body, headers=wrong
+        ).status_code
+        == 412
+    )
+
+    r = writable_client.patch(url, params={"scenario": "livstid"}, json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["renovation_end_year"] == 2044
+    mine = _life(writable_client, building, scenario="livstid")
+    assert mine.json()["renovation_end_year"] == 2044 and mine.headers["etag"] == r.headers["etag"]
+    assert _life(writable_client, building).json() == adopted.json()  # the plan is untouched
+    assert _life(writable_client, building).headers["etag"] == adopted.headers["etag"]
+    sid = _scalar(db, "SELECT id FROM scenario WHERE slug = 'livstid'")
+    dwellings = "SELECT count(*), sum(dwellings) FROM {} WHERE building_id = :id {}"
+    with db.connect() as c:
+        base = c.execute(text(dwellings.format("dwelling_stock", "")), {"id": building}).one()
+        copied = c.execute(
+            text(dwellings.format("dwelling_stock_version", "AND scenario_id = :s")),
+            {"id": building, "s": sid},
+        ).one()
+        change = c.execute(
+            text("SELECT scenario_id FROM plan_change WHERE id = (SELECT max(id) FROM plan_change)")
+        ).scalar_one()
+    assert tuple(copied) == tuple(base) and base[0] > 0
+    assert change == sid
+
+    # A later edit in the scenario keeps the state before as the scenario's history.
+    again = {**headers, "If-Match": r.headers["etag"]}
+    body = {"renovation_end_year": 2045}
+    r2 = writable_client.patch(url, params={"scenario": "livstid"}, json=body, headers=again)
+    assert r2.status_code == 200, r2.text
+    kept = _scalar(
+        db,
+        "SELECT count(*) FROM building_version WHERE scenario_id = :s AND id = :id"
+        " AND recorded_to < 'infinity' AND renovation_end_year = 2044",
+        s=sid,
+        id=building,
+    )
+    assert kept == 1
+    assert (
+        _scalar(
+            db,
+            "SELECT count(*) FROM dwelling_stock_version WHERE scenario_id = :s"
+            " AND building_id = :id",
+            s=sid,
+            id=building,
+        )
+        == base[0]
+    )  # copied once, not again
+
+
+def test_an_unknown_scenario_is_404(writable_client, writable_ref, buildings):
+    r = writable_client.patch(
+        f"/buildings/{buildings[3]}/life",
+        params={"scenario": "findes-ikke"},
+        json={"renovation_end_year": 2040},
+        headers={**writable_ref.bearer("planner"), "If-Match": "*"},
+    )
+    assert r.status_code == 404
+
+
+# -- 8 concurrent editors against a real server ---------------------------------------------
+def _editors(work: Callable[[httpx.Client, int], None]) -> None:
+    """Runs `work(client, n)` in EDITORS threads at once, each with its own HTTP client;
+    re-raises the first failure."""
+    start = threading.Barrier(EDITORS)
+    failures: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            with httpx.Client(timeout=30) as client:
+                start.wait()
+                work(client, n)
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(EDITORS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+
+
+def test_eight_concurrent_editors_of_one_building_lose_no_update(
+    writable_server, writable_ref, db, buildings
+):
+    building = buildings[4]
+    url = f"{writable_server.url}/buildings/{building}/life"
+    auth = writable_ref.bearer("planner")
+    with httpx.Client() as client:
+        read = client.get(url)
+        r = client.patch(
+            url,
+            json={"renovation_start_year": 2000, "renovation_end_year": 2000},
+            headers={**auth, "If-Match": read.headers["etag"]},
+        )
+        assert r.status_code == 200, r.text
+    first_change = _scalar(db, "SELECT max(id) FROM plan_change")
+    outcomes: Counter[str] = Counter()
+    written: list[int] = []
+    lock = threading.Lock()
+
+    def edit(client: httpx.Client, n: int) -> None:
+        done = 0
+        while done < WRITES_EACH:
+            got = client.get(url)
+            assert got.status_code == 200, got.text
+            year = got.json()["renovation_end_year"]
+            r = client.patch(
+                url,
+                json={"renovation_end_year": year + 1},
+                headers={**auth, "If-Match": got.headers["etag"]},
+            )
+            assert r.status_code in (200, 412), r.text
+            with lock:
+                outcomes[r.status_code] += 1
+                if r.status_code == 200:
+                    written.append(r.json()["renovation_end_year"])
+            done += r.status_code == 200
+
+    _editors(edit)
+    successes = outcomes[200]
+    assert successes == EDITORS * WRITES_EACH
+    assert outcomes[412] > 0  # editors did collide, and were told so
+    with httpx.Client() as client:
+        final = client.get(url).json()["renovation_end_year"]
+    assert final == 2000 + successes  # every successful write counted: 0 lost updates
+    assert sorted(written) == list(range(2001, 2001 + successes))
+    # The database's own history agrees: one superseded version per successful write, each
+    # under a change of its own.
+    superseded = _scalar(
+        db,
+        "SELECT count(DISTINCT superseded_by) FROM building_version"
+        " WHERE id = :id AND scenario_id = 1 AND superseded_by > :c",
+        id=building,
+        c=first_change,
+    )
+    assert superseded == successes
+
+
+def _cycle(status: str) -> str:
+    return SALE_STATUSES[(SALE_STATUSES.index(status) + 1) % len(SALE_STATUSES)]
+
+
+def test_eight_concurrent_sale_status_editors_keep_an_unbroken_history(
+    writable_server, writable_ref, db
+):
+    key = "12"
+    base = f"{writable_server.url}/land/parcels/{key}/sale-status"
+    admin = writable_ref.bearer("admin")
+    company = writable_ref.bearer("developer_company")
+    with httpx.Client() as client:
+        earlier = len(client.get(f"{base}/history", headers=admin).json())
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def edit(client: httpx.Client, n: int) -> None:
+        done = 0
+        while done < WRITES_EACH:
+            got = client.get(base)
+            assert got.status_code == 200, got.text
+            status = got.json()["sale_status"]
+            headers = dict(company)
+            if n % 2:  # half the editors also send the plot's version
+                headers["If-Match"] = got.headers["etag"]
+            body = {"from_status": status, "to_status": _cycle(status), "note": f"editor {n}"}
+            r = client.post(base, json=body, headers=headers)
+            assert r.status_code in (200, 412), r.text
+            with lock:
+                outcomes[r.status_code] += 1
+            done += r.status_code == 200
+
+    _editors(edit)
+    assert outcomes[200] == EDITORS * WRITES_EACH
+    assert outcomes[412] > 0
+    with httpx.Client() as client:
+        history = client.get(f"{base}/history", headers=admin).json()
+        public = client.get(f"{base}/history").json()
+        now = client.get(base).json()["sale_status"]
+    assert len(history) == earlier + outcomes[200]
+    breaks = [
+        (i, a["to_status"], b["from_status"])
+        for i, (a, b) in enumerate(zip(history, history[1:], strict=False), start=1)
+        if b["from_status"] != a["to_status"]
+    ]
+    assert breaks == []  # in the order served, each entry leaves what the one before set
+    assert history[-1]["to_status"] == now
+    times = [dt.datetime.fromisoformat(e["changed_at"]) for e in history]
+    assert times == sorted(times)
+    assert [(e["from_status"], e["to_status"]) for e in public] == [
+        (e["from_status"], e["to_status"]) for e in history
+    ]
+    assert Counter(e["note"] for e in history[earlier:]) == {
+        f"editor {n}": WRITES_EACH for n in range(EDITORS)
+    }
