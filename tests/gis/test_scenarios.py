@@ -477,3 +477,62 @@ def test_delete_removes_a_scenario_and_its_rows(ref_conn):
     )
     with pytest.raises(Conflict):
         scenarios.delete_scenario(ref_conn, "vedtaget", actor="admin", role="admin")
+
+
+def test_a_parcels_land_and_sale_data_are_compared_and_adopted_with_it(ref_conn):
+    parcel = ref_conn.execute(
+        text(
+            "SELECT min(parcel_id) FROM parcel_sale JOIN parcel_land USING (parcel_id)"
+            " WHERE sale_status <> 'planned'"
+        )
+    ).scalar_one()
+    sid = make(ref_conn, "salg")
+    edit(ref_conn, sid)
+    for table, col in (
+        ("parcel", "id"),
+        ("parcel_land", "parcel_id"),
+        ("parcel_sale", "parcel_id"),
+    ):
+        cols = _cols(ref_conn, table)
+        ref_conn.execute(
+            text(
+                f"INSERT INTO {table}_version (scenario_id, {cols}) SELECT :s, {cols}"
+                f" FROM {table} WHERE {col} = :p"
+            ),
+            {"s": sid, "p": parcel},
+        )
+    for sql in (
+        "UPDATE parcel_land_version SET sale_status = 'planned' WHERE scenario_id = :s",
+        "UPDATE parcel_sale_version SET price_dkk = 12345678 WHERE scenario_id = :s",
+    ):
+        ref_conn.execute(text(sql), {"s": sid})
+    public = scenarios.diff(ref_conn, PlanView("salg"), PlanView())
+    (only,) = public.changed
+    assert (only.collection, only.id) == ("parcels", parcel)
+    assert only.changed["land.sale_status"]["to"] == "planned"
+    assert "sale.price_dkk" not in only.changed  # sale data: confidential
+    company = scenarios.diff(ref_conn, PlanView("salg"), PlanView(), confidential=True)
+    assert float(company.changed[0].changed["sale.price_dkk"]["to"]) == 12345678
+
+    done = scenarios.adopt(ref_conn, "salg", actor="admin", role="admin")
+    assert done.tables["parcel"]["updated"] == 0  # the parcel itself is unchanged
+    row = ref_conn.execute(
+        text(
+            "SELECT l.sale_status, s.price_dkk FROM parcel_land l"
+            " JOIN parcel_sale s USING (parcel_id) WHERE parcel_id = :p"
+        ),
+        {"p": parcel},
+    ).one()
+    assert (row.sale_status, int(row.price_dkk)) == ("planned", 12345678)
+
+
+def test_two_recorded_versions_of_vedtaget_can_be_compared(ref_conn):
+    building = almen_buildings(ref_conn, 1)[0]
+    change = record.begin_change(ref_conn, actor="test", role="planner", kind="edit")
+    ref_conn.execute(
+        text("UPDATE building SET demolished_year = 2033 WHERE id = :id"), {"id": building}
+    )
+    then = PlanView(recorded=change.recorded_at - dt.timedelta(microseconds=1))
+    result = scenarios.diff(ref_conn, PlanView(), then)
+    changed = {(f.collection, f.id): f.changed for f in result.changed}
+    assert changed[("buildings", building)]["demolished_year"] == {"from": None, "to": 2033}
