@@ -192,6 +192,7 @@ DECLARE
     cols text;       -- the table's columns: id, name, ...
     old_cols text;   -- OLD.id, OLD.name, ...
     h_cols text;     -- h.id, h.name, ...
+    same text;       -- NEW and OLD agree on every column but the generated ones
     gen_set text := '';
     ov text;         -- the owner's version table
     overridden text;
@@ -209,6 +210,13 @@ BEGIN
       INTO cols, old_cols, h_cols
       FROM pg_attribute
      WHERE attrelid = t::regclass AND attnum > 0 AND NOT attisdropped;
+    -- A BEFORE trigger sees generated columns of NEW as NULL: leave them out of "unchanged".
+    SELECT format('ROW(%s) IS NOT DISTINCT FROM ROW(%s)',
+                  string_agg('NEW.' || quote_ident(attname), ', ' ORDER BY attnum),
+                  string_agg('OLD.' || quote_ident(attname), ', ' ORDER BY attnum))
+      INTO same
+      FROM pg_attribute
+     WHERE attrelid = t::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
     -- Generated columns of the table are plain in the version table: computed here.
     SELECT coalesce(string_agg(format('NEW.%I := (SELECT %s FROM (SELECT NEW.*) x);',
                                       a.attname, pg_get_expr(d.adbin, d.adrelid)), ' '), '')
@@ -226,7 +234,7 @@ BEGIN
                 RETURN NEW;
             END IF;
             IF TG_OP = 'UPDATE' THEN
-                IF NEW IS NOT DISTINCT FROM OLD THEN
+                IF %s THEN
                     RETURN NULL;
                 END IF;
                 -- A row changed twice in one change keeps only its last state.
@@ -245,7 +253,7 @@ BEGIN
             END IF;
             RETURN NULL;
         END
-        $b$ $f$, 'vm_record_' || t, v, cols, old_cols, v, cols, old_cols);
+        $b$ $f$, 'vm_record_' || t, same, v, cols, old_cols, v, cols, old_cols);
     EXECUTE format('DROP TRIGGER IF EXISTS vm_record_write ON %I', t);
     EXECUTE format('DROP TRIGGER IF EXISTS vm_record_delete ON %I', t);
     EXECUTE format('CREATE TRIGGER vm_record_write BEFORE INSERT OR UPDATE ON %I
@@ -265,7 +273,7 @@ BEGIN
             END IF;
             IF TG_OP = 'UPDATE' AND OLD.scenario_id <> 1 AND OLD.recorded_to = 'infinity'
                AND NEW.recorded_to = 'infinity' THEN
-                IF NEW IS NOT DISTINCT FROM OLD THEN
+                IF %s AND NEW.deleted = OLD.deleted THEN
                     RETURN NULL;
                 END IF;
                 IF OLD.change_id IS DISTINCT FROM vm_change_id() THEN
@@ -277,7 +285,7 @@ BEGIN
             END IF;
             RETURN NEW;
         END
-        $b$ $f$, 'vm_record_' || v, gen_set, v, cols, old_cols);
+        $b$ $f$, 'vm_record_' || v, gen_set, same, v, cols, old_cols);
     EXECUTE format('DROP TRIGGER IF EXISTS vm_record_write ON %I', v);
     EXECUTE format('CREATE TRIGGER vm_record_write BEFORE INSERT OR UPDATE ON %I
                     FOR EACH ROW EXECUTE FUNCTION %I()', v, 'vm_record_' || v);

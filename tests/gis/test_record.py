@@ -231,3 +231,18 @@ def test_tilejson_tiles_carry_the_scenario_and_recorded_time(ref_client):
     assert all("recorded=2021-03-01" in t and "datetime=2030" in t for t in doc["tiles"])
     tile = doc["tiles"][0].replace("{z}", "15").replace("{x}", "17270").replace("{y}", "10145")
     assert ref_client.get(tile.split("testserver", 1)[1]).status_code in (200, 204)
+
+
+def test_an_update_that_changes_nothing_makes_no_version(ref_conn):
+    building = _a_building(ref_conn)
+    record.begin_change(ref_conn, actor="test", role=None, kind="edit")
+    ref_conn.execute(
+        text("UPDATE building SET demolished_year = demolished_year WHERE id = :id"),
+        {"id": building},
+    )
+    assert (
+        ref_conn.execute(
+            text("SELECT count(*) FROM building_version WHERE id = :id"), {"id": building}
+        ).scalar_one()
+        == 0
+    )
