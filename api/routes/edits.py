@@ -19,10 +19,12 @@ from api.deps import (
     EditSaleDep,
     PlanViewDep,
     ReaderDep,
+    RecordedQuery,
     ScenarioQuery,
     WriteConnectionDep,
 )
 from gis import plan_edits, record
+from gis.errors import InvalidParameter
 from gis.land import status as sale_status
 from gis.roles import Permission
 
@@ -117,7 +119,12 @@ def patch_building_life(
     if_match: IfMatch = None,
     scenario: ScenarioQuery = None,
     note: NoteQuery = None,
+    recorded: RecordedQuery = None,
 ) -> BuildingLifeOut:
+    if recorded:
+        raise InvalidParameter(
+            "recorded", "recorded: a write changes the plan as it stands now; it is for reads."
+        )
     changes = body.model_dump(exclude_unset=True)
     written_note = changes.pop("note", None) or note
     for flag in plan_edits.FLAGS:

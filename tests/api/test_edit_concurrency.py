@@ -187,6 +187,23 @@ def test_years_out_of_order_after_the_lock_are_422_and_write_nothing(
     assert _life(writable_client, building).headers["etag"] == read.headers["etag"]
 
 
+def test_the_life_as_recorded_before_a_write_is_the_one_served_then(
+    writable_client, writable_ref, db, buildings
+):
+    building = buildings[5]
+    served = _life(writable_client, building)
+    r = writable_client.patch(
+        f"/buildings/{building}/life",
+        json={"renovation_end_year": 2038},
+        headers={**writable_ref.bearer("planner"), "If-Match": served.headers["etag"]},
+    )
+    assert r.status_code == 200, r.text
+    at = _scalar(db, "SELECT max(recorded_at) FROM plan_change") - dt.timedelta(microseconds=1)
+    then = _life(writable_client, building, recorded=at.isoformat())
+    assert then.json() == served.json() and then.headers["etag"] == served.headers["etag"]
+    assert _life(writable_client, building).json()["renovation_end_year"] == 2038
+
+
 # -- a scenario -------------------------------------------------------------------------------
 def test_a_write_to_a_scenario_copies_the_building_and_its_dwellings_and_leaves_the_plan(
     writable_client, writable_ref, db, buildings
@@ -254,6 +271,16 @@ def test_a_write_to_a_scenario_copies_the_building_and_its_dwellings_and_leaves_
         )
         == base[0]
     )  # copied once, not again
+
+
+def test_a_write_to_a_recorded_time_is_refused(writable_client, writable_ref, buildings):
+    r = writable_client.patch(
+        f"/buildings/{buildings[3]}/life",
+        params={"recorded": "2021-03-01"},
+        json={"renovation_end_year": 2040},
+        headers={**writable_ref.bearer("planner"), "If-Match": "*"},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["parameter"] == "recorded"
 
 
 def test_an_unknown_scenario_is_404(writable_client, writable_ref, buildings):
