@@ -381,6 +381,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="print EXPLAIN (ANALYZE, BUFFERS) of the national one-year query",
     )
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="also run benchmarks.record: reads of a scenario and of a recorded time against"
+        " the adopted plan (Server-Timing, its own defaults)",
+    )
     p.add_argument("--skip-vollsmose", action="store_true")
     p.add_argument("--skip-national", action="store_true")
     args = p.parse_args(argv)
@@ -400,6 +406,11 @@ def main(argv: list[str] | None = None) -> None:
         _national(report, args)
     _print(report)
     print(f"\nsaved: {_save(report)}")
+    if args.record:
+        from benchmarks import record  # serves the API: only when asked
+
+        print()
+        record.main([])
     # Times are never asserted; wrong figures and failures are.
     if report.errors or not all(ok for _, ok in report.checks):
         raise SystemExit(1)

@@ -1,0 +1,369 @@
+"""Reads of another version of the plan (`scenario=`, `recorded=`) against the same reads
+of the adopted plan: the server's own time (`Server-Timing: app`).
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/vollsmose \\
+        .venv/bin/python -m benchmarks.record [--runs 5] [--requests 30] [--explain]
+
+Loads the bundled reference data into a throwaway database, adds a scenario that overrides
+a few buildings (written straight into the version tables, as an edit in a scenario leaves
+them: the building rows and their dwellings, demolitions moved two years), `VACUUM
+ANALYZE`s, and serves the platform from one uvicorn process with one worker. Each case
+(items limit 10, one item, a z15 tile at Vollsmose Torv, the tenure mix 2030, the
+trajectory 2020-2035) is asked of the adopted plan, of the scenario and of
+`recorded=2021-06-01`, the three interleaved within every run so drift hits them alike;
+a run is `--requests` requests back to back on one keep-alive connection, and the table
+shows the medians over the runs of each run's median. Beside them: the same read in
+process (the query on a connection that entered the version, no HTTP), the HTTP floor
+(`/conformance`, no database) and the machine's load average. The issue's goal is at most
+1.2× the adopted read; figures are reported, never asserted. `--explain` prints
+`EXPLAIN (ANALYZE, BUFFERS)` of every statement of one case in each version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import math
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from sqlalchemy import Connection, create_engine, event, text
+
+from benchmarks import databases
+from benchmarks.serving import PLATFORM, serve
+from gis import features, record, tenure, tiles
+from gis.crs import CRS84
+from gis.layers import LAYERS
+
+SCENARIO = "benchmark-scenario"
+RECORDED = "2021-06-01"
+OVERRIDDEN = 5  # buildings the scenario overrides
+TORV = (10.4413, 55.4068)
+ZOOM = 15
+GOAL = 1.2
+VERSIONS = {
+    "adopted": {},
+    "scenario": {"scenario": SCENARIO},
+    "recorded": {"recorded": RECORDED},
+}
+
+
+def _tile_at(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+@dataclass
+class Case:
+    name: str
+    path: str
+    params: dict
+    in_process: Callable[[Connection], object]
+
+
+def cases(building_id: int) -> list[Case]:
+    layer = LAYERS["buildings"]
+    q = features.ItemsQuery.from_params(layer, {"limit": "10"})
+    z, x, y = _tile_at(*TORV, ZOOM)
+    return [
+        Case(
+            "items limit 10",
+            "/collections/buildings/items",
+            {"limit": 10},
+            lambda c: features.items(c, layer, q),
+        ),
+        Case(
+            "one item",
+            f"/collections/buildings/items/{building_id}",
+            {},
+            lambda c: features.item(c, layer, str(building_id), CRS84),
+        ),
+        Case(
+            f"tile z{z} at the torv",
+            f"/collections/buildings/tiles/WebMercatorQuad/{z}/{x}/{y}",
+            {},
+            lambda c: tiles.tile(c, [layer], z, x, y),
+        ),
+        Case(
+            "tenure mix 2030",
+            "/areas/vollsmose/tenure-mix",
+            {"year": 2030},
+            lambda c: tenure.tenure_mix(c, "vollsmose", 2030),
+        ),
+        Case(
+            "trajectory 2020-2035",
+            "/areas/vollsmose/tenure-mix/trajectory",
+            {"from": 2020, "to": 2035},
+            lambda c: tenure.trajectory(c, "vollsmose", 2020, 2035),
+        ),
+    ]
+
+
+def _columns(conn: Connection, table: str) -> str:
+    """The table's columns a scenario row copies (its version table's trigger stamps the
+    change and computes generated columns)."""
+    names = conn.execute(
+        text(
+            "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:t AS regclass)"
+            " AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+            " AND attname NOT IN ('recorded_from', 'change_id') ORDER BY attnum"
+        ),
+        {"t": table},
+    ).scalars()
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def make_scenario(url: str) -> int:
+    """A scenario overriding `OVERRIDDEN` demolished buildings (demolition two years later),
+    as an edit in it leaves the version tables; returns one overridden building's id."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            sid = conn.execute(
+                text(
+                    "INSERT INTO scenario (slug, name, description, created_by)"
+                    " VALUES (:s, 'Benchmark', 'A few demolitions moved (benchmark)',"
+                    " 'benchmark') RETURNING id"
+                ),
+                {"s": SCENARIO},
+            ).scalar_one()
+            record.begin_change(
+                conn, actor="benchmark", role=None, kind="edit", note=SCENARIO, scenario_id=sid
+            )
+            ids = list(
+                conn.execute(
+                    text(
+                        "SELECT b.id FROM building b WHERE b.demolished_year IS NOT NULL"
+                        " AND EXISTS (SELECT 1 FROM dwelling_stock s WHERE s.building_id = b.id)"
+                        " ORDER BY b.id LIMIT :n"
+                    ),
+                    {"n": OVERRIDDEN},
+                ).scalars()
+            )
+            for table, key in (("building", "id"), ("dwelling_stock", "building_id")):
+                cols = _columns(conn, table)
+                conn.execute(
+                    text(
+                        f"INSERT INTO {table}_version (scenario_id, {cols})"
+                        f" SELECT :sid, {cols} FROM {table} WHERE {key} = ANY(:ids)"
+                    ),
+                    {"sid": sid, "ids": ids},
+                )
+            conn.execute(
+                text(
+                    "UPDATE building_version SET demolished_year = demolished_year + 2"
+                    " WHERE scenario_id = :sid"
+                ),
+                {"sid": sid},
+            )
+        vacuum = create_engine(url, isolation_level="AUTOCOMMIT")
+        with vacuum.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        vacuum.dispose()
+        return ids[0]
+    finally:
+        engine.dispose()
+
+
+class Client:
+    """One keep-alive HTTP connection; each GET's Server-Timing `app` and round trip (ms)."""
+
+    def __init__(self, base: str) -> None:
+        u = urlsplit(base)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+
+    def get(self, path: str, params: dict) -> tuple[int, float, float, float]:
+        target = path + ("?" + urlencode(params) if params else "")
+        t = time.perf_counter()
+        self.conn.request("GET", target, headers={"Accept": "application/json"})
+        r = self.conn.getresponse()
+        r.read()
+        elapsed = (time.perf_counter() - t) * 1000
+        timing = r.getheader("server-timing") or ""
+
+        def dur(name: str) -> float:
+            parts = [p for p in timing.split(",") if p.strip().startswith(name + ";")]
+            return float(parts[0].split("dur=")[1]) if parts else math.nan
+
+        return r.status, dur("app"), dur("db"), elapsed
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _run(client: Client, path: str, params: dict, requests: int) -> tuple[float, float, float, set]:
+    """Medians of app, db (OGC reads only) and round trip over `requests` back-to-back
+    GETs; their statuses."""
+    apps, dbs, trips, statuses = [], [], [], set()
+    for _ in range(requests):
+        status, app, db, trip = client.get(path, params)
+        apps.append(app)
+        dbs.append(db)
+        trips.append(trip)
+        statuses.add(status)
+    return statistics.median(apps), statistics.median(dbs), statistics.median(trips), statuses
+
+
+def _in_process(url: str, case: Case, version: dict, runs: int = 30) -> float:
+    """Median ms of the case's read in process, in a transaction that entered the version
+    (as the API's reads of another version run), the transaction included."""
+    engine = create_engine(url, connect_args={"options": "-c jit=off"})
+    view = record.plan_view(version.get("scenario"), version.get("recorded"))
+    times = []
+    try:
+        with engine.connect() as conn:
+            for i in range(runs + 1):
+                t = time.perf_counter()
+                with conn.begin():
+                    record.enter(conn, view)
+                    case.in_process(conn)
+                if i:  # the first is a warm-up
+                    times.append((time.perf_counter() - t) * 1000)
+        return statistics.median(times)
+    finally:
+        engine.dispose()
+
+
+def explain(url: str, case: Case) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every statement the case's read runs, per version."""
+    engine = create_engine(url, connect_args={"options": "-c jit=off"})
+    try:
+        for name, version in VERSIONS.items():
+            statements: list[tuple[str, object]] = []
+            with engine.connect() as conn:
+                with conn.begin():
+                    record.enter(
+                        conn, record.plan_view(version.get("scenario"), version.get("recorded"))
+                    )
+                    grab = lambda *a, into=statements: into.append((a[2], a[3]))  # noqa: E731
+                    event.listen(conn, "before_cursor_execute", grab)
+                    case.in_process(conn)
+                    event.remove(conn, "before_cursor_execute", grab)
+                    for sql, params in statements:
+                        raw = conn.connection.driver_connection
+                        with raw.cursor() as cur:
+                            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                            plan = "\n".join(r[0] for r in cur.fetchall())
+                        print(f"\n=== {case.name}, {name} ===\n{plan}")
+                conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def _ms(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.record", description=__doc__.splitlines()[0]
+    )
+    p.add_argument("--runs", type=int, default=5, help="runs per cell; medians shown")
+    p.add_argument("--requests", type=int, default=30, help="requests per run")
+    p.add_argument(
+        "--explain", metavar="CASE", help="print EXPLAIN ANALYZE of the case named (e.g. 'one')"
+    )
+    args = p.parse_args(argv)
+    if args.runs < 1 or args.requests < 1:
+        p.error("--runs and --requests must be at least 1")
+
+    with databases.with_reference("record") as url:
+        building_id = make_scenario(url)
+        all_cases = cases(building_id)
+        if args.explain:
+            for case in all_cases:
+                if case.name.startswith(args.explain):
+                    explain(url, case)
+            return
+        load_before = _load()
+        # (case, version) -> per-run medians of app and round trip; and the statuses.
+        app: dict = {}
+        db: dict = {}
+        trip: dict = {}
+        in_process: dict = {}
+        statuses: dict = {}
+        with serve(PLATFORM, {"DATABASE_URL": url}) as base:
+            client = Client(base)
+            try:
+                floor = [("HTTP floor (/conformance)", "/conformance", {})]
+                targets = [(c.name, c.path, c.params) for c in all_cases] + floor
+                for _name, path, params in targets:  # warm-up: plans, caches, the pool
+                    for version in VERSIONS.values():
+                        _run(client, path, {**params, **version}, 5)
+                for _ in range(args.runs):
+                    for name, path, params in targets:
+                        versions = VERSIONS if path != "/conformance" else {"adopted": {}}
+                        for vname, version in versions.items():
+                            a, d, t, s = _run(client, path, {**params, **version}, args.requests)
+                            app.setdefault((name, vname), []).append(a)
+                            db.setdefault((name, vname), []).append(d)
+                            trip.setdefault((name, vname), []).append(t)
+                            statuses.setdefault((name, vname), set()).update(s)
+                    # The same reads in process, once per run too, between the HTTP passes:
+                    # a single pass at the end was caught by other work on the machine.
+                    for c in all_cases:
+                        for vname, version in VERSIONS.items():
+                            ms = _in_process(url, c, version, runs=10)
+                            in_process.setdefault((c.name, vname), []).append(ms)
+            finally:
+                client.close()
+        load_after = _load()
+
+    def med(d: dict, key) -> float:
+        return statistics.median(d[key])
+
+    def cell(name: str, vname: str) -> str:
+        bad = statuses[(name, vname)] - {200}
+        if bad:
+            return f"answers {', '.join(map(str, sorted(bad)))}"
+        return _ms(med(app, (name, vname)))
+
+    def ratio(name: str, vname: str) -> str:
+        if statuses[(name, vname)] - {200} or statuses[(name, "adopted")] - {200}:
+            return "–"
+        r = med(app, (name, vname)) / med(app, (name, "adopted"))
+        return f"**{r:.2f}×**" if r <= GOAL else f"{r:.2f}× (over {GOAL}×)"
+
+    def dbs(name: str) -> str:
+        values = [med(db, (name, v)) for v in VERSIONS]
+        if any(math.isnan(v) for v in values):
+            return "– (a sync route)"
+        return " / ".join(_ms(v) for v in values)
+
+    lines = [
+        f"load average (1 / 5 / 15 min): {load_before} before, {load_after} after",
+        f"runs {args.runs} × {args.requests} requests; Server-Timing app in ms (medians);"
+        " in process: the read in a transaction that entered the version",
+        "",
+        "| case | adopted | scenario | scenario / adopted | recorded | recorded / adopted "
+        "| db (Server-Timing): adopted / scenario / recorded ms "
+        "| in process: adopted / scenario / recorded ms | round trip adopted ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in all_cases:
+        n = c.name
+        lines.append(
+            f"| {n} | {cell(n, 'adopted')} | {cell(n, 'scenario')} | {ratio(n, 'scenario')} "
+            f"| {cell(n, 'recorded')} | {ratio(n, 'recorded')} "
+            f"| {dbs(n)} "
+            f"| {' / '.join(_ms(med(in_process, (n, v))) for v in VERSIONS)} "
+            f"| {_ms(med(trip, (n, 'adopted')))} |"
+        )
+    n = "HTTP floor (/conformance)"
+    lines.append(f"| {n} | {cell(n, 'adopted')} | | | | | | | {_ms(med(trip, (n, 'adopted')))} |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
