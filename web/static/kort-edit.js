@@ -76,12 +76,10 @@
     // Any read with the token tells whether the platform knows it.
     const r = await fetch("/collections", { cache: "no-store", headers: { Authorization: "Bearer " + t, Accept: "application/json" } });
     if (r.status === 401 || r.status === 403) {
-      msg.setCustomValidity("Nøglen blev ikke godkendt.");
-      msg.reportValidity();
       setLoginError("Nøglen blev ikke godkendt.");
+      msg.select();
       return;
     }
-    msg.setCustomValidity("");
     msg.value = "";
     setLoginError("");
     token = t;
@@ -593,6 +591,7 @@
   function stopDrawing() {
     if (drawing) map.pm.disableDraw();
     drawing = null;
+    document.body.classList.remove("drawing");
     document.querySelectorAll("[data-draw]").forEach((b) => b.classList.remove("active"));
     if (!ed) { hint.textContent = HINT; hint.hidden = false; }
   }
@@ -602,6 +601,8 @@
     closeEditor();
     stopDrawing();
     drawing = cid;
+    // The map's own features let clicks through to the map while drawing (kort.css).
+    document.body.classList.add("drawing");
     const shape = SHAPES[FORMS[cid].geometry];
     document.querySelector(`[data-draw='${cid}']`).classList.add("active");
     hint.textContent = {
@@ -616,6 +617,7 @@
     if (!drawing) { e.layer.remove(); return; }
     const cid = drawing;
     drawing = null;
+    document.body.classList.remove("drawing");
     document.querySelectorAll("[data-draw]").forEach((b) => b.classList.remove("active"));
     const geometry = multi(e.layer.toGeoJSON(9).geometry, FORMS[cid].geometry);
     e.layer.remove();
@@ -629,6 +631,49 @@
 
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && drawing) stopDrawing(); });
   document.querySelectorAll("[data-draw]").forEach((b) => b.addEventListener("click", () => startDrawing(b.dataset.draw)));
+
+  // ---- a new scenario ----------------------------------------------------------------------
+  function slugOf(name) {
+    return name.toLowerCase().replace(/æ/g, "ae").replace(/ø/g, "oe").replace(/å/g, "aa")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
+  }
+
+  // A scenario branches from the adopted plan (POST /scenarios) and is shown at once, so
+  // what she edits next goes there, not into the adopted plan.
+  async function createScenario(name) {
+    const err = document.getElementById("scenario-error");
+    err.textContent = "";
+    const slug = slugOf(name);
+    if (!name.trim() || !slug) {
+      err.textContent = "Giv scenariet et navn.";
+      return;
+    }
+    const r = await fetch("/scenarios", {
+      method: "POST",
+      headers: headers({ "Content-Type": "application/json", Accept: "application/json" }),
+      body: JSON.stringify({ slug, name: name.trim(), base: ADOPTED }),
+    });
+    if (!r.ok) {
+      const p = await problemOf(r);
+      err.textContent = {
+        404: "Scenarier kan endnu ikke oprettes på denne server.",
+        405: "Scenarier kan endnu ikke oprettes på denne server.",
+        409: "Der findes allerede et scenarie med det navn.",
+        403: "Din rolle må ikke oprette scenarier.",
+      }[r.status] || `Scenariet blev ikke oprettet: ${(p.errors[0] || {}).message || p.detail || p.title}`;
+      return;
+    }
+    document.getElementById("scenario-name").value = "";
+    document.getElementById("new-scenario").open = false;
+    await K.loadScenarios();
+    K.setPlan(slug, "");
+  }
+
+  document.getElementById("scenario-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    createScenario(document.getElementById("scenario-name").value)
+      .catch((x) => { document.getElementById("scenario-error").textContent = "Scenariet blev ikke oprettet: " + x.message; });
+  });
 
   // ---- wiring ----------------------------------------------------------------------------
   document.addEventListener("click", (e) => {

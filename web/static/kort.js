@@ -454,9 +454,11 @@
     const limit = CONFIG.max_legal_share;
     const other = state.scenario !== ADOPTED || state.recorded;
     try {
-      const [shown, adopted] = await Promise.all([
+      const deadline = CONFIG.deadline_year;
+      const [shown, adopted, atDeadline] = await Promise.all([
         fetchShare(state),
         other ? fetchShare({ year: state.year, scenario: ADOPTED, recorded: "" }) : null,
+        state.year !== deadline ? fetchShare({ ...state, year: deadline }) : null,
       ]);
       if (seq !== shareSeq) return;
       const ok = shown.legal_share !== null && shown.legal_share <= limit;
@@ -464,10 +466,12 @@
         `<div class='share-value ${ok ? "ok" : "over"}' id='share-value'>${pct(shown.legal_share)}</div>` +
         `<div class='share-what'>${esc(scenarioName(state.scenario))}, 1. januar ${state.year}` +
         `${state.recorded ? ", som registreret " + esc(danishDate(state.recorded)) : ""}</div>` +
-        `<div class='share-limit'>${ok ? "Under" : "Over"} grænsen på ${pct(limit)} (1. januar ${CONFIG.deadline_year})</div>` +
+        `<div class='share-limit'>${ok ? "Under" : "Over"} lovens grænse på ${pct(limit)}, der skal nås senest 1. januar ${CONFIG.deadline_year}</div>` +
+        (atDeadline ? `<div class='share-deadline' id='share-deadline'>Ved fristen 1. januar ${deadline}: <strong>${pct(atDeadline.legal_share)}</strong></div>` : "") +
         (adopted ? `<div class='share-adopted'>Vedtaget plan nu: ${pct(adopted.legal_share)}</div>` : "") +
         `<div class='share-count'>${esc(shown.dwellings.almen_family)} af ${esc(Math.round(shown.legal_denominator))} (boliger, erhverv og nedrevne)</div>`;
       el.dataset.share = String(shown.legal_share);
+      el.dataset.deadlineShare = String((atDeadline || shown).legal_share);
       el.dataset.scenario = state.scenario;
       el.dataset.year = String(state.year);
       el.dataset.updated = String(Date.now());
@@ -475,6 +479,7 @@
       if (seq !== shareSeq) return;
       el.innerHTML = "<h2>Almene familieboliger, lovpligtig andel</h2><div class='share-error'>Andelen kunne ikke hentes.</div>";
       delete el.dataset.share;
+      delete el.dataset.deadlineShare;
       console.warn("Andelen kunne ikke hentes:", err.message);
     }
   }
