@@ -387,6 +387,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also run benchmarks.record: reads of a scenario and of a recorded time against"
         " the adopted plan (Server-Timing, its own defaults)",
     )
+    p.add_argument(
+        "--edits",
+        action="store_true",
+        help="also run benchmarks.edits: 8 concurrent editors against a real server, lost"
+        " updates (must be 0) and a write's latency with its audit (its own defaults)",
+    )
     p.add_argument("--skip-vollsmose", action="store_true")
     p.add_argument("--skip-national", action="store_true")
     args = p.parse_args(argv)
@@ -411,8 +417,14 @@ def main(argv: list[str] | None = None) -> None:
 
         print()
         record.main([])
+    edits_failed = False
+    if args.edits:
+        from benchmarks import edits  # serves the API: only when asked
+
+        print()
+        edits_failed = edits.main([]) != 0  # a lost update or a broken history
     # Times are never asserted; wrong figures and failures are.
-    if report.errors or not all(ok for _, ok in report.checks):
+    if report.errors or edits_failed or not all(ok for _, ok in report.checks):
         raise SystemExit(1)
 
 
