@@ -20,6 +20,7 @@ from api.routes import (
     land_page,
     maps,
     monitoring,
+    ogc_edit,
     ogc_features,
     ogc_tiles,
     scenarios,
@@ -33,6 +34,7 @@ from gis.db import make_engine, make_read_engine
 ROUTERS = (
     ogc_tiles.router,
     ogc_features.router,
+    ogc_edit.router,
     health.router,
     areas.router,
     land.router,

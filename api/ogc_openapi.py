@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from gis import features
 from gis.crs import CRS84, SUPPORTED
+from gis.editing.specs import SPECS
 from gis.layers import LAYERS
 
 GEOJSON = "application/geo+json"
@@ -110,4 +111,60 @@ def openapi_document(app: FastAPI) -> dict:
                 "400": {"description": "A parameter that cannot be honoured"},
             },
         }
+        if layer.id in SPECS:
+            _write_operations(doc, layer.id, layer.title)
     return doc
+
+
+def _write_operations(doc: dict, layer_id: str, title: str) -> None:
+    """Part 4's operations on each editable layer's own paths: FastAPI lists them on the
+    generic `{collection_id}` paths only, and clients read a layer's paths."""
+    feature = {"content": {GEOJSON: {"schema": {"type": "object"}}}, "required": True}
+    patch = {"content": {"application/merge-patch+json": {"schema": {"type": "object"}}}}
+    if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}}
+    scenario = {"$ref": "#/components/parameters/scenario"}
+    note = {"name": "note", "in": "query", "required": False, "schema": {"type": "string"}}
+    fid = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "integer"}}
+    errors = {
+        "401": {"description": "No valid token"},
+        "403": {"description": "The role may not edit this"},
+        "422": {"description": "An invalid geometry or property, named in `errors`"},
+    }
+    item_errors = {
+        **errors,
+        "404": {"description": "No such feature"},
+        "412": {"description": "If-Match names another version"},
+        "428": {"description": "If-Match is required"},
+    }
+    tag = ["OGC API – Features – Part 4"]
+    doc["paths"][f"/collections/{layer_id}/items"]["post"] = {
+        "summary": f"Add a feature to {title}",
+        "operationId": f"createFeature_{layer_id}",
+        "tags": tag,
+        "parameters": [scenario, note],
+        "requestBody": feature,
+        "responses": {"201": {"description": "Created; Location and ETag"}, **errors},
+    }
+    written = {"200": {"description": "The feature and its new ETag"}, **item_errors}
+    item = doc["paths"].setdefault(f"/collections/{layer_id}/items/{{featureId}}", {})
+    common = {"tags": tag, "parameters": [fid, if_match, scenario, note]}
+    item["put"] = {
+        "summary": f"Replace a feature of {title}",
+        "operationId": f"replaceFeature_{layer_id}",
+        "requestBody": feature,
+        "responses": written,
+        **common,
+    }
+    item["patch"] = {
+        "summary": f"Update a feature of {title} (JSON merge patch)",
+        "operationId": f"updateFeature_{layer_id}",
+        "requestBody": patch,
+        "responses": written,
+        **common,
+    }
+    item["delete"] = {
+        "summary": f"Delete a feature of {title}",
+        "operationId": f"deleteFeature_{layer_id}",
+        "responses": {"204": {"description": "Deleted"}, **item_errors},
+        **common,
+    }

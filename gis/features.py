@@ -229,9 +229,9 @@ def _order(layer: Layer, q: ItemsQuery) -> str:
     return ", ".join([*keys, "t.id"])
 
 
-def _feature_sql(layer: Layer, q: ItemsQuery) -> str:
+def _feature_sql(layer: Layer, q: ItemsQuery, extra: str = "") -> str:
     names = layer.properties if q.properties is None else q.properties
-    props = ", ".join(f"'{p}', t.{p}" for p in names)
+    props = ", ".join([*(f"'{p}', t.{p}" for p in names), *([extra] if extra else [])])
     if q.skip_geometry:
         geometry = "'null'"
     else:
@@ -282,18 +282,61 @@ def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
     return Page(row.features, row.returned, matched, row.version)
 
 
+# What one item carries beyond the layer's properties (not in pages, tiles or files): a
+# building's dwellings by tenure, the rows its tenure mix counts, as an editor edits them.
+ITEM_EXTRAS = {
+    "buildings": """'dwellings', (
+        SELECT coalesce(json_agg(json_build_object(
+            'tenure', d.tenure, 'dwellings', d.dwellings, 'floor_area_m2', d.floor_area_m2,
+            'start_year', d.start_year, 'end_year', d.end_year, 'change', d.change,
+            'decided', d.decided) ORDER BY d.id), '[]'::json)
+        FROM dwelling_stock d WHERE d.building_id = t.id)"""
+}
+# The table whose row is a feature's version (its `change_id`, moved by a change of any
+# part of it, gis.record); a layer without one (areas) has no version of its own.
+VERSIONED_BY = {"plots": "parcel", "areas": None}
+# Feature ids are int4 in every table: a larger number names nothing (and sent to the
+# database, would fail the statement).
+MAX_FEATURE_ID = 2**31 - 1
+
+
+def parse_feature_id(value: str | int) -> int:
+    """A feature id from a path; `NotFound` if it cannot name one."""
+    try:
+        fid = int(value)
+    except ValueError:
+        raise NotFound("feature", str(value)) from None
+    if not 0 < fid <= MAX_FEATURE_ID:
+        raise NotFound("feature", str(value))
+    return fid
+
+
+def versioned_table(layer: Layer) -> str | None:
+    if layer.id in VERSIONED_BY:
+        return VERSIONED_BY[layer.id]
+    return layer.table or layer.source.split()[0]
+
+
 def item(conn: Connection, layer: Layer, feature_id: str, crs: Crs = CRS84) -> str:
     """One feature as GeoJSON text; `NotFound` if there is no such id."""
-    try:
-        fid = int(feature_id)
-    except ValueError:
-        raise NotFound("feature", feature_id) from None
+    return item_version(conn, layer, feature_id, crs)[0]
+
+
+def item_version(
+    conn: Connection, layer: Layer, feature_id: str, crs: Crs = CRS84
+) -> tuple[str, int | None]:
+    """One feature as GeoJSON text and the change that last wrote it (None for a layer
+    without versions), in one statement; `NotFound` if there is no such id."""
+    fid = parse_feature_id(feature_id)
     q = ItemsQuery(crs=crs)
-    sql = f"SELECT {_feature_sql(layer, q)} FROM {layer.source} WHERE t.id = :id"
-    found = conn.execute(text(sql), {"id": fid}).scalar_one_or_none()
+    table = versioned_table(layer)
+    version = f"(SELECT v.change_id FROM {table} v WHERE v.id = t.id)" if table else "NULL"
+    feature = _feature_sql(layer, q, ITEM_EXTRAS.get(layer.id, ""))
+    sql = f"SELECT {feature} AS feature, {version} AS version FROM {layer.source} WHERE t.id = :id"
+    found = conn.execute(text(sql), {"id": fid}).first()
     if found is None:
         raise NotFound("feature", feature_id)
-    return found
+    return found.feature, found.version
 
 
 @dataclass(frozen=True)

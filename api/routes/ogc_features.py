@@ -39,7 +39,7 @@ from api.ogc_common import (
     url,
 )
 from api.ogc_openapi import openapi_document
-from gis import feature_files, features
+from gis import feature_files, features, record
 from gis.crs import CRS84, SUPPORTED, parse_crs
 from gis.layers import LAYERS, Layer
 
@@ -57,6 +57,7 @@ _F = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 _F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
 _CQL = "http://www.opengis.net/spec/cql2/1.0/conf/"
 _T = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
+_F4 = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/"
 CONFORMANCE = [
     _F + "core",
     _F + "oas30",
@@ -77,6 +78,12 @@ CONFORMANCE = [
     _CQL + "spatial-functions",
     _CQL + "temporal-functions",
     _CQL + "property-property",
+    # Part 4 (api/routes/ogc_edit.py): POST, PUT, DELETE, PATCH (merge patch) on the items
+    # of the plan's layers, each guarded by the item's ETag (If-Match).
+    _F4 + "create-replace-delete",
+    _F4 + "update",
+    _F4 + "features",
+    _F4 + "optimistic-locking-etags",
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
     _T + "core",
@@ -317,9 +324,16 @@ async def item(request: Request, read: CollectionReadDep, feature_id: str) -> Re
         if name not in ("f", "crs", "scenario", "recorded"):
             raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
     crs = parse_crs(request.query_params.get("crs"), "crs")
-    hit, found = await db.read_unless_held(
-        cache.not_modified, features.item, layer, feature_id, crs
-    )
+    if features.versioned_table(layer) is None:
+        hit, found = await db.read_unless_held(
+            cache.not_modified, features.item, layer, feature_id, crs
+        )
+    else:
+        # The ETag of an item is its version (gis.record.version_tag), the one a write's
+        # If-Match names: the same in every format and CRS a client edits from.
+        found, version = await db.run(features.item_version, layer, feature_id, crs)
+        scenario = record.parse_scenario(request.query_params.get("scenario"))
+        hit = cache.hold(record.version_tag(version, scenario))
     if hit is not None:
         hit.headers["Content-Crs"] = crs.header
         return hit

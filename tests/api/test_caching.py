@@ -131,7 +131,9 @@ def test_the_new_answer_shows_the_change(client, writer):
     assert after.json()["properties"]["demolished_year"] == 2028
 
 
-@pytest.mark.parametrize("path", CACHED)
+# One item's ETag is its version (gis.record.version_tag), the same for every reader: a
+# write's If-Match names it. Its answer to a token is private all the same.
+@pytest.mark.parametrize("path", [p for p in CACHED if "/items/" not in p])
 def test_confidential_reader_gets_another_etag_and_a_private_answer(client, db, path):
     public = client.get(path).headers["etag"]
     seller = client.get(path, headers=bearer(db, "developer_company"))

@@ -63,7 +63,7 @@ def test_the_hot_reads_solve_few_dependencies(database_url):
     counts = {
         r.path: _dependencies(r.dependant)
         for r in app.router.routes
-        if isinstance(r, APIRoute) and r.path in hot
+        if isinstance(r, APIRoute) and r.path in hot and "GET" in r.methods
     }
     assert counts.keys() == hot
     assert max(counts.values()) <= 3, counts
