@@ -110,7 +110,13 @@ def edit_forms() -> dict:
                 _field("demolition_decided", "Nedrivning besluttet", decided),
             ],
             "dwellings": True,
-            "defaults": {"use": "housing", "storeys": 4, "built_decided": False},
+            "defaults": {
+                "use": "housing",
+                "storeys": 4,
+                "built_decided": False,
+                "renovation_decided": True,
+                "demolition_decided": True,
+            },
         },
         "roads": {
             "title": "vej eller sti",

@@ -295,10 +295,14 @@ def test_drawing_a_building_with_120_owner_occupied_dwellings(
     page, writable_server, writable_ref, scenario, part4, console
 ):
     before = share_api(writable_server, 2030, scenario)
-    open_viewer(page, writable_server, f"?year=2030&scenario={scenario}")
-    log_in(page, writable_ref.tokens["planner"])
-    # A freed plot in Egeparken: where blok 3 (demolished 2028) stood, 2030.
+    # A freed plot in Egeparken: where blok 3 (demolished 2028) stood, 2030; zoomed in on it,
+    # as a planner draws.
     freed = shape(item(writable_server, "buildings", 22).json()["geometry"])
+    centre = freed.centroid
+    open_viewer(
+        page, writable_server, f"?year=2030&scenario={scenario}&view={centre.y},{centre.x},18"
+    )
+    log_in(page, writable_ref.tokens["planner"])
     x0, y0, x1, y1 = freed.bounds
     corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
     page.get_by_role("button", name="Tegn bygning").click()

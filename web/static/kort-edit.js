@@ -50,7 +50,13 @@
     document.body.classList.toggle("can-edit", canEdit());
     if (panel.hidden === logged) {
       panel.hidden = !logged;
-      map.invalidateSize({ animate: false }); // the map's width changed with the panel
+      // The map's width changed with the panel: a map that showed the whole area shows it
+      // again in what is left; a map zoomed in on a place keeps that place in its centre.
+      const centre = map.getCenter();
+      const whole = CONFIG.bounds && map.getBounds().pad(0.05).contains(L.latLngBounds(CONFIG.bounds));
+      map.invalidateSize({ animate: false, pan: false });
+      if (whole) map.fitBounds(CONFIG.bounds, { padding: [24, 24], animate: false });
+      else map.setView(centre, map.getZoom(), { animate: false });
     }
     document.getElementById("login-open").hidden = logged;
     document.getElementById("login-state").hidden = !logged;
@@ -249,7 +255,7 @@
 
   function dwellingsHtml(rows) {
     return "<fieldset class='dwellings' data-field='dwellings'><legend>Boliger efter ejerform</legend>" +
-      "<table><thead><tr><th>Ejerform</th><th>Boliger</th><th>m²</th><th>Fra år</th><th>Til år</th><th>Ændring</th><th>Besl.</th><th></th></tr></thead>" +
+      "<table><thead><tr><th>Ejerform</th><th>Antal</th><th>m²</th><th>Fra år</th><th>Til år</th><th title='Ændring'>Ændr.</th><th title='Besluttet'>Besl.</th><th></th></tr></thead>" +
       `<tbody>${rows.map(dwellingRow).join("")}</tbody></table>` +
       "<button type='button' data-act='add-row'>Tilføj boliger</button><div class='field-error' role='alert'></div></fieldset>";
   }
