@@ -229,8 +229,10 @@ def check_geometry_shape(geometry: Any, spec: Spec, crs: Crs) -> None:
             walk(child, level - 1)
 
     walk(coords, depth[kind])
-    lines = {"LineString": [coords], "MultiLineString": coords}.get(kind, [])
-    rings = {"Polygon": coords, "MultiPolygon": [r for p in coords for r in p]}.get(kind, [])
+    lines = [coords] if kind == "LineString" else coords if kind == "MultiLineString" else []
+    rings = coords if kind == "Polygon" else []
+    if kind == "MultiPolygon":
+        rings = [ring for polygon in coords for ring in polygon]
     if any(len(line) < 2 for line in lines):
         raise InvalidParameter("geometry", "a line needs at least two positions.")
     for ring in rings:
