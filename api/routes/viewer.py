@@ -175,6 +175,10 @@ def edit_forms() -> dict:
     }
 
 
+def _serves(request: Request, path: str) -> bool:
+    return any(getattr(r, "path", None) == path for r in request.app.routes)
+
+
 def _default_area(conn) -> areas.AreaInfo | None:
     found = areas.list_areas(conn)
     return next((a for a in found if a.slug == "vollsmose"), found[0] if found else None)
@@ -198,6 +202,8 @@ def viewer(
         "year": year,
         "compare": compare,
         "edit": edit_forms(),
+        # The scenario list, when this platform serves one (the page then offers it).
+        "scenarios": "/scenarios" if _serves(request, "/scenarios") else None,
         "max_legal_share": law.MAX_LEGAL_SHARE,
         "deadline_year": law.DEADLINE_YEAR,
     }

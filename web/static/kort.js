@@ -420,7 +420,8 @@
     const select = document.getElementById("scenario-select");
     let list = [];
     try {
-      const r = await fetch("/scenarios", { cache: "no-store", headers: { Accept: "application/json" } });
+      if (!CONFIG.scenarios) throw new Error("ingen scenarieliste på denne server");
+      const r = await fetch(CONFIG.scenarios, { cache: "no-store", headers: { Accept: "application/json" } });
       if (r.ok) {
         const body = await r.json();
         list = Array.isArray(body) ? body : body.scenarios || body.items || [];
@@ -428,7 +429,7 @@
         console.warn("Scenarierne kunne ikke hentes: HTTP " + r.status);
       }
     } catch (err) {
-      console.warn("Scenarierne kunne ikke hentes:", err.message);
+      if (CONFIG.scenarios) console.warn("Scenarierne kunne ikke hentes:", err.message);
     }
     for (const sc of list) if (sc && sc.slug) scenarioNames.set(sc.slug, sc.slug === ADOPTED ? "Vedtaget plan" : sc.name || sc.slug);
     if (!scenarioNames.has(state.scenario)) scenarioNames.set(state.scenario, state.scenario);
