@@ -108,21 +108,28 @@ class ReadDatabase:
         return await self.run(_read_unless_held, check, read, *args)
 
 
+# A connection of the read engine (autocommit) that last answered another version of the
+# plan keeps its session settings (`gis.record.enter(..., session=True)`): one round trip
+# instead of a transaction's three. It is marked in its pool record's `info`, which lives
+# and dies with the database connection, so the next read of the adopted plan on it puts
+# the settings back first, and a replaced connection starts clean.
+_IN_VERSION = "vm_plan_view"
+
+
 def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
     # Runs inside the greenlet: the async engine's sync face awaits its driver from here.
     with engine.connect() as conn:
+        if conn.info.pop(_IN_VERSION, None):
+            record.leave(conn)
         return fn(conn, *args)
 
 
 def _on_version(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:
-    # Another version of the plan is named in transaction-local settings (`gis.record`),
-    # so this read runs in a transaction of its own, never in autocommit: the settings end
-    # with it and the pooled connection goes back answering the adopted plan.
     with engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            record.enter(conn, view)
-            return fn(conn, *args)
+        # Marked before entering: if entering fails half-way, the next read still resets.
+        conn.info[_IN_VERSION] = True
+        record.enter(conn, view, session=True)
+        return fn(conn, *args)
 
 
 def _read_unless_held(conn: Connection, check, read, *args):

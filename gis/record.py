@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from gis.errors import InvalidQuery, NotFound, PreconditionFailed, PreconditionRequired
 
@@ -112,32 +112,60 @@ def plan_view(scenario: str | None, recorded: str | None) -> PlanView:
     return PlanView(parse_scenario(scenario), parse_recorded(recorded))
 
 
-_ENTER = text(
+def _enter_sql(local: bool) -> TextClause:
+    scope = "true" if local else "false"
+    # The schema: the leaner views of the adopted plan at a recorded time, or of a scenario
+    # now that follows its base, else the general ones (migration 0010).
+    return text(
+        f"""
+        SELECT s.id,
+               set_config('search_path',
+                          CASE WHEN s.id = {ADOPTED_ID} THEN 'plan_recorded, public'
+                               WHEN CAST(:recorded AS text) IS NULL AND s.base_recorded IS NULL
+                               THEN 'plan_scenario, public'
+                               ELSE 'plan_view, public' END, {scope}),
+               set_config('vm.scenario', s.id::text, {scope}),
+               set_config('vm.recorded', coalesce(CAST(:recorded AS text), ''), {scope}),
+               set_config('vm.base_recorded',
+                          CAST(least(coalesce(CAST(:recorded AS timestamptz), :now),
+                                     coalesce(s.base_recorded, :now)) AS text),
+                          {scope})
+        FROM scenario s WHERE s.slug = :slug
+        """
+    )
+
+
+_ENTER_LOCAL = _enter_sql(True)
+_ENTER_SESSION = _enter_sql(False)
+# Back to the adopted plan now: the search_path the session started with, no version named.
+_LEAVE = text(
     """
-    SELECT s.id,
-           set_config('search_path', 'plan_view, public', true),
-           set_config('vm.scenario', s.id::text, true),
-           set_config('vm.recorded', coalesce(CAST(:recorded AS text), ''), true),
-           set_config('vm.base_recorded',
-                      CAST(least(coalesce(CAST(:recorded AS timestamptz), :now),
-                                 coalesce(s.base_recorded, :now)) AS text),
-                      true)
-    FROM scenario s WHERE s.slug = :slug
+    SELECT set_config('search_path',
+                      (SELECT reset_val FROM pg_settings WHERE name = 'search_path'), false),
+           set_config('vm.scenario', '', false),
+           set_config('vm.recorded', '', false),
+           set_config('vm.base_recorded', '', false)
     """
 )
 
 
-def enter(conn: Connection, view: PlanView) -> None:
-    """Makes the queries on `conn`, until its transaction ends, answer `view`.
-
-    Settings are local to the transaction, so a connection given back to a pool is never
-    left answering another version. The adopted plan now needs nothing."""
+def enter(conn: Connection, view: PlanView, *, session: bool = False) -> None:
+    """Makes the queries on `conn` answer `view`: until its transaction ends, or, with
+    `session`, until `leave` (for a connection in autocommit, where a transaction would cost
+    two more round trips; its owner must `leave` before it answers the adopted plan again).
+    The adopted plan now needs nothing."""
     if view.is_current_adopted:
         return
     recorded = view.recorded.isoformat() if view.recorded else None
-    row = conn.execute(_ENTER, {"slug": view.scenario, "recorded": recorded, "now": NOW}).first()
-    if row is None:
+    statement = _ENTER_SESSION if session else _ENTER_LOCAL
+    row = conn.execute(statement, {"slug": view.scenario, "recorded": recorded, "now": NOW})
+    if row.first() is None:
         raise NotFound("scenario", view.scenario)
+
+
+def leave(conn: Connection) -> None:
+    """Undoes `enter(..., session=True)`."""
+    conn.execute(_LEAVE)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ answer's Server-Timing."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,6 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.ogc_common import ReadDatabase
 from api.timing import Timing
 from gis.db import make_read_engine
+from gis.errors import NotFound
+
+# Before the reference plan was recorded (2020): no plan yet.
+_BEFORE_ANY_PLAN = dt.datetime(2019, 6, 1, tzinfo=dt.UTC)
 
 
 def _in_own_loop(
@@ -102,3 +107,33 @@ def test_a_cancelled_read_gives_its_connection_back_and_the_next_one_works(
     left, after = _in_own_loop(database_url, scenario)
     assert left == 0
     assert after[2] == 1
+
+
+def _path_and_buildings(conn: Connection) -> tuple[int, str, int]:
+    pid, path = conn.execute(text("SELECT pg_backend_pid(), current_setting('search_path')")).one()
+    return pid, path, conn.execute(text("SELECT count(*) FROM building")).scalar_one()
+
+
+def test_a_read_of_the_adopted_plan_after_another_version_answers_the_adopted_plan(
+    ref_database_url: str,
+) -> None:
+    """A version read leaves its settings on the (autocommit) connection to save round
+    trips; the next read of the adopted plan on that very connection must not inherit them."""
+    from gis.record import PlanView
+
+    async def scenario(engine: AsyncEngine) -> tuple:
+        then = await ReadDatabase(engine, None, None, PlanView(recorded=_BEFORE_ANY_PLAN)).run(
+            _path_and_buildings
+        )
+        now = await ReadDatabase(engine, None, None).run(_path_and_buildings)
+        unknown = ReadDatabase(engine, None, None, PlanView(scenario="findes-ikke"))
+        with pytest.raises(NotFound):
+            await unknown.run(_path_and_buildings)
+        after_unknown = await ReadDatabase(engine, None, None).run(_path_and_buildings)
+        return then, now, after_unknown
+
+    then, now, after_unknown = _in_own_loop(ref_database_url, scenario)
+    assert then[0] == now[0] == after_unknown[0]  # one connection throughout
+    assert then[1].startswith("plan_recorded") and then[2] == 0
+    assert "plan_" not in now[1] and now[2] > 0
+    assert after_unknown[1] == now[1] and after_unknown[2] == now[2]
