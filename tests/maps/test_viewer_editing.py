@@ -381,3 +381,82 @@ def test_a_colleagues_change_is_shown_as_a_conflict(
     now = item(writable_server, "buildings", fid, scenario).json()["properties"]
     assert now["demolished_year"] == 2033
     assert unexpected(console, 412) == []
+
+
+def test_a_facility_moved_and_deleted_and_a_path_drawn(
+    page, writable_server, writable_ref, scenario, part4, console
+):
+    moved, deleted = 26, 1  # Fritidsfacilitet; Nyt dagtilbud ved bygaden
+    start = shape(item(writable_server, "facilities", moved).json()["geometry"])
+    open_viewer(
+        page, writable_server, f"?year=2030&scenario={scenario}&view={start.y},{start.x},18"
+    )
+    log_in(page, writable_ref.tokens["planner"])
+
+    # Move: open it, switch on "Flyt", drag it 80 px east, save.
+    click_feature(page, start.__geo_interface__)
+    page.locator(".feature-popup .edit-btn").click()
+    page.wait_for_selector(f"body[data-editing='facilities:{moved}']")
+    page.locator("#edit-form button[data-act=move]").click()
+    pt = page.evaluate("([a, b]) => window.kort.toPixel('a', a, b)", [start.y, start.x])
+    page.mouse.move(pt["x"], pt["y"])
+    page.mouse.down()
+    page.mouse.move(pt["x"] + 40, pt["y"], steps=4)
+    page.mouse.move(pt["x"] + 80, pt["y"], steps=4)
+    page.mouse.up()
+    page.locator("#geom-state", has_text="ændret").wait_for()
+    page.locator("#f-note").fill("Fritidsfaciliteten flyttes mod øst")
+    save_and_wait(page, "Gemt i Egeparken udskudt")
+    now = shape(item(writable_server, "facilities", moved, scenario).json()["geometry"])
+    assert now.x > start.x + 0.0002  # ~80 px at zoom 18 is ~45 m: east, and
+    assert abs(now.y - start.y) < 0.00005  # not north or south
+    assert shape(item(writable_server, "facilities", moved).json()["geometry"]).equals(start)
+    page.locator("#edit-form button[data-act=close]").click()
+
+    # Delete, after a confirmation, in the scenario only.
+    gone = item(writable_server, "facilities", deleted).json()
+    mark = page.evaluate("document.body.dataset.rendered")
+    page.goto(
+        f"{writable_server.url}/kort?year=2030&scenario={scenario}"
+        f"&view={gone['geometry']['coordinates'][1]},{gone['geometry']['coordinates'][0]},18"
+    )
+    wait_rendered(page, mark)
+    click_feature(page, gone["geometry"])
+    page.locator(".feature-popup .edit-btn").click()
+    page.wait_for_selector(f"body[data-editing='facilities:{deleted}']")
+    page.locator("#edit-form button[data-act=delete]").click()
+    assert item(writable_server, "facilities", deleted, scenario).status_code == 200
+    page.locator("#edit-form button[data-act=confirm-delete]").click()
+    page.locator("#edit-hint", has_text="slettet i Egeparken udskudt").wait_for()
+    assert item(writable_server, "facilities", deleted, scenario).status_code == 404
+    assert item(writable_server, "facilities", deleted).status_code == 200
+    page.wait_for_function(
+        "id => !window.kort.panes()[0].features.facilities.some(f => f.id === id)", arg=deleted
+    )
+
+    # Draw a path: three points, the last clicked again to finish.
+    page.get_by_role("button", name="Tegn vej/sti").click()
+    box = page.locator("#map-a").bounding_box()
+    # Open ground in the middle of the map (the legend covers its lower left).
+    points = [(box["x"] + 350, box["y"] + 120), (box["x"] + 450, box["y"] + 190)]
+    points.append((box["x"] + 560, box["y"] + 150))
+    for x, y in [*points, points[-1]]:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(120)
+    page.wait_for_selector("body[data-editing='roads:new']")
+    assert "Egeparken udskudt" in page.locator("#edit-target").inner_text()
+    assert page.locator("#f-opening_year").input_value() == "2029"  # on the 2030 map
+    page.locator("#f-name").fill("Sti langs bygaden")
+    page.locator("#f-kind").select_option("path")
+    save_and_wait(page, "Oprettet i Egeparken udskudt")
+    created = page.evaluate("document.body.dataset.editing").split(":")[1]
+    road = item(writable_server, "roads", created, scenario).json()
+    assert road["properties"]["name"] == "Sti langs bygaden"
+    assert road["geometry"]["type"] == "MultiLineString"
+    assert len(road["geometry"]["coordinates"][0]) == 3
+    assert item(writable_server, "roads", created).status_code == 404
+    page.wait_for_function(
+        "id => window.kort.panes()[0].features.roads.some(f => String(f.id) === id)", arg=created
+    )
+    page.screenshot(path="/tmp/viewer-editing-path.png")
+    assert console.errors == []

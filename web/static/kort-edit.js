@@ -628,8 +628,10 @@
     const geometry = multi(e.layer.toGeoJSON(9).geometry, FORMS[cid].geometry);
     e.layer.remove();
     const defaults = { ...(FORMS[cid].defaults || {}) };
-    if (FORMS[cid].life.some((f) => f.name === "built_year")) defaults.built_year = K.state.year;
-    else if (FORMS[cid].life.some((f) => f.name === "opening_year")) defaults.opening_year = K.state.year;
+    // Drawn on the map of 1 January Y, it stands there: built (opened) the year before.
+    const since = K.state.year - 1;
+    if (FORMS[cid].life.some((f) => f.name === "built_year")) defaults.built_year = since;
+    else if (FORMS[cid].life.some((f) => f.name === "opening_year")) defaults.opening_year = since;
     // A new building's dwellings start empty: no row means none, and a row is one click away.
     startEditing({ cid, fid: null, etag: null, feature: { type: "Feature", geometry, properties: defaults }, geomChanged: true });
     if (FORMS[cid].dwellings) form.querySelector("[data-act='add-row']").click();
@@ -712,6 +714,9 @@
     else if (act === "conflict-reload") openFeature(ed.cid, ed.fid, "Kollegaens version er hentet; dine ændringer er kasseret.");
     else if (act === "conflict-reapply") reapply();
   });
+
+  // The scenarios' names arrived: say where edits go by name.
+  document.addEventListener("kort:scenarios", updateMode);
 
   document.addEventListener("kort:plan", () => {
     // Another version is shown: what was open belongs to the one before.

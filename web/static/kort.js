@@ -436,6 +436,7 @@
     select.innerHTML = [...scenarioNames].map(([slug, name]) =>
       `<option value="${esc(slug)}">${esc(slug === ADOPTED ? name : "Scenarie: " + name)}</option>`).join("");
     showPlanLabel();
+    document.dispatchEvent(new CustomEvent("kort:scenarios"));
     return [...scenarioNames.keys()];
   }
 
