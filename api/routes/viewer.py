@@ -14,7 +14,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
-from api.deps import ConnectionDep
+from api.deps import ConnectionDep, EngineDep
 from gis import areas, law, mapdata, overlays, styles, tenure
 from gis.models import plan
 from gis.render import charts
@@ -187,13 +187,17 @@ def _default_area(conn) -> areas.AreaInfo | None:
 @router.get("", response_class=HTMLResponse, summary="The map viewer (Danish)")
 def viewer(
     request: Request,
-    conn: ConnectionDep,
+    engine: EngineDep,
     year: ViewerYear = 2020,
     compare: Annotated[
         int | None, Query(ge=styles.VIEWER_MIN_YEAR, le=styles.VIEWER_MAX_YEAR)
     ] = None,
 ) -> HTMLResponse:
-    area = _default_area(conn)
+    # The page itself is not a version of the plan: its scripts read the version the link
+    # names (scenario=, recorded=) and say so in Danish when there is no such version, so a
+    # stale link opens the viewer rather than a problem document.
+    with engine.connect() as conn:
+        area = _default_area(conn)
     config = {
         "styles": styles.viewer_styles(),
         "bounds": overlays.wgs84_bounds(area.bbox_25832) if area else None,

@@ -171,6 +171,17 @@ def test_scenario_selector_lists_the_platforms_scenarios(page, writable_server, 
     assert console.errors == []
 
 
+def test_a_link_to_a_scenario_that_does_not_exist_says_so(page, writable_server, console):
+    page.goto(f"{writable_server.url}/kort?year=2030&scenario=findes-ikke")
+    label = page.locator("#plan-label.error")
+    label.wait_for()
+    assert "Scenariet »findes-ikke« findes ikke" in label.inner_text()
+    # Never the adopted plan passed off as the scenario.
+    assert page.evaluate("window.kort.panes()[0].drawn") == {}
+    assert page.locator("#share-panel").get_attribute("data-share") is None
+    assert unexpected(console, 404) == []
+
+
 def test_edit_tools_need_a_token_kept_for_the_session(page, writable_server, writable_ref, console):
     open_viewer(page, writable_server, "?year=2028")
     assert page.locator("#edit-panel").is_hidden()
@@ -330,6 +341,18 @@ def test_drawing_a_building_with_120_owner_occupied_dwellings(
     assert drawn.intersection(freed).area / freed.area > 0.9
     # Not in the adopted plan.
     assert item(writable_server, "buildings", created).status_code == 404
+    # Reshape: drag its first corner 40 px further out, and save.
+    page.locator("#edit-form button[data-act=reshape]").click()
+    corner = page.evaluate("([a, b]) => window.kort.toPixel('a', a, b)", [y0, x0])
+    page.mouse.move(corner["x"], corner["y"])
+    page.mouse.down()
+    page.mouse.move(corner["x"] - 20, corner["y"] + 20, steps=4)
+    page.mouse.move(corner["x"] - 40, corner["y"] + 40, steps=4)
+    page.mouse.up()
+    page.locator("#geom-state", has_text="ændret").wait_for()
+    save_and_wait(page, "Gemt i Egeparken udskudt")
+    reshaped = shape(item(writable_server, "buildings", created, scenario).json()["geometry"])
+    assert reshaped.area > drawn.area * 1.05 and reshaped.contains(drawn.buffer(-1e-7))
     # 120 more dwellings, none almene family: the share falls, at once.
     page.wait_for_function(
         "b => Number(document.getElementById('share-panel').dataset.share) < b", arg=before

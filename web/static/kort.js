@@ -93,8 +93,14 @@
     const key = [layer, y, state.scenario, state.recorded].join("|");
     if (!cache.has(key)) {
       const url = `/kort/lag/${layer.replace(/_/g, "-")}.geojson?year=${year}${planQuery()}`;
-      const p = fetch(url, fresh ? { cache: "reload" } : {}).then((r) => {
-        if (!r.ok) throw new Error(`lag ${layer}: HTTP ${r.status}`);
+      const p = fetch(url, fresh ? { cache: "reload" } : {}).then(async (r) => {
+        if (!r.ok) {
+          const problem = await r.json().catch(() => ({}));
+          const err = new Error(`lag ${layer}: HTTP ${r.status}`);
+          err.status = r.status;
+          err.parameter = ((problem.errors || [])[0] || {}).parameter || (r.status === 404 && /scenario/i.test(problem.detail || "") ? "scenario" : null);
+          throw err;
+        }
         return r.json();
       });
       p.catch(() => cache.delete(key));
@@ -410,6 +416,8 @@
     const when = state.recorded ? `som registreret ${danishDate(state.recorded)}` : "som registreret nu";
     label.textContent = `Kortet viser: ${scenarioName(state.scenario)}, ${when}`;
     label.classList.toggle("other", state.scenario !== ADOPTED || Boolean(state.recorded));
+    label.classList.toggle("error", Boolean(planError));
+    if (planError) label.textContent = planError;
     document.getElementById("scenario-select").value = state.scenario;
     document.getElementById("recorded-date").value = state.recorded;
   }
@@ -487,8 +495,10 @@
   }
 
   let renderSeq = 0;
+  let planError = null; // why the version asked for cannot be drawn
   async function render() {
     const seq = ++renderSeq;
+    planError = null;
     document.body.dataset.busy = "1";
     showPlanLabel();
     const share = drawShare();
@@ -507,6 +517,13 @@
       console.warn("Kortet kunne ikke tegnes:", err.message);
       document.body.dataset.error = err.message;
       delete document.body.dataset.busy;
+      // A link to a version the platform does not have: say which, in Danish.
+      planError = err.parameter === "scenario"
+        ? `Scenariet »${state.scenario}« findes ikke. Vælg et andet.`
+        : err.parameter === "recorded"
+          ? `Planen kan ikke vises som registreret ${state.recorded}: vælg en dag, der er kommet.`
+          : "Kortet kunne ikke tegnes.";
+      showPlanLabel();
     }
   }
 
