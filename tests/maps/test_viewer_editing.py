@@ -483,3 +483,40 @@ def test_a_facility_moved_and_deleted_and_a_path_drawn(
     )
     page.screenshot(path="/tmp/viewer-editing-path.png")
     assert console.errors == []
+
+
+def test_history_says_who_changed_it_and_restores_a_version(
+    page, writable_server, writable_ref, scenario, part4, console
+):
+    fid = 25  # Egeparken, blok 6
+    with api(writable_server, writable_ref.tokens["planner"]) as c:
+        read = c.get(f"/collections/buildings/items/{fid}", params={"scenario": scenario})
+        storeys = read.json()["properties"]["storeys"]
+        r = c.patch(
+            f"/collections/buildings/items/{fid}",
+            params={"scenario": scenario, "note": "To etager mere på blok 6"},
+            headers={
+                "If-Match": read.headers["ETag"],
+                "Content-Type": "application/merge-patch+json",
+            },
+            json={"properties": {"storeys": storeys + 2}},
+        )
+    assert r.status_code == 200, r.text
+    open_viewer(page, writable_server, f"?year=2030&scenario={scenario}")
+    log_in(page, writable_ref.tokens["planner"])
+    open_in_editor(page, writable_server, fid, scenario)
+    assert page.locator("#f-storeys").input_value() == str(storeys + 2)
+    page.locator("#history summary").click()
+    entries = page.locator("#history li")
+    entries.first.wait_for()
+    newest = entries.first.inner_text()
+    assert "To etager mere på blok 6" in newest and "planner-writer (planner)" in newest
+    assert "nuværende" in newest
+    page.screenshot(path="/tmp/viewer-editing-history.png")
+    # The version before it, written back as a new change.
+    entries.nth(1).locator("button[data-act=restore]").click()
+    page.locator("#form-msg", has_text="gendannet").wait_for()
+    assert page.locator("#f-storeys").input_value() == str(storeys)
+    now = item(writable_server, "buildings", fid, scenario).json()["properties"]
+    assert now["storeys"] == storeys
+    assert console.errors == []

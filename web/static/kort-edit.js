@@ -284,6 +284,7 @@
       "<div class='actions'><button type='submit' class='primary' data-act='save'>Gem</button>" +
       (isNew ? "" : "<button type='button' class='danger' data-act='delete'>Slet</button>") +
       `<button type='button' data-act='close'>${isNew ? "Annullér" : "Luk"}</button></div>` +
+      (isNew ? "" : "<details class='history' id='history'><summary>Historik: hvem ændrede hvad, hvornår og hvorfor</summary><div class='history-list'>Henter …</div></details>") +
       (others.length ? `<details class='other-props'><summary>Øvrige egenskaber</summary><table>${others.map(([k, v]) =>
         `<tr><th>${esc(k)}</th><td>${esc(typeof v === "object" && v !== null ? JSON.stringify(v) : v)}</td></tr>`).join("")}</table></details>` : "");
     form.hidden = false;
@@ -518,6 +519,50 @@
     }
   }
 
+  // ---- history and restore -----------------------------------------------------------------
+  const KINDS = { edit: "ændret", create: "oprettet", delete: "slettet", restore: "gendannet", adopt: "vedtaget", import: "importeret", load: "indlæst", sql: "ændret i databasen" };
+
+  async function showHistory() {
+    const box = form.querySelector(".history-list");
+    const versions = await readHistory(ed.cid, ed.fid);
+    const rows = [...versions].reverse().map((v, i) => {
+      const c = v.change || {};
+      const what = v.deleted ? "slettet" : KINDS[c.kind] || c.kind;
+      const restore = i === 0 ? "<span class='same'>nuværende</span>"
+        : `<button type='button' class='link-btn' data-act='restore' data-change='${esc(c.id)}'>Gendan</button>`;
+      return `<li data-change='${esc(c.id)}'><span class='when'>${esc(when(c.recorded_at))}</span> ${esc(what)} af ${esc(c.actor || "ukendt")}` +
+        `${c.role ? " (" + esc(c.role) + ")" : ""}${c.note ? `: <q>${esc(c.note)}</q>` : ""} ${restore}</li>`;
+    });
+    box.innerHTML = rows.length ? `<ol>${rows.join("")}</ol>` : "Ingen versioner.";
+  }
+
+  // A past version written back as a new change, on top of the version she has open.
+  async function restore(changeId) {
+    clearErrors();
+    const note = ((document.getElementById("f-note") || {}).value || "").trim() || "Gendannet fra historikken";
+    const url = `${itemUrl(ed.cid, ed.fid)}/history/${encodeURIComponent(changeId)}/restore${query(note)}`;
+    busy(true);
+    try {
+      const r = await fetch(url, { method: "POST", headers: headers({ "If-Match": ed.etag, Accept: "application/geo+json" }), cache: "no-store" });
+      if (r.status === 412) {
+        await showConflict({ kind: "restore", change: changeId });
+        return;
+      }
+      if (!r.ok) return failed(r, { kind: "restore", change: changeId });
+      const cid = ed.cid;
+      const fid = ed.fid;
+      await K.refresh();
+      if (r.status === 204) {
+        closeEditor();
+        hint.textContent = "Den gendannede version er en sletning: den findes ikke længere i planen.";
+        return;
+      }
+      await openFeature(cid, fid, "Versionen er gendannet som en ny ændring.");
+    } finally {
+      if (ed) busy(false);
+    }
+  }
+
   // ---- a conflict (412) -------------------------------------------------------------------
   function latest(versions) {
     const dated = versions.filter((v) => v && v.change);
@@ -569,7 +614,7 @@
     }
     const who = last ? `Senest ændret af ${esc(last.change.actor || "ukendt")}${last.change.role ? " (" + esc(last.change.role) + ")" : ""}, ${esc(when(last.change.recorded_at))}` +
       (last.change.note ? `: »${esc(last.change.note)}«` : "") + "." : "";
-    const again = action.kind === "delete" ? "Slet alligevel" : "Gem mine værdier oven på kollegaens";
+    const again = { delete: "Slet alligevel", restore: "Gendan alligevel" }[action.kind] || "Gem mine værdier oven på kollegaens";
     const pronoun = definite().endsWith("et") ? "det" : "den";
     box.innerHTML = `<h4>En kollega har ændret ${esc(definite())}, siden du åbnede ${pronoun}</h4>` +
       `<p class='conflict-who'>${who}${theirs ? "" : " Den er slettet."} Intet af dit er gemt.</p>` +
@@ -590,7 +635,8 @@
     document.getElementById("conflict").hidden = true;
     form.classList.remove("in-conflict");
     // Exactly the changes she made, now on top of the colleague's version.
-    await save({ ...c.action, etag: c.etag });
+    if (c.action.kind === "restore") await restore(c.action.change);
+    else await save({ ...c.action, etag: c.etag });
   }
 
   // ---- drawing a new feature --------------------------------------------------------------
@@ -713,7 +759,14 @@
     else if (act === "confirm-delete") save({ kind: "delete", etag: ed.etag });
     else if (act === "conflict-reload") openFeature(ed.cid, ed.fid, "Kollegaens version er hentet; dine ændringer er kasseret.");
     else if (act === "conflict-reapply") reapply();
+    else if (act === "restore") restore(b.dataset.change);
   });
+
+  form.addEventListener("toggle", (e) => {
+    if (e.target.id === "history" && e.target.open && ed) {
+      showHistory().catch((err) => { form.querySelector(".history-list").textContent = "Historikken kunne ikke hentes: " + err.message; });
+    }
+  }, true);
 
   // The scenarios' names arrived: say where edits go by name.
   document.addEventListener("kort:scenarios", updateMode);
