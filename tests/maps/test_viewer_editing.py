@@ -151,24 +151,43 @@ def test_recorded_time_reaches_every_read_and_stays_in_the_url(page, writable_se
     assert console.errors == []
 
 
-def test_scenario_selector_lists_the_platforms_scenarios(page, writable_server, console):
+def test_scenario_selector_lists_the_scenarios_and_every_read_follows_it(
+    page, writable_server, scenario, console
+):
     with api(writable_server) as c:
-        r = c.get("/scenarios")
+        slugs = [s["slug"] for s in c.get("/scenarios").json()]
+    assert scenario in slugs
     open_viewer(page, writable_server, "?year=2030")
-    options = page.locator("#scenario-select option").all_inner_texts()
-    assert options[0] == "Vedtaget plan"
-    if r.status_code == 404:
-        assert options == ["Vedtaget plan"]  # a platform without scenarios: the adopted plan
-    else:
-        slugs = [s["slug"] for s in r.json()]
-        values = page.eval_on_selector_all("#scenario-select option", "os => os.map(o => o.value)")
-        assert values == slugs
     assert (
         "Kortet viser: Vedtaget plan, som registreret nu"
         in page.locator("#plan-label").inner_text()
     )
-    assert share_shown(page) == pytest.approx(share_api(writable_server, 2030), abs=1e-4)
+    values = page.eval_on_selector_all("#scenario-select option", "os => os.map(o => o.value)")
+    assert values == slugs
+    assert page.locator("#scenario-select option").all_inner_texts()[0] == "Vedtaget plan"
+    assert "Scenarie: Egeparken udskudt" in page.locator("#scenario-select").inner_text()
+
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    mark = page.evaluate("document.body.dataset.rendered")
+    page.locator("#scenario-select").select_option(scenario)
+    wait_rendered(page, mark)
+    assert f"scenario={scenario}" in page.url
+    assert "Kortet viser: Egeparken udskudt" in page.locator("#plan-label").inner_text()
+    layer_reads = [u for u in seen if "/kort/lag/" in u]
+    assert layer_reads and all(f"scenario={scenario}" in u for u in layer_reads)
+    assert any(f"scenario={scenario}" in u for u in seen if "/tenure-mix" in u)
+    assert f"scenario={scenario}" in page.locator("#tif-link").get_attribute("href")
     assert console.errors == []
+
+
+def test_without_a_scenario_list_the_adopted_plan_is_offered(page, writable_server, console):
+    # A platform answering 404 for /scenarios (before scenarios existed): the viewer works on.
+    page.route("**/scenarios", lambda route: route.fulfill(status=404, body="{}"))
+    open_viewer(page, writable_server, "?year=2030")
+    assert page.locator("#scenario-select option").all_inner_texts() == ["Vedtaget plan"]
+    assert share_shown(page) == pytest.approx(share_api(writable_server, 2030), abs=1e-4)
+    assert unexpected(console, 404) == []
 
 
 def test_a_link_to_a_scenario_that_does_not_exist_says_so(page, writable_server, console):
