@@ -235,3 +235,43 @@ def check_if_match(if_match: str | None, current: str) -> None:
         "read it again, apply your change to what is there now, and send that ETag.",
         current,
     )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Which version of the plan a connection answers, for labelling what it renders."""
+
+    scenario: str
+    scenario_name: str
+    recorded: dt.datetime | None
+
+    @property
+    def is_current_adopted(self) -> bool:
+        return self.scenario == ADOPTED and self.recorded is None
+
+    def label_da(self) -> str:
+        """Danish, for maps and reports: '' for the adopted plan as it stands now."""
+        parts = []
+        if self.scenario != ADOPTED:
+            parts.append(f"Scenarie: {self.scenario_name}")
+        if self.recorded is not None:
+            at = self.recorded.astimezone(LOCAL)
+            parts.append(f"planen som registreret {at:%d.%m.%Y %H:%M}")
+        label = " · ".join(parts)
+        return label[:1].upper() + label[1:]
+
+
+_SHOWN = text(
+    """
+    SELECT s.slug, s.name, nullif(current_setting('vm.recorded', true), '') AS recorded
+    FROM scenario s
+    WHERE s.id = coalesce(nullif(current_setting('vm.scenario', true), '')::integer, 1)
+    """
+)
+
+
+def shown(conn: Connection) -> Shown:
+    """The version `enter` made `conn` answer (the adopted plan now if none)."""
+    row = conn.execute(_SHOWN).one()
+    recorded = dt.datetime.fromisoformat(row.recorded) if row.recorded else None
+    return Shown(row.slug, row.name, recorded)

@@ -25,7 +25,7 @@ from matplotlib.path import Path as MplPath  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
 from sqlalchemy import Connection  # noqa: E402
 
-from gis import mapdata  # noqa: E402
+from gis import mapdata, record  # noqa: E402
 from gis.areas import get_area  # noqa: E402
 from gis.errors import InvalidParameter  # noqa: E402
 from gis.styles import DATA_SOURCE, LAYER_STYLES, REFERENCE_NOTE, Style  # noqa: E402
@@ -299,6 +299,7 @@ def render_map(
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise InvalidParameter("dpi", f"'dpi' must be from {MIN_DPI} to {MAX_DPI}, not {dpi}.")
     info = get_area(conn, area)
+    version = record.shown(conn)
     today = today or dt.date.today()
     layers = {
         layer: mapdata.map_layer(conn, layer, year)
@@ -352,6 +353,19 @@ def render_map(
         0, 0.955, f"{info.name} · tilstand pr. 1. januar {year}", fontsize=11, va="top", family=FONT
     )
     y = 0.91
+    if not version.is_current_adopted:
+        # Another version than the adopted plan now: said at the top, never only in a URL.
+        panel.text(
+            0,
+            0.925,
+            _wrap(version.label_da(), 48),
+            fontsize=10,
+            va="top",
+            family=FONT,
+            color="#b3261e",
+            fontweight="bold",
+        )
+        y = 0.87
     renderer = FigureCanvasAgg(fig).get_renderer()
     for title, handles in _legend_handles(layers):
         leg = panel.legend(
@@ -385,20 +399,25 @@ def render_map(
     buf = io.BytesIO()
     metadata = (
         {
-            "Title": f"Fremtidsbillede {year} – {info.name}",
+            "Title": f"Fremtidsbillede {year} – {info.name}"
+            + (f" – {version.label_da()}" if version.label_da() else ""),
             "Subject": REFERENCE_NOTE,
             "Creator": "Fremtidens Vollsmose",
         }
         if fmt == "pdf"
         else {
-            "Title": f"Fremtidsbillede {year} – {info.name}",
+            "Title": f"Fremtidsbillede {year} – {info.name}"
+            + (f" – {version.label_da()}" if version.label_da() else ""),
             "Source": source,
             "Disclaimer": REFERENCE_NOTE,
         }
     )
     fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
     media = "application/pdf" if fmt == "pdf" else "image/png"
-    return RenderedMap(buf.getvalue(), media, f"fremtidsbillede-{info.slug}-{year}.{fmt}")
+    suffix = "" if version.scenario == record.ADOPTED else f"-{version.scenario}"
+    if version.recorded is not None:
+        suffix += f"-registreret-{version.recorded.astimezone(record.LOCAL):%Y%m%d}"
+    return RenderedMap(buf.getvalue(), media, f"fremtidsbillede-{info.slug}-{year}{suffix}.{fmt}")
 
 
 def _round_scale(scale: float) -> int:

@@ -246,3 +246,17 @@ def test_an_update_that_changes_nothing_makes_no_version(ref_conn):
         ).scalar_one()
         == 0
     )
+
+
+def test_a_print_map_of_another_version_says_which(ref_client):
+    r = ref_client.get("/maps/fremtidsbillede/2030.png", params={"recorded": "2021-03-01"})
+    assert r.status_code == 200
+    assert "registreret-20210301" in r.headers["content-disposition"]
+    import io
+
+    from PIL import Image
+
+    title = Image.open(io.BytesIO(r.content)).info["Title"]
+    assert "Planen som registreret 01.03.2021 23:59" in title
+    adopted = ref_client.get("/maps/fremtidsbillede/2030.png")
+    assert "registreret" not in Image.open(io.BytesIO(adopted.content)).info["Title"]
