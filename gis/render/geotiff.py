@@ -21,7 +21,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import shape
 from sqlalchemy import Connection
 
-from gis import mapdata
+from gis import mapdata, record
 from gis.areas import get_area
 from gis.errors import InvalidParameter
 from gis.models import SRID
@@ -101,6 +101,7 @@ def render_geotiff(
             f"not {resolution}.",
         )
     info = get_area(conn, area)
+    version = record.shown(conn)
     x0, y0, x1, y1 = info.bbox_25832
     # Snap the grid to whole multiples of the resolution so outputs line up with each other.
     x0 = np.floor((x0 - MARGIN_M) / resolution) * resolution
@@ -179,12 +180,16 @@ def render_geotiff(
             dst.colorinterp = [ColorInterp.palette]
             dst.set_band_description(1, f"Fremtidsbillede {year}: klasse")
             dst.update_tags(
-                TIFFTAG_DOCUMENTNAME=f"Fremtidsbillede {year} – {info.name}",
+                TIFFTAG_DOCUMENTNAME=f"Fremtidsbillede {year} – {info.name}"
+                + (f" – {version.label_da()}" if version.label_da() else ""),
                 TIFFTAG_IMAGEDESCRIPTION=REFERENCE_NOTE,
                 TIFFTAG_DATETIME=today.strftime("%Y:%m:%d 00:00:00"),
                 TIFFTAG_SOFTWARE="Fremtidens Vollsmose",
                 AREA=info.slug,
                 YEAR=str(year),
+                # Which version of the plan: the scenario, and when recorded ("" = now).
+                SCENARIO=version.scenario,
+                RECORDED=version.recorded.isoformat() if version.recorded else "",
                 STATE="as of 1 January",
                 RESOLUTION_M=f"{resolution:g}",
                 SOURCE=info.data_source or DATA_SOURCE,

@@ -23,7 +23,7 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from sqlalchemy import Connection  # noqa: E402
 
-from gis import law  # noqa: E402
+from gis import law, record  # noqa: E402
 from gis.monitoring.progress import ItemProgress  # noqa: E402
 from gis.monitoring.status import AnnualStatus, annual_status  # noqa: E402
 from gis.monitoring.summary import STATUS_DA, UNITS_DA, number  # noqa: E402
@@ -318,6 +318,7 @@ def render_report(
 ) -> RenderedReport:
     """The annual status report of `area` for the state of 1 January `year`, as A4 PDF."""
     s = annual_status(conn, area, year)
+    version = record.shown(conn).label_da()
     today = today or dt.date.today()
     map_years = [2020, year, 2030] if year not in (2020, 2030) else [2020, 2025, 2030]
     builders: list[Callable[[], Figure]] = [
@@ -332,7 +333,7 @@ def render_report(
     with PdfPages(
         buf,
         metadata={
-            "Title": f"Statusrapport {year} – {s.area.name}",
+            "Title": f"Statusrapport {year} – {s.area.name}" + (f" – {version}" if version else ""),
             "Subject": REFERENCE_NOTE,
             "Creator": "Fremtidens Vollsmose",
         },
@@ -345,5 +346,8 @@ def render_report(
             fig.text(
                 0.93, 0.02, f"Side {n} af {len(builders)}", fontsize=7, ha="right", family=FONT
             )
+            if version:
+                # Another version than the adopted plan now: on every page, in red.
+                fig.text(0.93, 0.975, version, fontsize=8, ha="right", family=FONT, color="#b3261e")
             pdf.savefig(fig)
     return RenderedReport(buf.getvalue(), f"statusrapport-{s.area.slug}-{year}.pdf", len(builders))

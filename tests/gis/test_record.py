@@ -260,3 +260,14 @@ def test_a_print_map_of_another_version_says_which(ref_client):
     assert "Planen som registreret 01.03.2021 23:59" in title
     adopted = ref_client.get("/maps/fremtidsbillede/2030.png")
     assert "registreret" not in Image.open(io.BytesIO(adopted.content)).info["Title"]
+
+
+def test_a_geotiff_of_another_version_names_it(ref_client):
+    from rasterio.io import MemoryFile
+
+    r = ref_client.get("/maps/fremtidsbillede/2030.tif", params={"recorded": "2021-03-01"})
+    assert r.status_code == 200
+    with MemoryFile(r.content) as mem, mem.open() as src:
+        tags = src.tags()
+    assert tags["SCENARIO"] == "vedtaget" and tags["RECORDED"].startswith("2021-03-01T23:59")
+    assert "registreret 01.03.2021" in tags["TIFFTAG_DOCUMENTNAME"]
