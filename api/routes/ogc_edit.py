@@ -37,7 +37,10 @@ WRITE_RESPONSES = {
     403: {"description": "The role may not edit this (or this property)"},
     404: {"description": "No such collection, feature or scenario"},
     405: {"description": "The collection is read-only"},
-    409: {"description": "The scenario was adopted and is read-only"},
+    409: {
+        "description": "The scenario was adopted and is read-only, or deleting a quarter "
+        "would leave buildings in no quarter of its set"
+    },
     415: {"description": "Not a GeoJSON Feature (or merge patch) body"},
     422: {"description": "Invalid geometry or property, named in `errors`"},
 }

@@ -6,10 +6,12 @@ Every operation follows the same steps, so that nothing is written unless all of
 2. the change is opened (`gis.record.begin_change`) before anything the write depends on is
    read: it queues behind every other writer, so the item's version checked against
    `If-Match` is the one the write replaces, and no update is lost;
-3. the geometry, the names the feature refers to (a rail line, a quarter set), uniqueness
-   and the building's quarters are checked in the version written to;
+3. the geometry, the names the feature refers to (a rail line, a quarter set), uniqueness,
+   a building's quarters and the buildings a quarter covers are checked in the version
+   written to;
 4. the feature and all its parts (a building's dwellings, a plot's land and sale data) are
-   written together (`gis.editing.store`), in the caller's transaction.
+   written together (`gis.editing.store`), in the caller's transaction. A PUT or PATCH
+   that changes nothing writes nothing, not even its change, and answers the same ETag.
 A property the role may not edit (a plot's sale data for a planner, its plan data for the
 company) may be sent unchanged, never changed (403).
 """
@@ -28,12 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from gis import features, record
 from gis.crs import CRS84, Crs
 from gis.editing import store, validate
-from gis.editing.specs import PLAN, READ_ONLY, SPECS, Prop, Spec
+from gis.editing.specs import PLAN, PLOTS, QUARTERS, READ_ONLY, SPECS, Prop, Spec
 from gis.errors import Conflict, Forbidden, InvalidParameter, NotFound, Unauthorized
 from gis.layers import LAYERS, Layer
 from gis.roles import Permission, Reader, Role
 
 MAX_NOTE = 2000
+L_TABLE = "parcel_land"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def authorise(spec: Spec, reader: Reader) -> None:
 def check_note(note: str | None) -> str | None:
     if note is not None and len(note) > MAX_NOTE:
         raise InvalidParameter("note", f"note is longer than {MAX_NOTE} characters.")
+    if note is not None and not validate.storable(note):
+        raise InvalidParameter("note", "note holds a NUL character or a lone surrogate.")
     return note or None
 
 
@@ -335,15 +340,29 @@ def create(
     spec = spec_of(collection)
     authorise(spec, reader)
     geometry, props, _id = validate.feature_parts(doc)
-    if geometry is None:
+    # A plot may leave its geometry out when its matrikel names a parcel of the plan: it
+    # is that parcel's (`_attach_plot`), known only once the change is open.
+    if geometry is None and spec is not PLOTS:
         raise InvalidParameter("geometry", "geometry is required.")
-    validate.check_geometry_shape(geometry, spec, crs)
+    if geometry is not None:
+        validate.check_geometry_shape(geometry, spec, crs)
     given = _given(spec, reader, props, whole=True)
     given.setdefault(spec.list_prop, []) if spec.list_prop else None
     note = check_note(note)
     blank = {p.name: p.default for p in spec.props}
     _permit(spec, reader, ["geometry", *_changes(spec, given, blank)])
     target = _open(conn, scenario, reader, "create", note)
+    if spec is PLOTS:
+        parcel = _parcel_of(conn, given["matrikel"])
+        if parcel is not None:
+            return _attach_plot(
+                conn, spec, reader, target, parcel, geometry, crs, props, given, note
+            )
+        if geometry is None:
+            raise InvalidParameter(
+                "geometry",
+                f"geometry is required: no parcel of the plan has matrikel {given['matrikel']}.",
+            )
     hex_ = _geometry(conn, spec, geometry, crs, None)
     state = store.State(rows={spec.owner: {spec.geometry_column: hex_}})
     for table in spec.row_tables:
@@ -356,7 +375,77 @@ def create(
     _check_rows(conn, spec, None, new)
     if spec.anchored:
         validate.check_anchor(conn, hex_)
+    if spec is QUARTERS:
+        validate.check_quarter_edit(conn, None, None, _quarter(new))
     fid = _write(conn, target, spec, None, new)
+    after, _v = _served(conn, _full(spec), fid)
+    _record_sale_status(conn, target, fid, {}, after or {}, reader, note)
+    return _answer(conn, spec, reader, target, fid)
+
+
+def _quarter(state: store.State) -> tuple[int, str]:
+    """A quarter's set and geometry, as `validate.check_quarter_edit` compares them."""
+    row = state.rows[QUARTERS.owner]
+    assert row is not None
+    return row["quarter_set_id"], row[QUARTERS.geometry_column]
+
+
+def _parcel_of(conn: Connection, matrikel: str) -> int | None:
+    """The parcel of the entered version with that matrikel, if any."""
+    code, number = validate.parse_matrikel(matrikel)
+    return conn.execute(
+        text("SELECT id FROM parcel WHERE ejerlavskode = :c AND matrikelnummer = :n"),
+        {"c": code, "n": number},
+    ).scalar()
+
+
+def _attach_plot(
+    conn: Connection,
+    spec: Spec,
+    reader: Reader,
+    target: store.Target,
+    fid: int,
+    geometry: Any,
+    crs: Crs,
+    props: dict[str, Any],
+    given: dict[str, Any],
+    note: str | None,
+) -> Written:
+    """A plot POSTed for a parcel the plan has (a cadastral fact, in the parcels layer)
+    gives that parcel its land record: what a GIS user means by adding a plot on a parcel,
+    and the way back after a plot was deleted (its parcel stays). The feature is the
+    parcel's, with its id; its geometry is the parcel's (sent as read, or left out), since
+    a plot is a parcel's land data, not a shape of its own. The parcel's own columns change
+    only where the body names them; the land record takes the defaults of what it leaves
+    out. A parcel that is a plot already is refused: edit that plot instead."""
+    matrikel = given["matrikel"]
+    state = store.load(conn, spec.owner, fid, row_tables=spec.row_tables)
+    assert state is not None
+    if state.rows["parcel_land"] is not None:
+        raise InvalidParameter(
+            "matrikel",
+            f"matrikel {matrikel} is plot {fid} already: change it with PUT or PATCH on "
+            f"/collections/plots/items/{fid}.",
+        )
+    parcel_row = state.rows[spec.owner]
+    assert parcel_row is not None
+    current = parcel_row[spec.geometry_column]
+    if geometry is not None and _geometry(conn, spec, geometry, crs, current) != current:
+        raise InvalidParameter(
+            "geometry",
+            f"geometry differs from that of parcel {matrikel} ({fid}), whose plot this is: "
+            f"send the parcel's geometry as /collections/parcels/items/{fid} serves it, or "
+            "none; a parcel's shape is changed on the parcel.",
+        )
+    named = {
+        k: v
+        for k, v in given.items()
+        if k != "matrikel" and (k in props or getattr(spec.prop(k), "table", None) == L_TABLE)
+    }
+    state.rows["parcel_land"] = {}
+    new = _apply(spec, state, named, _resolve(conn, spec, named, {}))
+    _check_rows(conn, spec, fid, new)
+    _write(conn, target, spec, fid, new)
     after, _v = _served(conn, _full(spec), fid)
     _record_sale_status(conn, target, fid, {}, after or {}, reader, note)
     return _answer(conn, spec, reader, target, fid)
@@ -408,24 +497,35 @@ def replace(
         validate.check_geometry_shape(geometry, spec, crs)
     given = _given(spec, reader, props, whole=not patch)
     note = check_note(note)
+    # The change is opened in a savepoint: an edit that turns out to change nothing rolls
+    # it back, and leaves no trace (no change row, no version, no new ETag, no data version).
+    savepoint = conn.begin_nested()
     target = _open(conn, scenario, reader, "edit", note)
     served, state = _existing(conn, spec, fid, if_match, target)
     changes = _changes(spec, given, served["properties"])
     current_hex = state.rows[spec.owner][spec.geometry_column]
+    before_quarter = _quarter(state) if spec is QUARTERS else None
     moved = False
     if geometry is not validate.MISSING:
         hex_ = _geometry(conn, spec, geometry, crs, current_hex)
         moved = hex_ != current_hex
         state.rows[spec.owner][spec.geometry_column] = hex_
+    if not changes and not moved:
+        unchanged = _answer(conn, spec, reader, target, fid)
+        savepoint.rollback()
+        return unchanged
     _permit(spec, reader, [*changes, *(["geometry"] if moved else [])])
     new = _apply(spec, state, changes, _resolve(conn, spec, changes, served["properties"]))
     _check_rows(conn, spec, fid, new)
     if spec.anchored and moved:
         validate.check_anchor(conn, new.rows[spec.owner][spec.geometry_column])
+    if before_quarter is not None and _quarter(new) != before_quarter:
+        validate.check_quarter_edit(conn, fid, before_quarter, _quarter(new))
     _write(conn, target, spec, fid, new)
     _record_sale_status(
         conn, target, fid, served["properties"], {**served["properties"], **changes}, reader, note
     )
+    savepoint.commit()
     return _answer(conn, spec, reader, target, fid)
 
 
@@ -444,10 +544,21 @@ def delete(
     fid = features.parse_feature_id(feature_id)
     note = check_note(note)
     target = _open(conn, scenario, reader, "delete", note)
-    served, _state = _existing(conn, spec, fid, if_match, target)
+    served, state = _existing(conn, spec, fid, if_match, target)
     _permit_delete(spec, reader, served)
+    if spec is QUARTERS:
+        _check_quarter_removal(conn, fid, _quarter(state))
     store.delete(conn, target, spec.owner, fid, spec.delete_only)
     return Written(fid, "", None, target.slug)
+
+
+def _check_quarter_removal(conn: Connection, fid: int, before: tuple[int, str]) -> None:
+    # A DELETE names no field: the buildings it would leave in no quarter make it a
+    # conflict with the state of other features (409), not an invalid request.
+    try:
+        validate.check_quarter_edit(conn, fid, before, None)
+    except InvalidParameter as exc:
+        raise Conflict(exc.detail) from None
 
 
 def _permit_delete(spec: Spec, reader: Reader, served: dict) -> None:
@@ -493,9 +604,16 @@ def restore(
         raise NotFound("version", f"{fid} after change {change_id}")
     past = history.state_at(conn, spec, fid, event)
     served, _v = _served(conn, _full(spec), fid)
+    before_quarter = None
+    if spec is QUARTERS and served is not None:
+        current = store.load(conn, spec.owner, fid)
+        assert current is not None
+        before_quarter = _quarter(current)
     if past is None:  # the version restored is the feature's absence
         if served is not None:
             _permit_delete(spec, reader, served)
+            if before_quarter is not None:
+                _check_quarter_removal(conn, fid, before_quarter)
             store.delete(conn, target, spec.owner, fid, spec.delete_only)
         return Written(fid, "", None, target.slug)
     state, past_served = past
@@ -507,6 +625,8 @@ def restore(
     _check_rows(conn, spec, fid, state)
     if spec.anchored:
         validate.check_anchor(conn, state.rows[spec.owner][spec.geometry_column])
+    if spec is QUARTERS and _quarter(state) != before_quarter:
+        validate.check_quarter_edit(conn, fid, before_quarter, _quarter(state))
     if spec.list_table and spec.list_table not in state.items:
         state.items[spec.list_table] = []
     _write(conn, target, spec, fid, state)

@@ -45,16 +45,65 @@ ACCEPTED_TYPES = {
 MATRIKEL = re.compile(r"^(\d{1,9})-(\S.{0,31})$")
 
 
-def _refuse_constant(name: str) -> None:
-    raise ValueError(name)
-
-
 def parse_json(body: bytes) -> Any:
-    """The request body as JSON; NaN and Infinity are not JSON and are refused."""
+    """The request body as JSON (UTF-8). NaN and Infinity, which JSON does not have, are
+    read as the numbers they spell, so that the check of the field holding one refuses it by
+    name (every number written is checked finite). Text PostgreSQL cannot store (a NUL
+    character, half a surrogate pair) is refused here, naming where it is."""
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError):
+        doc = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidParameter("body", "The body is not valid JSON (UTF-8).") from None
+    # Either can only come from a \u escape: raw control characters are not JSON.
+    if b"\\u" in body:
+        where = _unstorable(doc, "")
+        if where is not None:
+            name = _field(where)
+            raise InvalidParameter(
+                name,
+                f"{name} holds text that cannot be stored (a NUL character or a lone surrogate).",
+            )
+    return doc
+
+
+def storable(value: str) -> bool:
+    """Text a PostgreSQL text column holds: UTF-8, without NUL."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable(node: Any, path: str) -> str | None:
+    """The path (`properties.dwellings[0].tenure`) of the first string or key that is not
+    `storable`, or None."""
+    if isinstance(node, str):
+        return None if storable(node) else path or "body"
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if not storable(key):
+                return path or "body"
+            found = _unstorable(value, here)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found = _unstorable(value, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _field(path: str) -> str:
+    """The field an error names: a property as the property checks name it
+    (`dwellings[0].tenure`), any part of the geometry as `geometry`, else the member."""
+    if path.startswith("properties."):
+        return path[len("properties.") :]
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
 def feature_parts(doc: Any, *, patch: bool = False) -> tuple[Any, dict[str, Any], Any]:
@@ -90,6 +139,7 @@ def check_value(prop: Prop, value: Any, where: str | None = None) -> Any:
     if kind == "special":
         if not isinstance(value, str) or not value.strip():
             raise InvalidParameter(name, f"{name} must be a non-empty string.")
+        _check_text(value, name)
         return value.strip()
     if kind == "bool":
         if not isinstance(value, bool):
@@ -128,11 +178,19 @@ def check_value(prop: Prop, value: Any, where: str | None = None) -> Any:
         return [c for c in prop.choices if c in items]
     if not isinstance(value, str):
         raise InvalidParameter(name, f"{name} must be a string.")
+    _check_text(value, name)
     if prop.max_length is not None and len(value) > prop.max_length:
         raise InvalidParameter(name, f"{name} is longer than {prop.max_length} characters.")
     if prop.pattern is not None and not re.match(prop.pattern, value):
         raise InvalidParameter(name, f"{name} must match {prop.pattern}.")
     return value
+
+
+def _check_text(value: str, name: str) -> None:
+    if not storable(value):
+        raise InvalidParameter(
+            name, f"{name} holds text that cannot be stored (a NUL character or a lone surrogate)."
+        )
 
 
 def _bad() -> Any:
@@ -343,3 +401,82 @@ def check_anchor(conn: Connection, footprint: str) -> None:
             f"the building's anchor lies in {r.n} quarters of quarter set '{r.quarter_set}' "
             f"of area '{r.area}'; it must lie in exactly one.",
         )
+
+
+# How many of the buildings a refused quarter edit names by id (the count is always given).
+SHOWN_BUILDINGS = 10
+
+_QUARTER_EDIT = text(
+    """
+    WITH e AS (
+        SELECT CAST(:old_set AS integer) AS old_set, CAST(:old AS geometry) AS old_g,
+               CAST(:new_set AS integer) AS new_set, CAST(:new AS geometry) AS new_g
+    ),
+    touched AS (
+        SELECT b.id, b.anchor FROM building b, e
+        WHERE ST_Intersects(b.anchor, e.old_g) OR ST_Intersects(b.anchor, e.new_g)
+    ),
+    counts AS (
+        SELECT t.id, a.slug AS area, qs.slug AS quarter_set,
+               (SELECT count(*) FROM quarter q
+                 WHERE q.quarter_set_id = qs.id AND q.id IS DISTINCT FROM CAST(:fid AS bigint)
+                   AND ST_Intersects(q.geom, t.anchor)) AS others,
+               coalesce(e.old_set = qs.id AND ST_Intersects(e.old_g, t.anchor), false) AS was_in,
+               coalesce(e.new_set = qs.id AND ST_Intersects(e.new_g, t.anchor), false) AS is_in
+        FROM touched t CROSS JOIN e
+        JOIN quarter_set qs ON qs.id IN (e.old_set, e.new_set)
+        JOIN area a ON a.id = qs.area_id AND ST_Intersects(a.boundary, t.anchor)
+    )
+    SELECT area, quarter_set, others + is_in::int AS quarters, count(*) AS n,
+           (array_agg(id ORDER BY id))[1:CAST(:shown AS integer)] AS ids
+    FROM counts
+    WHERE abs(others + is_in::int - 1) > abs(others + was_in::int - 1)
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    """
+)
+
+
+def check_quarter_edit(
+    conn: Connection,
+    fid: int | None,
+    before: tuple[int, str] | None,
+    after: tuple[int, str] | None,
+    *,
+    field: str = "geometry",
+) -> None:
+    """A quarter created, reshaped, moved to another set or deleted (`before`/`after`: its
+    quarter set and geometry as hex EWKB, None where it is absent) must not take a
+    building's anchor out of every quarter of its set, nor into two: the building's
+    dwellings would count nowhere, or twice, in that set's tenure mix. Only buildings the
+    edit moves further from exactly one quarter are refused, so an edit that mends an
+    overlap is never blocked by it. Checked in the version written to, before writing."""
+    old_set, old = before or (None, None)
+    new_set, new = after or (None, None)
+    rows = conn.execute(
+        _QUARTER_EDIT,
+        {
+            "fid": fid,
+            "old_set": old_set,
+            "old": old,
+            "new_set": new_set,
+            "new": new,
+            "shown": SHOWN_BUILDINGS,
+        },
+    ).all()
+    if not rows:
+        return
+    total = sum(r.n for r in rows)
+    parts = []
+    for r in rows:
+        where = "no quarter" if r.quarters == 0 else f"{r.quarters} quarters"
+        ids = ", ".join(str(i) for i in r.ids) + (", ..." if r.n > len(r.ids) else "")
+        parts.append(
+            f"{r.n} in {where} of quarter set '{r.quarter_set}' of area '{r.area}' "
+            f"(buildings {ids})"
+        )
+    raise InvalidParameter(
+        field,
+        f"the edit would leave {total} building{'s' if total != 1 else ''} outside exactly one "
+        f"quarter of a set: {'; '.join(parts)}. Each building must lie in exactly one quarter "
+        "of each quarter set of its area.",
+    )

@@ -428,12 +428,12 @@ def test_bodies_that_are_not_json_features_are_refused(writable_client, writable
     planner = writable_ref.bearer("planner")
     before = _counts(db)
     post = "/collections/buildings/items"
-    nan = writable_client.post(
-        post,
-        content=b'{"type":"Feature","geometry":null,"properties":{"storeys":NaN}}',
-        headers={**planner, "Content-Type": GEOJSON},
+    nested = b"[" * 100_000 + b"]" * 100_000
+    _problem(
+        writable_client.post(post, content=nested, headers={**planner, "Content-Type": GEOJSON}),
+        422,
+        "body",
     )
-    _problem(nan, 422, "body")
     _problem(
         writable_client.post(post, content=b"{", headers={**planner, "Content-Type": GEOJSON}),
         422,
@@ -450,25 +450,43 @@ def test_bodies_that_are_not_json_features_are_refused(writable_client, writable
     assert _counts(db) == before
 
 
+def _empty_spot(db, quarter: int) -> tuple[float, float]:
+    """A point (CRS84) inside the quarter, 30 m or more from every building."""
+    with db.connect() as c:
+        return tuple(
+            c.execute(
+                text(
+                    "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_PointOnSurface("
+                    " ST_Difference(q.geom, (SELECT ST_Union(ST_Buffer(footprint, 30))"
+                    " FROM building))), 4326) AS p FROM quarter q WHERE q.id = :q) s"
+                ),
+                {"q": quarter},
+            ).one()
+        )
+
+
 def test_a_building_whose_anchor_lies_in_two_quarters_of_a_set_is_refused(
     writable_client, writable_ref, db
 ):
-    """A quarter added in a scenario overlaps another of its set; a building placed in the
-    overlap would count in both, so the scenario refuses it (and vedtaget, without that
-    quarter, takes it)."""
+    """A small quarter added in a scenario where no building stands overlaps quarter 1 of
+    its set; a building placed in the overlap would count in both, so the scenario refuses
+    it (and vedtaget, without that quarter, takes it)."""
     planner = writable_ref.bearer("planner")
     slug = _scenario(db, "to-kvarterer")
     quarter, _t = _get(writable_client, "quarters", 1)
+    lon, lat = _empty_spot(db, 1)
     r = _send(
         writable_client,
         "POST",
         f"/collections/quarters/items?scenario={slug}",
-        _feature(quarter["geometry"], **{**quarter["properties"], "slug": "dublet"}),
+        _feature(
+            _square(lon, lat, 0.0002),
+            **{**quarter["properties"], "slug": "dublet", "name": "Dublet"},
+        ),
         planner,
     )
     assert r.status_code == 201, r.text
-    building, _t = _get(writable_client, "buildings", BUILDING)  # in Granparken, quarter 1
-    body = _feature(building["geometry"], use="housing", name="I to kvarterer")
+    body = _feature(_square(lon, lat, 0.0001), use="housing", name="I to kvarterer")
     before = _counts(db)
     _problem(
         _send(
@@ -480,6 +498,133 @@ def test_a_building_whose_anchor_lies_in_two_quarters_of_a_set_is_refused(
     assert _counts(db) == before
     ok = _send(writable_client, "POST", "/collections/buildings/items", body, planner)
     assert ok.status_code == 201, ok.text
+
+
+def _buildings_in(db, quarter: int) -> list[int]:
+    with db.connect() as c:
+        return list(
+            c.execute(
+                text(
+                    "SELECT b.id FROM building b JOIN quarter q ON ST_Intersects(q.geom, b.anchor)"
+                    " WHERE q.id = :q ORDER BY b.id"
+                ),
+                {"q": quarter},
+            ).scalars()
+        )
+
+
+def test_a_quarter_edit_that_leaves_buildings_outside_exactly_one_quarter_is_refused(
+    writable_client, writable_ref, db
+):
+    """Reshaping, duplicating or deleting a quarter re-checks the buildings it covered or
+    covers: none may end in no quarter, or in two, of the set. The error names `geometry`,
+    how many buildings, and the first of them."""
+    planner = writable_ref.bearer("planner")
+    slug = _scenario(db, "kvarter-tjek")
+    path = "/collections/quarters/items/2"
+    quarter, tag = _get(writable_client, "quarters", 2)
+    inside = _buildings_in(db, 2)
+    lon, lat = _empty_spot(db, 2)
+    before = _counts(db)
+    # Shrunk to a spot with no building: every building of the quarter in no quarter.
+    shrunk = _problem(
+        _send(writable_client, "PATCH", path, {"geometry": _square(lon, lat)}, planner, tag),
+        422,
+        "geometry",
+    )
+    message = shrunk["errors"][0]["message"]
+    assert f"{len(inside)} buildings" in message and "no quarter" in message
+    assert f"buildings {', '.join(str(i) for i in inside[:10])}, ..." in message
+    # Moved onto its neighbour (quarter 1, the same set): its own buildings in no quarter,
+    # quarter 1's in two.
+    neighbour, _t = _get(writable_client, "quarters", 1)
+    onto = _problem(
+        _send(writable_client, "PATCH", path, {"geometry": neighbour["geometry"]}, planner, tag),
+        422,
+        "geometry",
+    )
+    message = onto["errors"][0]["message"]
+    assert f"{len(inside) + len(_buildings_in(db, 1))} buildings" in message
+    assert f"{len(inside)} in no quarter" in message
+    assert f"{len(_buildings_in(db, 1))} in 2 quarters" in message
+    # A copy of it, in vedtaget or a scenario; a PUT moving it to the other set of its area.
+    for where in ("", f"?scenario={slug}"):
+        copy = _feature(quarter["geometry"], **{**quarter["properties"], "slug": "kopi"})
+        _problem(
+            _send(writable_client, "POST", f"/collections/quarters/items{where}", copy, planner),
+            422,
+            "geometry",
+        )
+    moved = _feature(quarter["geometry"], **{**quarter["properties"], "quarter_set": "kvarterer"})
+    _problem(_send(writable_client, "PUT", path, moved, planner, tag), 422, "geometry")
+    # Deleted: its buildings in no quarter; a conflict with them, not a bad request.
+    gone = writable_client.delete(path, headers={**planner, "If-Match": tag})
+    assert f"{len(inside)} buildings" in _problem(gone, 409)["detail"]
+    assert _counts(db) == before and _get(writable_client, "quarters", 2) == (quarter, tag)
+
+    # An edit that keeps every building in exactly one quarter is taken: the quarter grown
+    # by a spot just outside the area, then restored.
+    far = _square(10.415, 55.400, 0.002)
+    grown_ok = {
+        "type": "MultiPolygon",
+        "coordinates": quarter["geometry"]["coordinates"] + [far["coordinates"]],
+    }
+    r = _send(writable_client, "PATCH", path, {"geometry": grown_ok}, planner, tag)
+    assert r.status_code == 200, r.text
+    versions = writable_client.get(path + "/history").json()
+    back = writable_client.post(
+        f"{path}/history/{versions[-2]['change']['id']}/restore",
+        headers={**planner, "If-Match": r.headers["etag"]},
+    )
+    assert back.status_code == 200, back.text
+    assert back.json()["geometry"] == quarter["geometry"]
+
+
+# --- an edit that changes nothing ---------------------------------------------------------
+
+
+def _data_version(db) -> int:
+    with db.connect() as c:
+        return c.execute(text("SELECT version FROM data_version")).scalar_one()
+
+
+def test_an_edit_that_changes_nothing_writes_nothing_and_keeps_the_etag(
+    writable_client, writable_ref, db
+):
+    planner = writable_ref.bearer("planner")
+    slug = _scenario(db, "ingen-aendring")
+    for params in ({}, {"scenario": slug}):
+        f, tag = _get(writable_client, "buildings", 6, **params)
+        path = f"/collections/buildings/items/6?{'&'.join(f'{k}={v}' for k, v in params.items())}"
+        before, version = _counts(db), _data_version(db)
+        same = {k: v for k, v in f.items() if k != "links"}
+        for method, body in (
+            ("PATCH", {"properties": {}}),
+            ("PATCH", {"properties": {"name": f["properties"]["name"]}}),
+            ("PATCH", {"geometry": f["geometry"]}),
+            ("PATCH", {"properties": {"dwellings": f["properties"]["dwellings"]}}),
+            ("PUT", same),
+        ):
+            r = _send(writable_client, method, path, body, planner, tag)
+            assert r.status_code == 200, (method, body, r.text)
+            assert r.headers["etag"] == tag
+            assert {k: v for k, v in r.json().items() if k != "links"} == same
+        # Nothing written, in vedtaget nor in the scenario (no copy made there).
+        assert _counts(db) == before and _data_version(db) == version
+        assert _get(writable_client, "buildings", 6, **params) == (f, tag)
+        # The precondition still holds for an edit that would change nothing.
+        _problem(_send(writable_client, "PATCH", path, {"properties": {}}, planner, '"v1"'), 412)
+        _problem(_send(writable_client, "PATCH", path, {"properties": {}}, planner), 428)
+    # One that changes something is written as before.
+    r = _send(
+        writable_client,
+        "PATCH",
+        "/collections/buildings/items/6",
+        {"properties": {"storeys": (f["properties"]["storeys"] or 0) + 1}},
+        planner,
+        _get(writable_client, "buildings", 6)[1],
+    )
+    assert r.status_code == 200 and r.headers["etag"] != tag
 
 
 def test_content_crs_names_the_crs_of_the_geometry_sent(writable_client, writable_ref, db):
@@ -762,7 +907,7 @@ ROUND_TRIPS = [
     ),
     (
         "quarters",
-        _square(10.425, 55.404, 0.002),
+        _square(10.415, 55.400, 0.002),  # outside the area: no building in two quarters
         {
             "area": "vollsmose",
             "quarter_set": "kvarterer",
@@ -807,7 +952,8 @@ def test_each_layer_round_trips_create_patch_delete(
     )
     assert r.status_code == 200, r.text
     assert {k: r.json()["properties"][k] for k in patch} == patch
-    # A PUT of what was read changes nothing but the version of what is sent back.
+    # A PUT of what was read changes nothing, its version included.
+    before = _counts(db)
     again = _send(
         writable_client,
         "PUT",
@@ -819,6 +965,7 @@ def test_each_layer_round_trips_create_patch_delete(
     assert again.status_code == 200, again.text
     assert again.json()["properties"] == r.json()["properties"]
     assert again.json()["geometry"] == r.json()["geometry"]
+    assert again.headers["etag"] == r.headers["etag"] and _counts(db) == before
     d = writable_client.delete(
         f"/collections/{cid}/items/{fid}", headers={**planner, "If-Match": again.headers["etag"]}
     )
@@ -1110,3 +1257,204 @@ def test_a_parcel_edited_in_a_scenario_keeps_its_plot_there(writable_client, wri
     assert r.status_code == 200, r.text
     assert r.json()["properties"]["owner"] == parcel["properties"]["owner"]
     assert r.headers["etag"].startswith(f'"{slug}.v')
+
+
+def test_a_plot_posted_for_a_parcel_of_the_plan_becomes_its_land_record(
+    writable_client, writable_ref, db
+):
+    """A GIS user adds a plot on a parcel the plan has (made in the parcels layer, or left
+    when its plot was deleted): the POST gives that parcel its land record, under the
+    parcel's id, and never a second parcel or a changed shape."""
+    planner = writable_ref.bearer("planner")
+    shape = _square(10.4405, 55.4085)
+    r = _send(
+        writable_client,
+        "POST",
+        "/collections/parcels/items",
+        _feature(shape, ejerlavskode=9900001, matrikelnummer="960q", planned_use="housing"),
+        planner,
+    )
+    assert r.status_code == 201, r.text
+    parcel, parcel_tag = r.json()["id"], r.headers["etag"]
+    assert writable_client.get(f"/collections/plots/items/{parcel}").status_code == 404
+    before = _counts(db)
+    plot = _feature(None, matrikel="9900001-960q", owner_category="odense_kommune", plot_ratio=0.8)
+    r = _send(writable_client, "POST", "/collections/plots/items?note=byggefelt", plot, planner)
+    assert r.status_code == 201, r.text
+    assert r.json()["id"] == parcel
+    assert r.headers["location"].endswith(f"/collections/plots/items/{parcel}")
+    p = r.json()["properties"]
+    assert p["owner_category"] == "odense_kommune" and p["plot_ratio"] == 0.8
+    assert p["planned_use"] == "housing"  # the parcel's, kept: the body did not name it
+    assert p["sale_status"] == "not_for_sale"
+    after = _counts(db)
+    assert after["parcel"] == before["parcel"] and after["parcel_land"] == before["parcel_land"] + 1
+    assert _get(writable_client, "plots", parcel)[1] == r.headers["etag"] != parcel_tag
+    assert (
+        _get(writable_client, "parcels", parcel)[0]["geometry"]
+        == _get(writable_client, "plots", parcel)[0]["geometry"]
+    )
+
+    # Again: it is a plot now, to be edited where it is.
+    again = _problem(
+        _send(writable_client, "POST", "/collections/plots/items", plot, planner), 422, "matrikel"
+    )
+    assert f"/collections/plots/items/{parcel}" in again["detail"]
+    # Deleted, the plot leaves its parcel; POSTed back with the geometry read, it returns.
+    served, tag = _get(writable_client, "plots", parcel)
+    d = writable_client.delete(
+        f"/collections/plots/items/{parcel}", headers={**planner, "If-Match": tag}
+    )
+    assert d.status_code == 204
+    # A plot is its parcel's land: another shape is refused, naming the geometry.
+    moved = _feature(
+        _square(10.4406, 55.4086), matrikel="9900001-960q", owner_category="odense_kommune"
+    )
+    _problem(
+        _send(writable_client, "POST", "/collections/plots/items", moved, planner), 422, "geometry"
+    )
+    back = _send(
+        writable_client,
+        "POST",
+        "/collections/plots/items",
+        _feature(served["geometry"], **{**served["properties"], "plot_area_m2": None}),
+        planner,
+    )
+    assert back.status_code == 201, back.text
+    assert back.json()["id"] == parcel and back.json()["properties"] == served["properties"]
+
+    # In a scenario, the parcel becomes the scenario's, with its new plot; vedtaget keeps
+    # the parcel as it was.
+    slug = _scenario(db, "byggefelt")
+    r = _send(
+        writable_client,
+        "POST",
+        "/collections/parcels/items",
+        _feature(_square(10.4412, 55.4090), ejerlavskode=9900001, matrikelnummer="961q"),
+        planner,
+    )
+    assert r.status_code == 201, r.text
+    other_parcel = r.json()["id"]
+    r = _send(
+        writable_client,
+        "POST",
+        f"/collections/plots/items?scenario={slug}",
+        _feature(None, matrikel="9900001-961q", owner_category="civica"),
+        planner,
+    )
+    assert r.status_code == 201, r.text
+    assert r.headers["etag"].startswith(f'"{slug}.v')
+    assert _get(writable_client, "plots", other_parcel, scenario=slug)[0]["id"] == other_parcel
+    assert writable_client.get(f"/collections/plots/items/{other_parcel}").status_code == 404
+    # An unknown matrikel without a geometry: a new parcel needs its shape.
+    _problem(
+        _send(
+            writable_client,
+            "POST",
+            "/collections/plots/items",
+            _feature(None, matrikel="9900001-999x", owner_category="civica"),
+            planner,
+        ),
+        422,
+        "geometry",
+    )
+
+
+# --- validation: what the database cannot hold is refused by name, before any write ----
+
+EPSG4326 = "<http://www.opengis.net/def/crs/EPSG/0/4326>"
+STOP = (10.436, 55.407)
+RAW_BAD = [
+    # (collection, raw body, Content-Crs, the field named)
+    ("facilities", '{"type":"Point","coordinates":[10.436,95.0]}', None, "geometry"),
+    ("facilities", '{"type":"Point","coordinates":[200.0,55.4]}', None, "geometry"),
+    ("facilities", '{"type":"Point","coordinates":[95.0,10.436]}', EPSG4326, "geometry"),
+    ("facilities", '{"type":"Point","coordinates":[55.407,200.0]}', EPSG4326, "geometry"),
+    ("facilities", '{"type":"Point","coordinates":[NaN,55.407]}', None, "geometry"),
+    ("facilities", '{"type":"Point","coordinates":[10.436,Infinity]}', EPSG4326, "geometry"),
+    ("facilities", '{"type":"Point","coordinates":[-Infinity,55.407]}', UTM32, "geometry"),
+    ("facilities", '{"type":"Point","coordinates":[10.436,1e999]}', None, "geometry"),
+]
+
+
+def _raw(geometry: str, props: str) -> bytes:
+    return f'{{"type":"Feature","geometry":{geometry},"properties":{props}}}'.encode()
+
+
+@pytest.mark.parametrize(("cid", "geometry", "crs", "parameter"), RAW_BAD)
+def test_coordinates_out_of_range_or_not_finite_are_refused_naming_geometry(
+    writable_client, writable_ref, db, cid, geometry, crs, parameter
+):
+    planner = writable_ref.bearer("planner")
+    headers = {**planner, "Content-Type": GEOJSON, **({"Content-Crs": crs} if crs else {})}
+    before = _counts(db)
+    body = _raw(geometry, '{"name":"x","kind":"daycare"}')
+    _problem(
+        writable_client.post(f"/collections/{cid}/items", content=body, headers=headers),
+        422,
+        parameter,
+    )
+    _, tag = _get(writable_client, "facilities", 1)
+    patch = f'{{"geometry":{geometry}}}'.encode()
+    _problem(
+        writable_client.patch(
+            "/collections/facilities/items/1",
+            content=patch,
+            headers={**headers, "Content-Type": MERGE, "If-Match": tag},
+        ),
+        422,
+        parameter,
+    )
+    assert _counts(db) == before
+
+
+BAD_TEXT = [
+    # (collection, properties as raw JSON, the field named)
+    ("facilities", '{"name":"Kultur\\u0000hus","kind":"culture"}', "name"),
+    ("facilities", '{"name":"\\ud800","kind":"culture"}', "name"),
+    ("facilities", '{"name":"x","kind":"cult\\u0000ure"}', "kind"),
+    ("facilities", '{"name":"x","kind":"culture","opening_year":NaN}', "opening_year"),
+    ("facilities", '{"name":"x","kind":"culture","closing_year":-Infinity}', "closing_year"),
+    ("facilities", '{"name":"x","kind":"culture","na\\u0000me":"x"}', "properties"),
+    ("rail_stops", '{"line":"Letbane\\u0000","name":"x"}', "line"),
+    ("plots", '{"matrikel":"9900001-97\\u0000a","owner_category":"civica"}', "matrikel"),
+    (
+        "buildings",
+        '{"use":"housing","dwellings":[{"tenure":"owner_\\u0000occupied","dwellings":1}]}',
+        "dwellings[0].tenure",
+    ),
+    ("buildings", '{"use":"housing","storeys":Infinity}', "storeys"),
+]
+
+
+@pytest.mark.parametrize(("cid", "props", "parameter"), BAD_TEXT)
+def test_nul_lone_surrogates_and_non_finite_numbers_are_refused_by_name(
+    writable_client, writable_ref, db, cid, props, parameter
+):
+    planner = writable_ref.bearer("planner")
+    point = '{"type":"Point","coordinates":[10.436,55.407]}'
+    shape = json.dumps(_square(10.4400, 55.4075))
+    body = _raw(point if cid in ("facilities", "rail_stops") else shape, props)
+    before = _counts(db)
+    r = writable_client.post(
+        f"/collections/{cid}/items", content=body, headers={**planner, "Content-Type": GEOJSON}
+    )
+    _problem(r, 422, parameter)
+    assert _counts(db) == before
+
+
+def test_a_note_with_a_nul_is_refused_and_nothing_written(writable_client, writable_ref, db):
+    planner = writable_ref.bearer("planner")
+    before = _counts(db)
+    _, tag = _get(writable_client, "facilities", 1)
+    r = _send(
+        writable_client,
+        "PATCH",
+        "/collections/facilities/items/1?note=a%00b",
+        {"properties": {"name": "Nyt navn"}},
+        planner,
+        tag,
+    )
+    # Refused before the route, as any NUL in a request's URL is (400).
+    assert "NUL" in _problem(r, 400)["detail"]
+    assert _counts(db) == before
