@@ -1,13 +1,16 @@
-"""No lost update on the existing writes: a building's life (`PATCH /buildings/{id}/life`,
-If-Match required) and a parcel's sale status (`POST /land/parcels/{key}/sale-status`, the
-status it leaves named, If-Match honoured). The preconditions one by one in process, a write
-to a scenario, then 8 real concurrent clients against a real server doing read-modify-write:
-every successful write counted in the result, and a sale-status history whose from -> to chain
-never breaks in the order it is served."""
+"""No lost update: a building's life (`PATCH /buildings/{id}/life`, If-Match required), a
+parcel's sale status (`POST /land/parcels/{key}/sale-status`, the status it leaves named,
+If-Match honoured) and an item of OGC API – Features Part 4 (`PATCH
+/collections/buildings/items/{id}`, merge patch, If-Match required). The preconditions one by
+one in process, a write to a scenario, then 8 real concurrent clients against a real server
+doing read-modify-write: every successful write counted in the result, and a history whose
+chain never breaks in the order it is served (each sale-status entry leaves what the one before
+set; each item version was written on top of the version served before it)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -49,7 +52,7 @@ def _buildings(db: Engine, n: int) -> list[int]:
 # One building per test that writes, so the module's committed writes never meet.
 @pytest.fixture(scope="module")
 def buildings(db) -> list[int]:
-    return _buildings(db, 6)
+    return _buildings(db, 8)
 
 
 def _life(client, building: int, **params) -> httpx.Response:
@@ -429,3 +432,152 @@ def test_eight_concurrent_sale_status_editors_keep_an_unbroken_history(
     assert Counter(e["note"] for e in history[earlier:]) == {
         f"editor {n}": WRITES_EACH for n in range(EDITORS)
     }
+
+
+# -- 8 concurrent Part 4 editors of one item --------------------------------------------------
+MERGE = "application/merge-patch+json"
+
+
+class ItemRun:
+    """What the editors of one item did: each successful write's If-Match (the version it
+    was made on) by the ETag it answered, the values written, the outcomes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.outcomes: Counter[int] = Counter()
+        self.based_on: dict[str, str] = {}
+        self.written: list[int] = []
+
+
+def _storeys_editors(url: str, params: dict, auth: dict) -> ItemRun:
+    """EDITORS clients at once, each doing GET (ETag), then PATCH `storeys` + 1 with that
+    ETag in If-Match, until WRITES_EACH of its PATCHes succeeded, reading again after a 412."""
+    run = ItemRun()
+
+    def edit(client: httpx.Client, n: int) -> None:
+        done = 0
+        while done < WRITES_EACH:
+            got = client.get(url, params=params)
+            assert got.status_code == 200, got.text
+            tag = got.headers["etag"]
+            storeys = got.json()["properties"]["storeys"]
+            r = client.patch(
+                url,
+                params=params,
+                content=json.dumps({"properties": {"storeys": storeys + 1}}),
+                headers={**auth, "Content-Type": MERGE, "If-Match": tag},
+            )
+            assert r.status_code in (200, 412), r.text
+            if r.status_code == 412:
+                assert r.headers["content-type"].startswith("application/problem+json")
+            with run.lock:
+                run.outcomes[r.status_code] += 1
+                if r.status_code == 200:
+                    assert r.headers["etag"] not in run.based_on  # one version per write
+                    run.based_on[r.headers["etag"]] = tag
+                    run.written.append(r.json()["properties"]["storeys"])
+            done += r.status_code == 200
+
+    _editors(edit)
+    return run
+
+
+def _start_at_zero(url: str, params: dict, auth: dict) -> str:
+    """Sets the building's storeys to 0; its ETag then."""
+    with httpx.Client() as client:
+        got = client.get(url, params=params)
+        r = client.patch(
+            url,
+            params=params,
+            content=json.dumps({"properties": {"storeys": 0}}),
+            headers={**auth, "Content-Type": MERGE, "If-Match": got.headers["etag"]},
+        )
+        assert r.status_code == 200, r.text
+        return r.headers["etag"]
+
+
+def _check_no_lost_item_update(url: str, params: dict, start: str, run: ItemRun, kind: str):
+    successes = run.outcomes[200]
+    assert successes == EDITORS * WRITES_EACH
+    assert run.outcomes[412] > 0  # editors did collide, and were told so
+    with httpx.Client() as client:
+        final = client.get(url, params=params)
+        history = client.get(f"{url}/history", params=params).json()
+    assert final.json()["properties"]["storeys"] == successes  # 0 lost updates
+    assert sorted(run.written) == list(range(1, successes + 1))
+    # The served history, oldest first: the start, then one version per successful write,
+    # each made on the version served just before it, each one more storey.
+    tags = [v["version"] for v in history]
+    after = history[tags.index(start) :]
+    assert len(after) == 1 + successes
+    assert after[-1]["version"] == final.headers["etag"]
+    breaks = [
+        (i, prev["version"], run.based_on.get(this["version"]))
+        for i, (prev, this) in enumerate(zip(after, after[1:], strict=False), start=1)
+        if run.based_on.get(this["version"]) != prev["version"]
+        or this["feature"]["properties"]["storeys"] != prev["feature"]["properties"]["storeys"] + 1
+    ]
+    assert breaks == []
+    assert {v["scenario"] for v in after} == {kind}
+    assert {(v["change"]["kind"], v["change"]["actor"]) for v in after} == {
+        ("edit", "planner-writer")
+    }
+    stamps = [v["change"]["recorded_at"] for v in after]
+    assert stamps == sorted(stamps)
+
+
+def test_eight_concurrent_part_4_editors_of_one_building_lose_no_update(
+    writable_server, writable_ref, db, buildings
+):
+    building = buildings[6]
+    url = f"{writable_server.url}/collections/buildings/items/{building}"
+    auth = writable_ref.bearer("planner")
+    start = _start_at_zero(url, {}, auth)
+    first_change = _scalar(db, "SELECT max(id) FROM plan_change")
+    run = _storeys_editors(url, {}, auth)
+    _check_no_lost_item_update(url, {}, start, run, "vedtaget")
+    # The database's own history agrees: one superseded version per successful write.
+    superseded = _scalar(
+        db,
+        "SELECT count(DISTINCT superseded_by) FROM building_version"
+        " WHERE id = :id AND scenario_id = 1 AND superseded_by > :c",
+        id=building,
+        c=first_change,
+    )
+    assert superseded == run.outcomes[200]
+
+
+def test_eight_concurrent_part_4_editors_in_a_scenario_lose_no_update_and_leave_vedtaget(
+    writable_server, writable_ref, db, buildings
+):
+    building = buildings[7]
+    url = f"{writable_server.url}/collections/buildings/items/{building}"
+    auth = writable_ref.bearer("planner")
+    with httpx.Client() as client:
+        made = client.post(
+            f"{writable_server.url}/scenarios",
+            json={"slug": "samtidige", "name": "Samtidige redaktører", "base": "vedtaget"},
+            headers=auth,
+        )
+        assert made.status_code == 201, made.text
+        adopted = client.get(url)
+    adopted_versions = "SELECT count(*) FROM building_version WHERE id = :id AND scenario_id = 1"
+    kept = _scalar(db, adopted_versions, id=building)
+    params = {"scenario": "samtidige"}
+    start = _start_at_zero(url, params, auth)
+    assert start.startswith('"samtidige.v')
+    run = _storeys_editors(url, params, auth)
+    _check_no_lost_item_update(url, params, start, run, "samtidige")
+    with httpx.Client() as client:
+        now = client.get(url)
+    assert now.json() == adopted.json() and now.headers["etag"] == adopted.headers["etag"]
+    sid = _scalar(db, "SELECT id FROM scenario WHERE slug = 'samtidige'")
+    # Each write is a row of the scenario's own: the start and one per successful write.
+    rows = _scalar(
+        db,
+        "SELECT count(*) FROM building_version WHERE id = :id AND scenario_id = :s",
+        id=building,
+        s=sid,
+    )
+    assert rows == 1 + run.outcomes[200]
+    assert _scalar(db, adopted_versions, id=building) == kept  # vedtaget's never superseded
