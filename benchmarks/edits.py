@@ -15,10 +15,15 @@ loopback port (its default settings), then:
   until `--writes` of its PATCHes succeeded, retrying after each 412. The field is
   `renovation_end_year`, counted up in a cycle of 2001-2060 (the plan's years);
 - **sale status**: the same editors cycling one plot's sale status with `from_status`
-  (half of them also sending If-Match), then the served history checked link by link.
+  (half of them also sending If-Match), then the served history checked link by link;
+- **Part 4 item**: the same, through OGC API – Features Part 4: one editor alone, then the
+  editors at once, each doing `GET /collections/buildings/items/{id}` (ETag) and `PATCH` of
+  the item (`application/merge-patch+json`, `storeys` + 1, If-Match) on another building,
+  retrying after each 412; the served history (`GET .../items/{id}/history`) checked version
+  by version (each made on the version served before it, one storey more).
 
 Prints attempts, successful writes, 412s and **lost updates** (successful writes the database
-does not hold as a version of their own: must be 0), the history's broken links (must be 0),
+does not hold as a version of their own: must be 0), the histories' broken links (must be 0),
 the PATCH and POST latency (median and p95, on the server from `Server-Timing: app`, and as
 the client saw it), the HTTP floor (`GET /healthz`) beside them, and the machine's load
 (`os.getloadavg`) before and after. Times are reported against the goal (a write with its
@@ -29,6 +34,7 @@ history broke.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -120,6 +126,40 @@ def _status_editor(base: str, n: int, headers: dict, writes: int, run: Run, lock
             done += r.status_code == 200
 
 
+MERGE = "application/merge-patch+json"
+
+
+def _item_editor(url: str, headers: dict, writes: int, run: Run, lock, based_on: dict) -> None:
+    """Part 4 read-modify-write of a building's storeys; `based_on` maps each successful
+    write's ETag to the If-Match it was made on."""
+    with httpx.Client(timeout=60) as client:
+        done = 0
+        while done < writes:
+            got = client.get(url)
+            got.raise_for_status()
+            tag = got.headers["etag"]
+            body = json.dumps({"properties": {"storeys": got.json()["properties"]["storeys"] + 1}})
+            sent = {**headers, "Content-Type": MERGE, "If-Match": tag}
+            r = _timed(run, lock, client.patch, url, content=body, headers=sent)
+            if r.status_code == 200:
+                with lock:
+                    based_on[r.headers["etag"]] = tag
+            done += r.status_code == 200
+
+
+def _item_breaks(history: list[dict], start: str, based_on: dict) -> tuple[int, int]:
+    """(versions after `start`, broken links): a version not made on the one served just
+    before it, or not one storey more."""
+    tags = [v["version"] for v in history]
+    after = history[tags.index(start) :]
+    breaks = sum(
+        based_on.get(b["version"]) != a["version"]
+        or b["feature"]["properties"]["storeys"] != a["feature"]["properties"]["storeys"] + 1
+        for a, b in zip(after, after[1:], strict=False)
+    )
+    return len(after) - 1, breaks
+
+
 def _together(editors: int, work: Callable[[int], None]) -> float:
     """Runs `work(n)` in `editors` threads started at once; seconds until all are done."""
     start = threading.Barrier(editors + 1)
@@ -206,13 +246,14 @@ def main(argv: list[str] | None = None) -> int:
         with engine.begin() as c:
             tokens = {r: auth.create_token(c, f"{r}-bench", r) for r in ("planner", "admin")}
             tokens["developer_company"] = auth.create_token(c, "company-bench", "developer_company")
-            building = c.execute(
+            building, item = c.execute(
                 text(
-                    "SELECT min(id) FROM building b WHERE built_year IS NULL"
+                    "SELECT id FROM building b WHERE built_year IS NULL"
                     " AND demolished_year IS NULL AND EXISTS"
                     " (SELECT 1 FROM dwelling_stock d WHERE d.building_id = b.id)"
+                    " ORDER BY id LIMIT 2"
                 )
-            ).scalar_one()
+            ).scalars()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(text("VACUUM ANALYZE"))
         planner = {"Authorization": f"Bearer {tokens['planner']}"}
@@ -301,6 +342,58 @@ def main(argv: list[str] | None = None) -> int:
             lines += _latency("POST sale-status, 200s", sale.writes, goal=False)
             if lost or breaks:
                 failures.append(f"sale status: {lost} lost, {breaks} broken links")
+
+            item_url = f"{base}/collections/buildings/items/{item}"
+            with httpx.Client(timeout=30) as client:
+                got = client.get(item_url)
+                r = client.patch(
+                    item_url,
+                    content=json.dumps({"properties": {"storeys": 0}}),
+                    headers={**planner, "Content-Type": MERGE, "If-Match": got.headers["etag"]},
+                )
+                r.raise_for_status()
+            solo_item, based_on = Run(), {}
+            _item_editor(item_url, planner, args.solo, solo_item, lock, based_on)
+            lines.append(
+                f"\nPart 4 item, solo: 1 editor, {args.solo} read-modify-writes of building "
+                f"{item} (GET item, PATCH merge patch with If-Match)"
+            )
+            lines += _latency("PATCH item", solo_item.writes, goal=True)
+
+            items, based_on = Run(), {}
+            start_change = _scalar(engine, "SELECT max(id) FROM plan_change")
+            before = httpx.get(item_url)
+            start_tag, start_storeys = (
+                before.headers["etag"],
+                before.json()["properties"]["storeys"],
+            )
+            items.seconds = _together(
+                args.editors,
+                lambda n: _item_editor(item_url, planner, args.writes, items, lock, based_on),
+            )
+            storeys = httpx.get(item_url).json()["properties"]["storeys"]
+            history = httpx.get(f"{item_url}/history", timeout=120).json()
+            served, breaks = _item_breaks(history, start_tag, based_on)
+            held = _versions_since(engine, item, start_change)
+            ok, refused = items.outcomes[200], items.outcomes[412]
+            lost = ok - held
+            lines.append(
+                f"\nPart 4 item: {args.editors} editors x {args.writes} successful writes on "
+                f"building {item}, {items.seconds:.1f} s"
+            )
+            lines.append(
+                f"  attempts {ok + refused}, successful writes {ok}, 412s {refused}, "
+                f"lost updates {lost} (versions the database holds: {held}; storeys {storeys}, "
+                f"expected {start_storeys + ok}); served history: {served} versions, "
+                f"{breaks} broken links"
+            )
+            lines += _latency("PATCH item, 200s", items.writes, goal=False)
+            lines += _latency("PATCH item, 412s", items.refused, goal=False)
+            if lost or breaks or served != ok or storeys != start_storeys + ok:
+                failures.append(
+                    f"Part 4 item: {lost} lost, {breaks} broken links, {served} versions "
+                    f"served for {ok} writes, storeys {storeys} != {start_storeys + ok}"
+                )
         engine.dispose()
 
     load_after = os.getloadavg()
