@@ -30,7 +30,17 @@ from sqlalchemy.exc import IntegrityError
 from gis import features, record
 from gis.crs import CRS84, Crs
 from gis.editing import store, validate
-from gis.editing.specs import PLAN, PLOTS, QUARTERS, READ_ONLY, SPECS, Prop, Spec
+from gis.editing.specs import (
+    PLAN,
+    PLOTS,
+    QUARTERS,
+    READ_ONLY,
+    SPECS,
+    Prop,
+    Spec,
+    columns,
+    key_column,
+)
 from gis.errors import Conflict, Forbidden, InvalidParameter, NotFound, Unauthorized
 from gis.layers import LAYERS, Layer
 from gis.roles import Permission, Reader, Role
@@ -594,6 +604,7 @@ def restore(
     except ValueError:
         raise NotFound("version", change_id) from None
     note = check_note(note)
+    savepoint = conn.begin_nested()  # undone when the restore changes nothing, as in replace
     target = _open(conn, scenario, reader, "restore", note)
     versions = history.events(conn, spec, fid, target)
     if not versions:
@@ -610,13 +621,20 @@ def restore(
         assert current is not None
         before_quarter = _quarter(current)
     if past is None:  # the version restored is the feature's absence
-        if served is not None:
-            _permit_delete(spec, reader, served)
-            if before_quarter is not None:
-                _check_quarter_removal(conn, fid, before_quarter)
-            store.delete(conn, target, spec.owner, fid, spec.delete_only)
+        if served is None:  # absent now too
+            savepoint.rollback()
+            return Written(fid, "", None, target.slug)
+        _permit_delete(spec, reader, served)
+        if before_quarter is not None:
+            _check_quarter_removal(conn, fid, before_quarter)
+        store.delete(conn, target, spec.owner, fid, spec.delete_only)
+        savepoint.commit()
         return Written(fid, "", None, target.slug)
     state, past_served = past
+    if served is not None and _same_rows(spec, state, _load(conn, spec, fid)):
+        unchanged = _answer(conn, spec, reader, target, fid)
+        savepoint.rollback()
+        return unchanged
     now = (served or {}).get("properties", {})
     changed = [k for k in _changes(spec, _comparable(spec, past_served), now)]
     if served is None or json.dumps(served.get("geometry")) != json.dumps(past_served["geometry"]):
@@ -631,7 +649,37 @@ def restore(
         state.items[spec.list_table] = []
     _write(conn, target, spec, fid, state)
     _record_sale_status(conn, target, fid, now, past_served["properties"], reader, note)
+    savepoint.commit()
     return _answer(conn, spec, reader, target, fid)
+
+
+def _load(conn: Connection, spec: Spec, fid: int) -> store.State | None:
+    items = (spec.list_table,) if spec.list_table else ()
+    return store.load(conn, spec.owner, fid, row_tables=spec.row_tables, item_tables=items)
+
+
+def _same_rows(spec: Spec, a: store.State, b: store.State | None) -> bool:
+    """Whether two states of a feature hold the same values in every column a write sets
+    (the record stamps and computed columns aside; a list's rows in order, whatever their
+    own ids, as `store.write` matches them)."""
+    if b is None:
+        return False
+
+    def values(table: str, row: dict | None, *, keyed: bool = True) -> dict | None:
+        if row is None:
+            return None
+        key = key_column(table)
+        return {c: row.get(c) for c in columns(table) if keyed or c != key}
+
+    for table in {*a.rows, *b.rows}:
+        if values(table, a.rows.get(table)) != values(table, b.rows.get(table)):
+            return False
+    for table in {*a.items, *b.items}:
+        rows_a = [values(table, r, keyed=False) for r in a.items.get(table, [])]
+        rows_b = [values(table, r, keyed=False) for r in b.items.get(table, [])]
+        if rows_a != rows_b:
+            return False
+    return True
 
 
 def _comparable(spec: Spec, served: dict) -> dict:

@@ -1458,3 +1458,42 @@ def test_a_note_with_a_nul_is_refused_and_nothing_written(writable_client, writa
     # Refused before the route, as any NUL in a request's URL is (400).
     assert "NUL" in _problem(r, 400)["detail"]
     assert _counts(db) == before
+
+
+def test_restoring_the_version_there_is_writes_nothing(writable_client, writable_ref, db):
+    planner = writable_ref.bearer("planner")
+    path = "/collections/roads/items/2"
+    road, tag = _get(writable_client, "roads", 2)
+    r = _send(writable_client, "PATCH", path, {"properties": {"closing_year": 2033}}, planner, tag)
+    assert r.status_code == 200, r.text
+    back = _send(
+        writable_client,
+        "PATCH",
+        path,
+        {"properties": {"closing_year": None}},
+        planner,
+        r.headers["etag"],
+    )
+    assert back.status_code == 200, back.text
+    first, _edit, now = writable_client.get(path + "/history").json()
+    before = _counts(db)
+    # The version served now, and the first one, which holds the same values again.
+    for version in (now, first):
+        same = writable_client.post(
+            f"{path}/history/{version['change']['id']}/restore",
+            headers={**planner, "If-Match": back.headers["etag"]},
+        )
+        assert same.status_code == 200, same.text
+        assert same.headers["etag"] == back.headers["etag"]
+        assert same.json()["properties"] == road["properties"]
+    assert _counts(db) == before
+    # A deleted feature "restored" to a version in which it was absent: nothing to do.
+    d = writable_client.delete(path, headers={**planner, "If-Match": back.headers["etag"]})
+    assert d.status_code == 204
+    versions = writable_client.get(path + "/history").json()
+    before = _counts(db)
+    again = writable_client.post(
+        f"{path}/history/{versions[-1]['change']['id']}/restore",
+        headers={**planner, "If-Match": versions[-1]["version"]},
+    )
+    assert again.status_code == 204 and _counts(db) == before
