@@ -430,7 +430,7 @@ _QUARTER_EDIT = text(
     SELECT area, quarter_set, others + is_in::int AS quarters, count(*) AS n,
            (array_agg(id ORDER BY id))[1:CAST(:shown AS integer)] AS ids
     FROM counts
-    WHERE abs(others + is_in::int - 1) > abs(others + was_in::int - 1)
+    WHERE others + is_in::int = 0 AND others + was_in::int > 0
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     """
 )
@@ -446,10 +446,13 @@ def check_quarter_edit(
 ) -> None:
     """A quarter created, reshaped, moved to another set or deleted (`before`/`after`: its
     quarter set and geometry as hex EWKB, None where it is absent) must not take a
-    building's anchor out of every quarter of its set, nor into two: the building's
-    dwellings would count nowhere, or twice, in that set's tenure mix. Only buildings the
-    edit moves further from exactly one quarter are refused, so an edit that mends an
-    overlap is never blocked by it. Checked in the version written to, before writing."""
+    building's anchor out of every quarter of its set: its dwellings would then count in no
+    quarter of that set. An edit that puts a building in two quarters of a set is let
+    through: moving a border that two quarters share is two writes (Part 4 writes one
+    feature at a time), and growing the one quarter first is the order that never leaves a
+    building outside; meanwhile the tenure mix counts such a building once, in the quarter
+    with the lowest id (gis/sql/tenure_mix.sql). Checked in the version written to, before
+    writing."""
     old_set, old = before or (None, None)
     new_set, new = after or (None, None)
     rows = conn.execute(
@@ -477,6 +480,7 @@ def check_quarter_edit(
     raise InvalidParameter(
         field,
         f"the edit would leave {total} building{'s' if total != 1 else ''} outside exactly one "
-        f"quarter of a set: {'; '.join(parts)}. Each building must lie in exactly one quarter "
-        "of each quarter set of its area.",
+        f"quarter of a set: {'; '.join(parts)}. Each building must lie in a quarter of each "
+        "quarter set of its area; to move a border two quarters share, grow the neighbouring "
+        "quarter first, then shrink this one.",
     )
