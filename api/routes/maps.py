@@ -1,4 +1,8 @@
-"""Static maps of the fremtidsbillede: PNG and PDF to print, GeoTIFF for GIS."""
+"""Static maps of the fremtidsbillede: PNG and PDF to print, GeoTIFF for GIS.
+
+Drawn in a worker process (`gis.render.worker`), which gives back the memory a render takes;
+the route waits for it on the event loop, holding neither a thread nor a connection.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import ConnectionDep
-from gis.render import geotiff, static
+from api.deps import PlanViewDep, SettingsDep
+from gis.render import geotiff, static, worker
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 
@@ -23,10 +27,11 @@ AreaQuery = Annotated[
         200: {"content": {"image/png": {}, "application/pdf": {}, "image/tiff": {}}},
     },
 )
-def fremtidsbillede(
+async def fremtidsbillede(
     year: int,
     fmt: Literal["png", "pdf", "tif"],
-    conn: ConnectionDep,
+    view: PlanViewDep,
+    settings: SettingsDep,
     area: AreaQuery = "vollsmose",
     dpi: Annotated[
         int | None,
@@ -41,12 +46,19 @@ def fremtidsbillede(
         ),
     ] = geotiff.DEFAULT_RESOLUTION_M,
 ) -> Response:
-    if fmt == "tif":
-        r = geotiff.render_geotiff(conn, area, year, resolution=resolution)
-        content, media, name = r.content, "image/tiff; application=geotiff", r.filename
-    else:
-        m = static.render_map(conn, area, year, fmt, dpi=dpi)
-        content, media, name = m.content, m.media_type, m.filename
+    job = worker.map_job(
+        settings.database_url,
+        view,
+        area,
+        year,
+        fmt,
+        dpi=dpi,
+        resolution=resolution,
+        connect_timeout=settings.db_connect_timeout,
+    )
+    r = await worker.renderer().arender(job)
     return Response(
-        content, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'}
+        r.content,
+        media_type=r.media_type,
+        headers={"Content-Disposition": f'inline; filename="{r.filename}"'},
     )

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 
-from api.deps import ConnectionDep, FormatQuery
+from api.deps import (
+    ConnectionDep,
+    EngineDep,
+    FormatQuery,
+    PlanViewDep,
+    SettingsDep,
+    get_connection,
+)
 from api.routes.viewer import templates
 from gis import law, styles
 from gis.monitoring import schedule as schedule_mod
@@ -22,7 +32,9 @@ from gis.monitoring.gantt import gantt_svg
 from gis.monitoring.progress import ItemProgress, progress
 from gis.monitoring.status import annual_status
 from gis.monitoring.summary import STATUS_DA, UNITS_DA, number
+from gis.record import PlanView
 from gis.render import charts
+from gis.render.worker import renderer, report_job
 from gis.state import MAX_YEAR, MIN_YEAR
 
 router = APIRouter(tags=["monitoring"])
@@ -229,22 +241,32 @@ def monitoring_page(
     summary="The annual status report (Danish): HTML, or an A4 PDF with `f=pdf`",
     responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
 )
-def get_report(
+async def get_report(
     request: Request,
     area: Slug,
-    conn: ConnectionDep,
+    view: PlanViewDep,
+    settings: SettingsDep,
+    engine: EngineDep,
     year: StatusYear = DEFAULT_YEAR,
     f: Annotated[Literal["html", "pdf"], Query(description="`html` or `pdf`.")] = "html",
 ) -> Response:
     if f == "pdf":
-        from gis.render.report import render_report
-
-        pdf = render_report(conn, area, year)
+        # Drawn in a worker process (gis.render.worker), which gives back what it takes; no
+        # thread or connection of the server is held meanwhile.
+        job = report_job(
+            settings.database_url, view, area, year, connect_timeout=settings.db_connect_timeout
+        )
+        pdf = await renderer().arender(job)
         return Response(
             pdf.content,
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
         )
-    return templates.TemplateResponse(
-        request, "monitoring/rapport.html", _context(conn, area, year)
-    )
+    context = await run_in_threadpool(_read_context, engine, view, area, year)
+    return templates.TemplateResponse(request, "monitoring/rapport.html", context)
+
+
+def _read_context(engine: Engine, view: PlanView, area: str, year: int) -> dict:
+    # The connection the other pages get as a dependency, opened only for the HTML.
+    with contextmanager(get_connection)(engine, view) as conn:
+        return _context(conn, area, year)
