@@ -25,8 +25,8 @@ from api.deps import (
 )
 from gis import plan_edits, record
 from gis.errors import InvalidParameter
+from gis.land import confidential
 from gis.land import status as sale_status
-from gis.roles import Permission
 
 router = APIRouter(tags=["edits"])
 
@@ -209,18 +209,11 @@ def post_sale_status(
     return changed
 
 
-# Who changed a status and why is the company's business (sale data): the public and planners
-# see when and from what to what, as the status itself is public; actor and note are not.
-PUBLIC_HISTORY_FIELDS = ("changed_at", "from_status", "to_status")
-
-
 @router.get(
     "/land/parcels/{parcel_key}/sale-status/history",
-    summary="A parcel's sale-status history, in commit order (actor and note for "
-    "developer_company, admin)",
+    summary="A parcel's sale-status history, in commit order: the statuses and the year of "
+    "each change; the exact time, actor and note for developer_company, admin",
 )
 def get_sale_status_history(parcel_key: str, reader: ReaderDep, conn: ConnectionDep) -> list[dict]:
-    rows = [dict(r) for r in sale_status.status_history(conn, parcel_key)]
-    if reader.may(Permission.READ_CONFIDENTIAL):
-        return rows
-    return [{k: v for k, v in r.items() if k in PUBLIC_HISTORY_FIELDS} for r in rows]
+    # What each reader sees is declared once, in gis.land.confidential.
+    return confidential.status_history(sale_status.status_history(conn, parcel_key), reader)

@@ -431,9 +431,12 @@ class Builder:
                 r, parcel = by_quarter[quarter].pop(0)
                 tenure = d.NEW_PRIVATE_TENURES[n % len(d.NEW_PRIVATE_TENURES)]
                 owner, ejerforhold = d.NEW_PRIVATE_OWNERS[tenure]
-                parcel["owner"] = owner
-                fp = centred(r, d.NEW_BUILDING)
                 decided = year <= d.NEW_BUILDING_DECIDED_UNTIL
+                if decided:  # sold: the buyer owns the field (data/kort/land.py)
+                    parcel["owner"] = owner
+                else:  # not sold yet: the company's; who buys it is confidential till then
+                    owner = d.DEVELOPER
+                fp = centred(r, d.NEW_BUILDING)
                 b = self.building(
                     f"ny-{year}-{n + 1:02d}",
                     rect(*fp),

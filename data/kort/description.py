@@ -347,7 +347,8 @@ SPECIALS = {
         "size": (80, 14),
         "storeys": 4,
         "business_m2": 4_000,
-        "owner": "Erhvervsinvestor (illustrative)",
+        # The company's until sold: the investor holding the option is confidential.
+        "owner": DEVELOPER,
         "ejerforhold": 30,
         "new": 2027,
         "decided": False,
@@ -361,7 +362,8 @@ SPECIALS = {
         "size": (150, 14),
         "storeys": 2,
         "business_m2": 4_000,
-        "owner": "Erhvervsinvestor (illustrative)",
+        # The company's until sold: the investor holding the option is confidential.
+        "owner": DEVELOPER,
         "ejerforhold": 30,
         "new": 2029,
         "decided": False,

@@ -65,6 +65,14 @@ PRICE_PER_M2 = {"housing": 2600, "mixed": 2200, "business": 1600}
 # The open fields are sold nearest-the-letbane first: years by rank (chosen).
 FIELD_SALE_YEARS = [2025] * 6 + [2026] * 12 + [2027] * 6 + [2028] * 5 + [2029] * 4 + [2030] * 4
 FIELDS_ON_OFFER = 12  # the first twelve fields are on offer; the rest planned
+# Who holds the option on a plot not yet sold (chosen; confidential): never the plot's public
+# owner, which is the company's until the sale (gis.land.confidential.check_public_owner).
+OPTION_HOLDERS = (
+    "Boligselskabet Nordlys A/S (illustrative)",
+    "Fynske Boligudviklere ApS (illustrative)",
+    "Andelsboligforeningen Vollsmose Have (illustrative)",
+)
+BUSINESS_OPTION_HOLDER = "Erhvervsinvestor (illustrative)"
 REGISTERED = date(2022, 6, 1)  # the company's sale plan (company established 2022)
 MAIN_ROADS = ("Ejbygade", "Åsumvej", "Vollsmose Allé", "Kertemindevej")
 
@@ -125,7 +133,7 @@ def build(gpkg: Path = GPKG) -> dict[str, list[dict]]:
             built_fields.append((p, here.iloc[0]))
         elif demolished and p.planned_use in ("housing", "mixed"):
             freed.append((p, here.iloc[0]))
-        elif p.owner == "Erhvervsinvestor (illustrative)":
+        elif here is not None and here.source_id.str.startswith("ref:erhverv-").any():
             business.append((p, here.iloc[0]))
         status = "not_for_sale"
         if p.owner == "Odense Kommune" and p.planned_use == "public":
@@ -217,6 +225,7 @@ def build(gpkg: Path = GPKG) -> dict[str, list[dict]]:
     # 2. The fields of the 1,600 new private dwellings: sold up to the decided buildings, then
     # optioned, offered and planned by the year the building is to stand (chosen).
     built_fields.sort(key=lambda pb: (pb[1].built_year, pb[0].matrikelnummer))
+    optioned = 0
     for p, b in built_fields:
         built = int(b.built_year)
         dwellings = 50  # every new private building holds ~50 (description.py)
@@ -237,7 +246,7 @@ def build(gpkg: Path = GPKG) -> dict[str, list[dict]]:
             expected_dwellings=dwellings,
             expected_business_m2=0.0,
         )
-        if status != "sold":  # until the sale the company owns it; parcel.owner is the buyer
+        if status != "sold":  # until the sale the company owns it (the layout says so too)
             row["owner_category"] = "company"
         row["_area"] = p.geometry.area
         if status == "sold":
@@ -246,7 +255,9 @@ def build(gpkg: Path = GPKG) -> dict[str, list[dict]]:
             )
         elif status == "under_option":
             option = date(2025, 9, 1) if built == 2026 else date(2026, 3, 1)
-            sell(row, "housing", p.owner, date(2025, 2, 1), option)
+            holder = OPTION_HOLDERS[optioned % len(OPTION_HOLDERS)]
+            optioned += 1
+            sell(row, "housing", holder, date(2025, 2, 1), option)
         elif status == "on_offer":
             sell(row, "housing", None, date(2026, 2, 1))
 
@@ -287,7 +298,7 @@ def build(gpkg: Path = GPKG) -> dict[str, list[dict]]:
         row["owner_category"] = "company"
         row["_area"] = p.geometry.area
         if optioned:
-            sell(row, "business", p.owner, date(2025, 2, 1), date(2025, 11, 1))
+            sell(row, "business", BUSINESS_OPTION_HOLDER, date(2025, 2, 1), date(2025, 11, 1))
 
     rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in land.values()]
     for r in rows:

@@ -25,6 +25,7 @@ from gis import features, record
 from gis.editing import store
 from gis.editing.specs import Spec
 from gis.errors import NotFound
+from gis.land import confidential
 from gis.layers import LAYERS, Layer
 from gis.roles import Reader
 
@@ -161,4 +162,4 @@ def history(
                 "feature": feature,
             }
         )
-    return out
+    return confidential.feature_history(conn, spec.layer, fid, out, reader)

@@ -42,6 +42,7 @@ from gis.editing.specs import (
     key_column,
 )
 from gis.errors import Conflict, Forbidden, InvalidParameter, NotFound, Unauthorized
+from gis.land import confidential
 from gis.layers import LAYERS, Layer
 from gis.roles import Permission, Reader, Role
 
@@ -325,6 +326,8 @@ def _record_sale_status(conn, target, fid, before: dict, after: dict, reader, no
 
 
 def _answer(conn, spec: Spec, reader: Reader, target: store.Target, fid: int) -> Written:
+    # Every write answers through here: no public owner may name a confidential buyer.
+    confidential.check_public_owner(conn, confidential.parcels_of(conn, spec.layer, fid))
     layer = LAYERS[spec.layer].for_reader(reader)
     found, version = features.item_version(conn, layer, str(fid))
     return Written(fid, record.version_tag(version, target.slug), found, target.slug)

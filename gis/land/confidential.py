@@ -1,7 +1,33 @@
-"""Which land fields are confidential sale data: only readers with `read_confidential`
-(developer_company, admin) ever see them; for anyone else they do not exist."""
+"""What of the land data each reader may see: the one declaration every land read consults.
+
+Confidential sale data (`parcel_sale`: price, buyer, option holder, offered/option/expiry/sold
+dates) exists only for readers with `read_confidential` (developer_company, admin); for
+anyone else it does not exist. Facts derived from it are confidential too:
+
+- **when a plot's sale data changed**: a sale-status change is made when the plot is offered,
+  optioned or sold, so its time *is* the offered/option/sold date. Others see the status
+  sequence and at most the year of each change (the year is public anyway, as `sale_year`);
+  who made the change and why are the company's business, as the sale data itself.
+- **the recorded time of a plan change that wrote a plot's land or sale rows** (its Part 4
+  history): the same dates, kept by the plan record. Others see the year only, no actor,
+  role or note.
+- **a public owner that names the option holder or buyer** of a plot not yet sold: the owner
+  is public (parcels, buildings, tiles, viewer), so it may never carry either name
+  (`check_public_owner`, at load and after every write).
+
+Everything else of the land data (statuses, sale year and phase, building right, ...) is
+public.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import Connection, text
+
+from gis.errors import DataError, InvalidParameter
+from gis.roles import Permission, Reader
 
 # The columns of `parcel_sale`, as the plots collection and the land queries name them.
 CONFIDENTIAL_FIELDS: tuple[str, ...] = (
@@ -13,3 +39,143 @@ CONFIDENTIAL_FIELDS: tuple[str, ...] = (
     "option_expires",
     "sold_date",
 )
+
+# A sale-status history entry as others see it: the sequence of statuses and the year.
+PUBLIC_STATUS_HISTORY_FIELDS: tuple[str, ...] = ("changed_year", "from_status", "to_status")
+# ... and in full (for readers with read_confidential).
+STATUS_HISTORY_FIELDS: tuple[str, ...] = ("changed_at", "from_status", "to_status", "actor", "note")
+# The collections whose features carry a parcel's land and sale rows (gis.editing.specs).
+LAND_COLLECTIONS: frozenset[str] = frozenset({"plots", "parcels"})
+# Of a plan change that wrote sale data, what others see besides its year (the id stays: a
+# planner restores a version by it; it is a sequence number, not a time).
+PUBLIC_CHANGE_FIELDS: tuple[str, ...] = ("id", "kind")
+
+
+def may_read(reader: Reader) -> bool:
+    return reader.may(Permission.READ_CONFIDENTIAL)
+
+
+def year_of(at: dt.datetime | str) -> int:
+    """The year of a change, in the plan's own clock (Danish time), as `sale_year` counts."""
+    from gis.record import LOCAL
+
+    when = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
+    return when.astimezone(LOCAL).year
+
+
+def status_history(rows: Iterable[Mapping], reader: Reader) -> list[dict]:
+    """A parcel's sale-status history as `reader` may see it."""
+    if may_read(reader):
+        return [{k: r[k] for k in STATUS_HISTORY_FIELDS} for r in rows]
+    return [
+        {
+            "changed_year": year_of(r["changed_at"]),
+            "from_status": r["from_status"],
+            "to_status": r["to_status"],
+        }
+        for r in rows
+    ]
+
+
+# (The tables themselves, not a plan version's views: every row ever written.)
+# Changes that wrote one of the parcel's land or sale rows (current or superseded), or its
+# sale-status history: their recorded time is a sale date. Over-approximates (a change of
+# the building right counts too), which errs on the side of the secret.
+_SALE_CHANGES = text(
+    """
+    SELECT change_id FROM public.parcel_land WHERE parcel_id = :id
+    UNION SELECT change_id FROM public.parcel_land_version WHERE parcel_id = :id
+    UNION SELECT superseded_by FROM public.parcel_land_version WHERE parcel_id = :id
+    UNION SELECT change_id FROM public.parcel_sale WHERE parcel_id = :id
+    UNION SELECT change_id FROM public.parcel_sale_version WHERE parcel_id = :id
+    UNION SELECT superseded_by FROM public.parcel_sale_version WHERE parcel_id = :id
+    UNION SELECT change_id FROM public.sale_status_change WHERE parcel_id = :id
+    """
+)
+
+
+def feature_history(
+    conn: Connection, collection: str, feature_id: int, versions: list[dict], reader: Reader
+) -> list[dict]:
+    """A Part 4 feature history (gis.editing.history) as `reader` may see it: of a parcel's
+    versions made by a change of its land or sale data, others see the change's year only."""
+    if collection not in LAND_COLLECTIONS or may_read(reader):
+        return versions
+    found = conn.execute(_SALE_CHANGES, {"id": feature_id}).scalars()
+    secret = {c for c in found if c is not None}
+    out = []
+    for v in versions:
+        change = v["change"]
+        if change["id"] in secret:
+            shown = {k: (change[k] if k in PUBLIC_CHANGE_FIELDS else None) for k in change}
+            shown["recorded_at"] = None
+            shown["recorded_year"] = year_of(change["recorded_at"])
+            v = {**v, "change": shown}
+        out.append(v)
+    return out
+
+
+# A parcel not yet sold whose public owner (its own, or a building's on it) names its option
+# holder or buyer. Compared as people type names: case and surrounding space do not matter.
+# The tables the transaction sees: the adopted plan, or the scenario it entered.
+_OWNER_LEAKS = text(
+    """
+    SELECT p.id, p.matrikelnummer, o.what
+    FROM parcel p
+    JOIN parcel_land l ON l.parcel_id = p.id
+    JOIN parcel_sale s ON s.parcel_id = p.id
+    CROSS JOIN LATERAL (
+        SELECT 'parcel' AS what, p.owner AS owner
+        UNION ALL SELECT 'building ' || b.id, b.owner FROM building b WHERE b.parcel_id = p.id
+    ) o
+    WHERE l.sale_status <> 'sold'
+      AND lower(btrim(o.owner)) IN (lower(btrim(s.option_holder)), lower(btrim(s.buyer)))
+      AND (CAST(:ids AS integer[]) IS NULL OR p.id = ANY(CAST(:ids AS integer[])))
+    ORDER BY p.id
+    """
+)
+
+
+def owner_leaks(conn: Connection, parcel_ids: Iterable[int] | None = None) -> list[tuple]:
+    """(parcel id, matrikelnummer, 'parcel' or 'building N') of every public owner that
+    names the confidential option holder or buyer of a parcel not yet sold."""
+    ids = None if parcel_ids is None else list(parcel_ids)
+    return [tuple(r) for r in conn.execute(_OWNER_LEAKS, {"ids": ids})]
+
+
+def check_public_owner(conn: Connection, parcel_ids: Iterable[int] | None = None) -> None:
+    """Refuses (`InvalidParameter` on `owner`, in the caller's transaction, which must roll
+    back) a public owner that names the parcel's option holder or buyer before the sale.
+    The message names the parcel, never the name: the writer may not read it."""
+    found = owner_leaks(conn, parcel_ids)
+    if found:
+        _id, matrikel, what = found[0]
+        raise InvalidParameter(
+            "owner",
+            f"The owner of {what} on parcel {matrikel} names the party the plot is under "
+            "option to or being sold to, which is confidential until the sale: the public "
+            "owner of a plot not yet sold is its current owner.",
+        )
+
+
+def check_reference(conn: Connection) -> None:
+    """The loaded reference data publishes no option holder or buyer as an owner."""
+    found = owner_leaks(conn)
+    if found:
+        listed = ", ".join(f"{m} ({w})" for _i, m, w in found)
+        raise DataError(
+            f"{len(found)} public owner(s) name the option holder or buyer of a plot not yet "
+            f"sold: {listed}."
+        )
+
+
+def parcels_of(conn: Connection, collection: str, feature_id: int) -> list[int]:
+    """The parcels whose public owners a write of the feature may have changed."""
+    if collection in LAND_COLLECTIONS:
+        return [feature_id]
+    if collection == "buildings":
+        found = conn.execute(
+            text("SELECT parcel_id FROM building WHERE id = :id"), {"id": feature_id}
+        ).scalar()
+        return [] if found is None else [found]
+    return []

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, RowMapping, text
 
 from gis import record
 from gis.errors import InvalidParameter, NotFound, PreconditionFailed
+from gis.land.confidential import check_public_owner
 from gis.land.keys import resolve_parcel
 from gis.models.land import SALE_STATUSES
 
@@ -113,6 +114,8 @@ def change_sale_status(
             tag,
         )
     conn.execute(_SET, {"id": parcel_id, "to": to_status})
+    # Leaving `sold` makes the buyer confidential again: the owner may not name them.
+    check_public_owner(conn, [parcel_id])
     changed_at = conn.execute(
         _RECORD,
         {

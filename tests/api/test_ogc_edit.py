@@ -859,6 +859,8 @@ def test_plot_sale_data_only_for_roles_that_may_edit_it(writable_client, writabl
             "properties": {
                 "sale_status": "under_option",
                 "buyer": "AP Ejendomme",
+                # Not the owner, as the one before was: an unsold plot's owner may not name it.
+                "option_holder": "AP Ejendomme",
                 "option_date": "2026-02-01",
             }
         },
