@@ -69,7 +69,26 @@ WKT_TYPES = {
     "GEOMETRYCOLLECTION",
 }
 MAX_FILTER_LENGTH = 20_000
+# Nesting: of conditions (and/or/not), and of brackets in the text as written. Both are
+# counted before (or while) anything recurses: a filter nested some hundreds of levels deep
+# would otherwise exhaust Python's stack (a RecursionError, a 500) in the parser, in
+# json.loads or in the compiler. Real filters nest a handful of levels; a GeoJSON
+# MultiPolygon literal adds four brackets, each CQL2 JSON condition two.
 MAX_DEPTH = 50
+MAX_BRACKETS = 2 * MAX_DEPTH + 8
+_STRING = {"'": re.compile(r"'(?:[^']|'')*'?"), '"': re.compile(r'"(?:[^"\\]|\\.)*"?')}
+_NOT_BRACKET = re.compile(r"[^()\[\]{}]+")
+
+
+def _check_nesting(text: str, quote: str) -> None:
+    """Refuses text whose brackets, outside its string literals (in `quote`), nest deeper
+    than MAX_BRACKETS: counted in a loop, before any recursive parser sees the text."""
+    depth = deepest = 0
+    for c in _NOT_BRACKET.sub("", _STRING[quote].sub("", text)):
+        depth += 1 if c in "([{" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_BRACKETS:
+        raise bad(f"nested too deeply (more than {MAX_BRACKETS} levels of brackets).")
 
 
 def _check_like_pattern(node: Node) -> None:
@@ -202,9 +221,16 @@ class _TextParser:
         return parts[0] if len(parts) == 1 else ("and", parts)
 
     def not_(self) -> Node:
-        if self.keyword("NOT"):
-            return ("not", self.not_())
-        return self.primary()
+        # NOT NOT NOT ... needs no brackets: counted here, as or_ counts the bracketed levels.
+        nots = 0
+        while self.keyword("NOT"):
+            nots += 1
+            if self.depth + nots > MAX_DEPTH:
+                raise bad("nested too deeply.")
+        node = self.primary()
+        for _ in range(nots):
+            node = ("not", node)
+        return node
 
     def primary(self) -> Node:
         kind, value = self.peek()
@@ -371,6 +397,7 @@ def parse_text(text: str) -> Node:
         raise bad("too long.")
     if not text.strip():
         raise bad("empty.")
+    _check_nesting(text, "'")
     return _TextParser(text).parse()
 
 
@@ -381,9 +408,10 @@ def parse_json(source: str | dict) -> Node:
     if isinstance(source, str):
         if len(source) > MAX_FILTER_LENGTH:
             raise bad("too long.")
+        _check_nesting(source, '"')
         try:
             source = json.loads(source)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise bad("not valid JSON.") from None
     return _json_bool(source, 0)
 
@@ -440,7 +468,9 @@ def _arity(op: str, args: list, n: int) -> None:
         raise bad(f"'{op}' takes {n} argument{'s' if n > 1 else ''}.")
 
 
-def _json_scalar(node: Any) -> Node:
+def _json_scalar(node: Any, depth: int = 0) -> Node:
+    if depth > MAX_DEPTH:  # CASEI(CASEI(...)): a parsed document comes without brackets
+        raise bad("nested too deeply.")
     if isinstance(node, bool | int | float | str):
         return ("lit", node)
     if isinstance(node, dict):
@@ -464,7 +494,7 @@ def _json_scalar(node: Any) -> Node:
             op = str(node["op"]).lower()
             if op in ("casei", "accenti"):
                 _arity(op, node.get("args", []), 1)
-                return (op, _json_scalar(node["args"][0]))
+                return (op, _json_scalar(node["args"][0], depth + 1))
             raise bad(f"'{node['op']}' cannot be used as a value.")
     raise bad(f"cannot read {json.dumps(node)[:60]} as a value.")
 

@@ -79,6 +79,17 @@ def parse_crs(value: str | None, parameter: str, default: Crs = CRS84) -> Crs:
     raise InvalidQuery(parameter, f"Unsupported {parameter} '{value}'; supported: {supported}.")
 
 
+def check_bounds(bounds: tuple[float, float, float, float], crs: Crs, parameter: str) -> None:
+    """Refuses (400 naming `parameter`) a geometry given in `crs` whose bounds, in the CRS's
+    own axis order, PostGIS could not take to the storage CRS: an infinite (or NaN)
+    coordinate, or a longitude or latitude out of range in a geographic CRS, on which PROJ
+    fails the whole statement."""
+    if not all(math.isfinite(v) for v in bounds):
+        raise InvalidQuery(parameter, f"{parameter}: coordinates must be finite numbers.")
+    if not crs.in_range(crs.x_first(bounds)):
+        raise InvalidQuery(parameter, f"{parameter}: longitude or latitude out of range.")
+
+
 def parse_bbox(value: str, crs: Crs, parameter: str = "bbox") -> tuple[float, float, float, float]:
     """`minx,miny,maxx,maxy` (or 6 numbers, the heights ignored) in `crs`'s own axis order,
     returned as x (easting / longitude) first."""

@@ -29,12 +29,21 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 import shapely.geometry
 from sqlalchemy import Connection, text
 
 from gis import cql2
-from gis.crs import CRS84, STORAGE, Crs, input_geometry_sql, output_geometry_sql, parse_crs
+from gis.crs import (
+    CRS84,
+    STORAGE,
+    Crs,
+    check_bounds,
+    input_geometry_sql,
+    output_geometry_sql,
+    parse_crs,
+)
 from gis.errors import InvalidQuery
 from gis.features import queryables
 from gis.land.network import Walk, parcel_walks
@@ -83,6 +92,8 @@ PARAMETERS = frozenset(
     }
 )
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A polygon to select plots by is a few vertices; as long as a CQL2 filter may be.
+MAX_WITHIN = cql2.MAX_FILTER_LENGTH
 
 
 @dataclass
@@ -138,7 +149,7 @@ class SellableQuery:
             if _SLUG.match(within):
                 q.within_quarter = within
             else:
-                q.within_geometry = _polygon(within)
+                q.within_geometry = _polygon(within, q.within_crs)
         elif "within-crs" in params:
             raise InvalidQuery("within-crs", "within-crs is given without within.")
         q.filter_crs = parse_crs(one.get("filter-crs"), "filter-crs")
@@ -200,13 +211,16 @@ def _listed(
     return list(dict.fromkeys(out))
 
 
-def _polygon(value: str) -> str:
-    """A WKT or GeoJSON (Multi)Polygon as GeoJSON text; 400 on `within` otherwise."""
+def _polygon(value: str, crs: Crs) -> str:
+    """A WKT or GeoJSON (Multi)Polygon in `crs` as GeoJSON text; 400 on `within` otherwise."""
+    if len(value) > MAX_WITHIN:
+        raise InvalidQuery("within", f"within is longer than {MAX_WITHIN} characters.")
     try:
         if value.startswith("{"):
             geom = shapely.geometry.shape(json.loads(value))
         else:
-            geom = shapely.from_wkt(value)
+            with np.errstate(over="ignore"):  # 1e400 overflows to inf: refused below
+                geom = shapely.from_wkt(value)
     except Exception:
         raise InvalidQuery(
             "within",
@@ -216,6 +230,9 @@ def _polygon(value: str) -> str:
         raise InvalidQuery("within", f"within must be a polygon, not a {geom.geom_type}.")
     if not geom.is_valid:
         raise InvalidQuery("within", "within: the polygon is not valid (self-intersecting?).")
+    # PROJ fails the whole statement on a longitude or latitude out of range (a 500 for bad
+    # input), and an infinite coordinate (1e400) fails wherever it goes.
+    check_bounds(geom.bounds, crs, "within")
     return json.dumps(shapely.geometry.mapping(geom))
 
 
