@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     auth.register(app)
     app.add_middleware(guards.RejectNul)
+    app.add_middleware(guards.GuardBody)  # sizes and text of bodies, before any route
     app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by

@@ -3,14 +3,36 @@
 A NUL character (`%00`) in the path or query can never be stored or compared by
 PostgreSQL (the driver refuses it in text), so it would otherwise end as a 500 wherever a
 parameter reaches a statement; it is bad input, a 400, whichever parameter carries it.
+
+Bodies (`GuardBody`) are refused by size before they are read in full, and checked for
+what no column can hold (NUL, lone surrogates, NaN) and for nesting no parser should
+recurse into, before a route parses or stores any of it.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
+
+import numpy as np
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
+
+# The largest body any route takes: a criteria CSV, a Part 4 feature (5 MB each).
+MAX_BODY = 5 * 1024 * 1024
+# JSON bodies nest a handful of levels (a GeoJSON MultiPolygon feature: six); json.loads,
+# pydantic and the walks over a document recurse once per level.
+MAX_JSON_DEPTH = 32
+# Bodies that may carry any byte. Every other body is text (JSON, CSV, a form), where a NUL
+# can only be bad input: PostgreSQL text cannot hold it.
+BINARY = ("application/octet-stream", "image/", "multipart/", "application/geopackage")
+# Part 4 checks its own bodies (gis.editing.validate: NUL, lone surrogates, NaN and nesting,
+# each named by its field as the feature's schema has it); the JSON checks here would
+# answer for it, less precisely.
+SELF_CHECKED = ("/collections/",)
 
 
 class RejectNul:
@@ -29,3 +51,152 @@ class RejectNul:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class BodyRefused(Exception):
+    def __init__(self, status: int, title: str, detail: str, parameter: str = "body") -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.parameter = status, title, detail, parameter
+
+
+class GuardBody:
+    """Reads a request's body (at most MAX_BODY bytes: a larger Content-Length is refused
+    unread, a chunked body as soon as it grows past the limit), checks it, and hands the
+    route the same bytes. A request without a body passes untouched."""
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is None and b"transfer-encoding" not in headers:
+            await self.app(scope, receive, send)
+            return
+        try:
+            if length is not None and int(length) > self.max_body:
+                raise self._too_large()
+            body = await self._read(receive)
+            if body is None:  # the client went away
+                return
+            kind = headers.get(b"content-type", b"").decode("latin-1").split(";")[0]
+            self._check(body, kind.strip().lower(), scope["path"])
+        except BodyRefused as refused:
+            extra = {"errors": [{"parameter": refused.parameter, "message": refused.detail}]}
+            response = problem(
+                Request(scope), refused.status, refused.title, refused.detail, **extra
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    def _too_large(self) -> BodyRefused:
+        mb = self.max_body / 1024**2
+        return BodyRefused(413, "Content too large", f"The body is larger than {mb:g} MB.")
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:  # a chunked body, or one longer than it said
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    def _check(self, body: bytes, kind: str, path: str) -> None:
+        if kind.startswith(BINARY) or not body:
+            return
+        nul = body.find(b"\x00")
+        if nul >= 0:
+            line = body.count(b"\n", 0, nul) + 1
+            raise BodyRefused(
+                400, "Bad request", f"The body must not contain NUL (byte {nul + 1}, line {line})."
+            )
+        if (kind == "application/json" or kind.endswith("+json")) and not path.startswith(
+            SELF_CHECKED
+        ):
+            _check_json(body)
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _check_json(body: bytes) -> None:
+    # Depth first, without recursing: brackets outside strings, +1 opening and -1 closing.
+    brackets = np.frombuffer(_JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS), np.uint8)
+    if brackets.size:
+        steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+        if int(np.cumsum(steps).max()) > MAX_JSON_DEPTH:
+            raise BodyRefused(
+                422,
+                "Invalid parameter",
+                f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.",
+            )
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # not JSON: the route says so, naming the body
+    stack: list[tuple[str, object]] = [("", doc)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where}.{key}" if where else key
+                if not _storable(key):
+                    raise _unstorable(where or "body", "a property name")
+                stack.append((name, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, str) and not _storable(value):
+            raise _unstorable(where or "body", "text")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise BodyRefused(
+                422, "Invalid parameter", f"{where or 'body'}: must be a finite number.", where
+            )
+
+
+def _storable(text: str) -> bool:
+    """Whether PostgreSQL text can hold `text`: no NUL, no lone surrogate (which UTF-8 cannot
+    encode: JSON's \\ud800 escapes make them)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable(where: str, what: str) -> BodyRefused:
+    return BodyRefused(
+        422,
+        "Invalid parameter",
+        f"{where}: {what} must not contain NUL (\\u0000) or a lone surrogate.",
+        where,
+    )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the route: the body as read, then whatever the client sends next (its
+    disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

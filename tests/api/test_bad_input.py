@@ -1,0 +1,334 @@
+"""Bad input that once reached a 500 (issue 15): each is now a 4xx problem naming the input,
+and nothing is written. Deeply nested CQL2, a `within` polygon out of its CRS's range,
+NUL / lone surrogates / NaN in a body, a body too large (refused before it is read in full),
+and ids beyond their column's range on every write path."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from api.guards import MAX_BODY, MAX_JSON_DEPTH
+from tests.api.test_errors import assert_problem
+
+INT4_OVER = 2**31  # one past int4: building, parcel and change ids are integer columns
+INT8_OVER = 2**63
+TABLES = ("plan_change", "scenario", "building", "parcel_sale", "criteria_value")
+
+
+def _named(response, status: int, parameter: str) -> dict:
+    body = assert_problem(response, status)
+    assert parameter in {e["parameter"] for e in body.get("errors", [])}, body
+    return body
+
+
+# -- CQL2 nested beyond any real filter ----------------------------------------------------
+
+DEEP_FILTERS = [
+    # (filter-lang, filter): nested some hundreds of levels, each within the length limit
+    ("cql2-json", "[" * 990 + "]" * 990),
+    ("cql2-json", '{"op":"not","args":[' * 600 + "true" + "]}" * 600),
+    ("cql2-text", "(" * 500 + "TRUE" + ")" * 500),
+    ("cql2-text", "NOT " * 4000 + "storeys = 1"),
+    ("cql2-text", "name = " + "CASEI(" * 500 + "'x'" + ")" * 500),
+    ("cql2-text", "storeys = " + "(" * 500 + "1" + ")" * 500),
+    ("cql2-text", "S_INTERSECTS(geometry, GEOMETRYCOLLECTION(" * 400 + ")" * 400 + ")"),
+]
+
+
+@pytest.mark.parametrize(("lang", "cql"), DEEP_FILTERS)
+def test_deeply_nested_cql2_is_a_400_naming_filter(ref_client, lang, cql):
+    for path in ("/collections/buildings/items", "/land/sellable"):
+        r = ref_client.get(path, params={"filter": cql[:20_000], "filter-lang": lang})
+        body = _named(r, 400, "filter")
+        assert "nested too deeply" in body["detail"] or "too long" in body["detail"]
+
+
+def test_a_filter_nested_as_deep_as_a_real_one_still_works(ref_client):
+    cql = "(" * 20 + "storeys >= 1" + ")" * 20
+    assert ref_client.get("/collections/buildings/items", params={"filter": cql}).status_code == 200
+    doc = {"op": ">=", "args": [{"property": "storeys"}, 1]}
+    for _ in range(20):
+        doc = {"op": "not", "args": [{"op": "not", "args": [doc]}]}
+    r = ref_client.get(
+        "/collections/buildings/items",
+        params={"filter": json.dumps(doc), "filter-lang": "cql2-json"},
+    )
+    assert r.status_code == 200
+
+
+def test_a_deep_filter_leaves_the_keep_alive_connection_usable(ref_server):
+    # The RecursionError used to reset the connection, so the client's next request failed.
+    with httpx.Client(base_url=ref_server.url, timeout=30) as client:
+        for lang, cql in DEEP_FILTERS:
+            r = client.get(
+                "/collections/buildings/items", params={"filter": cql[:20_000], "filter-lang": lang}
+            )
+            assert r.status_code == 400
+            assert client.get("/collections/buildings/items?limit=1").status_code == 200
+
+
+# -- within: a polygon its CRS cannot hold ------------------------------------------------
+
+SQUARE = "POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+
+
+@pytest.mark.parametrize(
+    ("within", "crs"),
+    [
+        (SQUARE.format(200, 55, 201, 56), CRS84),  # longitude out of range
+        (SQUARE.format(10, 95, 11, 96), CRS84),  # latitude out of range
+        (SQUARE.format(10, 55, 11, 56), EPSG4326),  # lat, lon: a longitude of 55..56 is fine...
+        (SQUARE.format(100, 10, 101, 11), EPSG4326),  # ...a latitude of 100 is not
+        (SQUARE.format("1e400", 1, 2, 2), "EPSG:25832"),  # infinite
+        (
+            json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1e999, 0], [0, 0]]]}),
+            "EPSG:25832",
+        ),  # fmt: skip
+        (
+            json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [0, 100], [1, 0], [0, 0]]]}),
+            CRS84,
+        ),  # fmt: skip
+        ('{"type":"Polygon","coordinates":' + "[" * 2000 + "]" * 2000 + "}", CRS84),
+        ("POLYGON((" + "0 0," * 3000 + "0 0))", "EPSG:25832"),  # longer than a filter may be
+    ],
+)
+def test_within_out_of_its_crs_range_is_a_400_naming_within(ref_client, within, crs):
+    r = ref_client.get("/land/sellable", params={"within": within, "within-crs": crs})
+    if "55,11" in within and crs == EPSG4326:
+        assert r.status_code == 200, r.text  # in range, in the CRS's own axis order
+        return
+    _named(r, 400, "within")
+
+
+def test_within_in_range_in_a_geographic_crs_selects_plots(ref_client):
+    r = ref_client.get(
+        "/land/sellable",
+        params={"within": SQUARE.format(10.40, 55.38, 10.48, 55.43), "within-crs": CRS84},
+    )
+    assert r.status_code == 200
+    assert r.json()["features"]
+
+
+# -- bodies: what no column can hold, nesting, size -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def db(writable_ref) -> Iterator:
+    engine = create_engine(writable_ref.url)
+    yield engine
+    engine.dispose()
+
+
+def _counts(db) -> dict[str, int]:
+    with db.connect() as c:
+        return {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def _raw(client, method: str, path: str, body: str | bytes, headers: dict, kind: str):
+    content = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    return client.request(method, path, content=content, headers={**headers, "Content-Type": kind})
+
+
+WHAT_IF = '{"area":"vollsmose","years":[2030],"developments":[{"parcel":"%s","year":2027}]}'
+JSON_BODIES = [
+    # (method, path, raw JSON body, the parameter named, role)
+    ("POST", "/land/what-if", WHAT_IF % "1\\u00002", "developments[0].parcel", "planner"),
+    ("POST", "/land/what-if", WHAT_IF % "\\ud800", "developments[0].parcel", "planner"),
+    (
+        "POST",
+        "/land/what-if",
+        WHAT_IF.replace('"year":2027', '"year":NaN') % "12",
+        "developments[0].year",
+        "planner",
+    ),  # fmt: skip
+    (
+        "POST",
+        "/land/what-if",
+        WHAT_IF.replace('"year":2027', '"year":2027,"business_m2":Infinity') % "12",
+        "developments[0].business_m2",
+        "planner",
+    ),  # fmt: skip
+    ("POST", "/scenarios", '{"slug":"nul","name":"a\\u0000b"}', "name", "planner"),
+    ("POST", "/scenarios", '{"slug":"surrogat","name":"\\udfff"}', "name", "planner"),
+    ("POST", "/scenarios", '{"slug":"nul","name":"n","desc\\u0000":"x"}', "body", "planner"),
+    ("POST", "/scenarios/vedtaget/adopt", '{"note":"\\u0000"}', "note", "admin"),
+    ("PATCH", "/buildings/5/life", '{"note":"a\\u0000"}', "note", "planner"),
+    (
+        "POST",
+        "/land/parcels/12/sale-status",
+        '{"from_status":"planned","to_status":"on\\u0000offer"}',
+        "to_status",
+        "developer_company",
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "parameter", "role"), JSON_BODIES)
+def test_nul_surrogates_and_nan_in_a_json_body_are_422_naming_the_field(
+    writable_client, writable_ref, db, method, path, body, parameter, role
+):
+    before = _counts(db)
+    headers = {**writable_ref.bearer(role), "If-Match": '"x"'}
+    r = _raw(writable_client, method, path, body, headers, "application/json")
+    _named(r, 422, parameter)
+    assert _counts(db) == before
+
+
+def test_a_json_body_nested_too_deeply_is_a_422_not_a_500(writable_client, writable_ref, db):
+    before = _counts(db)
+    planner = writable_ref.bearer("planner")
+    for depth in (MAX_JSON_DEPTH + 1, 100_000):
+        nested = '{"area":"vollsmose","developments":' + "[" * depth + "]" * depth + "}"
+        r = _raw(writable_client, "POST", "/land/what-if", nested, planner, "application/json")
+        assert "nested" in _named(r, 422, "body")["detail"]
+    # Brackets inside strings are text, not nesting.
+    text_only = WHAT_IF % ("[" * 60)
+    r = _raw(writable_client, "POST", "/land/what-if", text_only, planner, "application/json")
+    assert r.status_code != 422 or "nested" not in r.text
+    assert r.status_code < 500
+    assert _counts(db) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "body"),
+    [
+        ("/criteria/import", "text/csv", b"area,year\nvollsmose,20\x0025\n"),
+        ("/land/what-if", "application/json", b'{"area":"vollsmose\x00"}'),
+        ("/scenarios", "application/x-www-form-urlencoded", b"slug=a\x00"),
+        ("/scenarios", "text/plain", b"\x00"),
+    ],
+)
+def test_a_raw_nul_in_any_body_is_a_400_naming_its_line(
+    writable_client, writable_ref, db, path, kind, body
+):
+    before = _counts(db)
+    r = _raw(writable_client, "POST", path, body, writable_ref.bearer("admin"), kind)
+    detail = _named(r, 400, "body")["detail"]
+    assert "NUL" in detail and f"line {body[: body.index(0)].count(10) + 1}" in detail
+    assert _counts(db) == before
+
+
+def test_a_body_over_the_limit_is_413(writable_client, writable_ref, db):
+    before = _counts(db)
+    admin = writable_ref.bearer("admin")
+    big = b"area,year\n" + b"x" * MAX_BODY
+    for path in ("/criteria/import", "/land/what-if", "/collections/buildings/items"):
+        r = _raw(writable_client, "POST", path, big, admin, "text/csv")
+        _named(r, 413, "body")
+
+    # Chunked (no Content-Length): counted as it streams.
+    def chunks() -> Iterator[bytes]:
+        for _ in range(MAX_BODY // 65536 + 2):
+            yield b"x" * 65536
+
+    r = writable_client.post(
+        "/criteria/import", content=chunks(), headers={**admin, "Content-Type": "text/csv"}
+    )
+    assert "content-length" not in r.request.headers
+    _named(r, 413, "body")
+    assert _counts(db) == before
+
+
+def test_a_large_content_length_is_refused_before_the_body_is_sent(writable_server):
+    # A real server: the client announces 100 MB and sends none of it; the answer comes at
+    # once (a server reading first would wait for the body until the timeout).
+    where = urlsplit(writable_server.url)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as s:
+        s.sendall(
+            b"POST /criteria/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+            b"Content-Length: 104857600\r\n\r\narea,year\n"
+        )
+        started = time.monotonic()
+        answer = s.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"application/problem+json" in answer
+    assert time.monotonic() - started < 5
+
+
+def test_bodies_within_the_limit_still_arrive_whole(writable_client, writable_ref):
+    # What the guard read is what the route reads: a what-if answers as before.
+    body = {"area": "vollsmose", "years": [2030], "developments": [{"parcel": "12", "year": 2027}]}
+    r = writable_client.post("/land/what-if", json=body, headers=writable_ref.bearer("planner"))
+    assert r.status_code == 200, r.text
+
+
+# -- ids beyond their column on every write path ------------------------------------------
+
+WRITE_PATHS = [
+    ("PATCH", "/buildings/{id}/life", {"built_year": 2020}, "planner"),
+    ("PUT", "/collections/buildings/items/{id}", None, "planner"),
+    ("PATCH", "/collections/buildings/items/{id}", {"properties": {"storeys": 3}}, "planner"),
+    ("DELETE", "/collections/buildings/items/{id}", None, "planner"),
+    ("POST", "/collections/buildings/items/{id}/history/1/restore", None, "planner"),
+    ("POST", "/collections/buildings/items/5/history/{id}/restore", None, "planner"),
+    (
+        "POST",
+        "/land/parcels/{id}/sale-status",
+        {"from_status": "planned", "to_status": "on_offer"},
+        "developer_company",
+    ),  # fmt: skip
+    ("PATCH", "/collections/plots/items/{id}", {"properties": {"owner": "x"}}, "admin"),
+    ("DELETE", "/collections/facilities/items/{id}", None, "planner"),
+]
+FEATURE = {
+    "type": "Feature",
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [10.44, 55.4075],
+                [10.4401, 55.4075],
+                [10.4401, 55.4076],
+                [10.44, 55.4076],
+                [10.44, 55.4075],
+            ]
+        ],
+    },  # fmt: skip
+    "properties": {"use": "housing"},
+}
+
+
+@pytest.mark.parametrize("big", [INT4_OVER, INT8_OVER, 10**40])
+@pytest.mark.parametrize(("method", "template", "body", "role"), WRITE_PATHS)
+def test_an_id_beyond_its_column_is_404_on_every_write_path(
+    writable_client, writable_ref, db, method, template, body, role, big
+):
+    before = _counts(db)
+    path = template.format(id=big)
+    if method == "PUT":
+        body = FEATURE
+    kind = "application/merge-patch+json" if method == "PATCH" and "items" in path else None
+    # If-Match as a client that read building 5 would send it: the id decides, not a 412.
+    tag = writable_client.get("/collections/buildings/items/5").headers["ETag"]
+    headers = {**writable_ref.bearer(role), "If-Match": tag}
+    content = json.dumps(body).encode() if body is not None else b""
+    if body is not None:
+        headers["Content-Type"] = kind or (
+            "application/geo+json" if "items" in path else "application/json"
+        )
+    r = writable_client.request(method, path, content=content, headers=headers)
+    assert_problem(r, 404)
+    assert _counts(db) == before
+
+
+def test_an_id_beyond_its_column_is_404_on_the_reads_beside_the_writes(ref_client):
+    for path in (
+        f"/buildings/{INT4_OVER}/life",
+        f"/collections/buildings/items/{INT4_OVER}",
+        f"/collections/buildings/items/{INT4_OVER}/history",
+        f"/kort/bygninger/{INT4_OVER}.json",
+        f"/land/parcels/{INT4_OVER}/sale-status",
+        f"/land/parcels/{INT4_OVER}/sale-status/history",
+        f"/land/parcels/{quote(str(10**40))}/sale-status",
+    ):
+        assert_problem(ref_client.get(path), 404)
