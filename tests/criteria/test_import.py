@@ -186,3 +186,70 @@ def test_http_bad_rows_answer_422_with_every_line_and_write_nothing(client, impo
     assert count_in(url) == before
     r = post(client, "\xff", tokens["planner"])
     assert r.status_code == 422
+
+
+# -- what the csv module would have let through ------------------------------------------
+
+MALFORMED = [
+    # (rows after the header, the line and column named)
+    (['testomraade,2023,1200,41.5,1.2,61,54.5,52,false,true,"test', GOOD[1]], (2, "data_source")),
+    ([GOOD[0], 'testomraade,2024,"1190,,1.1,60,55,51,false,true,test'], (3, "residents")),
+    ([GOOD[0], 'testomraade,2024,"11"90,,1.1,60,55,51,false,true,test'], (3, "residents")),
+    (['"testomraade,2023,1200,41.5,1.2,61,54.5,52,false,true,test'], (2, "area")),
+]
+
+
+@pytest.mark.parametrize(("rows", "where"), MALFORMED)
+def test_a_quote_left_open_is_refused_naming_line_and_column(conn, rows, where) -> None:
+    make_area(conn)
+    before = stored(conn)
+    with pytest.raises(CsvImportError) as caught:
+        import_values(conn, csv_text(rows))
+    assert [(e["line"], e["column"]) for e in caught.value.errors] == [where]
+    assert stored(conn) == before
+
+
+def test_a_quoted_field_over_lines_keeps_the_line_numbers_of_the_file(conn) -> None:
+    make_area(conn)
+    rows = [GOOD[0].replace(",test", ',"two\nlines"'), GOOD[1].replace(",1190,", ",-1,")]
+    with pytest.raises(CsvImportError) as caught:
+        import_values(conn, csv_text(rows))
+    assert [(e["line"], e["column"]) for e in caught.value.errors] == [(4, "residents")]
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (GOOD[0].replace(",1200,", ",2147483648,"), "residents"),  # beyond int4
+        (GOOD[0].replace(",1200,", f",{10**40},"), "residents"),
+        (GOOD[0].replace(",54.5,", ",1e400,"), "income"),  # infinite as a double
+        (GOOD[0].replace(",test", ",te\x00st"), "data_source"),  # PostgreSQL text has no NUL
+        (GOOD[0].replace("testomraade", "testomr\x00aade"), "area"),
+        (GOOD[0].replace(",test", "," + "x" * 200_000), "data_source"),  # over csv's field limit
+    ],
+)
+def test_a_value_no_column_can_hold_is_refused_and_nothing_written(conn, row, column) -> None:
+    make_area(conn)
+    before = stored(conn)
+    with pytest.raises(CsvImportError) as caught:
+        import_values(conn, csv_text([GOOD[1], row]))
+    assert [(e["line"], e["column"]) for e in caught.value.errors] == [(3, column)]
+    assert stored(conn) == before
+
+
+def test_http_malformed_csv_and_out_of_range_values_answer_422_naming_them(
+    client, import_db
+) -> None:
+    url, tokens = import_db
+    before = count_in(url)
+    rows, where = MALFORMED[1]
+    r = post(client, csv_text(rows), tokens["planner"])
+    assert r.status_code == 422
+    assert [(e["line"], e["column"]) for e in r.json()["errors"]] == [where]
+    r = post(client, csv_text([GOOD[0].replace(",1200,", ",2147483648,")]), tokens["planner"])
+    assert r.status_code == 422
+    assert [(e["line"], e["column"]) for e in r.json()["errors"]] == [(2, "residents")]
+    # A NUL is refused before the route reads the body, naming its line.
+    r = post(client, csv_text([GOOD[0].replace(",test", ",te\x00st")]), tokens["planner"])
+    assert r.status_code == 400 and "line 2" in r.json()["detail"]
+    assert count_in(url) == before
