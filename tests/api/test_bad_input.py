@@ -332,3 +332,71 @@ def test_an_id_beyond_its_column_is_404_on_the_reads_beside_the_writes(ref_clien
         f"/land/parcels/{quote(str(10**40))}/sale-status",
     ):
         assert_problem(ref_client.get(path), 404)
+
+
+# -- every field of every JSON body, the values no column can hold -----------------------
+
+EXTREME_JSON = [2**31, -(2**31) - 1, 2**15, -(2**15) - 1, 2**63, 10**40, 1e308, -1e308, 0.5,
+                -1, 0, "2147483648", "9" * 40, "x" * 20_000, "", "'", None, True, [], {},
+                "2030-02-30", "9999-12-31T23:59:59Z"]  # fmt: skip
+DEVELOPMENT = {"parcel": "12", "year": 2027, "dwellings": {"owner_occupied": 10}, "business_m2": 1}
+SHOP = {"area": "vollsmose", "years": [2030], "developments": [DEVELOPMENT]}
+JSON_WRITES = [
+    # (method, path, a good body, the role); the sweep changes one field at a time
+    ("POST", "/land/what-if", SHOP, "planner"),
+    (
+        "PATCH",
+        "/buildings/5/life",
+        {"built_year": 2020, "demolished_year": 2029, "note": "n"},
+        "planner",
+    ),  # fmt: skip
+    (
+        "POST",
+        "/land/parcels/12/sale-status",
+        {"from_status": "planned", "to_status": "on_offer", "note": "n"},
+        "developer_company",
+    ),  # fmt: skip
+    (
+        "POST",
+        "/scenarios",
+        {"slug": "sweep", "name": "n", "description": "d", "base_recorded": "2022-12-31"},
+        "planner",
+    ),  # fmt: skip
+    ("POST", "/scenarios/ingen/adopt", {"note": "n"}, "admin"),
+]
+
+
+def _fields(doc, prefix=()) -> Iterator[tuple]:
+    """The path of every value in `doc`, containers included."""
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc)
+    for key, value in items:
+        yield (*prefix, key)
+        if isinstance(value, dict | list):
+            yield from _fields(value, (*prefix, key))
+
+
+def _with(doc, where: tuple, value):
+    doc = json.loads(json.dumps(doc))
+    target = doc
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(("method", "path", "body", "role"), JSON_WRITES)
+def test_extreme_values_in_every_field_of_a_json_body_never_give_a_5xx(
+    writable_client, writable_ref, method, path, body, role
+):
+    headers = writable_ref.bearer(role)
+    failed = []
+    for where in _fields(body):
+        for value in EXTREME_JSON:
+            if path.endswith("/life"):  # a write needs the version as read
+                headers["If-Match"] = writable_client.get(path).headers["ETag"]
+            r = writable_client.request(
+                method, path, content=json.dumps(_with(body, where, value)), headers=headers
+            )
+            if r.status_code >= 500:
+                failed.append((where, repr(value)[:30], r.status_code))
+    assert not failed
