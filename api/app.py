@@ -8,9 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import RedirectResponse
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
-from api import auth, errors, guards, head, timing
+from api import auth, errors, guards, head, ogc_openapi, timing
 from api.routes import (
     areas,
     criteria,
@@ -88,6 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served below as routes of the app, so the token check and the error mapping apply
+        # to them as to every other route; ReDoc (assets from a CDN only) is not offered.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     logging.getLogger("api").setLevel(settings.log_level.upper())
@@ -101,6 +111,58 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the hundred.
     for router in ROUTERS:
         include_flat(app, router)
+    _documentation(app)
+    app.router.redirect_slashes = False
+    app.router.default = _slash_redirect(app)
     # The viewer's JavaScript and CSS (Leaflet vendored): served here, no CDN, works offline.
     app.mount("/static", StaticFiles(directory=viewer.WEB / "static"), name="static")
     return app
+
+
+def _documentation(app: FastAPI) -> None:
+    """`/openapi.json` (every operation's responses declared, api.ogc_openapi.complete) and
+    `/docs`, Swagger UI from web/static/vendor/swagger-ui, so it works offline."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = ogc_openapi.complete(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_json() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        vendor = "/static/vendor/swagger-ui"
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} – API",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+        )
+
+
+def _slash_redirect(app: FastAPI):
+    """Starlette's trailing-slash redirect, with a relative Location: its own builds the URL
+    from the request's Host header, which the client controls (a spoofed Host would send the
+    client, or a cache that keeps the redirect, to another site)."""
+    router = app.router
+
+    async def default(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and path != "/":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            moved = {**scope, "path": other}
+            if any(route.matches(moved)[0] != Match.NONE for route in router.routes):
+                query = scope.get("query_string", b"").decode("latin-1")
+                location = scope.get("root_path", "") + other + (f"?{query}" if query else "")
+                await RedirectResponse(location)(scope, receive, send)
+                return
+        await router.not_found(scope, receive, send)
+
+    return default

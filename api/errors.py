@@ -119,3 +119,55 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)
+
+
+# The rendering of a domain error, for what answers before routing (the token check in
+# api.auth); the mapping is the one above.
+domain_problem = _domain
+
+
+# What every error answer is, as the OpenAPI document declares it (api.ogc_openapi.complete
+# puts it under components and refers every 4xx and 5xx response to it).
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; never a stack trace, SQL or a token.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "description": "What was wrong, by parameter, field, or line and column.",
+            "type": "array",
+            "items": {"type": "object"},
+        },
+        "conflicts": {"type": "array", "items": {}},
+        "incident": {"type": "string", "description": "The id of a 500 in the server's log."},
+    },
+}
+
+# The errors any operation can answer: a parameter it cannot honour (400), a dead token
+# (401, on every path), nothing at the path (404), a value of the wrong type (422), a fault
+# of ours (500), the database gone (503, with Retry-After).
+READ_ERRORS = {
+    400: "A parameter that cannot be honoured, named in `errors`",
+    401: "The token is unknown, revoked or expired (or, for a write, missing)",
+    404: "Nothing at this path (no such area, collection, feature, scenario...)",
+    422: "An invalid parameter or body, named in `errors`",
+    500: "A fault of the server; the answer carries an incident id for its log",
+    503: "The database cannot be reached; try again after Retry-After",
+}
+# And a write's: a role that may not (403), a conflict with the data (409), a precondition
+# (If-Match, `from_status`) that no longer holds (412), a body too large (413) or of another
+# media type (415), If-Match missing (428).
+WRITE_ERRORS = {
+    403: "The token's role may not do this",
+    409: "A conflict with the data as it is (a taken slug, a feature in use...)",
+    412: "If-Match (or the status expected) names another version than the current one",
+    413: "The body is too large",
+    415: "The body is of a media type this operation does not take",
+    428: "If-Match is required",
+}

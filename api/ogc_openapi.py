@@ -12,6 +12,7 @@ import copy
 
 from fastapi import FastAPI
 
+from api.errors import PROBLEM_SCHEMA, READ_ERRORS, WRITE_ERRORS
 from gis import features
 from gis.crs import CRS84, SUPPORTED
 from gis.editing.specs import SPECS
@@ -113,7 +114,7 @@ def openapi_document(app: FastAPI) -> dict:
         }
         if layer.id in SPECS:
             _write_operations(doc, layer.id, layer.title)
-    return doc
+    return complete(doc)
 
 
 def _write_operations(doc: dict, layer_id: str, title: str) -> None:
@@ -143,9 +144,21 @@ def _write_operations(doc: dict, layer_id: str, title: str) -> None:
         "tags": tag,
         "parameters": [scenario, note],
         "requestBody": feature,
-        "responses": {"201": {"description": "Created; Location and ETag"}, **errors},
+        "responses": {
+            "201": {
+                "description": "Created; Location and ETag",
+                "content": {GEOJSON: {"schema": {"$ref": "#/components/schemas/Feature"}}},
+            },
+            **errors,
+        },
     }
-    written = {"200": {"description": "The feature and its new ETag"}, **item_errors}
+    written = {
+        "200": {
+            "description": "The feature and its new ETag",
+            "content": {GEOJSON: {"schema": {"$ref": "#/components/schemas/Feature"}}},
+        },
+        **item_errors,
+    }
     item = doc["paths"].setdefault(f"/collections/{layer_id}/items/{{featureId}}", {})
     common = {"tags": tag, "parameters": [fid, if_match, scenario, note]}
     item["put"] = {
@@ -168,3 +181,196 @@ def _write_operations(doc: dict, layer_id: str, title: str) -> None:
         "responses": {"204": {"description": "Deleted"}, **item_errors},
         **common,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Every operation's responses: each status it can answer, with the media types it answers in
+# and a schema for each. FastAPI documents what a route declares; many routes return a
+# Response of their own making, which it can only guess at (`application/json`, no schema),
+# and it lists none of the errors the app's one error mapping (api/errors.py) answers.
+
+BINARY = {"type": "string", "format": "binary"}
+TEXT = {"type": "string"}
+_LINK = {
+    "type": "object",
+    "required": ["href"],
+    "properties": {"href": {"type": "string"}, "rel": {"type": "string"}},
+}
+# Shapes of the OGC documents and others that routes build by hand, under components.
+SCHEMAS: dict[str, dict] = {
+    "Problem": PROBLEM_SCHEMA,
+    "Link": _LINK,
+    "Document": {
+        "description": "A JSON document (its fields are described with the operation).",
+        "type": "object",
+    },
+    "FeatureCollection": {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+            "numberMatched": {"type": "integer", "minimum": 0},
+            "numberReturned": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Feature": {
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": ["string", "integer"]},
+            "geometry": {"type": ["object", "null"]},
+            "properties": {"type": ["object", "null"]},
+        },
+    },
+    "LandingPage": {
+        "type": "object",
+        "required": ["links"],
+        "properties": {
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+        },
+    },
+    "Conformance": {
+        "type": "object",
+        "required": ["conformsTo"],
+        "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+    },
+    "Collections": {
+        "type": "object",
+        "required": ["links", "collections"],
+        "properties": {
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+            "collections": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Collection"},
+            },
+        },
+    },
+    "Collection": {
+        "type": "object",
+        "required": ["id", "links"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+        },
+    },
+}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# The JSON shape of a success, by path, where a route builds it by hand: the rest are a
+# `Document` (a JSON object).
+SUCCESS: dict[str, str] = {
+    "/": "LandingPage",
+    "/conformance": "Conformance",
+    "/collections": "Collections",
+    "/collections/{collection_id}": "Collection",
+    "/collections/{collection_id}/items": "FeatureCollection",
+    "/collections/{collection_id}/items/{feature_id}": "Feature",
+    "/collections/{collection_id}/items/{feature_id}/history/{change_id}/restore": "Feature",
+    "/land/sellable": "FeatureCollection",
+    "/criteria/areas": "FeatureCollection",
+    "/kort/lag/{layer}.geojson": "FeatureCollection",
+}
+for _layer in LAYERS:
+    SUCCESS[f"/collections/{_layer}/items"] = "FeatureCollection"
+    SUCCESS[f"/collections/{_layer}/items/{{featureId}}"] = "Feature"
+
+# Media types a route answers beside what it declares: `f=html` on the OGC documents,
+# an image where FastAPI guessed JSON.
+ALSO: dict[str, tuple[str, ...]] = {
+    "/": ("text/html",),
+    "/conformance": ("text/html",),
+    "/collections": ("text/html",),
+    "/collections/{collection_id}": ("text/html",),
+}
+INSTEAD: dict[str, tuple[str, ...]] = {
+    "/kort/overlays/{overlay}.png": ("image/png",),
+    "/criteria/areas": ("application/geo+json",),
+    "/kort/lag/{layer}.geojson": ("application/geo+json",),
+    "/collections/{collection_id}/queryables": ("application/schema+json", "text/html"),
+}
+
+
+def _schema_for(media_type: str, path: str) -> dict:
+    if media_type in ("text/html", "text/csv", "text/plain"):
+        return TEXT
+    if "json" not in media_type:
+        return BINARY
+    return _ref(SUCCESS.get(path, "Document"))
+
+
+# What a format parameter's value (`f=csv`) answers in.
+FORMATS = {"csv": "text/csv", "html": "text/html", "pdf": "application/pdf"}
+
+
+def _formats(op: dict) -> list[str]:
+    for p in op.get("parameters", []):
+        if p.get("name") == "f" and p.get("in") == "query":
+            return [FORMATS[v] for v in p.get("schema", {}).get("enum", []) if v in FORMATS]
+    return []
+
+
+def _successes(op: dict, path: str) -> None:
+    for status, response in op["responses"].items():
+        if not status.startswith("2"):
+            continue
+        content = response.get("content")
+        if content is None:
+            continue  # 204: no body
+        if path in INSTEAD:
+            content = response["content"] = {m: {} for m in INSTEAD[path]}
+        for m in (*ALSO.get(path, ()), *(_formats(op) if status == "200" else ())):
+            content.setdefault(m, {})
+        for media_type, body in content.items():
+            if not body.get("schema"):
+                body["schema"] = _schema_for(media_type, path)
+
+
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def _errors(op: dict, method: str) -> None:
+    problem = {"application/problem+json": {"schema": _ref("Problem")}}
+    declared = {int(s): r for s, r in op["responses"].items() if s.isdigit() and int(s) >= 400}
+    standard = dict(READ_ERRORS)
+    if method in _WRITES:
+        standard |= WRITE_ERRORS
+    for status in sorted(declared.keys() | standard.keys()):
+        response = declared.get(status) or {}
+        description = response.get("description")
+        if not description or description in ("Validation Error", "Successful Response"):
+            description = standard.get(status, "An error")
+        op["responses"][str(status)] = {
+            "description": description,
+            "content": problem,
+            **({"headers": response["headers"]} if "headers" in response else {}),
+        }
+    op["responses"] = dict(sorted(op["responses"].items()))
+
+
+def complete(doc: dict) -> dict:
+    """Declares, in place, every operation's responses: successes with a schema for each
+    media type, and every error it can answer as `application/problem+json` (a `Problem`)."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(copy.deepcopy(SCHEMAS))
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            if method not in _WRITES | {"get", "head"}:
+                continue
+            _successes(op, path)
+            _errors(op, method)
+    # FastAPI's validation error shapes: our 422 is a Problem, so nothing refers to them.
+    text = str(doc["paths"])
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f"/{name}'" not in text:
+            schemas.pop(name, None)
+    return doc
