@@ -78,8 +78,12 @@ class GuardBody:
             await self.app(scope, receive, send)
             return
         try:
-            if length is not None and int(length) > self.max_body:
-                raise self._too_large()
+            if length is not None:
+                # The HTTP server has parsed it already; an app called otherwise may not have.
+                if not length.isdigit():
+                    raise BodyRefused(400, "Bad request", "Content-Length must be a byte count.")
+                if int(length) > self.max_body:
+                    raise self._too_large()
             body = await self._read(receive)
             if body is None:  # the client went away
                 return

@@ -5,10 +5,12 @@ and ids beyond their column's range on every write path."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -400,3 +402,28 @@ def test_extreme_values_in_every_field_of_a_json_body_never_give_a_5xx(
             if r.status_code >= 500:
                 failed.append((where, repr(value)[:30], r.status_code))
     assert not failed
+
+
+@pytest.mark.parametrize("length", [b"abc", b"-1", b"1e9"])
+def test_a_content_length_that_is_no_byte_count_is_a_400(writable_client, length):
+    # Called as ASGI: an HTTP client (or server) would not let such a header through.
+    sent: list[dict] = []
+
+    async def call() -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": "/land/what-if",
+                 "raw_path": b"/land/what-if", "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"test"), (b"content-length", length)],
+                 "server": ("test", 80), "client": ("client", 1)}  # fmt: skip
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await writable_client.app(scope, receive, send)
+
+    with ThreadPoolExecutor(1) as pool:  # the session's browser may run a loop in this thread
+        pool.submit(asyncio.run, call()).result()
+    assert sent[0]["status"] == 400
