@@ -7,8 +7,8 @@ runs in a worker process instead:
 
 - at most `workers` of them (default 1), started lazily on the first render (spawned, not
   forked: a fork would copy the server's pools, threads and event loop);
-- each exits after `tasks_per_worker` renders, and all of them after `idle_seconds` without
-  one, so the memory a render took goes back to the system;
+- they are replaced by fresh ones after `tasks_per_worker` renders each, and all of them
+  exit after `idle_seconds` without one, so the memory a render took goes back to the system;
 - at most `queue` renders wait for a worker; one more is refused at once (`RendererBusy`,
   a 503 with Retry-After) rather than holding a request and its thread for minutes;
 - a worker reads through its own connection, in the version of the plan the request named
@@ -189,6 +189,7 @@ class Renderer:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._pending = 0
+        self._used = 0  # jobs given to the current pool
         self._idle: threading.Timer | None = None
 
     def submit(self, job: Job) -> Future:
@@ -200,21 +201,29 @@ class Renderer:
             if self._idle is not None:
                 self._idle.cancel()
                 self._idle = None
+            if self._pool is not None and self._used >= s.tasks_per_worker * s.workers:
+                # Retired: what it has queued it still renders, then its workers exit. Not
+                # the executor's own max_tasks_per_child: with a backlog queued, Python 3.11
+                # to 3.13 stop scheduling when a worker exits at its limit (CPython
+                # gh-115634), and every render waiting would hang.
+                self._pool.shutdown(wait=False)
+                self._pool = None
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=s.workers,
                     mp_context=multiprocessing.get_context("spawn"),
-                    max_tasks_per_child=s.tasks_per_worker,
                     initializer=_start_worker,
                     initargs=(os.getpid(),),
                 )
+                self._used = 0
             try:
                 future = self._pool.submit(_run, job)
             except BrokenProcessPool:
-                # A worker died (killed, out of memory): a new pool for this and later jobs.
+                # A worker died (killed, out of memory): a new pool for later jobs.
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
                 raise RendererBusy("The map renderer restarted; try again.") from None
+            self._used += 1
             self._pending += 1
         future.add_done_callback(self._done)
         return future

@@ -40,6 +40,7 @@ class Answer:
     error: str = ""
     retry_after: str | None = None
     media: str = ""
+    sent: float = 0.0
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +62,13 @@ def _client(base: str, n: int, stop: threading.Event, out: list[Answer]) -> None
         while not stop.is_set():
             path = PATHS[i % len(PATHS)]
             i += 1
+            sent = time.monotonic()
             try:
                 r = c.get(path)
             except httpx.HTTPError as exc:
-                out.append(Answer(time.monotonic(), path, None, f"{type(exc).__name__}: {exc}"))
+                out.append(
+                    Answer(time.monotonic(), path, None, f"{type(exc).__name__}: {exc}", sent=sent)
+                )
                 continue
             out.append(
                 Answer(
@@ -73,6 +77,7 @@ def _client(base: str, n: int, stop: threading.Event, out: list[Answer]) -> None
                     r.status_code,
                     retry_after=r.headers.get("retry-after"),
                     media=r.headers.get("content-type", ""),
+                    sent=sent,
                 )
             )
 
@@ -112,8 +117,12 @@ def test_restart_and_stop_under_load_are_503_then_nothing(server, cluster):
             assert a.retry_after, f"503 without Retry-After: {a.path}"
             assert a.media == "application/problem+json", (a.path, a.media)
     # The stop was seen: while the database was down, what needs it was a 503.
+    timeline = sorted(
+        (round(a.sent - down, 2), round(a.at - down, 2), a.path, a.status) for a in answers
+    )
     during = [a for a in answers if down + 0.3 < a.at < down_until]
-    assert during and all(a.status == 503 for a in during), [
+    assert during, f"no answer while the database was down: {timeline}"
+    assert all(a.status == 503 for a in during), [
         (a.path, a.status) for a in during if a.status != 503
     ][:5]
     late = [a for a in answers if (back_1 + GRACE_S < a.at < down) or a.at > back_2 + GRACE_S]

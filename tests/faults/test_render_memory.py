@@ -8,6 +8,8 @@ Before the worker, eight renders left the server 130-190 MB larger for good.
 from __future__ import annotations
 
 import io
+import os
+import signal
 import time
 from collections.abc import Iterator
 
@@ -16,6 +18,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from gis.record import CURRENT
+from gis.render import worker
 from tests.maps import kort_data
 from tests.support import Server, prepared_database, start_app, stop_server
 
@@ -44,11 +48,16 @@ def children(pid: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def server(new_database, tmp_path_factory) -> Iterator[Server]:
-    url = prepared_database(new_database, kort_data.load)
+def kort_url(new_database) -> str:
+    return prepared_database(new_database, kort_data.load)
+
+
+@pytest.fixture(scope="module")
+def server(kort_url, tmp_path_factory) -> Iterator[Server]:
+    url = kort_url
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VOLLSMOSE_RENDER_IDLE_SECONDS", "1")
-        mp.setenv("VOLLSMOSE_RENDER_TASKS_PER_WORKER", "3")
+        mp.setenv("VOLLSMOSE_RENDER_TASKS_PER_WORKER", "5")
         s = start_app(
             url, tmp_path_factory.mktemp("kort"), tmp_path_factory.mktemp("log") / "s.log"
         )
@@ -99,3 +108,46 @@ def test_errors_in_the_worker_are_answered_as_in_the_server(server):
             assert "Traceback" not in r.text
         r = c.get("/maps/fremtidsbillede/1700.png?area=testby")
         assert r.status_code in (400, 422) and r.json()["status"] == r.status_code
+
+
+def test_a_full_queue_and_a_killed_worker_are_503s_then_renders_again(kort_url):
+    r = worker.Renderer(worker.RenderSettings(workers=1, queue=0, idle_seconds=60))
+    job = worker.map_job(kort_url, CURRENT, "testby", 2030, "png", dpi=300)
+    try:
+        first = r.submit(job)
+        with pytest.raises(worker.RendererBusy):  # the one worker busy, no room to wait
+            r.submit(job)
+        assert r.result(first).content.startswith(b"\x89PNG")
+        # A worker killed mid-render (out of memory, say): that render is a 503, the next
+        # gets a new worker.
+        doomed = r.submit(job)
+        assert wait_for(lambda: r.worker_pids())
+        time.sleep(0.3)
+        os.kill(r.worker_pids()[0], signal.SIGKILL)
+        with pytest.raises(worker.RendererBusy):
+            r.result(doomed)
+        assert r.render(job).media_type == "image/png"
+    finally:
+        r.shutdown()
+
+
+def test_a_backlog_across_worker_replacements_is_rendered(kort_url):
+    # Python's own max_tasks_per_child stops scheduling a backlog once a worker exits at
+    # its limit (CPython gh-115634): every render queued behind it hung until the timeout.
+    settings = worker.RenderSettings(workers=1, tasks_per_worker=2, timeout_seconds=30)
+    r = worker.Renderer(settings)
+    job = worker.map_job(kort_url, CURRENT, "testby", 2030, "tif", resolution=20.0)
+    try:
+        futures = [r.submit(job) for _ in range(5)]
+        assert all(r.result(f).content[:2] == b"II" for f in futures)
+    finally:
+        r.shutdown()
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
