@@ -427,3 +427,40 @@ def test_a_content_length_that_is_no_byte_count_is_a_400(writable_client, length
     with ThreadPoolExecutor(1) as pool:  # the session's browser may run a loop in this thread
         pool.submit(asyncio.run, call()).result()
     assert sent[0]["status"] == 400
+
+
+# Part 4 checks its own bodies (gis.editing.validate); swept here all the same, one property
+# at a time, as a merge patch of the first item of each collection.
+# None last: a merge-patch null clears what the values before it set (where it may be
+# cleared), so the next property meets the item's derived values computed, not overridden.
+PART4_VALUES = [2**31, -(2**31) - 1, 2**15, 2**63, 1e308, -1e308, "9" * 40, "x" * 20_000, None]
+EDITABLE = ["buildings", "parcels", "plots", "roads", "rail_lines", "rail_stops", "facilities",
+            "quarters"]  # fmt: skip
+
+
+# Found by this sweep, in gis.editing (not fixed here): plot_ratio has no upper bound, and
+# 1e308 overflows the derived building right (plot area x ratio) in PostgreSQL. Listed so the
+# test fails when it is fixed (then empty this) and for any new 5xx.
+KNOWN_5XX = {"plots": [("plot_ratio", "1e+308", 500)]}
+
+
+@pytest.mark.parametrize("cid", EDITABLE)
+def test_extreme_values_in_every_property_of_a_part4_patch_never_give_a_5xx(
+    writable_client, writable_ref, cid
+):
+    admin = writable_ref.bearer("admin")
+    page = writable_client.get(f"/collections/{cid}/items?limit=1").json()
+    feature = page["features"][0]
+    path = f"/collections/{cid}/items/{feature['id']}"
+    failed = []
+    for prop in [*feature["properties"], "dwellings"]:
+        for value in PART4_VALUES:
+            tag = writable_client.get(path).headers["ETag"]
+            r = writable_client.patch(
+                path,
+                content=json.dumps({"properties": {prop: value}}),
+                headers={**admin, "If-Match": tag, "Content-Type": "application/merge-patch+json"},
+            )
+            if r.status_code >= 500:
+                failed.append((prop, repr(value)[:30], r.status_code))
+    assert failed == KNOWN_5XX.get(cid, [])
