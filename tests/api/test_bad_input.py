@@ -464,3 +464,77 @@ def test_extreme_values_in_every_property_of_a_part4_patch_never_give_a_5xx(
             if r.status_code >= 500:
                 failed.append((prop, repr(value)[:30], r.status_code))
     assert failed == KNOWN_5XX.get(cid, [])
+
+
+# -- the query parameters of every write in the OpenAPI document --------------------------
+
+POINT = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.436, 55.407]},
+         "properties": {"name": "Sweep", "kind": "culture"}}  # fmt: skip
+GEOJSON, MERGE = "application/geo+json", "application/merge-patch+json"
+WRITE_SAMPLES = {
+    # (method, path in the OpenAPI document): (path, body, media type, the item to read
+    # If-Match from or None)
+    ("POST", "/collections/{collection_id}/items"):
+        ("/collections/facilities/items", POINT, GEOJSON, None),
+    ("PUT", "/collections/{collection_id}/items/{feature_id}"):
+        ("/collections/facilities/items/1", POINT, GEOJSON, "/collections/facilities/items/1"),
+    ("PATCH", "/collections/{collection_id}/items/{feature_id}"):
+        ("/collections/facilities/items/1", {"properties": {"name": "S"}}, MERGE,
+         "/collections/facilities/items/1"),
+    ("DELETE", "/collections/{collection_id}/items/{feature_id}"):
+        ("/collections/facilities/items/999999", None, None, None),
+    ("POST", "/collections/{collection_id}/items/{feature_id}/history/{change_id}/restore"):
+        ("/collections/facilities/items/1/history/1/restore", None, None,
+         "/collections/facilities/items/1"),
+    ("POST", "/land/what-if"): ("/land/what-if", SHOP, "application/json", None),
+    ("PATCH", "/buildings/{building_id}/life"):
+        ("/buildings/5/life", {"built_year": None}, "application/json", "/buildings/5/life"),
+    ("POST", "/land/parcels/{parcel_key}/sale-status"):
+        ("/land/parcels/12/sale-status", {"from_status": "x", "to_status": "sold"},
+         "application/json", None),
+    ("POST", "/scenarios"): ("/scenarios", {"slug": "q-sweep", "name": "n"}, "application/json",
+                             None),
+    ("DELETE", "/scenarios/{slug}"): ("/scenarios/ingen", None, None, None),
+    ("POST", "/scenarios/{slug}/adopt"): ("/scenarios/ingen/adopt", {}, "application/json", None),
+    ("POST", "/criteria/import"): ("/criteria/import", "area,year\n", "text/csv", None),
+}  # fmt: skip
+
+
+def _write_operations() -> list[tuple[str, str, list[str]]]:
+    from api.app import create_app
+
+    doc = create_app().openapi()
+    return [
+        (method.upper(), path, [p["name"] for p in op.get("parameters", []) if p["in"] == "query"])
+        for path, ops in sorted(doc["paths"].items())
+        for method, op in ops.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
+
+
+WRITE_OPERATIONS = _write_operations()
+
+
+def test_every_write_operation_has_a_sample():
+    assert {(m, p) for m, p, _ in WRITE_OPERATIONS} <= set(WRITE_SAMPLES)
+
+
+@pytest.mark.parametrize(("method", "template", "names"), WRITE_OPERATIONS)
+def test_extreme_query_values_of_every_write_never_give_a_5xx(
+    writable_client, writable_ref, method, template, names
+):
+    from tests.api.test_odd_input import EXTREME, _enc
+
+    path, body, kind, item = WRITE_SAMPLES[(method, template)]
+    headers = {**writable_ref.bearer("admin"), **({"Content-Type": kind} if kind else {})}
+    content = body if isinstance(body, str) else json.dumps(body) if body is not None else b""
+    failed = []
+    for name in names:
+        for value in EXTREME:
+            if item:
+                headers["If-Match"] = writable_client.get(item).headers["ETag"]
+            url = f"{path}?{name}={_enc(value)}"
+            r = writable_client.request(method, url, content=content, headers=headers)
+            if r.status_code >= 500:
+                failed.append((name, repr(value)[:30], r.status_code))
+    assert not failed
