@@ -27,6 +27,7 @@ from gis.errors import (
     PreconditionFailed,
     PreconditionRequired,
     Unauthorized,
+    Unavailable,
 )
 
 log = logging.getLogger("api")
@@ -41,7 +42,7 @@ STATUS: dict[type[DomainError], int] = {
     InvalidQuery: 400,
     InvalidParameter: 422,
     DataError: 422,
-    DatabaseUnavailable: 503,
+    Unavailable: 503,
     Conflict: 409,
     PreconditionFailed: 412,
     PreconditionRequired: 428,

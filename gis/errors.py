@@ -36,7 +36,13 @@ class InvalidQuery(InvalidParameter):
     title = "Bad request"
 
 
-class DatabaseUnavailable(DomainError):
+class Unavailable(DomainError):
+    """The platform cannot answer now but will shortly: a 503 with Retry-After."""
+
+    title = "Unavailable"
+
+
+class DatabaseUnavailable(Unavailable):
     title = "Database unavailable"
 
     def __init__(self, detail: str = "The database cannot be reached; try again later.") -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PlanViewDep, SettingsDep
 from gis.render import geotiff, static, worker
@@ -28,6 +28,7 @@ AreaQuery = Annotated[
     },
 )
 async def fremtidsbillede(
+    request: Request,
     year: int,
     fmt: Literal["png", "pdf", "tif"],
     view: PlanViewDep,
@@ -56,7 +57,7 @@ async def fremtidsbillede(
         resolution=resolution,
         connect_timeout=settings.db_connect_timeout,
     )
-    r = await worker.renderer().arender(job)
+    r = await request.app.state.renderer.arender(job)
     return Response(
         r.content,
         media_type=r.media_type,

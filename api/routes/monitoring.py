@@ -34,7 +34,7 @@ from gis.monitoring.status import annual_status
 from gis.monitoring.summary import STATUS_DA, UNITS_DA, number
 from gis.record import PlanView
 from gis.render import charts
-from gis.render.worker import renderer, report_job
+from gis.render.worker import report_job
 from gis.state import MAX_YEAR, MIN_YEAR
 
 router = APIRouter(tags=["monitoring"])
@@ -256,7 +256,7 @@ async def get_report(
         job = report_job(
             settings.database_url, view, area, year, connect_timeout=settings.db_connect_timeout
         )
-        pdf = await renderer().arender(job)
+        pdf = await request.app.state.renderer.arender(job)
         return Response(
             pdf.content,
             media_type="application/pdf",

@@ -21,7 +21,6 @@ the same error, to be answered as it would have been in the server itself.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import logging
 import multiprocessing
 import os
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gis.errors import DatabaseUnavailable, DomainError
+from gis.errors import DomainError, Unavailable
 from gis.record import PlanView
 
 log = logging.getLogger(__name__)
@@ -53,10 +52,8 @@ class RenderSettings(BaseSettings):
     timeout_seconds: float = Field(120.0, gt=0, le=3600)
 
 
-class RendererBusy(DatabaseUnavailable):
-    """Every worker busy and the queue full: try again shortly (503, Retry-After).
-
-    A DatabaseUnavailable only for its answer, the platform's one 503 with Retry-After."""
+class RendererBusy(Unavailable):
+    """Every worker busy and the queue full: try again shortly (503, Retry-After)."""
 
     title = "Renderer busy"
 
@@ -182,7 +179,8 @@ def _error(cls: type, attrs: dict) -> DomainError:
 
 
 class Renderer:
-    """The worker processes of one server process, made on first use (`renderer()`)."""
+    """The worker processes of one app (`api.app.create_app` makes it; no process starts
+    until the first render, and `shutdown` in the app's lifespan ends them)."""
 
     def __init__(self, settings: RenderSettings | None = None) -> None:
         self.settings = settings or RenderSettings()
@@ -290,24 +288,3 @@ class Renderer:
                 self._idle = None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-_renderer: Renderer | None = None
-_made = threading.Lock()
-
-
-def renderer() -> Renderer:
-    """The process's renderer, made on first use (never at import: no settings read, no
-    process started until something is rendered)."""
-    global _renderer
-    with _made:
-        if _renderer is None:
-            _renderer = Renderer()
-            atexit.register(_renderer.shutdown)
-        return _renderer
-
-
-def shutdown() -> None:
-    """Stops the workers (for an app's lifespan; they stop on their own when idle)."""
-    if _renderer is not None:
-        _renderer.shutdown()
