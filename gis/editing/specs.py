@@ -235,7 +235,9 @@ PLOTS = Spec(
         column_prop(L, "sale_phase", permission=SALE),
         special("plot_area_m2", P, "registered_area_m2", derived=True),
         column_prop(L, "building_right_m2", low=0),
-        column_prop(L, "plot_ratio", low=0, exclusive_low=True),
+        # A bebyggelsesprocent of 2,000 % is beyond any local plan; a larger ratio would
+        # overflow the building right derived from it (plot area × ratio).
+        column_prop(L, "plot_ratio", low=0, exclusive_low=True, high=20),
         column_prop(L, "expected_dwellings", low=0),
         column_prop(L, "expected_business_m2", low=0),
         _enum(L, "constraints", CONSTRAINTS, list=True, default=(), nullable=False),
