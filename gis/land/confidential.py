@@ -13,7 +13,8 @@ anyone else it does not exist. Facts derived from it are confidential too:
   role or note.
 - **a public owner that names the option holder or buyer** of a plot not yet sold: the owner
   is public (parcels, buildings, tiles, viewer), so it may never carry either name
-  (`check_public_owner`, at load and after every write).
+  (`check_public_owner`, at load and after every write; the database's own triggers refuse
+  it at commit whoever writes, migration 0011).
 
 Everything else of the land data (statuses, sale year and phase, building right, ...) is
 public.
@@ -116,24 +117,10 @@ def feature_history(
 
 
 # A parcel not yet sold whose public owner (its own, or a building's on it) names its option
-# holder or buyer. Compared as people type names: case and surrounding space do not matter.
-# The tables the transaction sees: the adopted plan, or the scenario it entered.
-_OWNER_LEAKS = text(
-    """
-    SELECT p.id, p.matrikelnummer, o.what
-    FROM parcel p
-    JOIN parcel_land l ON l.parcel_id = p.id
-    JOIN parcel_sale s ON s.parcel_id = p.id
-    CROSS JOIN LATERAL (
-        SELECT 'parcel' AS what, p.owner AS owner
-        UNION ALL SELECT 'building ' || b.id, b.owner FROM building b WHERE b.parcel_id = p.id
-    ) o
-    WHERE l.sale_status <> 'sold'
-      AND lower(btrim(o.owner)) IN (lower(btrim(s.option_holder)), lower(btrim(s.buyer)))
-      AND (CAST(:ids AS integer[]) IS NULL OR p.id = ANY(CAST(:ids AS integer[])))
-    ORDER BY p.id
-    """
-)
+# holder or buyer. The rule is defined once, in the database (`vm_owner_leaks`, migration
+# 0011), whose triggers refuse such data at commit whoever writes; asked here, it reads the
+# tables the transaction sees: the adopted plan, or the scenario it entered.
+_OWNER_LEAKS = text("SELECT * FROM vm_owner_leaks(CAST(:ids AS integer[]))")
 
 
 def owner_leaks(conn: Connection, parcel_ids: Iterable[int] | None = None) -> list[tuple]:
