@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, TextClause, create_engine, event, tex
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from gis.errors import DatabaseUnavailable
+from gis.errors import DatabaseUnavailable, InvalidParameter
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +100,14 @@ def statement(sql: str) -> TextClause:
     return text(sql)
 
 
+# The SQLSTATE of the database's owner guard (migration 0011).
+OWNER_LEAK_SQLSTATE = "VM422"
+
+
 @contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turns a lost or unreachable database into `DatabaseUnavailable`.
+    """Turns a lost or unreachable database into `DatabaseUnavailable`, and the database's
+    refusal of a public owner naming a confidential buyer into `InvalidParameter`.
 
     Other database errors pass on unchanged, to be logged and answered as a plain 500 by
     the HTTP layer: their text (SQL, parameters) must never reach a client.
@@ -113,6 +118,11 @@ def translate_errors() -> Iterator[None]:
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
             log.warning("database unavailable: %s", exc.orig)
             raise DatabaseUnavailable() from exc
+        diag = getattr(exc.orig, "diag", None)
+        if getattr(exc.orig, "sqlstate", None) == OWNER_LEAK_SQLSTATE and diag is not None:
+            # Raised by the owner guard (migration 0011) at commit, for a write the domain's
+            # check did not see; its message names the parcel, never the name.
+            raise InvalidParameter("owner", diag.message_primary) from exc
         raise
 
 
