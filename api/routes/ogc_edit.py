@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.exceptions import HTTPException
 
 from api.deps import ConnectionDep, ReaderDep, WriteConnectionDep
@@ -123,6 +123,53 @@ def _read_only(request: Request, collection_id: str) -> Response | None:
     return response
 
 
+ScenarioParam = Annotated[
+    str | None,
+    Query(description="The scenario written to (its slug); default `vedtaget`, the adopted plan."),
+]
+NoteParam = Annotated[str | None, Query(description="Why: kept with the change in the history.")]
+
+
+class Write:
+    """What every Part 4 write is given, declared once: the collection, who writes, the
+    transaction, the scenario written to and why, and the version the client read
+    (If-Match). Solved before the route runs: a 401 or 403 comes before the body is read."""
+
+    __slots__ = ("collection_id", "conn", "if_match", "note", "reader", "request", "scenario")
+
+    def __init__(
+        self,
+        request: Request,
+        collection_id: str,
+        reader: ReaderDep,
+        conn: WriteConnectionDep,
+        if_match: IfMatch = None,
+        scenario: ScenarioParam = None,
+        note: NoteParam = None,
+    ) -> None:
+        self.request = request
+        self.collection_id = collection_id
+        self.reader = reader
+        self.conn = conn
+        self.if_match = if_match
+        self.scenario = scenario
+        self.note = note
+
+    def refused(self) -> Response | None:
+        """A 405 for a read-only collection; else the query checked (400 for an unknown
+        parameter) and None."""
+        if (refused := _read_only(self.request, self.collection_id)) is not None:
+            return refused
+        _check_query(self.request, ("scenario", "note"))
+        return None
+
+    def answer(self, written: Written, status: int) -> Response:
+        return _answer(self.request, self.collection_id, written, status)
+
+
+WriteDep = Annotated[Write, Depends()]
+
+
 @router.post(
     "/collections/{collection_id}/items",
     status_code=201,
@@ -130,61 +177,39 @@ def _read_only(request: Request, collection_id: str) -> Response | None:
     response_class=Response,
     responses={201: {"content": {GEOJSON: {}}}, **WRITE_RESPONSES},
 )
-def create_item(
-    request: Request,
-    collection_id: str,
-    reader: ReaderDep,
-    conn: WriteConnectionDep,
-    body: Body,
-    content_crs: ContentCrs = None,
-    scenario: str | None = None,
-    note: str | None = None,
-) -> Response:
-    if (refused := _read_only(request, collection_id)) is not None:
+def create_item(w: WriteDep, body: Body, content_crs: ContentCrs = None) -> Response:
+    if (refused := w.refused()) is not None:
         return refused
-    _check_query(request, ("scenario", "note"))
-    _authorised(collection_id, reader)
+    _authorised(w.collection_id, w.reader)
     doc = body.json(FEATURE_TYPES)
     crs = parse_crs(content_crs, "Content-Crs")
     written = operations.create(
-        conn, collection_id, reader, doc, crs=crs, scenario=scenario, note=note
+        w.conn, w.collection_id, w.reader, doc, crs=crs, scenario=w.scenario, note=w.note
     )
-    return _answer(request, collection_id, written, 201)
+    return w.answer(written, 201)
 
 
 def _replace(
-    request,
-    collection_id,
-    feature_id,
-    reader,
-    conn,
-    body: RawBody,
-    if_match,
-    content_crs,
-    scenario,
-    note,
-    *,
-    patch: bool,
+    w: Write, feature_id: str, body: RawBody, content_crs: str | None, *, patch: bool
 ) -> Response:
-    if (refused := _read_only(request, collection_id)) is not None:
+    if (refused := w.refused()) is not None:
         return refused
-    _check_query(request, ("scenario", "note"))
-    _authorised(collection_id, reader)
+    _authorised(w.collection_id, w.reader)
     doc = body.json((MERGE_PATCH, *FEATURE_TYPES) if patch else FEATURE_TYPES)
     crs = parse_crs(content_crs, "Content-Crs")
     written = operations.replace(
-        conn,
-        collection_id,
+        w.conn,
+        w.collection_id,
         feature_id,
-        reader,
+        w.reader,
         doc,
-        if_match=if_match,
+        if_match=w.if_match,
         crs=crs,
-        scenario=scenario,
-        note=note,
+        scenario=w.scenario,
+        note=w.note,
         patch=patch,
     )
-    return _answer(request, collection_id, written, 200)
+    return w.answer(written, 200)
 
 
 @router.put(
@@ -194,30 +219,9 @@ def _replace(
     responses={200: {"content": {GEOJSON: {}}}, **ITEM_RESPONSES},
 )
 def replace_item(
-    request: Request,
-    collection_id: str,
-    feature_id: str,
-    reader: ReaderDep,
-    conn: WriteConnectionDep,
-    body: Body,
-    if_match: IfMatch = None,
-    content_crs: ContentCrs = None,
-    scenario: str | None = None,
-    note: str | None = None,
+    w: WriteDep, feature_id: str, body: Body, content_crs: ContentCrs = None
 ) -> Response:
-    return _replace(
-        request,
-        collection_id,
-        feature_id,
-        reader,
-        conn,
-        body,
-        if_match,
-        content_crs,
-        scenario,
-        note,
-        patch=False,
-    )
+    return _replace(w, feature_id, body, content_crs, patch=False)
 
 
 @router.patch(
@@ -227,30 +231,9 @@ def replace_item(
     responses={200: {"content": {GEOJSON: {}}}, **ITEM_RESPONSES},
 )
 def update_item(
-    request: Request,
-    collection_id: str,
-    feature_id: str,
-    reader: ReaderDep,
-    conn: WriteConnectionDep,
-    body: Body,
-    if_match: IfMatch = None,
-    content_crs: ContentCrs = None,
-    scenario: str | None = None,
-    note: str | None = None,
+    w: WriteDep, feature_id: str, body: Body, content_crs: ContentCrs = None
 ) -> Response:
-    return _replace(
-        request,
-        collection_id,
-        feature_id,
-        reader,
-        conn,
-        body,
-        if_match,
-        content_crs,
-        scenario,
-        note,
-        patch=True,
-    )
+    return _replace(w, feature_id, body, content_crs, patch=True)
 
 
 @router.delete(
@@ -260,21 +243,17 @@ def update_item(
     response_class=Response,
     responses=ITEM_RESPONSES,
 )
-def delete_item(
-    request: Request,
-    collection_id: str,
-    feature_id: str,
-    reader: ReaderDep,
-    conn: WriteConnectionDep,
-    if_match: IfMatch = None,
-    scenario: str | None = None,
-    note: str | None = None,
-) -> Response:
-    if (refused := _read_only(request, collection_id)) is not None:
+def delete_item(w: WriteDep, feature_id: str) -> Response:
+    if (refused := w.refused()) is not None:
         return refused
-    _check_query(request, ("scenario", "note"))
     operations.delete(
-        conn, collection_id, feature_id, reader, if_match=if_match, scenario=scenario, note=note
+        w.conn,
+        w.collection_id,
+        feature_id,
+        w.reader,
+        if_match=w.if_match,
+        scenario=w.scenario,
+        note=w.note,
     )
     return Response(status_code=204)
 
@@ -306,28 +285,17 @@ def item_history(
         **ITEM_RESPONSES,
     },
 )
-def restore_item(
-    request: Request,
-    collection_id: str,
-    feature_id: str,
-    change_id: str,
-    reader: ReaderDep,
-    conn: WriteConnectionDep,
-    if_match: IfMatch = None,
-    scenario: str | None = None,
-    note: str | None = None,
-) -> Response:
-    if (refused := _read_only(request, collection_id)) is not None:
+def restore_item(w: WriteDep, feature_id: str, change_id: str) -> Response:
+    if (refused := w.refused()) is not None:
         return refused
-    _check_query(request, ("scenario", "note"))
     written = operations.restore(
-        conn,
-        collection_id,
+        w.conn,
+        w.collection_id,
         feature_id,
         change_id,
-        reader,
-        if_match=if_match,
-        scenario=scenario,
-        note=note,
+        w.reader,
+        if_match=w.if_match,
+        scenario=w.scenario,
+        note=w.note,
     )
-    return _answer(request, collection_id, written, 200)
+    return w.answer(written, 200)
