@@ -73,7 +73,11 @@ def get_write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iter
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
-WriteConnectionDep = Annotated[Connection, Depends(get_write_connection)]
+# scope="function": the transaction commits before the answer is sent, so a client that
+# reads again the moment it has its answer sees its own write (with FastAPI's default, a
+# yield dependency ends after the answer is sent), and a refusal at commit (a deferred
+# constraint, the owner guard) is the answer instead of coming after a 200.
+WriteConnectionDep = Annotated[Connection, Depends(get_write_connection, scope="function")]
 
 
 def _year(alias: str | None, description: str):

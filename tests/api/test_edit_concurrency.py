@@ -581,3 +581,47 @@ def test_eight_concurrent_part_4_editors_in_a_scenario_lose_no_update_and_leave_
     )
     assert rows == 1 + run.outcomes[200]
     assert _scalar(db, adopted_versions, id=building) == kept  # vedtaget's never superseded
+
+
+def test_a_write_is_committed_before_its_answer_is_sent(
+    writable_server, writable_ref, db, buildings
+):
+    """Read your own write: the moment a client has its 200, the change is in the database
+    for every other connection. A commit made slow on purpose (a deferred trigger that
+    sleeps at commit) shows the order: committed after the answer, the read below would
+    still see the old value."""
+    building = buildings[7]
+    url = f"{writable_server.url}/collections/buildings/items/{building}"
+    with db.begin() as c:
+        c.execute(
+            text(
+                "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$"
+            )
+        )
+        c.execute(
+            text(
+                "CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON building "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()"
+            )
+        )
+    try:
+        with httpx.Client(timeout=30) as client:
+            got = client.get(url)
+            storeys = (got.json()["properties"]["storeys"] or 0) + 7
+            r = client.patch(
+                url,
+                content=json.dumps({"properties": {"storeys": storeys}}),
+                headers={
+                    **writable_ref.bearer("planner"),
+                    "Content-Type": MERGE,
+                    "If-Match": got.headers["etag"],
+                },
+            )
+            assert r.status_code == 200, r.text
+            seen = _scalar(db, "SELECT storeys FROM building WHERE id = :id", id=building)
+        assert seen == storeys
+    finally:
+        with db.begin() as c:
+            c.execute(text("DROP TRIGGER slow_commit ON building"))
+            c.execute(text("DROP FUNCTION slow_commit()"))
