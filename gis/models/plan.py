@@ -10,10 +10,13 @@ conversion of dwellings, a road opening) takes effect during E, so it shows from
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -59,6 +62,8 @@ BUILDING_USES = ("housing", "business", "mixed", "institution", "other")
 STOCK_CHANGES = ("conversion", "sale", "addition")
 # BBR byg066Ejerforhold: who owns the building.
 EJERFORHOLD_CODES = (10, 20, 30, 40, 41, 50, 60, 70, 80, 90)
+# The registers a row may come from (gis.registers).
+SOURCE_REGISTER = "source_register IS NULL OR source_register IN ('bbr', 'matrikel')"
 
 
 class Area(Base):
@@ -139,9 +144,16 @@ class Parcel(Recorded, Base):
     registered_area_m2: Mapped[float | None] = mapped_column(Float)
     planned_use: Mapped[str | None] = mapped_column(String(32))
     geom = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
+    # Provenance of a parcel from a register (migration 0012): MAT's id_lokalId, the
+    # register, the extract it was first seen with its current values in. NULL: not imported.
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    source_register: Mapped[str | None] = mapped_column(String(16))
+    source_extract_date: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("ejerlavskode", "matrikelnummer", name="parcel_matrikel"),
+        CheckConstraint(SOURCE_REGISTER, name="parcel_source_register"),
+        Index("parcel_source", "source_register", "source_id"),
         CheckConstraint(valid("geom"), name="parcel_geom_valid"),
         CheckConstraint(
             "planned_use IS NULL OR " + one_of("planned_use", PLANNED_USES),
@@ -182,6 +194,9 @@ class Building(Recorded, Base):
     # those leave the denominator of the legal share (almenboligloven § 168 a).
     demolished_replaced_by_almen_family: Mapped[int] = mapped_column(Integer, server_default="0")
     footprint = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
+    # Provenance of a building from BBR (migration 0012; its record id is `source_id`).
+    source_register: Mapped[str | None] = mapped_column(String(16))
+    source_extract_date: Mapped[date | None] = mapped_column(Date)
     # The one point that places a building in exactly one area and one quarter.
     anchor = mapped_column(
         geometry("POINT"), Computed("ST_PointOnSurface(footprint)", persisted=True)
@@ -199,6 +214,7 @@ class Building(Recorded, Base):
             name="building_ejerforhold",
         ),
         CheckConstraint("business_floor_area_m2 >= 0", name="building_business_area"),
+        CheckConstraint(SOURCE_REGISTER, name="building_source_register"),
         CheckConstraint(ordered_years("built_year", "demolished_year"), name="building_life_order"),
         CheckConstraint(
             ordered_years("renovation_start_year", "renovation_end_year"),
