@@ -30,8 +30,8 @@ from gis import law, styles
 from gis.monitoring import schedule as schedule_mod
 from gis.monitoring.gantt import gantt_svg
 from gis.monitoring.progress import ItemProgress, progress
-from gis.monitoring.status import annual_status
-from gis.monitoring.summary import STATUS_DA, UNITS_DA, number
+from gis.monitoring.status import annual_status, share_targets, share_trajectory
+from gis.monitoring.summary import STATUS_DA, UNITS_DA, number, points
 from gis.record import PlanView
 from gis.render import charts
 from gis.render.worker import report_job
@@ -67,6 +67,7 @@ CSV_COLUMNS = (
 )
 
 templates.env.filters["number"] = number
+templates.env.filters["points"] = points
 templates.env.globals["STATUS_DA"] = STATUS_DA
 templates.env.globals["UNITS_DA"] = UNITS_DA
 
@@ -209,6 +210,67 @@ def get_plan_items(area: Slug, conn: ConnectionDep) -> list[PlanItemOut]:
     ]
 
 
+class ProvenanceOut(BaseModel):
+    kind: str = Field(description="`law`, `plan`, `register`, `import` or `illustrative`.")
+    source: str | None
+    date: str | None = Field(description="Date (or year) of the source, when known.")
+
+
+class ShareTargetOut(BaseModel):
+    key: Literal["law", "plan"]
+    name: str = Field(description="Danish name of the target.")
+    target: float = Field(description="The share to be at or below, 0–1.")
+    deadline_year: int = Field(description="By 1 January of this year.")
+    year: int
+    share: float | None = Field(description="The legal share on 1 January `year`.")
+    gap: float | None = Field(description="share − target; positive: above the target.")
+    met: bool | None
+    share_at_deadline: float | None
+    gap_at_deadline: float | None
+    met_by_deadline: bool | None
+    first_year_met: int | None = Field(description="First 1 January the share is at or below.")
+    provenance: ProvenanceOut
+
+
+class ShareTargetsOut(BaseModel):
+    area: str
+    year: int
+    first_year: int
+    last_year: int
+    share_provenance: ProvenanceOut = Field(
+        description="Where the shares come from: the plan's map data (gis.tenure)."
+    )
+    targets: list[ShareTargetOut]
+
+
+@router.get(
+    "/areas/{area}/legal-share/targets",
+    response_model=ShareTargetsOut,
+    summary="The legal share against the law's 40 % and the development plan's 38.4 %",
+    description="For each target: the share on 1 January `year`, the gap to the target (in "
+    "share, positive when above), whether it is met then and by the deadline, and the first "
+    "year the plan meets it. The share is the one of `/areas/{area}/tenure-mix/trajectory`.",
+)
+def get_share_targets(
+    area: Slug, conn: ConnectionDep, year: StatusYear = DEFAULT_YEAR
+) -> ShareTargetsOut:
+    tr = share_trajectory(conn, area)
+    return ShareTargetsOut(
+        area=tr.area.slug,
+        year=year,
+        first_year=tr.first_year,
+        last_year=tr.last_year,
+        share_provenance=ProvenanceOut(kind="plan", source=tr.area.data_source, date=None),
+        targets=[ShareTargetOut(**_rounded(t)) for t in share_targets(tr, year)],
+    )
+
+
+def _rounded(target: dict) -> dict:
+    # As the tenure mix gives the legal share: 4 decimals (0.1 of a percentage point / 10).
+    shares = ("share", "gap", "share_at_deadline", "gap_at_deadline")
+    return {k: round(v, 4) if k in shares and v is not None else v for k, v in target.items()}
+
+
 def _context(conn, area: str, year: int) -> dict:
     status = annual_status(conn, area, year)
     points = [(y.year, y.total.legal_share) for y in status.trajectory.years]
@@ -217,7 +279,9 @@ def _context(conn, area: str, year: int) -> dict:
         "area": status.area,
         "year": year,
         "gantt": gantt_svg(status.progress),
-        "trajectory_svg": charts.trajectory_svg(points, law.MAX_LEGAL_SHARE, law.DEADLINE_YEAR),
+        "trajectory_svg": charts.trajectory_svg(
+            points, law.MAX_LEGAL_SHARE, law.DEADLINE_YEAR, targets=[law.PLAN_TARGET_SHARE]
+        ),
         "note": styles.REFERENCE_NOTE,
         "map_years": sorted({2020, min(max(year, styles.VIEWER_MIN_YEAR), 2060), 2030}),
     }

@@ -42,6 +42,8 @@ class AnnualStatus:
     summary: list[str]
     trajectory: tenure.Trajectory
     criteria: CriteriaStatus
+    # The law's 40 % and the plan's 38.4 %: gap and first year met (gis.law.target_status).
+    targets: list[dict]
 
     @property
     def year(self) -> int:
@@ -69,8 +71,19 @@ def departments(p: Progress) -> list[DepartmentRow]:
     return rows
 
 
+def share_trajectory(conn: Connection, area: str) -> tenure.Trajectory:
+    # Two years past the deadline, so the year of the deadline is not the chart's edge.
+    return tenure.trajectory(conn, area, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR) + 2)
+
+
+def share_targets(trajectory: tenure.Trajectory, year: int) -> list[dict]:
+    points = [(y.year, y.total.legal_share) for y in trajectory.years]
+    return law.target_status(points, year)
+
+
 def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
     p = progress(conn, area, year)
+    trajectory = share_trajectory(conn, p.area.slug)
     return AnnualStatus(
         progress=p,
         departments=departments(p),
@@ -79,10 +92,8 @@ def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
         new_building=[i for i in p.items if i.kind == "new_building"],
         infrastructure=[i for i in p.items if i.kind in INFRASTRUCTURE],
         summary=summary(p),
-        # Two years past the deadline, so the year of the deadline is not the chart's edge.
-        trajectory=tenure.trajectory(
-            conn, p.area.slug, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR) + 2
-        ),
+        trajectory=trajectory,
+        targets=share_targets(trajectory, year),
         criteria=criteria_status(
             conn, p.area.slug, min(CRITERIA_FROM, year), min(max(year, CRITERIA_FROM), LAST_YEAR)
         ),

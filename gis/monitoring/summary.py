@@ -28,6 +28,13 @@ def number(value: float | None) -> str:
     return f"{value:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def points(gap: float | None) -> str:
+    """A difference of shares in percentage points, signed: 0.021 -> '+2,1 procentpoint'."""
+    if gap is None:
+        return "–"
+    return f"{gap * 100:+.1f} procentpoint".replace(".", ",").replace("-", "−")
+
+
 def _behind(item: ItemProgress) -> str:
     unit = UNITS_DA.get(item.unit, item.unit)
     done = number(item.done_to_date or 0)

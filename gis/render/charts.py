@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 
 FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
+TARGET_COLOUR = "#6a1b9a"
 LIMIT_COLOUR = "#d7191c"
 
 
@@ -75,8 +76,11 @@ def trajectory_svg(
     deadline: int,
     width: int = 720,
     height: int = 320,
+    targets: tuple[float, ...] | list[float] = (),
 ) -> str:
-    """The legal share year by year against the limit (a line at `limit`)."""
+    """The legal share year by year against the limit (a line at `limit`) and, dotted, any
+    lower `targets` (the development plan's 38.4 %), labelled at the left so that the two
+    labels, 1.6 points apart, do not overlap."""
     left, right, top, bottom = 48, 16, 16, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     first, last = points[0][0], points[-1][0]
@@ -121,6 +125,14 @@ def trajectory_svg(
         f"<text x='{width - right - 4}' y='{y(limit) - 6:.1f}' text-anchor='end' font-size='11' "
         f"fill='{LIMIT_COLOUR}' {FONT}>{limit * 100:.0f} %-grænsen (§ 168 a)</text>"
     )
+    for target in targets:
+        parts.append(
+            f"<line class='target' x1='{left}' y1='{y(target):.1f}' x2='{width - right}' "
+            f"y2='{y(target):.1f}' stroke='{TARGET_COLOUR}' stroke-width='1.5' "
+            "stroke-dasharray='2 3'/>"
+            f"<text x='{left + 4}' y='{y(target) + 14:.1f}' font-size='11' "
+            f"fill='{TARGET_COLOUR}' {FONT}>{_pct(target)}: udviklingsplanens mål</text>"
+        )
     coords = [(x(yr), y(s)) for yr, s in points if s is not None]
     if coords:
         path = " ".join(

@@ -26,7 +26,7 @@ from sqlalchemy import Connection  # noqa: E402
 from gis import law, record  # noqa: E402
 from gis.monitoring.progress import ItemProgress  # noqa: E402
 from gis.monitoring.status import AnnualStatus, annual_status  # noqa: E402
-from gis.monitoring.summary import STATUS_DA, UNITS_DA, number  # noqa: E402
+from gis.monitoring.summary import STATUS_DA, UNITS_DA, number, points  # noqa: E402
 from gis.render import static  # noqa: E402
 from gis.styles import REFERENCE_NOTE  # noqa: E402
 
@@ -112,8 +112,14 @@ def _summary_page(s: AnnualStatus, today: dt.date) -> Figure:
     rows = [
         ["Andel almene familieboliger (§ 168 a)", _pct(share.get(s.year))],
         [f"Andel i {law.DEADLINE_YEAR} efter planen", _pct(share.get(law.DEADLINE_YEAR))],
-        ["Første år under 40 %", str(s.trajectory.first_compliant_year or "–")],
     ]
+    for t in s.targets:
+        rows.append(
+            [
+                f"{t['name']} ({_pct(t['target'])}): afstand / nået første gang",
+                f"{points(t['gap'])} / {t['first_year_met'] or '–'}",
+            ]
+        )
     for i in s.new_building + s.rehousing:
         rows.append(
             [
@@ -146,11 +152,17 @@ def _maps_page(conn: Connection, s: AnnualStatus, years: list[int]) -> Figure:
 
 
 def _trajectory_page(s: AnnualStatus) -> Figure:
-    fig = _page("Andel almene familieboliger mod 40 %")
-    ax = fig.add_axes((0.12, 0.58, 0.8, 0.3))
+    fig = _page("Andel almene familieboliger mod 40 % og 38,4 %")
+    ax = fig.add_axes((0.12, 0.64, 0.8, 0.26))
     pts = [(t.year, t.total.legal_share) for t in s.trajectory.years if t.total.legal_share]
     ax.plot([p[0] for p in pts], [p[1] * 100 for p in pts], marker="o", color="#1f5fbf")
     ax.axhline(law.MAX_LEGAL_SHARE * 100, color="#c62828", linestyle="--", label="40 %-grænsen")
+    ax.axhline(
+        law.PLAN_TARGET_SHARE * 100,
+        color="#6a1b9a",
+        linestyle=":",
+        label="38,4 %: udviklingsplanens mål",
+    )
     ax.axvline(s.year, color="#000", linestyle=":", label=f"1. januar {s.year}")
     ax.set_ylim(0, 100)
     ax.set_ylabel("Andel (%)")
@@ -163,15 +175,36 @@ def _trajectory_page(s: AnnualStatus) -> Figure:
             number(t.total.dwellings["almen_family"]),
             _pct(t.total.legal_share),
             "ja" if t.total.compliant else "nej",
+            "–"
+            if t.total.legal_share is None
+            else ("ja" if t.total.legal_share <= law.PLAN_TARGET_SHARE else "nej"),
         ]
         for t in s.trajectory.years
     ]
     _table(
         fig,
-        (0.07, 0.08, 0.86, 0.42),
-        ["År (1. januar)", "Boliger", "Almene familieboliger", "Andel", "Under grænsen"],
+        (0.07, 0.43, 0.86, 0.15),
+        ["Mål", "Andel", f"1. jan. {s.year}", "Afstand", f"1. jan. {law.DEADLINE_YEAR}", "Nået"],
+        [
+            [
+                t["name"],
+                _pct(t["target"]),
+                _pct(t["share"]),
+                points(t["gap"]),
+                _pct(t["share_at_deadline"]),
+                str(t["first_year_met"] or "–"),
+            ]
+            for t in s.targets
+        ],
+        size=7,
+        widths=[0.34, 0.09, 0.12, 0.2, 0.13, 0.08],
+    )
+    _table(
+        fig,
+        (0.07, 0.08, 0.86, 0.32),
+        ["År (1. januar)", "Boliger", "Almene familieboliger", "Andel", "≤ 40 %", "≤ 38,4 %"],
         rows,
-        size=8,
+        size=7,
     )
     return fig
 
