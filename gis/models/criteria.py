@@ -11,9 +11,12 @@ interprets them; the migration seeds the rules in force since 2010.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -21,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +41,8 @@ INDICATORS = (
 COMPARISONS = (">", ">=", "<", "<=")
 CRITERION_ROLES = ("required", "counted")
 RELATIVE_TO = ("national",)
+# Where a figure comes from (migration 0015).
+PROVENANCE = ("plan", "register", "import", "illustrative")
 
 
 class CriteriaValue(Base):
@@ -59,8 +65,12 @@ class CriteriaValue(Base):
     published: Mapped[bool] = mapped_column(Boolean, server_default="false")
     illustrative: Mapped[bool] = mapped_column(Boolean, server_default="false")
     data_source: Mapped[str] = mapped_column(Text)
+    # An import that changes the figures resets both (trigger of migration 0015).
+    provenance: Mapped[str] = mapped_column(String(16), server_default="import")
+    source_date: Mapped[dt.date | None] = mapped_column(Date, server_default=text("CURRENT_DATE"))
 
     __table_args__ = (
+        CheckConstraint(one_of("provenance", PROVENANCE), name="criteria_value_provenance"),
         CheckConstraint("residents IS NULL OR residents >= 0", name="criteria_value_residents"),
         CheckConstraint(
             " AND ".join(
@@ -70,6 +80,25 @@ class CriteriaValue(Base):
             name="criteria_value_percent",
         ),
         CheckConstraint("income IS NULL OR income >= 0", name="criteria_value_income"),
+    )
+
+
+class CriteriaListing(Base):
+    """An area's published list status in a year, as a source states it (no figures needed)."""
+
+    __tablename__ = "criteria_listing"
+
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("area.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    list_key: Mapped[str] = mapped_column(String(32))
+    provenance: Mapped[str] = mapped_column(String(16))
+    source_date: Mapped[dt.date | None] = mapped_column(Date)
+    data_source: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(one_of("provenance", PROVENANCE), name="criteria_listing_provenance"),
     )
 
 
