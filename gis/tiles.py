@@ -3,7 +3,9 @@
 One statement per tile: each layer's features in the tile (present in the asked years, by
 `gis.state`'s rule) go through `ST_AsMVTGeom` and `ST_AsMVT`, one MVT layer per collection,
 and the layers' bytes are concatenated (a valid MVT). The tile's envelope is taken to the
-storage CRS to use the GiST index on the stored geometry.
+storage CRS to use the GiST index on the stored geometry: clipped first to the part of the
+world where that transform is defined (`gis.crs.DOMAIN`), so a tile at any zoom, the whole
+world at z0 included, has a box in UTM; a tile wholly outside it has none, and no features.
 
 `OFFSET 0` keeps the planner from flattening the inner query: flattened, the outer
 `m.geom IS NOT NULL` becomes a filter on the clipped geometry, so `ST_AsMVTGeom`, the
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from gis import data_version, temporal
+from gis import crs, data_version, temporal
 from gis.db import statement
 from gis.errors import InvalidQuery
 from gis.layers import Layer
@@ -25,7 +27,7 @@ from gis.models import SRID
 TMS_ID = "WebMercatorQuad"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 MIN_ZOOM = 0
-MAX_ZOOM = 22
+MAX_ZOOM = 24  # WebMercatorQuad's last tile matrix
 EXTENT = 4096
 BUFFER = 64
 
@@ -64,17 +66,29 @@ def tile_statement(
 ) -> tuple[str, dict]:
     """The SQL and parameters of tile z/x/y: one statement, one bytea."""
     check_tile(z, x, y)
-    params: dict = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT}
+    # The tile's box in UTM is the box of its edges taken there, cut into `pieces` first:
+    # below z8 a tile's image in UTM is visibly curved (z0 is a quarter of the globe), above
+    # it a tile is nearly a parallelogram and 8 pieces an edge keep the transform cheap.
+    # Below z8 `pad` widens the box by an eighth of a piece for the chords' sag; above, the
+    # tile's margin covers it many times (tests/api/test_globe_tiles.py measures both).
+    pieces = 64 if z < 8 else 8
+    side = 2 * 20037508.342789244 / (1 << z)
+    params: dict = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "piece": side / pieces}
+    params["pad"] = side / pieces / 8 if z < 8 else 0.0
     parts = " || ".join(
         f"COALESCE({_layer_sql(layer, years, params, i)}, ''::bytea)"
         for i, layer in enumerate(layers)
     )
+    envelope = "ST_TileEnvelope(:z, :x, :y, margin => :margin)"
+    clipped = f"ST_ClipByBox2D({envelope}, {crs.domain_box_sql(3857)})"
     sql = f"""
-        WITH bounds AS (
+        WITH clip AS (SELECT {clipped} AS g),
+        bounds AS (
             SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
-                   ST_Transform(ST_Segmentize(ST_TileEnvelope(:z, :x, :y, margin => :margin),
-                                              ST_Area(ST_TileEnvelope(:z, :x, :y)) ^ 0.5 / 8),
-                                {SRID}) AS stored
+                   CASE WHEN ST_IsEmpty(clip.g) THEN NULL
+                        ELSE ST_Expand(ST_Envelope(ST_Transform(ST_Segmentize(clip.g, :piece),
+                                                                {SRID})), :pad) END AS stored
+            FROM clip
         )
         SELECT {parts} AS data, {data_version.COLUMN_SQL} AS version
     """

@@ -171,7 +171,7 @@ def test_tileset_metadata_and_tilejson(ref_client):
 @pytest.mark.parametrize(
     ("url", "status"),
     [
-        ("/tiles/WebMercatorQuad/23/0/0", 400),
+        ("/tiles/WebMercatorQuad/25/0/0", 400),
         ("/tiles/WebMercatorQuad/2/4/0", 400),
         ("/tiles/WebMercatorQuad/14/100/100?datetime=never", 400),
         ("/tiles/WebMercatorQuad/14/100/100?colour=red", 400),
