@@ -171,6 +171,82 @@ def cmd_criteria(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _problems(path: str, exc) -> None:
+    for problem in exc.problems:
+        print(f"{path}: {problem}", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.registers import bbr, matrikel
+    from gis.registers.common import ImportRefused
+
+    importer = {"bbr": bbr.import_bbr, "matrikel": matrikel.import_matrikel}[args.register]
+    if not Path(args.file).is_file():
+        print(f"vollsmose: no file {args.file}", file=sys.stderr)
+        return 2
+    try:
+        with _engine(settings).begin() as conn:
+            report = importer(
+                conn,
+                args.file,
+                extract_date=args.extract_date,
+                actor=_actor(),
+                show_progress=not args.quiet,
+            )
+    except ImportRefused as exc:
+        _problems(args.file, exc)
+        raise
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_area(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.registers.areas import define_area
+    from gis.registers.common import ImportRefused
+
+    content = Path(args.parcels).read_text(encoding="utf-8")
+    try:
+        with _engine(settings).begin() as conn:
+            area = define_area(
+                conn,
+                args.slug,
+                name=args.name,
+                kind=args.kind,
+                parcels_csv=content,
+                actor=_actor(),
+            )
+    except ImportRefused as exc:
+        _problems(args.parcels, exc)
+        raise
+    print(
+        f"area '{area.slug}' ({area.kind}) defined by {area.parcels} parcels, "
+        f"{area.area_m2 / 10_000:.1f} ha, quarters: {', '.join(area.quarters)}; "
+        f"change {area.change_id}"
+    )
+    return 0
+
+
+def _date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (2026-03-01)") from None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vollsmose", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -228,6 +304,27 @@ def parser() -> argparse.ArgumentParser:
     ci = csub.add_parser("import", help="import a CSV (all rows or none; data/criteria/README.md)")
     ci.add_argument("file")
     c.set_defaults(func=cmd_criteria)
+
+    from datetime import date
+
+    im = sub.add_parser("import", help="import a register extract (all or nothing, one change)")
+    im.add_argument("register", choices=["bbr", "matrikel"])
+    im.add_argument("file", help="BBR JSON (file extract or GraphQL), Matrikel GeoJSON or MAT2")
+    im.add_argument(
+        "--extract-date", type=_date, default=date.today(), help="the extract's date (today)"
+    )
+    im.add_argument("--format", choices=["text", "json"], default="text")
+    im.add_argument("--quiet", action="store_true", help="no progress bar")
+    im.set_defaults(func=cmd_import)
+
+    ar = sub.add_parser("area", help="designated areas defined by their cadastral parcels")
+    asub = ar.add_subparsers(dest="action", required=True)
+    ad = asub.add_parser("define", help="a new area from a CSV of parcels")
+    ad.add_argument("slug")
+    ad.add_argument("--name", required=True)
+    ad.add_argument("--kind", required=True, help="omdannelsesomraade, forebyggelsesomraade, …")
+    ad.add_argument("--parcels", required=True, help="CSV: ejerlavskode,matrikelnummer[,quarter]")
+    ar.set_defaults(func=cmd_area)
     return p
 
 

@@ -1,0 +1,1 @@
+"""Importers of the Danish registers (BBR, Matrikel): see gis.registers.common."""
