@@ -28,6 +28,7 @@ from api.routes import (
     ogc_edit,
     ogc_features,
     ogc_tiles,
+    program,
     scenarios,
     viewer,
     whatif,
@@ -50,6 +51,7 @@ ROUTERS = (
     scenarios.router,
     monitoring.router,
     criteria.router,
+    program.router,
     maps.router,
     viewer.router,
 )
