@@ -126,6 +126,8 @@ def _building(problems: Problems, stage: common.Stage, rec: str, o: dict, owners
     jordstykke = common.text_field(problems, rec, o, "jordstykke", required=False)
     point = _point(problems, rec, o.get("byg404Koordinat"))
     if ident is None or use is None or point is None:
+        if ident is not None:
+            owners.setdefault(ident, ("", None))  # refused itself: its units are not orphans
         return
     registered = str(o.get("registreringFra") or "")
     stage.add(
@@ -202,6 +204,9 @@ def _unit(problems: Problems, stage: common.Stage, rec: str, o: dict, owners) ->
             "enh046OffentligStoette",
             f"{support} is not a code of public support ({sorted(SUPPORT_CODES)})",
         )
+    if building is not None and building not in owners:
+        problems.add(rec, "bygning", f"building {building} is not in the file")
+        return
     if ident is None or building is None or use is None:
         return
     is_dwelling = 110 <= use <= 190
@@ -244,11 +249,12 @@ def read(conn: Connection, source: common.Source, *, show_progress: bool = False
             _read_lists(f, SHAPES[shape_key], problems, buildings, units, counts, show_progress)
         except ijson.JSONError as exc:
             common.not_json(problems, exc)
+    if counts["buildings"] == 0 and not problems:
+        problems.add("file", "BygningList", "holds no building")
     problems.raise_if_any()
     buildings.flush()
     units.flush()
-    _checks(conn, problems, counts)
-    problems.raise_if_any()
+    _current(conn)
     return counts
 
 
@@ -270,13 +276,14 @@ def _read_lists(
                 continue
             o = {_ascii(k): v for k, v in obj.items()}
             if not common.current_registration(o):
+                if kind == "buildings" and isinstance(o.get("id_lokalId"), str):
+                    # Its units may still name it: they are left out with it, not refused.
+                    owners.setdefault(o["id_lokalId"], ("", None))
                 continue
             add(problems, stage, _label(list_name, i, o), o, owners)
 
 
-def _checks(conn: Connection, problems: Problems, counts: dict) -> None:
-    if counts["buildings"] == 0:
-        problems.add("file", "BygningList", "holds no building")
+def _current(conn: Connection) -> None:
     # The current state: the latest current registration of each object, real ones only.
     common.run_script(
         conn,
@@ -294,18 +301,6 @@ def _checks(conn: Connection, problems: Problems, counts: dict) -> None:
             """,
         {"not_real": list(NOT_REAL)},
     )
-    orphans = conn.execute(
-        text(
-            """
-            SELECT u.rec, u.building FROM reg_u u
-            WHERE NOT EXISTS (SELECT 1 FROM reg_building b WHERE b.id = u.building)
-            ORDER BY u.rec LIMIT :n
-            """
-        ),
-        {"n": common.MAX_LISTED},
-    ).all()
-    for o in orphans:
-        problems.add(o.rec, "bygning", f"building {o.building} is not in the file")
 
 
 # The new register state of each building, in the plan's terms, with the plan's row if any.

@@ -104,30 +104,23 @@ def read(conn: Connection, source: common.Source, *, show_progress: bool = False
             if shape_key == "features":
                 _crs(f, problems)
             items = common.progress(common.stream(f, prefix), "jordstykker", show_progress)
+            seen: dict[tuple[int, str], str] = {}
             for i, feature in enumerate(items):
                 n += 1
-                _record(problems, stage, shape_key, i, feature)
+                _record(problems, stage, shape_key, i, feature, seen)
         except ijson.JSONError as exc:
             common.not_json(problems, exc)
     problems.raise_if_any()
     stage.flush()
-    duplicates = conn.execute(
-        text(
-            """
-            SELECT ejerlavskode, matrikelnummer, string_agg(rec, ', ' ORDER BY rec) AS recs
-            FROM reg_parcel GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2
-            """
-        )
-    ).all()
-    for d in duplicates:
-        problems.add(d.recs, "matrikelnummer", f"{d.ejerlavskode}-{d.matrikelnummer} twice")
     if n == 0:
         problems.add("file", None, "holds no jordstykke")
     problems.raise_if_any()
     return {"jordstykker": n}
 
 
-def _record(problems: Problems, stage: common.Stage, shape_key: str, i: int, feature) -> None:
+def _record(
+    problems: Problems, stage: common.Stage, shape_key: str, i: int, feature, seen: dict
+) -> None:
     list_name = "features" if shape_key == "features" else "JordstykkeList"
     if not isinstance(feature, dict):
         problems.add(f"{list_name}[{i}]", None, "is not a feature object")
@@ -157,6 +150,15 @@ def _record(problems: Problems, stage: common.Stage, shape_key: str, i: int, fea
     area = common.number(problems, record, props, "registreretAreal", minimum=0, maximum=1e10)
     source_id = common.text_field(problems, record, props, "id_lokalId", required=False)
     geom = _geometry(problems, record, feature.get("geometry"))
+    if ejerlavskode is not None and nummer is not None:
+        if (ejerlavskode, nummer) in seen:
+            problems.add(
+                record,
+                "matrikelnummer",
+                f"{ejerlavskode}-{nummer} is {seen[(ejerlavskode, nummer)]} too",
+            )
+            return
+        seen[(ejerlavskode, nummer)] = record
     if ejerlavskode is None or nummer is None or geom is None:
         return
     stage.add(
