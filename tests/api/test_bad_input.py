@@ -496,6 +496,7 @@ WRITE_SAMPLES = {
     ("DELETE", "/scenarios/{slug}"): ("/scenarios/ingen", None, None, None),
     ("POST", "/scenarios/{slug}/adopt"): ("/scenarios/ingen/adopt", {}, "application/json", None),
     ("POST", "/criteria/import"): ("/criteria/import", "area,year\n", "text/csv", None),
+    ("POST", "/program/import"): ("/program/import", "indicator,year\n", "text/csv", None),
 }  # fmt: skip
 
 
