@@ -64,6 +64,8 @@ async def _domain(request: Request, exc: DomainError) -> JSONResponse:
     extra = {}
     if isinstance(exc, InvalidParameter):
         extra["errors"] = [{"parameter": exc.parameter, "message": exc.detail}]
+    if isinstance(exc, DataError) and getattr(exc, "errors", None):
+        extra["errors"] = exc.errors  # an import file's problems, each by record and field
     if isinstance(exc, Conflict) and exc.conflicts:
         extra["conflicts"] = exc.conflicts
     response = problem(request, status, exc.title, exc.detail, **extra)

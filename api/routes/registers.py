@@ -1,0 +1,65 @@
+"""Register extracts uploaded over HTTP (planner, admin): the same importers, checks and
+report as `vollsmose import` (gis.registers), for an extract up to the body limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import EditPlanDep, WriteConnectionDep
+from api.guards import MAX_BODY
+from gis.record import LOCAL
+from gis.registers import bbr, matrikel
+
+router = APIRouter(tags=["registers"])
+
+IMPORTERS = {"bbr": bbr.import_bbr, "matrikel": matrikel.import_matrikel}
+RegisterPath = Annotated[
+    Literal["bbr", "matrikel"],
+    Path(description="`bbr` (file extract or GraphQL JSON) or `matrikel` (GeoJSON or MAT2)."),
+]
+ExtractDateQuery = Annotated[
+    dt.date | None,
+    Query(description="The extract's date (default: today, Danish time).", examples=["2026-06-01"]),
+]
+
+
+@router.post(
+    "/registers/{register}/import",
+    summary="Import a BBR or Matrikel extract (planner, admin)",
+    description=f"Body: the extract's JSON as downloaded (at most {MAX_BODY // 1024**2} MB; "
+    "a larger one through `vollsmose import`). All or nothing, as one recorded change of the "
+    "plan: a bad file answers 422 problem+json whose `errors` lists every problem with its "
+    "`record`, `field` and `message`, and nothing is written. The answer is the change "
+    "report: what was added, removed, changed, split, merged or converted (`unchanged` when "
+    "the plan already held the extract: nothing is recorded then), and the contradictions "
+    "between the register and the plan.",
+    responses={
+        401: {"description": "No valid token"},
+        403: {"description": "Role may not"},
+        413: {"description": f"The body is larger than {MAX_BODY // 1024**2} MB (refused unread)"},
+        422: {"description": "The file's problems, each by record and field; nothing imported"},
+    },
+)
+async def import_register(
+    register: RegisterPath,
+    request: Request,
+    reader: EditPlanDep,
+    conn: WriteConnectionDep,
+    extract_date: ExtractDateQuery = None,
+) -> dict:
+    # Its size and its NULs were checked by api.guards.GuardBody before this reads it.
+    body = await request.body()
+    # An import runs for seconds: in a worker thread, not on the event loop.
+    report = await run_in_threadpool(
+        IMPORTERS[register],
+        conn,
+        body,
+        extract_date=extract_date or dt.datetime.now(LOCAL).date(),
+        actor=reader.name or reader.role.value,
+        role=reader.role.value,
+    )
+    return report.as_dict()

@@ -1,0 +1,50 @@
+"""`vollsmose import` and `vollsmose area define` as a user runs them: real processes over a
+database of their own (the reference data), writes committed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.test_cli import run
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_files_to_the_legal_share_of_a_new_area(writable_ref, tmp_path):
+    url = writable_ref.url
+    out = run(url, "import", "matrikel", str(FIXTURES / "jordstykker.geojson"), "--quiet")
+    assert "4 parcels added" in out.stdout
+    out = run(url, "import", "bbr", str(FIXTURES / "bbr.json"), "--extract-date", "2026-06-01")
+    assert "5 buildings added" in out.stdout
+    assert "BBR buildings" in out.stderr  # the progress bar
+    again = run(url, "import", "bbr", str(FIXTURES / "bbr.json"), "--extract-date", "2026-06-01")
+    assert "nothing changed" in again.stdout
+    out = run(
+        url, "area", "define", "gellerup-test", "--name", "Testparken", "--kind",
+        "omdannelsesomraade", "--parcels", str(FIXTURES / "parcels.csv"),
+    )  # fmt: skip
+    assert "defined by 3 parcels" in out.stdout
+    out = run(url, "tenure-mix", "--area", "gellerup-test", "--year", "2027", "--format", "json")
+    total = json.loads(out.stdout)["total"]
+    assert total["legal_share"] == 0.35
+
+
+def test_a_bad_file_exits_non_zero_listing_every_problem(writable_ref, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '{"BygningList": [{"id_lokalId": "a", "byg021BygningensAnvendelse": "1"}],'
+        ' "EnhedList": [{"id_lokalId": "u", "bygning": "b", "enh020EnhedensAnvendelse": "140"}]}'
+    )
+    out = run(writable_ref.url, "import", "bbr", str(bad), "--quiet", check=False)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.splitlines()
+    assert (
+        f"{bad}: BygningList[0] (a), byg021BygningensAnvendelse: '1' is out of range" in (lines[0])
+    )
+    assert lines[1] == f"{bad}: BygningList[0] (a), byg404Koordinat: missing (a WKT point in " + (
+        "EPSG:25832)"
+    )
+    assert lines[2] == f"{bad}: EnhedList[0] (u), bygning: building b is not in the file"
+    assert "3 problems in the bbr file; nothing was imported" in lines[3]

@@ -1,0 +1,62 @@
+"""The HTTP upload of register extracts (planner, admin) over a database of its own, whose
+writes commit: the same checks and report as the command, problem+json for a refusal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api.guards import MAX_BODY
+
+FIXTURES = Path(__file__).parent / "fixtures"
+URL = "/registers/{}/import?extract_date=2026-06-01"
+JSON = {"Content-Type": "application/json"}
+
+
+def _post(client, ref, register, content, role="planner"):
+    headers = {**JSON, **(ref.bearer(role) if role else {})}
+    return client.post(URL.format(register), content=content, headers=headers)
+
+
+def test_upload_imports_once_and_reports_unchanged_the_second_time(writable_client, writable_ref):
+    parcels = (FIXTURES / "jordstykker.geojson").read_bytes()
+    r = _post(writable_client, writable_ref, "matrikel", parcels)
+    assert r.status_code == 200, r.text
+    assert r.json()["counts"] == {"parcels added": 4}
+    r = _post(writable_client, writable_ref, "bbr", (FIXTURES / "bbr.json").read_bytes(), "admin")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["counts"] == {"buildings added": 5} and body["unchanged"] is False
+    again = _post(writable_client, writable_ref, "bbr", (FIXTURES / "bbr.json").read_bytes())
+    assert again.status_code == 200
+    assert again.json()["unchanged"] is True and again.json()["change_id"] is None
+
+
+def test_a_bad_file_is_a_problem_listing_every_record(writable_client, writable_ref):
+    content = b'{"BygningList": [{"id_lokalId": "a", "byg021BygningensAnvendelse": "140"}]}'
+    r = _post(writable_client, writable_ref, "bbr", content)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"] == [
+        {
+            "record": "BygningList[0] (a)",
+            "field": "byg404Koordinat",
+            "message": "missing (a WKT point in EPSG:25832)",
+        }
+    ]
+    r = _post(writable_client, writable_ref, "matrikel", b"not json")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["record"] == "file"
+
+
+def test_only_planners_and_admins_may_upload(writable_client, writable_ref):
+    content = (FIXTURES / "jordstykker.geojson").read_bytes()
+    assert _post(writable_client, writable_ref, "matrikel", content, None).status_code == 401
+    r = _post(writable_client, writable_ref, "matrikel", content, "developer_company")
+    assert r.status_code == 403
+    assert _post(writable_client, writable_ref, "dar", content).status_code == 422
+
+
+def test_a_body_over_the_limit_is_refused_unread(writable_client, writable_ref):
+    r = _post(writable_client, writable_ref, "bbr", b" " * (MAX_BODY + 1))
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
