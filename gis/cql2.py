@@ -1,34 +1,47 @@
 """CQL2 (OGC 21-065) filters, text and JSON encodings, compiled to parameterised SQL.
 
-Both encodings parse into one small tree of tuples; `compile_filter` turns the tree into a
-SQL condition whose every value is a bound parameter. Property names are only ever looked
-up in the layer's queryables, and their SQL comes from there: nothing a client writes is
-pasted into SQL.
+The `cql2` package (cql2-rs) parses both encodings into one tree, CQL2 JSON as plain Python
+values; `compile_filter` walks that tree into a SQL condition whose every value is a bound
+parameter. Property names are only ever looked up in the layer's queryables, and their SQL
+comes from there: nothing a client writes is pasted into SQL. The compiler needs nothing but
+the queryables, so a filter is checked whole before any database I/O.
 
-Supported: and/or/not, comparisons, LIKE, BETWEEN, IN, IS NULL, CASEI, property-property
-comparisons; S_INTERSECTS, S_EQUALS, S_DISJOINT, S_TOUCHES, S_WITHIN, S_OVERLAPS, S_CROSSES,
-S_CONTAINS on WKT, GeoJSON and BBOX literals, and S_DWITHIN(a, b, distance, meters) as an
-extension; all T_* functions on the `life` queryable (year-granular, see `gis.temporal`).
-Not supported (a 400 says so): ACCENTI, arrays (A_*), arithmetic, other functions.
+Supported: and/or/not, comparisons, LIKE, BETWEEN, IN, IS NULL, CASEI, ACCENTI,
+property-property comparisons, arithmetic (+ - * / % div ^), DATE and TIMESTAMP values;
+S_INTERSECTS, S_EQUALS, S_DISJOINT, S_TOUCHES, S_WITHIN, S_OVERLAPS, S_CROSSES, S_CONTAINS
+on geometry properties and GeoJSON, WKT and BBOX literals in `filter-crs`, with
+S_DWITHIN(a, b, distance, meters) as an extension; all 15 T_* functions on instants and
+intervals (INTERVAL of literals or of properties); A_EQUALS, A_CONTAINS, A_CONTAINEDBY and
+A_OVERLAPS on arrays. Custom functions are refused (the platform declares none).
+
+**Time.** A feature's `life` is the interval of the instants at which the plan's state
+includes it (`gis.state`: built during B, demolished during D, it counts on 1 January of
+B + 1 … D), closed: from 1 January B + 1 to 1 January D, 00:00 Danish time; an open end
+(no built or demolished year) is unbounded. A date stands for its midnight, Danish time
+(as `recorded=` reads dates), a timestamp for itself. The event years themselves are
+integer queryables (`built_year`, `demolished_year`, `opening_year`…), for filters whose
+meaning is the year.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import numpy as np
+import cql2 as cql2rs
 import shapely
 import shapely.geometry
 
 from gis import crs as crs_mod
-from gis import temporal
 from gis.errors import InvalidQuery
 
-Node = tuple
+# The tree: CQL2 JSON as `json.loads` gives it (dicts, lists, str, float, bool).
+Node = Any
 
 COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 SPATIAL = {
@@ -41,12 +54,13 @@ SPATIAL = {
     "s_crosses": "ST_Crosses",
     "s_contains": "ST_Contains",
 }
-# Allen's relations on closed ranges of years, a = (a0, a1), b = (b0, b1); as in CQL2.
+# CQL2's definitions (OGC 21-065, 7.11, after Allen) on closed intervals a = [a0, a1],
+# b = [b0, b1]; an instant t is the interval [t, t].
 TEMPORAL = {
     "t_after": "{a0} > {b1}",
     "t_before": "{a1} < {b0}",
     "t_contains": "{a0} < {b0} AND {a1} > {b1}",
-    "t_disjoint": "NOT ({a0} <= {b1} AND {a1} >= {b0})",
+    "t_disjoint": "({a0} > {b1} OR {a1} < {b0})",
     "t_during": "{a0} > {b0} AND {a1} < {b1}",
     "t_equals": "{a0} = {b0} AND {a1} = {b1}",
     "t_finishedby": "{a0} < {b0} AND {a1} = {b1}",
@@ -55,448 +69,114 @@ TEMPORAL = {
     "t_meets": "{a1} = {b0}",
     "t_metby": "{a0} = {b1}",
     "t_overlappedby": "{a0} > {b0} AND {a0} < {b1} AND {a1} > {b1}",
-    "t_overlaps": "{a0} < {b0} AND {b0} < {a1} AND {a1} < {b1}",
+    "t_overlaps": "{a0} < {b0} AND {a1} > {b0} AND {a1} < {b1}",
     "t_startedby": "{a0} = {b0} AND {a1} > {b1}",
     "t_starts": "{a0} = {b0} AND {a1} < {b1}",
 }
-WKT_TYPES = {
-    "POINT",
-    "LINESTRING",
-    "POLYGON",
-    "MULTIPOINT",
-    "MULTILINESTRING",
-    "MULTIPOLYGON",
-    "GEOMETRYCOLLECTION",
-}
+ARRAYS = {"a_equals": "=", "a_contains": "@>", "a_containedby": "<@", "a_overlaps": "&&"}
+ARITHMETIC = ("+", "-", "*", "/", "%", "div", "^")
+NUMERIC = ("integer", "number", "numeric")
+TEMPORAL_TYPES = ("date", "timestamp")
+# Dates are read as midnight in Denmark, where the plan's years begin.
+TIME_ZONE = ZoneInfo("Europe/Copenhagen")
+
 MAX_FILTER_LENGTH = 20_000
-# Nesting: of conditions (and/or/not), and of brackets in the text as written. Both are
-# counted before (or while) anything recurses: a filter nested some hundreds of levels deep
-# would otherwise exhaust Python's stack (a RecursionError, a 500) in the parser, in
-# json.loads or in the compiler. Real filters nest a handful of levels; a GeoJSON
-# MultiPolygon literal adds four brackets, each CQL2 JSON condition two.
+# Nesting. The cql2 parser recurses on the native stack: about 2,000 brackets, or 4,000
+# NOTs or minus signs in a row, crash the whole process (a segfault, not an exception), and
+# Python's own walk of a deep tree ends in a RecursionError (a 500). So the text is measured
+# in a loop before the parser sees it (brackets outside string literals; runs of NOT and of
+# signs, which nest without brackets), and the tree after it (operators within operators,
+# e.g. a long chain of `+`). Real filters nest a handful of levels; a GeoJSON MultiPolygon
+# literal adds four brackets, each CQL2 JSON condition two.
 MAX_DEPTH = 50
 MAX_BRACKETS = 2 * MAX_DEPTH + 8
+MAX_TREE_DEPTH = 2 * MAX_DEPTH + 8
+MAX_RUN = MAX_DEPTH
+# Arithmetic is computed in PostgreSQL's numeric, which cannot overflow the float8 columns
+# it reads (PostgreSQL would fail the statement: a 500) as long as a filter multiplies no
+# more than this many numbers: each is below 1e309 (a power's result is kept below 1e300),
+# and numeric holds 131,072 digits.
+MAX_ARITHMETIC = 64
 _STRING = {"'": re.compile(r"'(?:[^']|'')*'?"), '"': re.compile(r'"(?:[^"\\]|\\.)*"?')}
 _NOT_BRACKET = re.compile(r"[^()\[\]{}]+")
-
-
-def _check_nesting(text: str, quote: str) -> None:
-    """Refuses text whose brackets, outside its string literals (in `quote`), nest deeper
-    than MAX_BRACKETS: counted in a loop, before any recursive parser sees the text."""
-    depth = deepest = 0
-    for c in _NOT_BRACKET.sub("", _STRING[quote].sub("", text)):
-        depth += 1 if c in "([{" else -1
-        deepest = max(deepest, depth)
-    if deepest > MAX_BRACKETS:
-        raise bad(f"nested too deeply (more than {MAX_BRACKETS} levels of brackets).")
-
-
-def _check_like_pattern(node: Node) -> None:
-    """A literal pattern ending in an unescaped backslash (the escape character) is refused
-    here: PostgreSQL would fail the statement, a 500 for what is bad input."""
-    while node[0] in ("casei", "accenti"):
-        node = node[1]
-    if node[0] == "lit" and isinstance(node[1], str):
-        trailing = len(node[1]) - len(node[1].rstrip("\\"))
-        if trailing % 2:
-            raise bad("A LIKE pattern must not end with the escape character '\\'.")
+_RUNS = re.compile(rf"(?i)(?:\bNOT\b[\s(]*){{{MAX_RUN + 1},}}|(?:[-+][\s(]*){{{MAX_RUN + 1},}}")
+_POSITION = re.compile(r"-->\s*(\d+):(\d+)")
 
 
 def bad(detail: str) -> InvalidQuery:
     return InvalidQuery("filter", f"filter: {detail}")
 
 
-# --- CQL2 text -------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<string>'(?:[^']|'')*')
-  | (?P<quoted>"(?:[^"]|"")*")
-  | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
-  | (?P<op><>|<=|>=|=|<|>|\(|\)|,)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_.:]*)
-    """,
-    re.VERBOSE,
-)
-
-
-def _tokens(text: str) -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
-    i = 0
-    while i < len(text):
-        m = _TOKEN.match(text, i)
-        if not m:
-            raise bad(f"unexpected character {text[i]!r} at position {i + 1}.")
-        kind = m.lastgroup
-        value = m.group()
-        if kind == "word" and value.upper() in WKT_TYPES:
-            end = _wkt_end(text, m.end())
-            out.append(("wkt", text[i:end]))
-            i = end
-            continue
-        i = m.end()
-        if kind == "ws":
-            continue
-        if kind == "string":
-            out.append(("string", value[1:-1].replace("''", "'")))
-        elif kind == "quoted":
-            out.append(("word", value[1:-1].replace('""', '"')))
-        elif kind == "number":
-            out.append(("number", float(value) if re.search(r"[.eE]", value) else int(value)))
-        else:
-            out.append((kind, value))
-    out.append(("end", None))
-    return out
+def _check_text(text: str, quote: str) -> None:
+    """Refuses text too long, or nested deeper than the limits above: counted in loops and
+    regular expressions, before any recursive parser sees the text."""
+    if len(text) > MAX_FILTER_LENGTH:
+        raise bad(f"too long (more than {MAX_FILTER_LENGTH} characters).")
+    if not text.strip():
+        raise bad("empty.")
+    bare = _STRING[quote].sub("''", text)
+    depth = deepest = 0
+    for c in _NOT_BRACKET.sub("", bare):
+        depth += 1 if c in "([{" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_BRACKETS:
+        raise bad(f"nested too deeply (more than {MAX_BRACKETS} levels of brackets).")
+    if quote == "'" and _RUNS.search(bare):
+        raise bad(f"nested too deeply (more than {MAX_RUN} NOTs or signs in a row).")
 
 
-def _wkt_end(text: str, i: int) -> int:
-    """Index just past a WKT geometry whose type name ends at `i`."""
-    m = re.compile(r"\s*(?:Z\s*|M\s*|ZM\s*)?", re.IGNORECASE).match(text, i)
-    i = m.end()
-    if text[i : i + 5].upper() == "EMPTY":
-        return i + 5
-    if i >= len(text) or text[i] != "(":
-        raise bad("a geometry literal needs its coordinates in parentheses.")
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "(":
-            depth += 1
-        elif text[j] == ")":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-    raise bad("unbalanced parentheses in a geometry literal.")
+def _check_tree(tree: Node) -> None:
+    """Depth of the parsed tree and its count of arithmetic, walked without recursion."""
+    stack = [(tree, 1)]
+    arithmetic = 0
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise bad(f"nested too deeply (more than {MAX_TREE_DEPTH} levels).")
+        # Operators within operators: each is a level of the compiler's recursion.
+        if isinstance(node, dict):
+            if node.get("op") in ARITHMETIC:
+                arithmetic += 1
+            deeper = depth + ("op" in node)
+            stack.extend((v, deeper) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth) for v in node if isinstance(v, dict | list))
+    if arithmetic > MAX_ARITHMETIC:
+        raise bad(f"more than {MAX_ARITHMETIC} arithmetic operations.")
 
 
-class _TextParser:
-    def __init__(self, text: str) -> None:
-        self.toks = _tokens(text)
-        self.i = 0
-        self.depth = 0
-
-    def peek(self, k: int = 0) -> tuple[str, Any]:
-        return self.toks[min(self.i + k, len(self.toks) - 1)]
-
-    def next(self) -> tuple[str, Any]:
-        tok = self.toks[self.i]
-        self.i += 1
-        return tok
-
-    def keyword(self, *words: str) -> bool:
-        kind, value = self.peek()
-        if kind == "word" and value.upper() in words:
-            self.i += 1
-            return True
-        return False
-
-    def expect(self, kind: str, value: str | None = None) -> Any:
-        k, v = self.next()
-        if k != kind or (value is not None and v != value):
-            want = value or kind
-            got = "the end" if k == "end" else repr(v)
-            raise bad(f"expected {want!r} but found {got}.")
-        return v
-
-    def parse(self) -> Node:
-        node = self.or_()
-        if self.peek()[0] != "end":
-            raise bad(f"unexpected {self.peek()[1]!r} after a complete expression.")
-        return node
-
-    def or_(self) -> Node:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise bad("nested too deeply.")
-        parts = [self.and_()]
-        while self.keyword("OR"):
-            parts.append(self.and_())
-        self.depth -= 1
-        return parts[0] if len(parts) == 1 else ("or", parts)
-
-    def and_(self) -> Node:
-        parts = [self.not_()]
-        while self.keyword("AND"):
-            parts.append(self.not_())
-        return parts[0] if len(parts) == 1 else ("and", parts)
-
-    def not_(self) -> Node:
-        # NOT NOT NOT ... needs no brackets: counted here, as or_ counts the bracketed levels.
-        nots = 0
-        while self.keyword("NOT"):
-            nots += 1
-            if self.depth + nots > MAX_DEPTH:
-                raise bad("nested too deeply.")
-        node = self.primary()
-        for _ in range(nots):
-            node = ("not", node)
-        return node
-
-    def primary(self) -> Node:
-        kind, value = self.peek()
-        if kind == "op" and value == "(":
-            # A parenthesised boolean expression, or a parenthesised scalar on the left of a
-            # predicate: try the boolean first.
-            save = self.i
-            self.next()
-            try:
-                node = self.or_()
-                self.expect("op", ")")
-                if (
-                    self.peek()[0] == "end"
-                    or self.peek() == ("op", ")")
-                    or (self.peek()[0] == "word" and self.peek()[1].upper() in ("AND", "OR"))
-                ):
-                    return node
-            except InvalidQuery:
-                pass
-            self.i = save
-        if kind == "word":
-            name = value.lower()
-            if name in SPATIAL or name == "s_dwithin":
-                return self.spatial(name)
-            if name in TEMPORAL:
-                return self.temporal(name)
-            if name in ("true", "false") and not self._predicate_follows(1):
-                self.next()
-                return ("bool", name == "true")
-            if name.startswith("a_") and self.peek(1) == ("op", "("):
-                raise bad(f"array functions ({value}) are not supported.")
-        return self.predicate()
-
-    def _predicate_follows(self, k: int) -> bool:
-        kind, value = self.peek(k)
-        return (
-            kind == "op"
-            and value not in ("(", ")", ",")
-            or (kind == "word" and value.upper() in ("LIKE", "BETWEEN", "IN", "IS", "NOT"))
-        )
-
-    def predicate(self) -> Node:
-        left = self.scalar()
-        kind, value = self.peek()
-        if kind == "op" and value in COMPARISONS:
-            self.next()
-            return ("cmp", value, left, self.scalar())
-        negated = self.keyword("NOT")
-        if self.keyword("LIKE"):
-            return ("like", left, self.scalar(), negated)
-        if self.keyword("BETWEEN"):
-            low = self.scalar()
-            if not self.keyword("AND"):
-                raise bad("BETWEEN needs 'AND' between its bounds.")
-            return ("between", left, low, self.scalar(), negated)
-        if self.keyword("IN"):
-            self.expect("op", "(")
-            items = [self.scalar()]
-            while self.peek() == ("op", ","):
-                self.next()
-                items.append(self.scalar())
-            self.expect("op", ")")
-            return ("in", left, items, negated)
-        if not negated and self.keyword("IS"):
-            negated = self.keyword("NOT")
-            if not self.keyword("NULL"):
-                raise bad("expected NULL after IS.")
-            return ("isnull", left, negated)
-        got = "the end" if kind == "end" else repr(value)
-        raise bad(f"expected a comparison, LIKE, BETWEEN, IN or IS NULL but found {got}.")
-
-    def args(self) -> list:
-        self.expect("op", "(")
-        out = []
-        if self.peek() != ("op", ")"):
-            out.append(self.scalar())
-            while self.peek() == ("op", ","):
-                self.next()
-                out.append(self.scalar())
-        self.expect("op", ")")
-        return out
-
-    def spatial(self, name: str) -> Node:
-        self.next()
-        args = self.args()
-        if name == "s_dwithin":
-            if len(args) != 4:
-                raise bad("S_DWITHIN takes a geometry, a geometry, a distance and units.")
-            return ("spatial", name, args[0], args[1], args[2], args[3])
-        if len(args) != 2:
-            raise bad(f"{name.upper()} takes two geometries.")
-        return ("spatial", name, args[0], args[1])
-
-    def temporal(self, name: str) -> Node:
-        self.next()
-        args = self.args()
-        if len(args) != 2:
-            raise bad(f"{name.upper()} takes two temporal expressions.")
-        return ("temporal", name, args[0], args[1])
-
-    def scalar(self) -> Node:
-        kind, value = self.next()
-        if kind == "string":
-            return ("lit", value)
-        if kind == "number":
-            return ("lit", value)
-        if kind == "wkt":
-            return ("wkt", value)
-        if kind == "op" and value == "(":
-            node = self.scalar()
-            self.expect("op", ")")
-            return node
-        if kind == "word":
-            upper = value.upper()
-            if upper in ("TRUE", "FALSE"):
-                return ("lit", upper == "TRUE")
-            if self.peek() == ("op", "("):
-                return self.function(upper, self.args())
-            return ("prop", value)
-        got = "the end" if kind == "end" else repr(value)
-        raise bad(f"expected a property, a value or a function but found {got}.")
-
-    def function(self, upper: str, args: list) -> Node:
-        if upper in ("DATE", "TIMESTAMP"):
-            if len(args) != 1 or args[0][0] != "lit" or not isinstance(args[0][1], str):
-                raise bad(f"{upper} takes one quoted date.")
-            return ("time", _instant(args[0][1]))
-        if upper == "INTERVAL":
-            if len(args) != 2:
-                raise bad("INTERVAL takes a start and an end.")
-            return ("time", _interval(args))
-        if upper == "BBOX":
-            if len(args) not in (4, 6) or any(
-                a[0] != "lit" or isinstance(a[1], str | bool) for a in args
-            ):
-                raise bad("BBOX takes 4 or 6 numbers.")
-            return ("bbox", [a[1] for a in args])
-        if upper in ("CASEI", "ACCENTI"):
-            if len(args) != 1:
-                raise bad(f"{upper} takes one argument.")
-            return (upper.lower(), args[0])
-        raise bad(f"unknown or unsupported function {upper}.")
-
-
-def _instant(value: str) -> temporal.YearRange:
-    year = temporal.parse_instant(value, "filter")
-    return temporal.YearRange(year, year)
-
-
-def _interval(args: list) -> temporal.YearRange:
-    ends: list[int | None] = []
-    for a in args:
-        if a[0] == "lit" and isinstance(a[1], str):
-            ends.append(None if a[1] == ".." else temporal.parse_instant(a[1], "filter"))
-        elif a[0] == "time" and a[1].instant:
-            ends.append(a[1].first)
-        else:
-            raise bad("INTERVAL takes two dates, date-times or '..'.")
-    return temporal.YearRange(ends[0], ends[1])
+def _parse_error(exc: Exception, encoding: str) -> InvalidQuery:
+    message = str(exc)
+    where = _POSITION.search(message)
+    if where:
+        return bad(f"not valid {encoding} at line {where[1]}, column {where[2]}.")
+    if "untagged enum" in message:  # serde's words for a JSON value of no known shape
+        return bad(f"not valid {encoding}: a part is no operator, property, value or geometry.")
+    # The package's own messages name the operator and its arity; no input is echoed.
+    first = message.strip().splitlines()[0][:200] if message.strip() else "cannot be read"
+    return bad(f"not valid {encoding}: {first}.")
 
 
 def parse_text(text: str) -> Node:
-    if len(text) > MAX_FILTER_LENGTH:
-        raise bad("too long.")
-    if not text.strip():
-        raise bad("empty.")
-    _check_nesting(text, "'")
-    return _TextParser(text).parse()
-
-
-# --- CQL2 JSON -------------------------------------------------------------------------
+    _check_text(text, "'")
+    try:
+        tree = cql2rs.parse_text(text).to_json()
+    except (cql2rs.ParseError, ValueError) as exc:
+        raise _parse_error(exc, "CQL2 text") from None
+    _check_tree(tree)
+    return tree
 
 
 def parse_json(source: str | dict) -> Node:
-    if isinstance(source, str):
-        if len(source) > MAX_FILTER_LENGTH:
-            raise bad("too long.")
-        _check_nesting(source, '"')
-        try:
-            source = json.loads(source)
-        except (ValueError, RecursionError):
-            raise bad("not valid JSON.") from None
-    return _json_bool(source, 0)
-
-
-def _json_bool(node: Any, depth: int) -> Node:
-    if depth > MAX_DEPTH:
-        raise bad("nested too deeply.")
-    if isinstance(node, bool):
-        return ("bool", node)
-    if not isinstance(node, dict) or "op" not in node:
-        raise bad("expected an object with 'op' and 'args'.")
-    op = str(node["op"]).lower()
-    args = node.get("args", [])
-    if not isinstance(args, list):
-        raise bad(f"'args' of '{op}' must be an array.")
-    if op in ("and", "or"):
-        if len(args) < 2:
-            raise bad(f"'{op}' needs at least two arguments.")
-        return (op, [_json_bool(a, depth + 1) for a in args])
-    if op == "not":
-        _arity(op, args, 1)
-        return ("not", _json_bool(args[0], depth + 1))
-    if op in COMPARISONS:
-        _arity(op, args, 2)
-        return ("cmp", op, _json_scalar(args[0]), _json_scalar(args[1]))
-    if op == "like":
-        _arity(op, args, 2)
-        return ("like", _json_scalar(args[0]), _json_scalar(args[1]), False)
-    if op == "between":
-        _arity(op, args, 3)
-        return ("between", *(_json_scalar(a) for a in args), False)
-    if op == "in":
-        _arity(op, args, 2)
-        if not isinstance(args[1], list):
-            raise bad("the second argument of 'in' must be an array.")
-        return ("in", _json_scalar(args[0]), [_json_scalar(a) for a in args[1]], False)
-    if op == "isnull":
-        _arity(op, args, 1)
-        return ("isnull", _json_scalar(args[0]), False)
-    if op in SPATIAL:
-        _arity(op, args, 2)
-        return ("spatial", op, _json_scalar(args[0]), _json_scalar(args[1]))
-    if op == "s_dwithin":
-        _arity(op, args, 4)
-        return ("spatial", op, *(_json_scalar(a) for a in args))
-    if op in TEMPORAL:
-        _arity(op, args, 2)
-        return ("temporal", op, _json_scalar(args[0]), _json_scalar(args[1]))
-    raise bad(f"unknown or unsupported operator '{node['op']}'.")
-
-
-def _arity(op: str, args: list, n: int) -> None:
-    if len(args) != n:
-        raise bad(f"'{op}' takes {n} argument{'s' if n > 1 else ''}.")
-
-
-def _json_scalar(node: Any, depth: int = 0) -> Node:
-    if depth > MAX_DEPTH:  # CASEI(CASEI(...)): a parsed document comes without brackets
-        raise bad("nested too deeply.")
-    if isinstance(node, bool | int | float | str):
-        return ("lit", node)
-    if isinstance(node, dict):
-        if "property" in node:
-            return ("prop", str(node["property"]))
-        if "date" in node or "timestamp" in node:
-            return ("time", _instant(str(node.get("date", node.get("timestamp")))))
-        if "interval" in node:
-            ends = node["interval"]
-            if not isinstance(ends, list) or len(ends) != 2:
-                raise bad("an interval is an array of two dates or '..'.")
-            return ("time", _interval([_json_scalar(e) for e in ends]))
-        if "bbox" in node:
-            box = node["bbox"]
-            if not isinstance(box, list) or len(box) not in (4, 6):
-                raise bad("a bbox is an array of 4 or 6 numbers.")
-            return ("bbox", box)
-        if "type" in node and ("coordinates" in node or "geometries" in node):
-            return ("geojson", node)
-        if "op" in node:
-            op = str(node["op"]).lower()
-            if op in ("casei", "accenti"):
-                _arity(op, node.get("args", []), 1)
-                return (op, _json_scalar(node["args"][0], depth + 1))
-            raise bad(f"'{node['op']}' cannot be used as a value.")
-    raise bad(f"cannot read {json.dumps(node)[:60]} as a value.")
+    if not isinstance(source, str):
+        source = json.dumps(source)
+    _check_text(source, '"')
+    try:
+        tree = cql2rs.parse_json(source).to_json()
+    except (cql2rs.ParseError, ValueError) as exc:
+        raise _parse_error(exc, "CQL2 JSON") from None
+    _check_tree(tree)
+    return tree
 
 
 def parse(text: str, lang: str | None) -> Node:
@@ -513,13 +193,57 @@ def parse(text: str, lang: str | None) -> Node:
 
 @dataclass(frozen=True)
 class Queryable:
-    """A name a filter may use: its SQL (over the layer's alias `t`) and its type:
-    string, integer, number, boolean, geometry or life (a feature's years)."""
+    """A name a filter may use: its SQL (over the layer's alias `t`) and its type: string,
+    integer, number, boolean, date, timestamp, array (of strings), geometry or life (a
+    feature's life, an interval: temporal functions only)."""
 
     sql: str
     type: str
-    # For `life`: the SQL of its first and last year.
+    # For `life`: the SQL of its first and last instant (timestamptz, ±infinity if open).
     bounds: tuple[str, str] | None = None
+
+
+def life_bounds_sql(start: str | None, end: str | None) -> tuple[str, str]:
+    """The instants a life of event years begins and ends (see the module's docstring)."""
+
+    def first_january(year: str) -> str:
+        return f"make_timestamptz({year}, 1, 1, 0, 0, 0, 'Europe/Copenhagen')"
+
+    first = (
+        f"COALESCE({first_january(f't.{start} + 1')}, '-infinity'::timestamptz)"
+        if start
+        else "'-infinity'::timestamptz"
+    )
+    last = (
+        f"COALESCE({first_january(f't.{end}')}, 'infinity'::timestamptz)"
+        if end
+        else "'infinity'::timestamptz"
+    )
+    return first, last
+
+
+def date_value(value: str) -> dt.date:
+    """A date as a query parameter gives it (ValueError if it is none)."""
+    return dt.date.fromisoformat(value.strip())
+
+
+def _instant(node: dict) -> dt.datetime:
+    """A DATE or TIMESTAMP literal as an aware date-time (a date: its Danish midnight)."""
+    if "date" in node:
+        value = str(node["date"])
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise bad(f"'{value[:40]}' is not a date (2030-01-01).") from None
+        return dt.datetime.combine(day, dt.time(), TIME_ZONE)
+    value = str(node["timestamp"])
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise bad(f"'{value[:40]}' is not a timestamp (2030-01-01T00:00:00Z).")
+    return moment
 
 
 class _Compiler:
@@ -540,91 +264,206 @@ class _Compiler:
             return self.q[name]
         except KeyError:
             known = ", ".join(sorted(self.q))
-            raise InvalidQuery(
-                "filter", f"filter: unknown property '{name}'; the queryables are: {known}."
-            ) from None
-
-    def boolean(self, node: Node) -> str:
-        tag = node[0]
-        if tag in ("and", "or"):
-            return "(" + f" {tag.upper()} ".join(self.boolean(n) for n in node[1]) + ")"
-        if tag == "not":
-            return f"(NOT {self.boolean(node[1])})"
-        if tag == "bool":
-            return "TRUE" if node[1] else "FALSE"
-        if tag == "cmp":
-            (a, ta), (b, tb) = self.scalar(node[2]), self.scalar(node[3])
-            self.same_kind(ta, tb, node[1])
-            return f"({a} {COMPARISONS[node[1]]} {b})"
-        if tag == "like":
-            (a, ta), (b, tb) = self.scalar(node[1]), self.scalar(node[2])
-            if ta != "string" or tb != "string":
-                raise bad("LIKE compares text with a text pattern.")
-            _check_like_pattern(node[2])
-            return f"({a} {'NOT ' if node[3] else ''}LIKE {b})"
-        if tag == "between":
-            (x, tx), (lo, tl), (hi, th) = (self.scalar(n) for n in node[1:4])
-            for t in (tx, tl, th):
-                if t not in ("integer", "number"):
-                    raise bad("BETWEEN works on numbers.")
-            return f"({x} {'NOT ' if node[4] else ''}BETWEEN {lo} AND {hi})"
-        if tag == "in":
-            x, tx = self.scalar(node[1])
-            items = [self.scalar(n) for n in node[2]]
-            if not items:
-                raise bad("IN needs at least one value.")
-            for _, t in items:
-                self.same_kind(tx, t, "IN")
-            listed = ", ".join(s for s, _ in items)
-            return f"({x} {'NOT ' if node[3] else ''}IN ({listed}))"
-        if tag == "isnull":
-            if node[1][0] != "prop":
-                raise bad("IS NULL applies to a property.")
-            q = self.prop(node[1][1])
-            if q.type == "life":
-                raise bad("IS NULL does not apply to 'life'.")
-            return f"({q.sql} IS {'NOT ' if node[2] else ''}NULL)"
-        if tag == "spatial":
-            return self.spatial(node)
-        if tag == "temporal":
-            return self.temporal(node)
-        raise bad("expected a condition, not a value.")
+            raise bad(f"unknown property '{name[:80]}'; the queryables are: {known}.") from None
 
     @staticmethod
-    def same_kind(a: str, b: str, op: str) -> None:
-        numeric = ("integer", "number")
-        if (a in numeric and b in numeric) or a == b and a in ("string", "boolean"):
-            return
-        raise bad(f"'{op}' cannot compare {a} with {b}.")
+    def op(node: Node) -> str | None:
+        return str(node["op"]).lower() if isinstance(node, dict) and "op" in node else None
+
+    @staticmethod
+    def args(node: dict, n: int | None = None) -> list:
+        args = node.get("args", [])
+        if not isinstance(args, list) or (n is not None and len(args) != n):
+            raise bad(f"'{node['op']}' takes {n} argument{'s' if n != 1 else ''}.")
+        return args
+
+    # --- conditions
+
+    def boolean(self, node: Node) -> str:
+        if isinstance(node, bool):
+            return "TRUE" if node else "FALSE"
+        if isinstance(node, dict) and "property" in node:
+            q = self.prop(node["property"])
+            if q.type != "boolean":
+                raise bad(f"'{node['property']}' is not a condition (it is {q.type}).")
+            return f"({q.sql} IS TRUE)"
+        op = self.op(node)
+        if op is None:
+            raise bad("expected a condition, not a value.")
+        if op in ("and", "or"):
+            args = self.args(node)
+            if len(args) < 2:
+                raise bad(f"'{op}' needs at least two arguments.")
+            return "(" + f" {op.upper()} ".join(self.boolean(a) for a in args) + ")"
+        if op == "not":
+            return f"(NOT {self.boolean(self.args(node, 1)[0])})"
+        if op in COMPARISONS:
+            return self.comparison(op, *self.args(node, 2))
+        if op == "like":
+            return self.like(*self.args(node, 2))
+        if op == "between":
+            return self.between(*self.args(node, 3))
+        if op == "in":
+            return self.in_(*self.args(node, 2))
+        if op == "isnull":
+            return self.isnull(self.args(node, 1)[0])
+        if op in SPATIAL or op == "s_dwithin":
+            return self.spatial(op, self.args(node))
+        if op in TEMPORAL:
+            return self.temporal(op, *self.args(node, 2))
+        if op in ARRAYS:
+            return self.array_op(op, *self.args(node, 2))
+        if op in ARITHMETIC or op in ("casei", "accenti"):
+            raise bad(f"'{op}' gives a value, not a condition.")
+        raise bad(f"unknown function '{str(node['op'])[:40]}' (this server declares none).")
+
+    def comparison(self, op: str, left: Node, right: Node) -> str:
+        left, right = self.dated(left, right), self.dated(right, left)
+        (a, ta), (b, tb) = self.scalar(left), self.scalar(right)
+        a, b, _ = self.comparable(a, ta, b, tb, op, right)
+        return f"({a} {COMPARISONS[op]} {b})"
+
+    def dated(self, node: Node, other: Node) -> Node:
+        """A string compared with a date or timestamp property is read as one (the plots'
+        dates were ISO text before they were dates)."""
+        if isinstance(node, str) and isinstance(other, dict) and "property" in other:
+            kind = self.prop(other["property"]).type
+            if kind in TEMPORAL_TYPES:
+                return {kind: node}
+        return node
+
+    def comparable(self, a: str, ta: str, b: str, tb: str, op: str, right: Node) -> tuple:
+        """Both sides in one type, or a 400 naming the two."""
+        if ta in NUMERIC and tb in NUMERIC:
+            if "numeric" in (ta, tb):
+                # Arithmetic is numeric: a float8 side is taken to it, not it to float8,
+                # which would overflow (an error) on a huge result.
+                return f"CAST({a} AS numeric)", f"CAST({b} AS numeric)", "numeric"
+            return a, b, "number"
+        if ta == tb and ta in ("string", "boolean", "date", "timestamp"):
+            return a, b, ta
+        if {ta, tb} <= {"date", "timestamp"}:
+            return self.as_instant(a, ta), self.as_instant(b, tb), "timestamp"
+        raise bad(f"'{op}' cannot compare {ta} with {tb}.")
+
+    @staticmethod
+    def as_instant(sql: str, kind: str) -> str:
+        if kind == "date":
+            return f"(CAST({sql} AS timestamp) AT TIME ZONE 'Europe/Copenhagen')"
+        return sql
+
+    def like(self, value: Node, pattern: Node) -> str:
+        (a, ta), (b, tb) = self.scalar(value), self.scalar(pattern)
+        if ta != "string" or tb != "string":
+            raise bad("LIKE compares text with a text pattern.")
+        _check_like_pattern(pattern)
+        return f"({a} LIKE {b})"
+
+    def between(self, value: Node, low: Node, high: Node) -> str:
+        (x, tx), (lo, tl), (hi, th) = (self.scalar(n) for n in (value, low, high))
+        if not all(t in NUMERIC for t in (tx, tl, th)):
+            raise bad("BETWEEN works on numbers.")
+        if "numeric" in (tx, tl, th):
+            x, lo, hi = (f"CAST({v} AS numeric)" for v in (x, lo, hi))
+        return f"({x} BETWEEN {lo} AND {hi})"
+
+    def in_(self, value: Node, items: Node) -> str:
+        if not isinstance(items, list) or not items:
+            raise bad("IN needs a list of at least one value.")
+        x, tx = self.scalar(value)
+        pairs = [self.comparable(x, tx, *self.scalar(item), "IN", item) for item in items]
+        if all(a == x for a, _, _ in pairs):
+            return f"({x} IN ({', '.join(b for _, b, _ in pairs)}))"
+        # Items of mixed kinds (arithmetic, dates with timestamps): each compared as '='.
+        return "(" + " OR ".join(f"({a} = {b})" for a, b, _ in pairs) + ")"
+
+    def isnull(self, value: Node) -> str:
+        if isinstance(value, dict) and "property" in value:
+            q = self.prop(value["property"])
+            if q.type == "life":
+                raise bad("IS NULL does not apply to 'life'.")
+            return f"({q.sql} IS NULL)"
+        s, _ = self.scalar(value)
+        return f"({s} IS NULL)"
+
+    # --- values
 
     def scalar(self, node: Node) -> tuple[str, str]:
-        tag = node[0]
-        if tag == "prop":
-            q = self.prop(node[1])
-            if q.type in ("geometry", "life"):
-                raise bad(f"'{node[1]}' is {q.type}: use a spatial or temporal function.")
-            return q.sql, q.type
-        if tag == "lit":
-            v = node[1]
-            if isinstance(v, bool):
-                return self.bind(v), "boolean"
-            if isinstance(v, int):
-                return self.bind(v), "integer"
-            if isinstance(v, float):
-                return self.bind(v), "number"
-            return f"CAST({self.bind(v)} AS text)", "string"
-        if tag == "casei":
-            s, t = self.scalar(node[1])
-            if t != "string":
-                raise bad("CASEI applies to text.")
-            return f"lower({s})", t
-        if tag == "accenti":
-            raise bad("ACCENTI is not supported.")
-        if tag in ("wkt", "geojson", "bbox"):
-            raise bad("a geometry can only be used in a spatial function.")
-        if tag == "time":
-            raise bad("a date can only be used in a temporal function on 'life'.")
-        raise bad("expected a value, not a condition.")
+        if isinstance(node, bool):
+            return self.bind(node), "boolean"
+        if isinstance(node, int | float):
+            return self.number(node)
+        if isinstance(node, str):
+            return f"CAST({self.bind(node)} AS text)", "string"
+        if isinstance(node, dict):
+            if "property" in node:
+                q = self.prop(node["property"])
+                if q.type in ("geometry", "life", "array"):
+                    raise bad(
+                        f"'{node['property']}' is {q.type}: use a "
+                        f"{ {'geometry': 'spatial', 'life': 'temporal', 'array': 'array'}[q.type] }"
+                        " function."
+                    )
+                return q.sql, q.type
+            if "date" in node:
+                return self.bind(_instant(node).date()), "date"
+            if "timestamp" in node:
+                return self.bind(_instant(node)), "timestamp"
+            op = self.op(node)
+            if op in ("casei", "accenti"):
+                s, t = self.scalar(self.args(node, 1)[0])
+                if t != "string":
+                    raise bad(f"{op.upper()} applies to text.")
+                if op == "casei":
+                    return f"lower({s})", t
+                # Accents are the combining marks of the canonical decomposition: é, á, ü
+                # lose theirs; æ, ø and å stay letters of their own (å is a + ring, and
+                # loses it).
+                return f"regexp_replace(normalize({s}, NFD), U&'[\\0300-\\036F]', '', 'g')", t
+            if op in ARITHMETIC:
+                return self.arithmetic(op, self.args(node, 2))
+            if "interval" in node:
+                raise bad("an interval can only be used in a temporal function.")
+            if "bbox" in node or "type" in node:
+                raise bad("a geometry can only be used in a spatial function.")
+            if op is not None:
+                return self.boolean(node), "boolean"
+        if isinstance(node, list):
+            raise bad("an array can only be used in an array function or after IN.")
+        raise bad("expected a value.")
+
+    def number(self, value: float) -> tuple[str, str]:
+        if not math.isfinite(value):
+            raise bad("numbers must be finite.")
+        # The parser gives every number as a float: a whole one is bound as an integer,
+        # so a comparison with an integer column stays one (and can use its index).
+        if float(value).is_integer() and abs(value) < 2**63:
+            return self.bind(int(value)), "integer"
+        return self.bind(float(value)), "number"
+
+    def arithmetic(self, op: str, args: list) -> tuple[str, str]:
+        (a, ta), (b, tb) = (self.scalar(x) for x in args)
+        if ta not in NUMERIC or tb not in NUMERIC:
+            raise bad(f"'{op}' works on numbers, not {ta if ta not in NUMERIC else tb}.")
+        a, b = f"CAST({a} AS numeric)", f"CAST({b} AS numeric)"
+        # Division by zero and a power without a real result (or beyond 1e300) are NULL
+        # (unknown: the comparison is not true), never an error that fails the statement.
+        if op in ("+", "-", "*"):
+            return f"({a} {op} {b})", "numeric"
+        if op == "/":
+            return f"({a} / NULLIF({b}, 0))", "numeric"
+        if op == "%":
+            return f"mod({a}, NULLIF({b}, 0))", "numeric"
+        if op == "div":
+            return f"div({a}, NULLIF({b}, 0))", "numeric"
+        # The operands once each (in a subquery), though the guard reads them four times.
+        guard = (
+            "CASE WHEN (x = 0 AND y <= 0) OR (x < 0 AND y <> trunc(y))"
+            " OR abs(y) * abs(log(greatest(abs(x), 1e-300))) > 300 THEN NULL ELSE x END"
+        )
+        return f"(SELECT power({guard}, y) FROM (SELECT {a} AS x, {b} AS y) p)", "numeric"
+
+    # --- geometry
 
     def check_extent(self, shape) -> None:
         """Coordinates PostGIS could not take to the storage CRS are refused as bad input:
@@ -638,29 +477,15 @@ class _Compiler:
             raise bad("longitude or latitude out of range in filter-crs.")
 
     def geometry(self, node: Node) -> str:
-        tag = node[0]
-        if tag == "prop":
-            q = self.prop(node[1])
+        if isinstance(node, dict) and "property" in node:
+            q = self.prop(node["property"])
             if q.type != "geometry":
-                raise bad(f"'{node[1]}' is not a geometry.")
+                raise bad(f"'{node['property']}' is not a geometry.")
             return q.sql
-        if tag == "wkt":
-            try:
-                with np.errstate(over="ignore"):  # a coordinate overflowing to inf: see below
-                    shape = shapely.from_wkt(node[1])
-            except shapely.errors.ShapelyError:
-                raise bad(f"invalid WKT geometry {node[1][:40]!r}.") from None
-            self.check_extent(shape)
-            g = f"ST_GeomFromText({self.bind(node[1])}, {self.crs.srid})"
-        elif tag == "geojson":
-            try:
-                shape = shapely.geometry.shape(node[1])
-            except Exception:
-                raise bad("invalid GeoJSON geometry.") from None
-            self.check_extent(shape)
-            g = f"ST_SetSRID(ST_GeomFromGeoJSON({self.bind(json.dumps(node[1]))}), {self.crs.srid})"
-        elif tag == "bbox":
-            box = node[1]
+        if isinstance(node, dict) and "bbox" in node:
+            box = node["bbox"]
+            if not isinstance(box, list) or len(box) not in (4, 6):
+                raise bad("a bbox is 4 or 6 numbers.")
             if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in box):
                 raise bad("a bbox is made of numbers.")
             if len(box) == 6:
@@ -670,41 +495,125 @@ class _Compiler:
             # BBOX is always minx, miny, maxx, maxy in the axis order of filter-crs.
             coords = ", ".join(self.bind(float(v)) for v in (x0, y0, x1, y1))
             g = f"ST_MakeEnvelope({coords}, {self.crs.srid})"
+        elif isinstance(node, dict) and "type" in node:
+            try:
+                shape = shapely.geometry.shape(node)
+            except Exception:
+                raise bad("invalid geometry literal.") from None
+            self.check_extent(shape)
+            if shape.is_empty:
+                # PostGIS reads no empty GeoJSON; WKT says the same emptiness.
+                g = f"ST_GeomFromText({self.bind(shape.wkt)}, {self.crs.srid})"
+            else:
+                geojson = self.bind(json.dumps(node))
+                g = f"ST_SetSRID(ST_GeomFromGeoJSON({geojson}), {self.crs.srid})"
         else:
             raise bad("a spatial function needs a geometry property or a geometry literal.")
         return f"({crs_mod.input_geometry_sql(g, self.crs)})"
 
-    def spatial(self, node: Node) -> str:
-        op = node[1]
-        a, b = self.geometry(node[2]), self.geometry(node[3])
+    def spatial(self, op: str, args: list) -> str:
         if op == "s_dwithin":
-            dist, units = node[4], node[5]
-            if dist[0] != "lit" or isinstance(dist[1], str | bool) or dist[1] < 0:
+            if len(args) != 4:
+                raise bad("S_DWITHIN takes a geometry, a geometry, a distance and units.")
+            a, b = self.geometry(args[0]), self.geometry(args[1])
+            dist, units = args[2], args[3]
+            if isinstance(dist, bool) or not isinstance(dist, int | float) or not dist >= 0:
                 raise bad("S_DWITHIN's distance must be a non-negative number.")
-            unit = str(units[1]).lower() if units[0] in ("lit", "prop") else ""
-            if unit not in ("meters", "metres", "meter", "metre", "m"):
+            if not math.isfinite(dist):
+                raise bad("S_DWITHIN's distance must be finite.")
+            unit = units.get("property") if isinstance(units, dict) else units
+            if str(unit).lower() not in ("meters", "metres", "meter", "metre", "m"):
                 raise bad("S_DWITHIN's distance is in meters (units: meters).")
-            return f"ST_DWithin({a}, {b}, {self.bind(float(dist[1]))})"
+            return f"ST_DWithin({a}, {b}, {self.bind(float(dist))})"
+        if len(args) != 2:
+            raise bad(f"{op.upper()} takes two geometries.")
+        a, b = self.geometry(args[0]), self.geometry(args[1])
         return f"{SPATIAL[op]}({a}, {b})"
 
-    def years(self, node: Node) -> tuple[str, str]:
-        if node[0] == "prop":
-            q = self.prop(node[1])
-            if q.type != "life" or q.bounds is None:
-                raise bad(f"'{node[1]}' is not temporal: the temporal queryable is 'life'.")
-            return q.bounds
-        if node[0] == "time":
-            rng = node[1]
-            first = temporal.OPEN_START if rng.first is None else rng.first
-            last = temporal.OPEN_END if rng.last is None else rng.last
-            return self.bind(first), self.bind(last)
-        if node[0] == "lit" and isinstance(node[1], str):
-            return self.years(("time", _instant(node[1])))
-        raise bad("a temporal function needs 'life' and a DATE, TIMESTAMP or INTERVAL.")
+    # --- time
 
-    def temporal(self, node: Node) -> str:
-        (a0, a1), (b0, b1) = self.years(node[2]), self.years(node[3])
-        return "(" + TEMPORAL[node[1]].format(a0=a0, a1=a1, b0=b0, b1=b1) + ")"
+    def temporal_value(self, node: Node) -> tuple[str, str]:
+        """The first and last instant of a temporal expression, as timestamptz SQL."""
+        if isinstance(node, dict) and "property" in node:
+            q = self.prop(node["property"])
+            if q.type == "life" and q.bounds is not None:
+                return q.bounds
+            if q.type in TEMPORAL_TYPES:
+                s = self.as_instant(q.sql, q.type)
+                return s, s
+            raise bad(f"'{node['property']}' is not temporal (it is {q.type}).")
+        if isinstance(node, dict) and ("date" in node or "timestamp" in node):
+            s = f"CAST({self.bind(_instant(node))} AS timestamptz)"
+            return s, s
+        if isinstance(node, dict) and "interval" in node:
+            ends = node["interval"]
+            if not isinstance(ends, list) or len(ends) != 2:
+                raise bad("an interval has a start and an end.")
+            first, last = (self.interval_end(e, i) for i, e in enumerate(ends))
+            if isinstance(ends[0], str | dict) and isinstance(ends[1], str | dict):
+                self.check_order(ends)
+            return first, last
+        raise bad("a temporal function takes DATE, TIMESTAMP, INTERVAL or a temporal property.")
+
+    def interval_end(self, node: Node, i: int) -> str:
+        if node == "..":
+            return "'-infinity'::timestamptz" if i == 0 else "'infinity'::timestamptz"
+        if isinstance(node, str):
+            key = "timestamp" if "T" in node.upper() else "date"
+            return self.temporal_value({key: node})[i]
+        if isinstance(node, dict) and ("date" in node or "timestamp" in node or "property" in node):
+            if "property" in node and self.prop(node["property"]).type == "life":
+                raise bad("an interval's ends are instants, not 'life'.")
+            return self.temporal_value(node)[i]
+        raise bad("an interval's ends are dates, timestamps, temporal properties or '..'.")
+
+    @staticmethod
+    def check_order(ends: list) -> None:
+        def moment(e):
+            if e == "..":
+                return None
+            if isinstance(e, str):
+                return _instant({"timestamp" if "T" in e.upper() else "date": e})
+            if isinstance(e, dict) and ("date" in e or "timestamp" in e):
+                return _instant(e)
+            return None
+
+        a, b = moment(ends[0]), moment(ends[1])
+        if a is not None and b is not None and a > b:
+            raise bad("an interval ends before it starts.")
+
+    def temporal(self, op: str, left: Node, right: Node) -> str:
+        (a0, a1), (b0, b1) = self.temporal_value(left), self.temporal_value(right)
+        return "(" + TEMPORAL[op].format(a0=a0, a1=a1, b0=b0, b1=b1) + ")"
+
+    # --- arrays
+
+    def array(self, node: Node) -> str:
+        if isinstance(node, dict) and "property" in node:
+            q = self.prop(node["property"])
+            if q.type != "array":
+                raise bad(f"'{node['property']}' is not an array (it is {q.type}).")
+            return q.sql
+        if isinstance(node, list):
+            if not all(isinstance(v, str) for v in node):
+                raise bad("an array here is a list of strings, the type of the array queryables.")
+            return f"CAST({self.bind(list(node))} AS text[])"
+        raise bad("an array function takes arrays: an array property or a list of values.")
+
+    def array_op(self, op: str, left: Node, right: Node) -> str:
+        return f"({self.array(left)} {ARRAYS[op]} {self.array(right)})"
+
+
+def _check_like_pattern(node: Node) -> None:
+    """A literal pattern ending in an unescaped backslash (the escape character) is refused
+    here: PostgreSQL would fail the statement, a 500 for what is bad input."""
+    while isinstance(node, dict) and str(node.get("op", "")).lower() in ("casei", "accenti"):
+        args = node.get("args") or [None]
+        node = args[0]
+    if isinstance(node, str):
+        trailing = len(node) - len(node.rstrip("\\"))
+        if trailing % 2:
+            raise bad("A LIKE pattern must not end with the escape character '\\'.")
 
 
 def compile_filter(

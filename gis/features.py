@@ -63,9 +63,14 @@ def queryables(layer: Layer) -> dict[str, cql2.Queryable]:
     not change the dict."""
     out = {"id": cql2.Queryable("t.id", "integer")}
     out.update({p: cql2.Queryable(f"t.{p}", t) for p, t in layer.property_types().items()})
+    for p in layer.properties:
+        if p.endswith("_date"):  # a plot's sale dates, ISO text in its source: dates to CQL2
+            out[p] = cql2.Queryable(f"CAST(t.{p} AS date)", "date")
+    if "constraints" in layer.properties:  # comma-separated in the source: an array to A_*
+        out["constraint_list"] = cql2.Queryable("string_to_array(t.constraints, ',')", "array")
     out["geometry"] = cql2.Queryable(layer.geometry, "geometry")
     if layer.has_life:
-        out["life"] = cql2.Queryable("", "life", temporal.life_bounds_sql(layer))
+        out["life"] = cql2.Queryable("", "life", cql2.life_bounds_sql(layer.start, layer.end))
     return out
 
 
@@ -83,9 +88,9 @@ def queryables_schema(layer: Layer) -> dict:
         props["life"] = {
             "title": "Life",
             "description": (
-                "The years the feature is present (year-granular: an instant stands for its "
-                f"year). From the year after {layer.start or 'ever'} to "
-                f"{layer.end or 'open end'}. Use with T_* functions."
+                "The interval the plan's state includes the feature: from 1 January after "
+                f"{layer.start or 'ever'} to 1 January of {layer.end or 'open end'}, 00:00 "
+                "Danish time. Use with T_* functions; the years themselves are integers."
             ),
             "type": "string",
             "format": "date",
@@ -125,7 +130,7 @@ class ItemsQuery:
         for name in params:
             if name not in ITEMS_PARAMETERS and name not in known:
                 raise InvalidQuery(name, f"Unknown query parameter '{name}'.")
-            if name in known and known[name].type in ("geometry", "life"):
+            if name in known and known[name].type in ("geometry", "life", "array"):
                 raise InvalidQuery(name, f"'{name}' cannot be used as a query parameter.")
         q.limit = _int(params.get("limit"), "limit", default_limit, 1, MAX_LIMIT)
         q.offset = _int(params.get("offset"), "offset", 0, 0, MAX_OFFSET)
@@ -209,9 +214,12 @@ def _where(layer: Layer, q: ItemsQuery, params: dict) -> str:
 
 def _equals(queryable: cql2.Queryable, value: str, params: dict, name: str) -> str:
     try:
-        params[name] = {"integer": int, "number": float, "boolean": _strict_bool}.get(
-            queryable.type, str
-        )(value)
+        params[name] = {
+            "integer": int,
+            "number": float,
+            "boolean": _strict_bool,
+            "date": cql2.date_value,
+        }.get(queryable.type, str)(value)
     except ValueError:
         raise InvalidQuery(name, f"'{value}' is not a {queryable.type}.") from None
     return f"{queryable.sql} = :{name}"

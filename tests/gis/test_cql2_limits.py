@@ -1,0 +1,80 @@
+"""Very deep and very long filters are a 400 naming the filter, never a RecursionError (a
+500) nor a crash of the process: the cql2 parser recurses on the native stack and, some
+thousands of levels deep, takes the whole server down with a segfault (issue 15 and 16)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gis import cql2, features
+from gis.crs import CRS84
+from gis.errors import InvalidQuery
+from gis.layers import LAYERS
+
+N = 5_000  # brackets or operators; each crashed the parser, or Python, when unguarded
+
+
+def nested_json(n: int) -> str:
+    return '{"op":"not","args":[' * n + '{"op":"=","args":[{"property":"id"},1]}' + "]}" * n
+
+
+DEEP = {
+    "brackets": ("(" * N + "id = 1" + ")" * N, "cql2-text"),
+    "nots": ("NOT " * N + "id = 1", "cql2-text"),
+    "not-brackets": ("NOT (" * 3_000 + "id = 1" + ")" * 3_000, "cql2-text"),
+    "signs": ("id = " + "-" * (cql2.MAX_FILTER_LENGTH - 10) + "1", "cql2-text"),
+    "sum": ("id = " + "1 + " * 4_000 + "1", "cql2-text"),
+    "power": ("id = " + "2 ^ " * 4_000 + "1", "cql2-text"),
+    "casei": ("CASEI(" * 3_000 + "name" + ")" * 3_000 + " = 'x'", "cql2-text"),
+    "array": (
+        "A_CONTAINS(constraint_list, " + "(" * 5_000 + "'a'" + ")" * 5_000 + ")",
+        "cql2-text",
+    ),
+    "json-not": (nested_json(1_500), "cql2-json"),
+    "json-lists": (
+        '{"op":"in","args":[{"property":"id"},' + "[" * 9_000 + "]" * 9_000 + "]}",
+        "cql2-json",
+    ),
+    "json-geometry": (
+        '{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":'
+        + "[" * 9_000
+        + "]" * 9_000
+        + "}]}",
+        "cql2-json",
+    ),
+    "too-long": ("id = 1 OR " * 2_001 + "id = 2", "cql2-text"),
+    "too-long-json": (
+        json.dumps({"op": "in", "args": [{"property": "id"}, list(range(5_000))]}),
+        "cql2-json",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEEP))
+def test_deep_or_long_filters_are_a_400(case):
+    text, lang = DEEP[case]
+    with pytest.raises(InvalidQuery) as err:
+        cql2.parse(text, lang)
+    assert err.value.parameter == "filter"
+    assert (
+        "nested too deeply" in err.value.detail
+        or "too long" in err.value.detail
+        or "more than" in err.value.detail
+    )
+
+
+def test_long_flat_filters_within_the_limit_compile():
+    plots = LAYERS["plots"]
+    text = " OR ".join(f"id = {i}" for i in range(1_500))
+    assert len(text) < cql2.MAX_FILTER_LENGTH
+    params: dict = {}
+    sql = cql2.compile_filter(cql2.parse_text(text), features.queryables(plots), CRS84, params)
+    assert len(params) == 1_500 and sql.count(" OR ") == 1_499
+    # As deep as the limits let through: the compiler's recursion stays far from Python's.
+    deep = "(" * cql2.MAX_DEPTH + "NOT " * cql2.MAX_RUN + "id = 1" + ")" * cql2.MAX_DEPTH
+    cql2.compile_filter(cql2.parse_text(deep), features.queryables(plots), CRS84, {})
+    arithmetic = "id = " + " + ".join(["1"] * (cql2.MAX_ARITHMETIC + 2))
+    with pytest.raises(InvalidQuery, match="arithmetic"):
+        cql2.parse_text(arithmetic)
