@@ -21,7 +21,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, text
 
 from gis import cql2, data_version, temporal
-from gis.crs import CRS84, STORAGE, Crs, envelope_sql, output_geometry_sql, parse_bbox, parse_crs
+from gis.crs import CRS84, STORAGE, Crs, bbox_sql, output_geometry_sql, parse_bbox, parse_crs
 from gis.db import statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import Layer
@@ -202,7 +202,7 @@ def _where(layer: Layer, q: ItemsQuery, params: dict) -> str:
     where = ["TRUE"]
     if q.bbox is not None:
         params.update(zip(("bb_x0", "bb_y0", "bb_x1", "bb_y1"), q.bbox, strict=True))
-        where.append(f"ST_Intersects({layer.geometry}, {envelope_sql(q.bbox_crs, 'bb_')})")
+        where.append(bbox_sql(layer.geometry, q.bbox_crs, "bb_"))
     if q.datetime is not None:
         where.append(temporal.life_in_range(layer, q.datetime, params))
     for i, (name, value) in enumerate(q.equals.items()):

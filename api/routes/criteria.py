@@ -46,10 +46,14 @@ CSV_COLUMNS = (
     "met",
     "missing",
     "illustrative",
+    "provenance",
+    "source",
 )
 ILLUSTRATIVE_DA = (
     "Områdeafgrænsninger og indikatorværdier er illustrative (opfundet til demonstration); "
-    "kun Vollsmoses værdier for 2019 er de offentliggjorte (Realiseringsplanen 2020)."
+    "kun Vollsmoses værdier for 2012 (listen pr. 1.10.2012) og 2019 (Realiseringsplanen 2020) "
+    "er de offentliggjorte, og for 2010–2014 følger Vollsmoses status af planens oplysning om, "
+    "at området har været på listen siden 2010."
 )
 
 
@@ -59,13 +63,17 @@ def _csv_rows(years: list[dict]) -> str:
     w.writerow(CSV_COLUMNS)
     for y in years:
         head = [y["year"], (y["rule_set"] or {}).get("key"), y["status"], y["status_key"]]
+        # Every row says where its figures (or, without figures, its status) come from.
+        origin = (y["listing"] or {}).get("provenance") if y["values"] is None else None
+        origin = origin or y["provenance"]
+        tail = [y["illustrative"], origin["kind"] or "no_data", origin["source"] or ""]
         if not y["lists"]:
-            w.writerow(head + [""] * (len(CSV_COLUMNS) - len(head) - 1) + [y["illustrative"]])
+            w.writerow(head + [""] * (len(CSV_COLUMNS) - len(head) - 3) + tail)
         for lst in y["lists"]:
             lhead = head + [lst["key"], lst["met"], lst["approaching"]]
             for c in lst["criteria"] or [None]:
                 if c is None:
-                    w.writerow(lhead + [""] * 8 + [y["illustrative"]])
+                    w.writerow(lhead + [""] * 8 + tail)
                     continue
                 w.writerow(
                     lhead
@@ -78,8 +86,8 @@ def _csv_rows(years: list[dict]) -> str:
                         c["threshold"],
                         c["met"],
                         c["missing"] or "",
-                        y["illustrative"],
                     ]
+                    + tail
                 )
     return out.getvalue()
 
@@ -184,6 +192,6 @@ def lists_map(request: Request, year: ListYear = DEFAULT_YEAR) -> HTMLResponse:
             "note": f"{REFERENCE_NOTE} {ILLUSTRATIVE_DA}",
             "indicators": INDICATOR_DA,
             "styles": STATUS_STYLE,
-            "years": range(2015, 2031),
+            "years": range(2010, 2031),
         },
     )

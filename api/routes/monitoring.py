@@ -28,6 +28,7 @@ from api.deps import (
 from api.routes.viewer import templates
 from gis import law, styles
 from gis.monitoring import schedule as schedule_mod
+from gis.monitoring.criteria import origin_da
 from gis.monitoring.gantt import gantt_svg
 from gis.monitoring.progress import ItemProgress, progress
 from gis.monitoring.status import annual_status, share_targets, share_trajectory
@@ -68,6 +69,7 @@ CSV_COLUMNS = (
 
 templates.env.filters["number"] = number
 templates.env.filters["points"] = points
+templates.env.globals["origin_da"] = origin_da
 templates.env.globals["STATUS_DA"] = STATUS_DA
 templates.env.globals["UNITS_DA"] = UNITS_DA
 

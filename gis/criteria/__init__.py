@@ -12,7 +12,7 @@ import json
 from sqlalchemy import Connection, select, text
 
 from gis.criteria.evaluate import AreaEvaluator
-from gis.criteria.rules import load_national, load_rules, load_values
+from gis.criteria.rules import load_listings, load_national, load_rules, load_values
 from gis.errors import InvalidParameter, NotFound
 from gis.models import Area
 
@@ -37,7 +37,10 @@ def evaluate(conn: Connection, area: str, first: int, last: int) -> list[dict]:
         raise InvalidParameter("to", f"At most {MAX_SPAN} years at a time.")
     area_id = _area_id(conn, area)
     evaluator = AreaEvaluator(
-        load_rules(conn), load_values(conn, [area_id]).get(area_id, {}), load_national(conn)
+        load_rules(conn),
+        load_values(conn, [area_id]).get(area_id, {}),
+        load_national(conn),
+        load_listings(conn, [area_id]).get(area_id, {}),
     )
     return [evaluator.year(y) for y in range(first, last + 1)]
 
@@ -54,10 +57,12 @@ AREAS_SQL = text(
 def areas_status(conn: Connection, year: int) -> list[dict]:
     """Every stored area's status in `year`, with which lists it approaches, and its outline."""
     rules, national = load_rules(conn), load_national(conn)
-    values = load_values(conn)
+    values, listings = load_values(conn), load_listings(conn)
     out = []
     for a in conn.execute(AREAS_SQL).mappings():
-        result = AreaEvaluator(rules, values.get(a["id"], {}), national).year(year)
+        result = AreaEvaluator(
+            rules, values.get(a["id"], {}), national, listings.get(a["id"], {})
+        ).year(year)
         out.append(
             {
                 "slug": a["slug"],

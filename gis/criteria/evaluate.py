@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from gis.criteria.labels import (
     INDICATOR_DA,
+    NO_DATA_DA,
     NO_LIST_DA,
     NO_RULES_DA,
     SHORT_DA,
@@ -48,10 +49,18 @@ def _and(values: list[bool | None]) -> bool | None:
 class AreaEvaluator:
     """Evaluates one area's years; base-list results are memoised for the runs."""
 
-    def __init__(self, rules: Rules, values: dict[int, dict], national: dict[int, dict]) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        values: dict[int, dict],
+        national: dict[int, dict],
+        listings: dict[int, dict] | None = None,
+    ) -> None:
         self.rules = rules
         self.values = values
         self.national = national
+        # Published list status stated by a source, for years the figures cannot decide.
+        self.listings = listings or {}
         self._lineage: dict[tuple[str, int], bool | None] = {}
 
     # -- one criterion -------------------------------------------------------------------
@@ -163,8 +172,21 @@ class AreaEvaluator:
         if key not in self._lineage:
             rs = self.rules.in_force(year)
             lst = rs.lineage(lineage) if rs else None
-            self._lineage[key] = self.list_result(lst, year, rs)["met"] if lst and rs else None
+            met = self.list_result(lst, year, rs)["met"] if lst and rs else None
+            if met is None and rs is not None and self._listed(year, rs) is not None:
+                listed = self._listed(year, rs)
+                # On a list of the lineage, or on one that takes years of it running.
+                if lineage in (listed.lineage, listed.run_lineage):
+                    met = True
+            self._lineage[key] = met
         return self._lineage[key]
+
+    def _listed(self, year: int, rs: RuleSet) -> ListRule | None:
+        """The list a source says the area was on in `year`, if it is a list of `rs`."""
+        listing = self.listings.get(year)
+        if listing is None:
+            return None
+        return next((lst for lst in rs.lists if lst.key == listing["list_key"]), None)
 
     def _by_run(self, lst: ListRule, year: int) -> dict:
         assert lst.run_lineage is not None and lst.run_years is not None
@@ -201,6 +223,8 @@ class AreaEvaluator:
             "values": _values(row),
             "illustrative": bool(row and row["illustrative"]),
             "data_source": row["data_source"] if row else None,
+            "provenance": _provenance(row),
+            "listing": None,
         }
         if rs is None:
             reason = f"Ingen listeregler i kraft i {year}."
@@ -223,8 +247,21 @@ class AreaEvaluator:
         above_unknown = [
             r for r in ranked if r["met"] is None and (top is None or r["rank"] > top["rank"])
         ]
+        listed = self._listed(year, rs)
+        listing = None
         if top:
             status, status_key = top["name"], top["key"]
+        elif above_unknown and listed is not None:
+            # The figures cannot decide; a source states the published list.
+            status, status_key, above_unknown = listed.name, listed.key, []
+            listing = {
+                "list_key": listed.key,
+                "list_name": listed.name,
+                "data_source": self.listings[year]["data_source"],
+                "provenance": _listing_provenance(self.listings[year]),
+            }
+        elif above_unknown and row is None:
+            status, status_key = NO_DATA_DA, "no_data"
         elif above_unknown:
             status, status_key = UNKNOWN_DA, "unknown"
         else:
@@ -246,8 +283,19 @@ class AreaEvaluator:
             reasons.append(f"{r['name']}: {word} – {r['detail']}")
         if missing:
             reasons.append("Mangler: " + "; ".join(missing) + ".")
+        if listing:
+            reasons.append(
+                f"Offentliggjort liste {year}: {listing['list_name']} "
+                f"(kilde: {listing['data_source']})."
+            )
+        national = self._national_used(rs, year)
+        if national and national["illustrative"]:
+            reasons.append(f"Landsværdien for {year} er illustrativ.")
+        base["provenance"]["national"] = national
         return {
             **base,
+            "listing": listing,
+            "illustrative": base["illustrative"] or bool(national and national["illustrative"]),
             "rule_set": {"key": rs.key, "name": rs.name, "source": rs.source},
             "status": status,
             "status_key": status_key,
@@ -263,6 +311,40 @@ class AreaEvaluator:
             "reasons": reasons,
             "reason": " ".join(f"{r}." if not r.endswith(".") else r for r in reasons),
         }
+
+    def _national_used(self, rs: RuleSet, year: int) -> dict | None:
+        """The national value's provenance, when a relative threshold of `rs` uses it."""
+        relative = any(t.relative_to for lst in rs.lists for t in lst.thresholds)
+        n = self.national.get(year)
+        if not relative or n is None:
+            return None
+        return {
+            "kind": "illustrative" if n["illustrative"] else "register",
+            "source": n["data_source"],
+            "illustrative": bool(n["illustrative"]),
+        }
+
+
+def _provenance(row: dict | None) -> dict:
+    """Where a year's figures come from: kind (plan, register, import, illustrative), source
+    and date; an invented row is `illustrative` however it came in."""
+    if row is None:
+        return {"kind": None, "source": None, "date": None}
+    date = row.get("source_date")
+    return {
+        "kind": "illustrative" if row["illustrative"] else row.get("provenance", "import"),
+        "source": row["data_source"],
+        "date": date.isoformat() if date else None,
+    }
+
+
+def _listing_provenance(listing: dict) -> dict:
+    date = listing["source_date"]
+    return {
+        "kind": listing["provenance"],
+        "source": listing["data_source"],
+        "date": date.isoformat() if date else None,
+    }
 
 
 def _values(row: dict | None) -> dict | None:

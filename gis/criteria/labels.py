@@ -18,6 +18,15 @@ SHORT_DA = {
 }
 NO_LIST_DA = "ingen liste"
 UNKNOWN_DA = "kan ikke afgøres"
+NO_DATA_DA = "ingen data"
+# Where a figure comes from (the API's provenance kinds), as the pages and the report say it.
+PROVENANCE_DA = {
+    "plan": "planen",
+    "register": "offentliggjort listeværdi",
+    "import": "importeret",
+    "illustrative": "illustrativ (opfundet til demonstration)",
+    None: "ingen data",
+}
 NO_RULES_DA = "ingen listeregler"
 
 
@@ -47,5 +56,6 @@ STATUS_STYLE = [
     {"keys": ["forebyggelsesomraade"], "label": "forebyggelsesområde", "colour": "#fed976"},
     {"keys": ["none"], "label": "ingen liste", "colour": "#c7e9c0"},
     {"keys": ["unknown"], "label": "kan ikke afgøres (mangler data)", "colour": "#bdbdbd"},
+    {"keys": ["no_data"], "label": "ingen data for året", "colour": "#e0e0e0"},
     {"keys": ["no_rules"], "label": "ingen listeregler i året", "colour": "#f0f0f0"},
 ]

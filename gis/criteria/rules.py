@@ -13,6 +13,7 @@ from gis.errors import DataError
 from gis.models.criteria import (
     INDICATORS,
     CriteriaList,
+    CriteriaListing,
     CriteriaNational,
     CriteriaRuleSet,
     CriteriaThreshold,
@@ -123,7 +124,15 @@ def load_rules(conn: Connection) -> Rules:
     return Rules(tuple(sets))
 
 
-VALUE_FIELDS = ("residents", *INDICATORS, "published", "illustrative", "data_source")
+VALUE_FIELDS = (
+    "residents",
+    *INDICATORS,
+    "published",
+    "illustrative",
+    "data_source",
+    "provenance",
+    "source_date",
+)
 
 
 def load_values(conn: Connection, area_ids: list[int] | None = None) -> dict[int, dict[int, dict]]:
@@ -134,6 +143,24 @@ def load_values(conn: Connection, area_ids: list[int] | None = None) -> dict[int
     out: dict[int, dict[int, dict]] = {}
     for v in conn.execute(q):
         out.setdefault(v.area_id, {})[v.year] = {f: getattr(v, f) for f in VALUE_FIELDS}
+    return out
+
+
+def load_listings(
+    conn: Connection, area_ids: list[int] | None = None
+) -> dict[int, dict[int, dict]]:
+    """{area id: {year: published list status}} as sources state it (criteria_listing)."""
+    q = select(CriteriaListing.__table__)
+    if area_ids is not None:
+        q = q.where(CriteriaListing.__table__.c.area_id.in_(area_ids))
+    out: dict[int, dict[int, dict]] = {}
+    for r in conn.execute(q):
+        out.setdefault(r.area_id, {})[r.year] = {
+            "list_key": r.list_key,
+            "provenance": r.provenance,
+            "source_date": r.source_date,
+            "data_source": r.data_source,
+        }
     return out
 
 

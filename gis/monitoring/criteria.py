@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from gis.criteria import evaluate
+from gis.criteria.labels import PROVENANCE_DA
 from gis.errors import DomainError
 
 
@@ -28,3 +29,19 @@ def criteria_status(conn: Connection, area: str, first: int, last: int) -> Crite
     if all(y["values"] is None for y in years):
         return CriteriaStatus([], "Der er ingen indikatorværdier for området i perioden.")
     return CriteriaStatus(list(years))
+
+
+def origin_da(year: dict) -> str:
+    """Where a year's status comes from, in Danish: its figures' provenance and date, or,
+    without figures, the source that states the published list."""
+    listing = year.get("listing")
+    p = listing["provenance"] if listing and year.get("values") is None else year["provenance"]
+    text = PROVENANCE_DA.get(p["kind"], p["kind"])
+    if listing and year.get("values") is None:
+        text = f"{PROVENANCE_DA['plan']}: på listen (ingen indikatorværdier)"
+    if p.get("date"):
+        text += f", pr. {p['date']}"
+    national = (year.get("provenance") or {}).get("national")
+    if national and national["illustrative"] and p["kind"] != "illustrative":
+        text += "; landsværdien er illustrativ"
+    return text

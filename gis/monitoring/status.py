@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from gis import law, tenure
 from gis.monitoring.criteria import CriteriaStatus, criteria_status
@@ -19,8 +19,8 @@ from gis.monitoring.summary import summary
 
 FIRST_YEAR, LAST_YEAR = 2020, 2030
 INFRASTRUCTURE = ("bygade", "sivegade", "letbane_decision", "letbane_construction")
-# The criteria shown: the list years leading up to the plan and through it.
-CRITERIA_FROM = 2015
+# The criteria shown: every list year since the first list (2010), through the plan.
+CRITERIA_FROM = 2010
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class AnnualStatus:
     criteria: CriteriaStatus
     # The law's 40 % and the plan's 38.4 %: gap and first year met (gis.law.target_status).
     targets: list[dict]
+    # Keys of the items whose recorded actuals include invented ones (marked where shown).
+    illustrative_items: frozenset[str] = frozenset()
 
     @property
     def year(self) -> int:
@@ -71,6 +73,16 @@ def departments(p: Progress) -> list[DepartmentRow]:
     return rows
 
 
+# The bundled actuals say so in their note (data/monitoring/actuals.csv: "ILLUSTRATIVE: ...").
+ILLUSTRATIVE_SQL = text(
+    """
+    SELECT DISTINCT i.key FROM plan_actual a JOIN plan_item i ON i.id = a.item_id
+    JOIN area ar ON ar.id = i.area_id
+    WHERE ar.slug = :area AND a.note ILIKE 'illustrative%'
+    """
+)
+
+
 def share_trajectory(conn: Connection, area: str) -> tenure.Trajectory:
     # Two years past the deadline, so the year of the deadline is not the chart's edge.
     return tenure.trajectory(conn, area, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR) + 2)
@@ -94,6 +106,9 @@ def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
         summary=summary(p),
         trajectory=trajectory,
         targets=share_targets(trajectory, year),
+        illustrative_items=frozenset(
+            conn.execute(ILLUSTRATIVE_SQL, {"area": p.area.slug}).scalars()
+        ),
         criteria=criteria_status(
             conn, p.area.slug, min(CRITERIA_FROM, year), min(max(year, CRITERIA_FROM), LAST_YEAR)
         ),

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from sqlalchemy import Connection  # noqa: E402
 
 from gis import law, record  # noqa: E402
+from gis.monitoring.criteria import origin_da  # noqa: E402
 from gis.monitoring.progress import ItemProgress  # noqa: E402
 from gis.monitoring.status import AnnualStatus, annual_status  # noqa: E402
 from gis.monitoring.summary import STATUS_DA, UNITS_DA, number, points  # noqa: E402
@@ -121,10 +122,12 @@ def _summary_page(s: AnnualStatus, today: dt.date) -> Figure:
             ]
         )
     for i in s.new_building + s.rehousing:
+        mark = " (illustrativ)" if i.key in s.illustrative_items else ""
         rows.append(
             [
                 i.title,
-                f"{number(i.done_to_date)} af {number(i.planned_to_date)} {UNITS_DA[i.unit]}",
+                f"{number(i.done_to_date)} af {number(i.planned_to_date)} {UNITS_DA[i.unit]}"
+                + mark,
             ]
         )
     _table(fig, (0.07, y - 0.32, 0.86, 0.30), ["Nøgletal", f"pr. 1. januar {s.year}"], rows, size=8)
@@ -265,7 +268,7 @@ def _progress_page(s: AnnualStatus) -> Figure:
 
 
 def _departments_page(s: AnnualStatus) -> Figure:
-    fig = _page("Afdelinger, genhusning og kriterier")
+    fig = _page("Afdelinger og genhusning")
     fig.text(
         0.07,
         0.915,
@@ -309,40 +312,61 @@ def _departments_page(s: AnnualStatus) -> Figure:
         va="top",
     )
 
+    return fig
+
+
+def _criteria_page(s: AnnualStatus) -> Figure:
+    years = s.criteria.years
+    span = f" {years[0]['year']}–{years[-1]['year']}" if years else ""
+    fig = _page(f"Områdekriterier og listestatus{span}")
+    if s.criteria.unavailable:
+        fig.text(0.07, 0.9, s.criteria.unavailable, fontsize=9, family=FONT, va="top")
+        return fig
+    rows, colours = [], []
+    for c in years:
+        status = c["status"] + (" (illustrativ)" if c["illustrative"] else "")
+        met = ", ".join(c["met"]) if c["values"] is not None else "ingen indikatorværdier"
+        rows.append(
+            [
+                str(c["year"]),
+                _wrap(status, 26),
+                _wrap(origin_da(c), 36),
+                _wrap(met, 78),
+            ]
+        )
+        colours.append("#8d6e00" if c["illustrative"] else "#000000")
+    ax = _table(
+        fig,
+        (0.05, 0.12, 0.9, 0.8),
+        ["År", "Status", "Kilde", "Opfyldte kriterier"],
+        rows,
+        size=6.5,
+        widths=[0.05, 0.19, 0.25, 0.51],
+    )
+    table = ax.tables[0] if ax.tables else None
+    if table is not None:
+        for r, colour in enumerate(colours, start=1):
+            lines = max(str(table[r, k].get_text().get_text()).count("\n") for k in range(4))
+            for k in range(4):
+                table[r, k].set_height(table[r, k].get_height() * (1 + lines * 0.6))
+                table[r, k].get_text().set_color(colour)
     fig.text(
         0.07,
-        0.49,
-        "Områdekriterier og listestatus",
-        fontsize=10,
-        fontweight="bold",
+        0.085,
+        _wrap(
+            "Illustrativ: værdierne er opfundet til demonstration, ikke offentliggjorte tal "
+            "(markeret og i brun). Kun Vollsmoses værdier for 2012 (listen pr. 1.10.2012, "
+            "seed 000/002) og 2019 (Ghettolisten 2019, Realiseringsplanen) er offentliggjorte; "
+            "for 2010–2014 følger status af planens oplysning om, at Vollsmose har været på "
+            "listen siden den første liste i 2010. År uden tal står som 'ingen "
+            "indikatorværdier', aldrig med opfundne tal.",
+            120,
+        ),
+        fontsize=7,
+        style="italic",
         family=FONT,
         va="top",
     )
-    if s.criteria.unavailable:
-        fig.text(0.07, 0.46, s.criteria.unavailable, fontsize=9, family=FONT, va="top")
-    else:
-        rows = []
-        for c in s.criteria.years:
-            met = c.get("met") or c.get("met_criteria") or []
-            reasons = c.get("reasons") or ""
-            if not isinstance(reasons, str):
-                reasons = "; ".join(str(r) for r in reasons)
-            rows.append(
-                [
-                    str(c.get("year")),
-                    str(c.get("status") or "–"),
-                    _cut(", ".join(map(str, met)), 40),
-                    _cut(reasons, 70),
-                ]
-            )
-        _table(
-            fig,
-            (0.07, 0.05, 0.86, 0.41),
-            ["År", "Status", "Opfyldte kriterier", "Begrundelse"],
-            rows,
-            size=6,
-            widths=[0.07, 0.2, 0.3, 0.43],
-        )
     return fig
 
 
@@ -361,6 +385,7 @@ def render_report(
         lambda: _gantt_page(s),
         lambda: _progress_page(s),
         lambda: _departments_page(s),
+        lambda: _criteria_page(s),
     ]
     buf = io.BytesIO()
     with PdfPages(

@@ -34,6 +34,10 @@ def _visit(page, url: str) -> dict:
     drawn = page.evaluate("window.lister.drawn()")
     seen["drawn"] = drawn
     seen["footer"] = page.locator("footer.note").inner_text()
+    seen["marked"] = page.eval_on_selector_all(
+        "#lister-tabel tbody tr",
+        "rs => rs.filter(r => r.querySelector('.illustrative-mark')).map(r => r.dataset.slug)",
+    )
     return seen
 
 
@@ -53,3 +57,6 @@ def test_the_map_colours_every_area_by_its_status(ref_server, page, console) -> 
     assert seen["legend_visible"] and "forebyggelsesområde" in seen["legend"]
     assert "Illustrativt" in seen["legend"] and "illustrative" in seen["footer"]
     assert len(seen["drawn"]) == len(fc["features"])
+    # Every status built on invented figures is marked in the table, and only those.
+    invented = [f["properties"]["slug"] for f in fc["features"] if f["properties"]["illustrative"]]
+    assert invented and sorted(seen["marked"]) == sorted(invented)

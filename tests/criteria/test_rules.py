@@ -288,7 +288,7 @@ def test_missing_national_value_leaves_convictions_undetermined(conn) -> None:
 def test_no_values_at_all_is_said_not_guessed(conn) -> None:
     make_area(conn)
     y = year_of(conn, 2024)
-    assert y["values"] is None and y["status_key"] == "unknown"
+    assert y["values"] is None and y["status_key"] == "no_data" and y["status"] == "ingen data"
     assert "Ingen indikatorværdier for 2024" in y["reason"]
 
 

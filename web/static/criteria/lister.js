@@ -24,11 +24,16 @@
     return d.innerHTML;
   }
 
+  // Invented figures are marked wherever a status built on them is shown.
+  function mark(p) {
+    return p.illustrative ? ' <span class="illustrative-mark">(illustrativ)</span>' : "";
+  }
+
   function popup(p) {
     const near = p.approaching.map((a) => a.name).join(", ") || "–";
     return (
       `<div class="popup"><h3>${text(p.name)}</h3>` +
-      `<p><strong>${text(p.status)}</strong> (${p.year})<br>Nærmer sig: ${text(near)}</p>` +
+      `<p><strong>${text(p.status)}</strong>${mark(p)} (${p.year})<br>Nærmer sig: ${text(near)}</p>` +
       `<ul>${p.reasons.map((r) => `<li>${text(r)}</li>`).join("")}</ul>` +
       `<p class="undecided">${p.illustrative ? "Illustrative værdier." : text(p.data_source || "")}</p></div>`
     );
@@ -42,7 +47,7 @@
         const near = p.approaching.map((a) => a.name).join(", ") || "–";
         return (
           `<tr data-slug="${text(p.slug)}" data-status="${text(p.status_key)}">` +
-          `<td>${text(p.name)}</td><td>${text(p.status)}</td><td>${text(near)}</td>` +
+          `<td>${text(p.name)}</td><td>${text(p.status)}${mark(p)}</td><td>${text(near)}</td>` +
           `<td>${text(p.reason)}</td></tr>`
         );
       })
