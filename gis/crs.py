@@ -171,21 +171,33 @@ def to_storage_sql(geometry: str, srid: int) -> str:
          FROM (SELECT ST_ClipByBox2D({geometry}, {domain_box_sql(srid)}) AS g) AS c)"""
 
 
-def envelope_sql(crs: Crs, prefix: str) -> str:
+def envelope_sql(crs: Crs, prefix: str, part: int = 0) -> str:
     """SQL for a bbox bound as `:{prefix}x0` … `:{prefix}y1` (x first, from `parse_bbox`) in
-    `crs`, in the storage CRS. A geographic box with x0 > x1 crosses the antimeridian: it is
-    the two boxes either side."""
+    `crs`, in the storage CRS. A geographic box with x0 > x1 crosses the antimeridian: part 0
+    is then its side east of x0, part 1 its side west of x1 (empty for any other box)."""
     x0, y0, x1, y1 = (f":{prefix}{k}" for k in ("x0", "y0", "x1", "y1"))
-    box = f"ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, {crs.srid})"
-    if crs.srid == SRID:
-        return box
-    if crs.geographic:
-        box = (
-            f"CASE WHEN {x0} <= {x1} THEN {box} ELSE ST_Collect("
-            f"ST_MakeEnvelope({x0}, {y0}, 180, {y1}, {crs.srid}), "
-            f"ST_MakeEnvelope(-180, {y0}, {x1}, {y1}, {crs.srid})) END"
-        )
+    empty = f"ST_GeomFromText('POLYGON EMPTY', {SRID})"
+    if not crs.geographic:
+        box = f"ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, {crs.srid})"
+        return to_storage_sql(box, crs.srid) if part == 0 else empty
+    if part == 0:
+        east = f"CASE WHEN {x0} <= {x1} THEN {x1} ELSE 180 END"
+        box = f"ST_MakeEnvelope({x0}, {y0}, {east}, {y1}, {crs.srid})"
+    else:
+        west = f"ST_MakeEnvelope(-180, {y0}, {x1}, {y1}, {crs.srid})"
+        box = f"CASE WHEN {x0} <= {x1} THEN {empty} ELSE {west} END"
     return to_storage_sql(box, crs.srid)
+
+
+def bbox_sql(geometry: str, crs: Crs, prefix: str) -> str:
+    """SQL of the condition that `geometry` (stored) meets the bbox bound as in
+    `envelope_sql`. The two sides of a box across the antimeridian are met one by one, never
+    as one multipolygon: sides a hair apart (`170.000…1,…,170,…`) would touch in UTM, an
+    invalid geometry on which GEOS fails the statement."""
+    one = f"ST_Intersects({geometry}, {envelope_sql(crs, prefix)})"
+    if not crs.geographic:
+        return one
+    return f"({one} OR ST_Intersects({geometry}, {envelope_sql(crs, prefix, 1)}))"
 
 
 def output_geometry_sql(geometry: str, crs: Crs) -> str:

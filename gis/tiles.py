@@ -61,35 +61,55 @@ def _layer_sql(layer: Layer, rng: temporal.YearRange | None, params: dict, i: in
     """
 
 
+def bounds_params(z: int, x: int, y: int) -> dict:
+    """The parameters of `BOUNDS_SQL` for tile z/x/y."""
+    # The tile's box in UTM is the box of its edges taken there, cut into pieces first:
+    # below z8 a tile's image in UTM is visibly curved (z0 is a quarter of the globe), above
+    # it a tile is nearly a parallelogram and 8 pieces an edge keep the transform cheap.
+    # Below z8 `pad` widens the box by an eighth of a piece for the chords' sag; above, the
+    # tile's margin covers it many times (tests/api/test_globe_tiles.py checks both).
+    pieces = 64 if z < 8 else 8
+    piece = 2 * WORLD / (1 << z) / pieces
+    return {
+        "z": z,
+        "x": x,
+        "y": y,
+        "margin": BUFFER / EXTENT,
+        "piece": piece,
+        "pad": piece / 8 if z < 8 else 0.0,
+    }
+
+
+WORLD = 20037508.342789244  # half the width of WebMercatorQuad, metres
+# `merc`, the tile's envelope in EPSG:3857; `stored`, a box in the storage CRS holding the
+# tile with its margin (NULL when the tile lies wholly outside `gis.crs.DOMAIN`).
+BOUNDS_SQL = f"""
+    clip AS (
+        SELECT ST_ClipByBox2D(ST_TileEnvelope(:z, :x, :y, margin => :margin),
+                              {crs.domain_box_sql(3857)}) AS g
+    ),
+    bounds AS (
+        SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
+               CASE WHEN ST_IsEmpty(clip.g) THEN NULL
+                    ELSE ST_Expand(ST_Envelope(ST_Transform(ST_Segmentize(clip.g, :piece),
+                                                            {SRID})), :pad) END AS stored
+        FROM clip
+    )
+"""
+
+
 def tile_statement(
     layers: list[Layer], z: int, x: int, y: int, years: temporal.YearRange | None = None
 ) -> tuple[str, dict]:
     """The SQL and parameters of tile z/x/y: one statement, one bytea."""
     check_tile(z, x, y)
-    # The tile's box in UTM is the box of its edges taken there, cut into `pieces` first:
-    # below z8 a tile's image in UTM is visibly curved (z0 is a quarter of the globe), above
-    # it a tile is nearly a parallelogram and 8 pieces an edge keep the transform cheap.
-    # Below z8 `pad` widens the box by an eighth of a piece for the chords' sag; above, the
-    # tile's margin covers it many times (tests/api/test_globe_tiles.py measures both).
-    pieces = 64 if z < 8 else 8
-    side = 2 * 20037508.342789244 / (1 << z)
-    params: dict = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "piece": side / pieces}
-    params["pad"] = side / pieces / 8 if z < 8 else 0.0
+    params = bounds_params(z, x, y)
     parts = " || ".join(
         f"COALESCE({_layer_sql(layer, years, params, i)}, ''::bytea)"
         for i, layer in enumerate(layers)
     )
-    envelope = "ST_TileEnvelope(:z, :x, :y, margin => :margin)"
-    clipped = f"ST_ClipByBox2D({envelope}, {crs.domain_box_sql(3857)})"
     sql = f"""
-        WITH clip AS (SELECT {clipped} AS g),
-        bounds AS (
-            SELECT ST_TileEnvelope(:z, :x, :y) AS merc,
-                   CASE WHEN ST_IsEmpty(clip.g) THEN NULL
-                        ELSE ST_Expand(ST_Envelope(ST_Transform(ST_Segmentize(clip.g, :piece),
-                                                                {SRID})), :pad) END AS stored
-            FROM clip
-        )
+        WITH {BOUNDS_SQL}
         SELECT {parts} AS data, {data_version.COLUMN_SQL} AS version
     """
     return sql, params
