@@ -36,7 +36,7 @@ from api.routes import (
 )
 from api.routing import include_flat
 from api.settings import Settings
-from gis.db import make_engine, make_read_engine
+from gis.db import READER_ROLE, make_engine, make_read_engine
 from gis.render import worker as render_worker
 
 ROUTERS = (
@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = {"pool_size": settings.db_pool_size, "connect_timeout": settings.db_connect_timeout}
+        # Both start every session as the reader role (gis.db.READER_ROLE): confidential data
+        # is the database's to withhold, for a reader who may not see it, on every path.
+        pool["role"] = READER_ROLE
         app.state.engine = make_engine(settings.database_url, **pool)
         # The OGC API's reads, on the event loop (gis.db.make_read_engine says why).
         app.state.read_engine = make_read_engine(settings.database_url, **pool)

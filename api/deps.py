@@ -11,9 +11,9 @@ from sqlalchemy import Connection, Engine
 from api.auth import get_reader, require
 from api.settings import Settings
 from gis import record
-from gis.db import translate_errors
+from gis.db import elevate, translate_errors
 from gis.record import PlanView
-from gis.roles import Permission, Reader
+from gis.roles import PUBLIC, Permission, Reader
 from gis.state import MAX_YEAR, MIN_YEAR
 
 
@@ -54,19 +54,33 @@ def get_plan_view(scenario: ScenarioQuery = None, recorded: RecordedQuery = None
 PlanViewDep = Annotated[PlanView, Depends(get_plan_view)]
 
 
+def as_reader(conn: Connection, reader: Reader) -> None:
+    """`conn`'s transaction with the database rights of `reader`: the API's connections start
+    without confidential data (`gis.db.READER_ROLE`); a reader who may read it gets it."""
+    if reader.may(Permission.READ_CONFIDENTIAL):
+        elevate(conn)
+
+
 def get_connection(
-    engine: Annotated[Engine, Depends(get_engine)], view: PlanViewDep
+    engine: Annotated[Engine, Depends(get_engine)],
+    view: PlanViewDep,
+    # Called as a plain function (a report's HTML), it answers the public.
+    reader: Annotated[Reader, Depends(get_reader)] = PUBLIC,
 ) -> Iterator[Connection]:
     """A read connection for one request, answering the version of the plan the request
-    names; a lost database becomes a 503 here."""
+    names, with the reader's rights; a lost database becomes a 503 here."""
     with translate_errors(), engine.connect() as conn:
+        as_reader(conn, reader)
         record.enter(conn, view)
         yield conn
 
 
 def get_write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """One transaction per write request: committed when the route returns, else rolled back."""
+    """One transaction per write request: committed when the route returns, else rolled back.
+    A write has the login role's rights (the routes check the writer's); what it answers is
+    the route's to filter by its reader."""
     with translate_errors(), engine.begin() as conn:
+        elevate(conn)
         yield conn
 
 

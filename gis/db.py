@@ -22,6 +22,33 @@ log = logging.getLogger(__name__)
 # 11 ms without (benchmarks/README.md).
 SESSION_OPTIONS = "-c jit=off"
 
+# The database role every connection of the platform's API starts as (migration 0014): no
+# confidential data. A write, and a read by a reader who may see confidential data, take the
+# login role back for their own transaction (`elevate`); a path that forgets its reader's
+# rights meets "permission denied", never the data.
+READER_ROLE = "vm_public"
+
+
+def _options(role: str | None) -> str:
+    return SESSION_OPTIONS if role is None else f"{SESSION_OPTIONS} -c role={role}"
+
+
+def elevate(conn: Connection) -> None:
+    """The login role's rights (confidential data, writes) for the rest of `conn`'s
+    transaction; its end gives the connection back its reader role."""
+    conn.exec_driver_sql("SET LOCAL ROLE NONE")
+
+
+@contextmanager
+def elevated(conn: Connection) -> Iterator[None]:
+    """The login role's rights for the statements inside the block only, then the rights
+    `conn` had before (in a transaction; a failure inside leaves the rights to whoever rolls
+    it back: a rolled-back savepoint restores them too)."""
+    prior = conn.exec_driver_sql("SELECT current_setting('role')").scalar()
+    elevate(conn)
+    yield
+    conn.execute(text("SELECT set_config('role', :role, true)"), {"role": prior})
+
 
 # A pooled connection idle longer than this is pinged before it is handed out. Pinging
 # every checkout (SQLAlchemy's pool_pre_ping) costs a round trip per request, a fifth of a
@@ -37,11 +64,14 @@ def make_engine(
     pool_size: int = 5,
     connect_timeout: int = 5,
     idle_ping_seconds: float = IDLE_PING_SECONDS,
+    role: str | None = None,
 ) -> Engine:
+    """`role`: the database role its sessions start as (`READER_ROLE` for the API's); None
+    for the login role itself (the command line, migrations, tests' own connections)."""
     engine = create_engine(
         url,
         pool_size=pool_size,
-        connect_args={"connect_timeout": connect_timeout, "options": SESSION_OPTIONS},
+        connect_args={"connect_timeout": connect_timeout, "options": _options(role)},
     )
     _ping_when_idle(engine, idle_ping_seconds)
     return engine
@@ -53,6 +83,7 @@ def make_read_engine(
     pool_size: int = 5,
     connect_timeout: int = 5,
     idle_ping_seconds: float = IDLE_PING_SECONDS,
+    role: str | None = None,
 ) -> AsyncEngine:
     """An asyncio engine (psycopg's async connection) for read-only answers in autocommit.
 
@@ -68,7 +99,7 @@ def make_read_engine(
         url,
         pool_size=pool_size,
         isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": connect_timeout, "options": SESSION_OPTIONS},
+        connect_args={"connect_timeout": connect_timeout, "options": _options(role)},
     )
     _ping_when_idle(engine.sync_engine, idle_ping_seconds)
     return engine

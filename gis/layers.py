@@ -38,13 +38,20 @@ class Layer:
     # types are read from `confidential_table`.
     confidential: tuple[str, ...] = ()
     confidential_table: str | None = None
+    # The FROM clause that also carries them (`source` never names a confidential table).
+    confidential_source: str | None = None
     # JSON Schema types of properties no table holds as such (computed in `source`).
     types: tuple[tuple[str, str], ...] = ()
 
     def for_reader(self, reader: Reader) -> Layer:
         """The layer as `reader` may see it: with the confidential properties, or without."""
         if self.confidential and reader.may(Permission.READ_CONFIDENTIAL):
-            return replace(self, properties=self.properties + self.confidential, confidential=())
+            return replace(
+                self,
+                source=self.confidential_source or self.source,
+                properties=self.properties + self.confidential,
+                confidential=(),
+            )
         return self
 
     @property
@@ -72,10 +79,11 @@ class Layer:
 _JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
 
 
-# Plots: the parcel, its land record and (left-joined) its confidential sale data, which only
-# `Layer.for_reader` lets out. Constraints as comma-separated text and dates as ISO text, so
-# CQL2 can compare them; the building right is the effective one.
-PLOTS_SOURCE = """(
+# Plots: the parcel and its land record; for a reader who may see it, also (left-joined) its
+# confidential sale data, which the public's source never names: the database refuses
+# `parcel_sale` to the public's role (migration 0014). Constraints as comma-separated text
+# and dates as ISO text, so CQL2 can compare them; the building right is the effective one.
+_PLOTS = """(
     SELECT p.id, p.geom, p.ejerlavskode::text || '-' || p.matrikelnummer AS matrikel,
            p.planned_use, coalesce(p.registered_area_m2, round(ST_Area(p.geom))) AS plot_area_m2,
            l.plot_label, l.owner_category, l.sale_status, l.sale_year, l.sale_phase,
@@ -83,14 +91,19 @@ PLOTS_SOURCE = """(
                           l.plot_ratio * coalesce(p.registered_area_m2, ST_Area(p.geom))))
                AS building_right_m2,
            l.plot_ratio, l.expected_dwellings, l.expected_business_m2,
-           array_to_string(l.constraints, ',') AS constraints,
+           array_to_string(l.constraints, ',') AS constraints{sale}
+    FROM parcel p
+    JOIN parcel_land l ON l.parcel_id = p.id{join}
+) t"""
+PLOTS_SOURCE = _PLOTS.format(sale="", join="")
+PLOTS_CONFIDENTIAL_SOURCE = _PLOTS.format(
+    sale=""",
            s.price_dkk::float8 AS price_dkk, s.buyer, s.option_holder,
            s.offered_date::text AS offered_date, s.option_date::text AS option_date,
-           s.option_expires::text AS option_expires, s.sold_date::text AS sold_date
-    FROM parcel p
-    JOIN parcel_land l ON l.parcel_id = p.id
-    LEFT JOIN parcel_sale s ON s.parcel_id = p.id
-) t"""
+           s.option_expires::text AS option_expires, s.sold_date::text AS sold_date""",
+    join="""
+    LEFT JOIN parcel_sale s ON s.parcel_id = p.id""",
+)
 
 LAYERS: dict[str, Layer] = {
     layer.id: layer
@@ -163,6 +176,7 @@ LAYERS: dict[str, Layer] = {
             table="parcel_land",
             confidential=CONFIDENTIAL_FIELDS,
             confidential_table="parcel_sale",
+            confidential_source=PLOTS_CONFIDENTIAL_SOURCE,
             types=(("matrikel", "string"), ("plot_area_m2", "number"), ("price_dkk", "number")),
         ),
         Layer(

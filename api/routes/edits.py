@@ -25,7 +25,6 @@ from api.deps import (
 )
 from gis import plan_edits, record
 from gis.errors import InvalidParameter
-from gis.land import confidential
 from gis.land import status as sale_status
 
 router = APIRouter(tags=["edits"])
@@ -216,4 +215,4 @@ def post_sale_status(
 )
 def get_sale_status_history(parcel_key: str, reader: ReaderDep, conn: ConnectionDep) -> list[dict]:
     # What each reader sees is declared once, in gis.land.confidential.
-    return confidential.status_history(sale_status.status_history(conn, parcel_key), reader)
+    return sale_status.status_history(conn, parcel_key, reader)

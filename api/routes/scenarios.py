@@ -22,6 +22,7 @@ from api.deps import (
     FormatQuery,
     ReaderDep,
     WriteConnectionDep,
+    as_reader,
 )
 from gis import record, scenarios
 from gis.db import translate_errors
@@ -52,10 +53,12 @@ def require_admin(reader: Annotated[Reader, Depends(get_reader)]) -> Reader:
 AdminDep = Annotated[Reader, Depends(require_admin)]
 
 
-def plain_connection(engine: EngineDep) -> Iterator[Connection]:
-    """A read connection answering the adopted plan now: a diff enters each of its sides
-    itself, so the request's own `recorded` must not be entered first."""
+def plain_connection(engine: EngineDep, reader: ReaderDep) -> Iterator[Connection]:
+    """A read connection answering the adopted plan now, with the reader's rights: a diff
+    enters each of its sides itself, so the request's own `recorded` must not be entered
+    first."""
     with translate_errors(), engine.connect() as conn:
+        as_reader(conn, reader)
         yield conn
 
 

@@ -11,15 +11,14 @@ the status the one before it set.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import Connection, RowMapping, text
+from sqlalchemy import Connection, text
 
 from gis import record
 from gis.errors import InvalidParameter, NotFound, PreconditionFailed
-from gis.land.confidential import check_public_owner
+from gis.land.confidential import check_public_owner, may_read, status_history_fields
 from gis.land.keys import resolve_parcel
 from gis.models.land import SALE_STATUSES
+from gis.roles import Reader
 
 # `parcel` and `parcel_land` are the plan version the transaction entered (gis.record.enter);
 # the parcel's change_id moves with its land data too (a trigger of migration 0010).
@@ -142,7 +141,21 @@ def change_sale_status(
     }
 
 
-def status_history(conn: Connection, parcel_key: str) -> Sequence[RowMapping]:
-    """Every change of the parcel's sale status, in the order the changes were committed."""
+# The same as anyone may see it (migration 0014's view: the year of each change, no time).
+_PUBLIC_HISTORY = text(
+    """
+    SELECT changed_year, from_status, to_status
+    FROM sale_status_history WHERE parcel_id = :id
+    ORDER BY seq
+    """
+)
+
+
+def status_history(conn: Connection, parcel_key: str, reader: Reader) -> list[dict]:
+    """Every change of the parcel's sale status, in the order the changes were committed, as
+    `reader` may see it (`gis.land.confidential`): the public's from the database's public
+    view of it, which has no time to give away."""
     parcel_id = resolve_parcel(conn, parcel_key)
-    return conn.execute(_HISTORY, {"id": parcel_id}).mappings().all()
+    fields = status_history_fields(reader)
+    query = _HISTORY if may_read(reader) else _PUBLIC_HISTORY
+    return [{k: r[k] for k in fields} for r in conn.execute(query, {"id": parcel_id}).mappings()]

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, text
 
 from gis import law
 from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set
+from gis.db import elevated
 from gis.errors import InvalidParameter
 from gis.land.keys import resolve_parcel
 from gis.models import TENURES
@@ -256,37 +257,50 @@ def hypothetical(conn: Connection, placed: Sequence[Placed]) -> Iterator[None]:
     stock_ids = _negative_ids(len(stock))
     savepoint = conn.begin_nested()
     try:
-        conn.execute(
-            _INSERT_BUILDING,
-            [
-                {
-                    "id": building_ids[i],
-                    "name": f"what-if {i}",
-                    "parcel_id": p.parcel_id,
-                    "use": _use(p.development),
-                    "business_m2": float(p.development.business_m2),
-                    "year": p.development.year,
-                    "decided": p.development.decided,
-                }
-                for i, p in enumerate(placed)
-            ],
-        )
-        rows = [
-            {
-                "id": stock_ids[k],
-                "building_id": building_ids[i],
-                "tenure": t,
-                "dwellings": n,
-                "decided": placed[i].development.decided,
-            }
-            for k, (i, t, n) in enumerate(stock)
-            if n > 0
-        ]
-        if rows:
-            conn.execute(_INSERT_STOCK, rows)
+        # Anyone may ask: the rows are written with the login role's rights, never kept, and
+        # the question itself is answered with the reader's (gis.db.READER_ROLE).
+        with elevated(conn):
+            _insert(conn, placed, stock, building_ids, stock_ids)
         yield
     finally:
         savepoint.rollback()
+
+
+def _insert(
+    conn: Connection,
+    placed: Sequence[Placed],
+    stock: list[tuple[int, str, int]],
+    building_ids: list[int],
+    stock_ids: list[int],
+) -> None:
+    conn.execute(
+        _INSERT_BUILDING,
+        [
+            {
+                "id": building_ids[i],
+                "name": f"what-if {i}",
+                "parcel_id": p.parcel_id,
+                "use": _use(p.development),
+                "business_m2": float(p.development.business_m2),
+                "year": p.development.year,
+                "decided": p.development.decided,
+            }
+            for i, p in enumerate(placed)
+        ],
+    )
+    rows = [
+        {
+            "id": stock_ids[k],
+            "building_id": building_ids[i],
+            "tenure": t,
+            "dwellings": n,
+            "decided": placed[i].development.decided,
+        }
+        for k, (i, t, n) in enumerate(stock)
+        if n > 0
+    ]
+    if rows:
+        conn.execute(_INSERT_STOCK, rows)
 
 
 def what_if(

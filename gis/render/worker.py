@@ -152,11 +152,17 @@ _KINDS = {"map": _render_map, "geotiff": _render_geotiff, "report": _render_repo
 
 def _run(job: Job) -> Rendered | tuple[str, type, dict]:
     from gis import record
-    from gis.db import make_engine, translate_errors
+    from gis.db import READER_ROLE, make_engine, translate_errors
 
     engine = _engines.get(job.database_url)
     if engine is None:
-        engine = make_engine(job.database_url, pool_size=1, connect_timeout=job.connect_timeout)
+        # Maps and reports are public: drawn with the reader role's rights (migration 0014).
+        engine = make_engine(
+            job.database_url,
+            pool_size=1,
+            connect_timeout=job.connect_timeout,
+            role=READER_ROLE,
+        )
         _engines[job.database_url] = engine
     try:
         with translate_errors(), engine.connect() as conn:

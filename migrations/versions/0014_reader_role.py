@@ -90,15 +90,18 @@ def upgrade() -> None:
             ON sale_status_change TO vm_public;
         """
     )
-    # The sale-status history as anyone may see it: the sequence, and the year of each change
-    # in the plan's own clock (the year is public anyway, as a plot's sale_year). A view runs
-    # with its owner's rights: `changed_at` stays closed.
+    # The sale-status history as anyone may see it: the statuses, their order (`seq`, 1 for a
+    # parcel's first change, in commit order) and the year of each change in the plan's own
+    # clock (the year is public anyway, as a plot's sale_year). A view runs with its owner's
+    # rights: `changed_at` stays closed.
     op.execute(
         """
         CREATE VIEW sale_status_history AS
         SELECT id, parcel_id, from_status, to_status,
                extract(year FROM changed_at AT TIME ZONE 'Europe/Copenhagen')::integer
-                   AS changed_year
+                   AS changed_year,
+               row_number() OVER (PARTITION BY parcel_id ORDER BY changed_at, id)::integer
+                   AS seq
         FROM sale_status_change;
         GRANT SELECT ON sale_status_history TO vm_public;
         """

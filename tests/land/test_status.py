@@ -17,8 +17,11 @@ from gis.land.status import change_sale_status, current_status, status_history
 from gis.models.land import SALE_STATUSES
 from gis.record import LOCAL
 from gis.reference import default_reference_path, load_reference
+from gis.roles import Reader, Role
 from tests.api.conftest import make_client
 from tests.support import engine_for, prepared_database, rolled_back
+
+ADMIN = Reader(Role.ADMIN, "test")
 
 
 def _status(conn, label: str) -> str:
@@ -29,13 +32,13 @@ def _status(conn, label: str) -> str:
 
 def test_a_change_sets_the_status_and_records_it(ref_conn):
     before = _status(ref_conn, "12")
-    earlier = len(status_history(ref_conn, "12"))
+    earlier = len(status_history(ref_conn, "12", ADMIN))
     out = change_sale_status(
         ref_conn, "12", "under_option", from_status=before, actor="maria", note="option to X"
     )
     assert out["from_status"] == before and out["to_status"] == "under_option"
     assert _status(ref_conn, "12") == "under_option"
-    history = status_history(ref_conn, "12")
+    history = status_history(ref_conn, "12", ADMIN)
     assert len(history) == earlier + 1
     last = history[-1]
     assert (last["from_status"], last["to_status"], last["actor"], last["note"]) == (
@@ -57,7 +60,7 @@ def test_a_parcel_is_named_by_matrikel_too(ref_conn):
     before = _status(ref_conn, "17")
     change_sale_status(ref_conn, key, "on_offer", from_status=before, actor="maria")
     assert _status(ref_conn, "17") == "on_offer"
-    assert status_history(ref_conn, "17")[-1]["to_status"] == "on_offer"
+    assert status_history(ref_conn, "17", ADMIN)[-1]["to_status"] == "on_offer"
 
 
 def _changes(conn) -> int:
@@ -66,11 +69,11 @@ def _changes(conn) -> int:
 
 def test_a_change_to_the_same_status_is_refused_and_records_nothing(ref_conn):
     current = _status(ref_conn, "12")
-    earlier, changes = len(status_history(ref_conn, "12")), _changes(ref_conn)
+    earlier, changes = len(status_history(ref_conn, "12", ADMIN)), _changes(ref_conn)
     with pytest.raises(InvalidParameter) as e:
         change_sale_status(ref_conn, "12", current, from_status=current, actor="maria")
     assert e.value.parameter == "to_status" and "nothing to change" in e.value.detail
-    assert len(status_history(ref_conn, "12")) == earlier
+    assert len(status_history(ref_conn, "12", ADMIN)) == earlier
     assert _changes(ref_conn) == changes  # refused before any I/O: not even a change opened
 
 
@@ -89,13 +92,13 @@ def test_a_change_from_a_status_the_parcel_no_longer_has_is_412_and_writes_nothi
     current = _status(ref_conn, "12")
     stale = next(s for s in SALE_STATUSES if s != current)
     target = next(s for s in SALE_STATUSES if s not in (current, stale))
-    earlier = len(status_history(ref_conn, "12"))
+    earlier = len(status_history(ref_conn, "12", ADMIN))
     tag = current_status(ref_conn, "12")["etag"]
     with pytest.raises(PreconditionFailed) as e:
         change_sale_status(ref_conn, "12", target, from_status=stale, actor="maria")
     assert e.value.current == tag and current in e.value.detail
     assert _status(ref_conn, "12") == current
-    assert len(status_history(ref_conn, "12")) == earlier
+    assert len(status_history(ref_conn, "12", ADMIN)) == earlier
 
 
 def test_if_match_is_honoured_when_sent(ref_conn):
@@ -131,20 +134,20 @@ def test_an_unknown_parcel_is_not_found(ref_conn):
     with pytest.raises(NotFound):
         current_status(ref_conn, "no-such-plot")
     with pytest.raises(NotFound):
-        status_history(ref_conn, "no-such-plot")
+        status_history(ref_conn, "no-such-plot", ADMIN)
 
 
 def test_a_failed_transaction_keeps_neither_status_nor_history(ref_engine):
     with ref_engine.connect() as conn:
         before = _status(conn, "12")
-        count = len(status_history(conn, "12"))
+        count = len(status_history(conn, "12", ADMIN))
         conn.rollback()
         trans = conn.begin()
         change_sale_status(conn, "12", "sold", from_status=before, actor="maria")
         trans.rollback()
     with ref_engine.connect() as conn:
         assert _status(conn, "12") == before
-        assert len(status_history(conn, "12")) == count
+        assert len(status_history(conn, "12", ADMIN)) == count
 
 
 # -- over HTTP ---------------------------------------------------------------------------------

@@ -88,10 +88,9 @@ derived AS (
     JOIN parcel p ON ST_Intersects(i.boundary, ST_PointOnSurface(p.geom))
     JOIN parcel_land l ON l.parcel_id = p.id
     WHERE i.derive = 'land_sold'
-      AND (SELECT c.to_status FROM sale_status_change c
-           WHERE c.parcel_id = p.id
-             AND extract(year FROM c.changed_at AT TIME ZONE 'Europe/Copenhagen') < :year
-           ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) = 'sold'
+      AND (SELECT c.to_status FROM sale_status_history c
+           WHERE c.parcel_id = p.id AND c.changed_year < :year
+           ORDER BY c.seq DESC LIMIT 1) = 'sold'
     GROUP BY i.id
 ),
 target AS (
