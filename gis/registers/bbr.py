@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import cache
 from typing import IO
 
 import ijson
@@ -63,6 +64,7 @@ PLANNED = {2, 3}  # projected, under construction: standing from the extract's y
 DEFAULT_BUILT_M2 = 100.0
 
 
+@cache
 def _ascii(key: str) -> str:
     return key.replace("ø", "oe").replace("Ø", "Oe").replace("å", "aa").replace("æ", "ae")
 
