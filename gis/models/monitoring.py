@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.models.base import Base, one_of, ordered_years
+from gis.models.base import Base, geometry, one_of, ordered_years
 
 PLAN_ITEM_KINDS = (
     "demolition",
@@ -132,4 +132,48 @@ class PlanActual(Base):
     __table_args__ = (
         CheckConstraint("quantity >= 0", name="plan_actual_quantity"),
         Index("plan_actual_item_year", "item_id", "year"),
+    )
+
+
+class RehousingMove(Base):
+    """Households of a rehousing item that moved in a year into a receiving area (NULL: other
+    almene dwellings in Odense). Aggregates only: the API suppresses counts below 5."""
+
+    __tablename__ = "rehousing_move"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_item.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    receiving_area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    households: Mapped[int] = mapped_column(Integer)
+    illustrative: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    data_source: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("households >= 0", name="rehousing_move_households"),
+        Index("rehousing_move_item_year", "item_id", "year"),
+    )
+
+
+class ReplacementDwelling(Base):
+    """Almene dwellings built elsewhere in Odense to replace those demolished in `area`."""
+
+    __tablename__ = "replacement_dwelling"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    # Taken into use in this year: counted from 1 January of the next (the state rule).
+    year: Mapped[int] = mapped_column(SmallInteger)
+    dwellings: Mapped[int] = mapped_column(Integer)
+    decided: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    illustrative: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    data_source: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(geometry("POINT"), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("dwellings > 0", name="replacement_dwelling_dwellings"),
+        Index("replacement_dwelling_geom_gist", "geom", postgresql_using="gist"),
     )
