@@ -171,6 +171,25 @@ def cmd_criteria(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
+    from gis.program.importer import CsvImportError, import_values
+
+    content = Path(args.file).read_text(encoding="utf-8")
+    try:
+        with _engine(settings).begin() as conn:
+            counts = import_values(conn, content)
+    except CsvImportError as exc:
+        for e in exc.errors:
+            column = f", column {e['column']}" if e["column"] else ""
+            print(f"{args.file}: line {e['line']}{column}: {e['message']}", file=sys.stderr)
+        raise
+    print(
+        f"imported {counts['imported']} indicator values from {args.file}"
+        f" ({counts['suppressed']} suppressed: fewer than 5 persons)"
+    )
+    return 0
+
+
 def _actor() -> str:
     import getpass
 
@@ -304,6 +323,12 @@ def parser() -> argparse.ArgumentParser:
     ci = csub.add_parser("import", help="import a CSV (all rows or none; data/criteria/README.md)")
     ci.add_argument("file")
     c.set_defaults(func=cmd_criteria)
+
+    pg = sub.add_parser("program", help="the ten delprogrammer: import indicator values")
+    psub = pg.add_subparsers(dest="action", required=True)
+    pi = psub.add_parser("import", help="import a CSV (all rows or none; data/program/README.md)")
+    pi.add_argument("file")
+    pg.set_defaults(func=cmd_program)
 
     from datetime import date
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -37,6 +41,7 @@ SMALL = [
     "mindst_2_dansk_matematik,2027,87.654,2,import,test,",
     "foreninger,2028,4,,import,test,",
 ]
+VOLLSMOSE = str(Path(sys.executable).with_name("vollsmose"))
 SECRET = ("87.654", "87,654", "87.65", "87,65", "87,7", "87.7")
 
 
@@ -227,3 +232,27 @@ def test_the_danish_page(client) -> None:
     assert "(illustrativt)" in page and "undertrykt (under 5)" in page
     assert "ikke nået" in page and "nået" in page
     assert "class='program-graph'" in page and "class='chart employment-chart'" in page
+
+
+def test_cli_import_reports_each_bad_line_and_writes_nothing(program_db, tmp_path) -> None:
+    url, _ = program_db
+    env = {**os.environ, "DATABASE_URL": url}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([HEADER, "foreninger,2040,10,,import,test,", "x,2041,1,,,t,"]))
+    before = values_in(url)
+    out = subprocess.run(
+        [VOLLSMOSE, "program", "import", str(bad)], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 2
+    assert "line 3, column indicator" in out.stderr
+    assert values_in(url) == before
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "\n".join([HEADER, "foreninger,2040,10,,import,test,", "foreninger,2041,3,,,t,"])
+    )
+    out = subprocess.run(
+        [VOLLSMOSE, "program", "import", str(good)], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert "imported 2 indicator values" in out.stdout and "1 suppressed" in out.stdout
+    assert values_in(url) == before + 2
