@@ -96,6 +96,23 @@ def queryables(doc: dict) -> str:
     return page(f"Queryables: {doc['title']}", body)
 
 
+def schema(doc: dict) -> str:
+    """A collection's feature schema: each property, its type (`integer | null` where it may
+    be empty) and format."""
+
+    def kind(spec: dict) -> str:
+        return spec.get("type", "") + (" | null" if spec.get("nullable") else "")
+
+    props = doc["properties"]["properties"]["properties"]
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td>{escape(kind(spec))}</td>"
+        f"<td>{escape(spec.get('format', ''))}</td></tr>"
+        for name, spec in props.items()
+    )
+    body = f"<table><tr><th>name</th><th>type</th><th>format</th></tr>{rows}</table>"
+    return page(f"Schema: {doc['title']}", body)
+
+
 def _props_table(props: dict) -> str:
     rows = "".join(
         f"<tr><th>{escape(k)}</th><td>{escape('' if v is None else str(v))}</td></tr>"

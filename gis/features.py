@@ -13,7 +13,9 @@ count stops after the cap, so a huge table never costs a full scan for it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +27,7 @@ from gis.crs import CRS84, STORAGE, Crs, bbox_sql, output_geometry_sql, parse_bb
 from gis.db import statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import Layer
+from gis.models import Base
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -105,6 +108,70 @@ def queryables_schema(layer: Layer) -> dict:
     }
 
 
+def _columns(layer: Layer) -> dict[str, object]:
+    """The model column behind each property of the layer, where a table holds it."""
+    tables = [Base.metadata.tables.get(n or "") for n in (layer.table, layer.confidential_table)]
+    tables.insert(0, Base.metadata.tables.get(layer.source.split()[0]))
+    out = {}
+    for name in layer.properties:
+        for table in tables:
+            if table is not None and name in table.columns:
+                out[name] = table.columns[name]
+                break
+    return out
+
+
+_FORMATS = {dt.date: "date", dt.datetime: "date-time"}
+# The OpenAPI 3.0 schema object, as its published JSON Schema names it.
+OAS30_SCHEMA_DIALECT = "https://spec.openapis.org/oas/3.0/schema/2021-09-28"
+
+
+def feature_schema(layer: Layer) -> dict:
+    """The features of a layer as a schema (OGC API – Features Part 5 style): a GeoJSON
+    Feature whose `properties` are the layer's columns, typed from the models; `id` and the
+    geometry carry their `x-ogc-role`.
+
+    GDAL types its fields from this instead of guessing from the first page, where a number
+    that happens to be null everywhere on it became a string (and a numeric `-where` then
+    failed). GDAL (3.6 to 3.12) reads a type only as one string: a `["integer", "null"]`
+    list is a string field to it. So a column that may be NULL is `type` and
+    `nullable: true`, the OpenAPI 3.0 schema object's spelling (the dialect the document
+    names), and the NOT NULL ones are `required`."""
+    columns = _columns(layer)
+    props: dict[str, dict] = {}
+    required = []
+    for name, kind in layer.property_types().items():
+        column = columns.get(name)
+        prop: dict = {"title": name, "type": kind}
+        python = column.type.python_type if column is not None else None
+        if python in _FORMATS:
+            prop["format"] = _FORMATS[python]
+        # A computed property (no column) may be NULL as far as anyone knows.
+        if column is None or column.nullable:
+            prop["nullable"] = True
+        else:
+            required.append(name)
+        props[name] = prop
+    geometry = {
+        "title": "Geometry",
+        "format": f"geometry-{layer.geometry_type.lower()}",
+        "x-ogc-role": "primary-geometry",
+    }
+    return {
+        "$schema": OAS30_SCHEMA_DIALECT,
+        "title": layer.title,
+        "description": layer.description,
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer", "x-ogc-role": "id"},
+            "geometry": geometry,
+            "properties": {"type": "object", "required": required, "properties": props},
+        },
+    }
+
+
 @dataclass
 class ItemsQuery:
     limit: int = DEFAULT_LIMIT
@@ -142,15 +209,71 @@ class ItemsQuery:
             raise InvalidQuery("bbox-crs", "bbox-crs is given without a bbox.")
         q.datetime = temporal.parse_datetime(params.get("datetime"))
         q.filter_crs = parse_crs(params.get("filter-crs"), "filter-crs")
+        lang = params.get("filter-lang")
+        if lang not in (None, *FILTER_LANGS):
+            raise InvalidQuery(
+                "filter-lang", f"filter-lang must be one of: {', '.join(FILTER_LANGS)}."
+            )
         if params.get("filter"):
-            q.filter = cql2.parse(params["filter"], params.get("filter-lang"))
-        elif params.get("filter-lang") not in (None, "cql2-text", "cql2-json"):
-            raise InvalidQuery("filter-lang", "filter-lang must be 'cql2-text' or 'cql2-json'.")
+            source = params["filter"]
+            if lang == "cql-text":
+                source, lang = legacy_cql_text(source, known, date_properties(layer)), "cql2-text"
+            q.filter = cql2.parse(source, lang)
         q.sortby = _sortby(params.get("sortby"), known)
         q.properties = _properties(params.get("properties"), layer)
         q.skip_geometry = _bool(params.get("skipGeometry"), "skipGeometry")
         q.equals = {k: v for k, v in params.items() if k in known}
         return q
+
+
+# `cql-text` is the pre-CQL2 name GDAL's OAPIF driver (3.6 to 3.12 at least) asks for: it
+# sends a `-where` to the server only if the items path declares that value, and otherwise
+# downloads every feature to filter it itself.
+FILTER_LANGS = ("cql2-text", "cql2-json", "cql-text")
+# What GDAL writes that CQL2 text spells otherwise: a boolean (an integer field to GDAL)
+# compared with 0 or 1, and a date or timestamp as a quoted string (GDAL's
+# BuildFilterCQLText). Outside quoted strings only, so a literal is never rewritten.
+_LEGACY_TOKEN = re.compile(
+    r"'(?:[^']|'')*'|(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op><>|<=|>=|=|<|>)\s*"
+    r"(?P<value>'(?:[^']|'')*'|[0-9]+)"
+)
+# GDAL writes a date as '2024-05-01T' (a date-time with no time) and a date-time as
+# '2024-05-01T10:30:00Z'.
+_GDAL_DATE = re.compile(r"'(\d{4}-\d{2}-\d{2})T?'")
+_GDAL_TIMESTAMP = re.compile(r"'(\d{4}-\d{2}-\d{2}T\d{2}(?::\d{2}){0,2}Z)'")
+
+
+def legacy_cql_text(
+    source: str, known: dict[str, cql2.Queryable], dates: frozenset[str] = frozenset()
+) -> str:
+    """GDAL's `cql-text` as CQL2 text: `decided = 0` is `decided = FALSE`, and a date
+    compared with a date property (`dates`: ISO text to the queryables, a date to GDAL,
+    see `feature_schema`) is '2024-05-01', not GDAL's '2024-05-01T', which sorts after
+    it as text; a date or timestamp queryable gets a DATE() or TIMESTAMP() literal.
+    Everything else is CQL2 text already."""
+
+    def rewrite(m: re.Match) -> str:
+        name = m.group("name")
+        if name is None or name not in known:
+            return m.group(0)
+        kind, value, op = known[name].type, m.group("value"), m.group("op")
+        if kind == "boolean" and value in ("0", "1") and op in ("=", "<>"):
+            return f"{name} {op} {'TRUE' if value == '1' else 'FALSE'}"
+        if (d := _GDAL_DATE.fullmatch(value)) and (kind == "date" or name in dates):
+            day = d.group(1)
+            return f"{name} {op} " + (f"DATE('{day}')" if kind == "date" else f"'{day}'")
+        if kind == "timestamp" and (t := _GDAL_TIMESTAMP.fullmatch(value)):
+            return f"{name} {op} TIMESTAMP('{t.group(1)}')"
+        return m.group(0)
+
+    return _LEGACY_TOKEN.sub(rewrite, source)
+
+
+def date_properties(layer: Layer) -> frozenset[str]:
+    """The properties whose column is a date (served as ISO text)."""
+    return frozenset(
+        name for name, column in _columns(layer).items() if column.type.python_type is dt.date
+    )
 
 
 def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
@@ -226,9 +349,11 @@ def _equals(queryable: cql2.Queryable, value: str, params: dict, name: str) -> s
 
 
 def _strict_bool(value: str) -> bool:
-    if value.lower() not in ("true", "false"):
+    # 0 and 1 too: GDAL's booleans are integers, and its OAPIF driver sends a `-where
+    # "decided = 0"` as `?decided=0`.
+    if value.lower() not in ("true", "false", "1", "0"):
         raise ValueError(value)
-    return value.lower() == "true"
+    return value.lower() in ("true", "1")
 
 
 def _order(layer: Layer, q: ItemsQuery) -> str:

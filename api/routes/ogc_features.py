@@ -152,6 +152,9 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
             link(url(request, base + "/items", f="csv"), "items", "text/csv", "As CSV"),
             link(url(request, base + "/items", f="gpkg"), "items", GPKG, "As GeoPackage"),
             link(url(request, base + "/queryables"), REL_QUERYABLES, SCHEMA, "Queryables"),
+            # GDAL types its fields from this schema (it looks for `describedby`).
+            link(url(request, base + "/schema"), "describedby", SCHEMA, "Schema of the features"),
+            link(url(request, base + "/schema"), "describedBy", SCHEMA, "Schema (GDAL < 3.7)"),
             link(url(request, base + "/tiles"), REL_TILESETS, JSON, "Vector tiles"),
         ],
     }
@@ -216,6 +219,18 @@ async def queryables(request: Request, read: CollectionReadDep) -> Response:
     return cache.finish(json_response(doc, SCHEMA))
 
 
+@router.get("/collections/{collection_id}/schema", summary="Schema of the features")
+async def schema(request: Request, read: CollectionReadDep) -> Response:
+    layer, db, cache = read.layer, read.db, read.cache
+    if (hit := await db.run(cache.not_modified)) is not None:
+        return hit
+    doc = features.feature_schema(layer)
+    doc["$id"] = url(request, f"/collections/{layer.id}/schema")
+    if output_format(request) == "html":
+        return cache.finish(_html(ogc_html.schema(doc)))
+    return cache.finish(json_response(doc, SCHEMA))
+
+
 def _page_url(request: Request, fmt: str, **changes: int | str) -> str:
     params = dict(request.query_params)
     params.update({k: str(v) for k, v in changes.items()})
@@ -241,7 +256,16 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
         prev = max(q.offset - q.limit, 0)
         links.append(link(_page_url(request, fmt, offset=prev), "prev", types[fmt]))
     links.append(link(url(request, f"/collections/{layer.id}"), "collection", JSON, layer.title))
+    base = f"/collections/{layer.id}"
+    links.append(link(url(request, base + "/queryables"), REL_QUERYABLES, SCHEMA, "Queryables"))
+    links.append(link(url(request, base + "/schema"), "describedby", SCHEMA, "Schema"))
     return links
+
+
+def link_header(links: list[dict]) -> str:
+    """The links as an RFC 8288 `Link` header (OGC API – Features Part 3 finds the
+    queryables of a resource there): href, rel and type; titles stay in the body."""
+    return ", ".join(f'<{x["href"]}>; rel="{x["rel"]}"; type="{x["type"]}"' for x in links)
 
 
 async def _items_file(
@@ -293,8 +317,8 @@ async def items(request: Request, read: CollectionReadDep) -> Response:
         hit.headers["Content-Crs"] = q.crs.header
         return hit
     cache.seal(page.data_version)
-    headers = {"Content-Crs": q.crs.header, **cache.headers}
     links = _items_links(request, layer, q, page)
+    headers = {"Content-Crs": q.crs.header, "Link": link_header(links), **cache.headers}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tail = {"numberReturned": page.number_returned, "timeStamp": stamp, "links": links}
     if page.number_matched is not None:
