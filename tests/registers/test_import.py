@@ -8,6 +8,7 @@ The fixtures, worked out by hand (1 January 2027; BBR extract of 1 June 2026):
 | building | parcel | units (enh020 / enh045 / enh046)                        | tenure            |
 | -------- | ------ | ------------------------------------------------------- | ----------------- |
 | B1       | 1a     | 6 × 140/1/10, 1 × 140/1/25, 1 × 320 business 150 m²     | 6 AF, 1 youth     |
+|          |        | (+ 1 × 140/1/10 whose virkning has ended: not counted) |                   |
 | B2       | 1b     | 2 × 130/2/0, 1 × 130/1/0, 1 × 130/3/0                   | 2 owner, 2 rental |
 | B3       | 2      | 2 × 140/1/40, 1 × 140/1/42, 1 × 140/1/10                | 3 elderly, 1 AF   |
 | B4 (41)  | 2      | 2 × 140/1/0, 1 × 140/1/20 (owner an andelsboligforening) | 3 cooperative     |
@@ -149,7 +150,7 @@ def test_buildings_sit_on_their_parcels_with_provenance(loaded):
 def test_graphql_shape_reads_as_the_file_extract(ref_conn):
     _matrikel(ref_conn)
     report = _bbr(ref_conn, "bbr_graphql.json")
-    assert report.read == {"buildings": 7, "units": 28}
+    assert report.read == {"buildings": 7, "units": 29}
     assert _stock(ref_conn) == {
         "1": {"almen_family": 6, "almen_youth": 1},
         "2": {"owner_occupied": 2, "private_rental": 2},
@@ -388,3 +389,36 @@ def test_area_define_refuses_unknown_parcels_and_a_taken_slug(loaded):
     csv = "ejerlavskode,matrikelnummer\n2000171,1a\n"
     with pytest.raises(Conflict):
         define_area(loaded, "vollsmose", name="V", kind="omdannelse", parcels_csv=csv, actor="t")
+
+
+def test_merged_parcels_and_a_changed_building_are_reported_by_key(loaded):
+    parcels = json.loads((FIXTURES / "jordstykker.geojson").read_text())
+    merged = parcels["features"][0]
+    merged["geometry"]["coordinates"] = [
+        [[571000, 6223000], [571400, 6223000], [571400, 6223200], [571000, 6223200],
+         [571000, 6223000]]
+    ]  # fmt: skip
+    merged["properties"]["registreretAreal"] = 80_000
+    del parcels["features"][1]  # 1b is now part of 1a
+    report = matrikel.import_matrikel(
+        loaded, json.dumps(parcels).encode(), extract_date=JULY, actor="test"
+    )
+    assert report.changes == {
+        "parcels merged": ["2000171-1a, 2000171-1b → 2000171-1a"],
+        "parcels changed": ["2000171-1a"],
+        "parcels removed": ["2000171-1b"],
+        "buildings placed": [f"{B}2"],  # it stood on 1b
+    }
+    extract = json.loads((FIXTURES / "bbr.json").read_text())
+    current = next(
+        b
+        for b in extract["BygningList"]
+        if b["id_lokalId"] == f"{B}1" and b["registreringTil"] is None
+    )
+    current["byg054AntalEtager"] = 5
+    report = bbr.import_bbr(loaded, json.dumps(extract).encode(), extract_date=JULY, actor="t")
+    assert report.changes == {"buildings changed": [f"BBR {B}1"]}
+    storeys = loaded.execute(
+        text(f"SELECT storeys, source_extract_date FROM building WHERE source_id = '{B}1'")
+    ).one()
+    assert tuple(storeys) == (5, JULY)
