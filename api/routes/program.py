@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnectionDep, EditPlanDep, FormatQuery, WriteConnectionDep
 from api.errors import problem
@@ -20,6 +20,7 @@ from api.routes.viewer import templates
 from gis.errors import InvalidParameter
 from gis.program import SUPPRESS_BELOW, labels, query
 from gis.program.importer import CsvImportError, import_values
+from gis.program.indsats import MAX_NOTE, update_indsats
 from gis.program.svg import employment_svg, graph_svg
 from gis.styles import REFERENCE_NOTE
 
@@ -102,6 +103,7 @@ class DelprogramOut(DelprogramHead):
 
 
 class IndsatsOut(BaseModel):
+    number: int = Field(description="Its place in the delprogram's table, from 1.")
     name: str
     decided: bool
     committee: str | None
@@ -182,6 +184,21 @@ class EmploymentOut(BaseModel):
     years: list[TrackYearOut]
     milestones: list[MilestoneOut]
     illustrative: bool = Field(description="Some values shown are illustrative (invented).")
+
+
+IndsatsStatus = Literal["not_reported", "planned", "running", "done", "paused"]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+
+class IndsatsPatch(BaseModel):
+    """The fields to set; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: IndsatsStatus | None = None
+    start_year: Year | None = None
+    end_year: Year | None = None
+    note: Annotated[str, Field(max_length=MAX_NOTE)] | None = None
 
 
 class ImportOut(BaseModel):
@@ -296,6 +313,26 @@ async def import_program_values(
     except CsvImportError as exc:
         return problem(request, 422, exc.title, exc.detail, errors=exc.errors)
     return JSONResponse(counts)
+
+
+@router.patch(
+    "/program/{slug}/indsatser/{number}",
+    response_model=IndsatsOut,
+    summary="Record an indsats's status, years or note (planner, admin)",
+    description="Sets the fields given (JSON); the rest stay. Years set here are the "
+    "planner's, no longer marked illustrative. `status` cannot be null.",
+)
+def patch_indsats(
+    slug: Slug,
+    number: Annotated[int, Path(ge=1, le=1000, description="The indsats's number, from 1.")],
+    body: IndsatsPatch,
+    reader: EditPlanDep,
+    conn: WriteConnectionDep,
+) -> dict:
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("status", "") is None:
+        raise InvalidParameter("status", "A status, not null.")
+    return update_indsats(conn, slug, number, changes)
 
 
 @router.get(

@@ -147,6 +147,7 @@ def _indsatser(conn: Connection, ids: list[int]) -> dict[int, list[dict]]:
     for s in rows:
         out[s.delprogram_id].append(
             {
+                "number": s.position,
                 "name": s.name,
                 "decided": s.decided,
                 "committee": s.committee,

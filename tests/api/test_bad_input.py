@@ -497,6 +497,8 @@ WRITE_SAMPLES = {
     ("POST", "/scenarios/{slug}/adopt"): ("/scenarios/ingen/adopt", {}, "application/json", None),
     ("POST", "/criteria/import"): ("/criteria/import", "area,year\n", "text/csv", None),
     ("POST", "/program/import"): ("/program/import", "indicator,year\n", "text/csv", None),
+    ("PATCH", "/program/{slug}/indsatser/{number}"):
+        ("/program/tryg-bydel/indsatser/1", {"status": "planned"}, "application/json", None),
     ("POST", "/registers/{register}/import"): ("/registers/bbr/import", "{}", "application/json",
                                                None),
 }  # fmt: skip

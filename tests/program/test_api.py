@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -256,3 +257,75 @@ def test_cli_import_reports_each_bad_line_and_writes_nothing(program_db, tmp_pat
     assert out.returncode == 0, out.stderr
     assert "imported 2 indicator values" in out.stdout and "1 suppressed" in out.stdout
     assert values_in(url) == before + 2
+
+
+def patch(client, path: str, body, token: str | None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.patch(path, content=json.dumps(body), headers=headers)
+
+
+def test_a_planner_records_an_indsats_status_years_and_note(client, program_db) -> None:
+    _, tokens = program_db
+    path = "/program/job-og-uddannelse/indsatser/12"
+    body = {"status": "running", "start_year": 2021, "end_year": 2024, "note": "I gang"}
+    assert patch(client, path, body, None).status_code == 401
+    assert patch(client, path, body, tokens["developer_company"]).status_code == 403
+    r = patch(client, path, body, tokens["planner"])
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["name"].startswith("Nyt investeringsprojekt for uddannelsesparate unge")
+    assert (got["status"], got["start_year"], got["end_year"]) == ("running", 2021, 2024)
+    assert got["years_illustrative"] is False and got["decided"] is False
+    stored = client.get("/program/job-og-uddannelse").json()["indsatser"][11]
+    assert stored == got
+    # Only what is given changes.
+    r = patch(client, path, {"status": "done"}, tokens["admin"])
+    assert (r.json()["status"], r.json()["note"]) == ("done", "I gang")
+    assert "gennemført" in client.get("/kort/program").text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/program/job-og-uddannelse/indsatser/999", {"status": "done"}, 404, None),
+        ("/program/findes-ikke/indsatser/1", {"status": "done"}, 404, None),
+        ("/program/job-og-uddannelse/indsatser/1", {"status": "klar"}, 422, "status"),
+        ("/program/job-og-uddannelse/indsatser/1", {"status": None}, 422, "status"),
+        ("/program/job-og-uddannelse/indsatser/1", {"start_year": 1999}, 422, "start_year"),
+        ("/program/job-og-uddannelse/indsatser/1", {"end_year": 2019}, 422, "end_year"),
+        ("/program/job-og-uddannelse/indsatser/1", {"decided": False}, 422, "decided"),
+        ("/program/job-og-uddannelse/indsatser/1", {"note": "x" * 2001}, 422, "note"),
+    ],
+)
+def test_a_bad_indsats_change_names_its_field_and_writes_nothing(
+    client, program_db, path, body, status, field
+) -> None:
+    _, tokens = program_db
+    if field == "end_year":  # before the start year set here first
+        patch(client, path, {"start_year": 2020, "end_year": None}, tokens["planner"])
+    before = client.get("/program/job-og-uddannelse").json()["indsatser"]
+    r = patch(client, path, body, tokens["planner"])
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    if field:
+        assert field in json.dumps(r.json()["errors"])
+    assert client.get("/program/job-og-uddannelse").json()["indsatser"] == before
+
+
+def test_extreme_values_in_every_field_of_an_indsats_change_never_give_a_5xx(
+    client, program_db
+) -> None:
+    from tests.api.test_bad_input import EXTREME_JSON, _fields, _with
+
+    _, tokens = program_db
+    body = {"status": "planned", "start_year": 2022, "end_year": 2023, "note": "n"}
+    failed = []
+    for where in _fields(body):
+        for value in EXTREME_JSON:
+            r = patch(client, "/program/tryg-bydel/indsatser/2", _with(body, where, value),
+                      tokens["planner"])  # fmt: skip
+            if r.status_code >= 500:
+                failed.append((where, repr(value)[:30], r.status_code))
+    assert not failed
