@@ -47,6 +47,8 @@ def live_server(ref_database_url: str, tmp_path_factory) -> Iterator[str]:
     stop_server(server)
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=30) as r:
+def get_json(url: str, headers: dict | None = None) -> dict:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, headers=headers or {}), timeout=30
+    ) as r:
         return json.load(r)
