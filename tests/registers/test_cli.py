@@ -11,7 +11,7 @@ from tests.test_cli import run
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def test_files_to_the_legal_share_of_a_new_area(writable_ref, tmp_path):
+def test_files_to_the_legal_share_of_a_new_area(writable_ref, writable_client):
     url = writable_ref.url
     out = run(url, "import", "matrikel", str(FIXTURES / "jordstykker.geojson"), "--quiet")
     assert "4 parcels added" in out.stdout
@@ -28,6 +28,12 @@ def test_files_to_the_legal_share_of_a_new_area(writable_ref, tmp_path):
     out = run(url, "tenure-mix", "--area", "gellerup-test", "--year", "2027", "--format", "json")
     total = json.loads(out.stdout)["total"]
     assert total["legal_share"] == 0.35
+    # The API serves the new area as it serves Vollsmose, with no code for it.
+    assert "gellerup-test" in {a["slug"] for a in writable_client.get("/areas").json()}
+    mix = writable_client.get("/areas/gellerup-test/tenure-mix?year=2027").json()
+    assert mix["total"]["legal_share"] == 0.35
+    items = writable_client.get("/collections/areas/items?f=json&limit=1000").json()["features"]
+    assert "gellerup-test" in {f["properties"]["slug"] for f in items}
 
 
 def test_a_bad_file_exits_non_zero_listing_every_problem(writable_ref, tmp_path):
