@@ -54,6 +54,12 @@ class ValueOut(BaseModel):
     source_date: str | None
 
 
+class ValueRowOut(ValueOut):
+    delprogram: str
+    indicator: str
+    unit: Literal["percent", "count", "per_100", "number", "points"]
+
+
 class TargetOut(BaseModel):
     year: int = Field(description="The target holds at the end of this year.")
     kind: Literal["target", "milestone"]
@@ -266,7 +272,7 @@ def get_employment_svg(conn: ConnectionDep) -> Response:
 
 @router.get(
     "/program/values",
-    response_model=list[ValueOut],
+    response_model=list[ValueRowOut],
     summary="Every stored indicator value with its provenance (`f=csv` to export)",
     description="Suppressed values (fewer than 5 persons) are listed without a number.",
 )
