@@ -338,3 +338,41 @@ def test_out_of_range_stays_a_400_naming_the_parameter(globe_client, params, say
     r = globe_client.get("/collections/buildings/items", params=params)
     assert_problem(r, 400)
     assert says in r.json()["detail"]
+
+
+def _sellable(client, **params) -> set:
+    r = client.get("/land/sellable", params=params)
+    assert r.status_code == 200, (params, r.text[:300])
+    return {f["id"] for f in r.json()["features"]}
+
+
+@pytest.mark.parametrize(
+    ("within", "crs", "everything"),
+    [
+        ("POLYGON((-180 -90,180 -90,180 90,-180 90,-180 -90))", CRS84, True),
+        ("POLYGON((-90 -180,90 -180,90 180,-90 180,-90 -180))", EPSG4326, True),
+        (
+            "POLYGON((-20000000 -30000000,20000000 -30000000,20000000 30000000,"
+            "-20000000 30000000,-20000000 -30000000))",
+            EPSG3857,
+            True,
+        ),
+        ("POLYGON((-100 10,-90 10,-90 20,-100 20,-100 10))", CRS84, False),
+        ("POLYGON((-180 80,180 80,180 90,-180 90,-180 80))", CRS84, False),
+    ],
+)
+def test_sellable_within_anywhere(globe_client, within, crs, everything):
+    """`/land/sellable?within=` takes its polygon to UTM the same way (gis.crs)."""
+    every = _sellable(globe_client)
+    assert every
+    found = _sellable(globe_client, within=within, **{"within-crs": crs})
+    assert found == (every if everything else set())
+
+
+def test_sellable_within_out_of_range_is_a_400_naming_within(globe_client):
+    r = globe_client.get(
+        "/land/sellable",
+        params={"within": "POLYGON((10 95,11 95,11 96,10 96,10 95))", "within-crs": CRS84},
+    )
+    assert_problem(r, 400)
+    assert "within" in r.json()["detail"]
