@@ -389,14 +389,20 @@ def _contradictions(conn: Connection, report: ImportReport, y: int) -> None:
 
 
 def _removed(conn: Connection, report: ImportReport, params: dict) -> None:
-    """A building gone from BBR was demolished by the extract's year at the latest: a plan
-    that says nothing of its demolition is told so; one that says otherwise is flagged."""
+    """A building gone from BBR (where the extract reaches) was demolished by the extract's
+    year at the latest: a plan that says nothing of its demolition is told so; one that says
+    otherwise is flagged."""
     gone = conn.execute(
         text(
             """
             SELECT b.id, b.name, b.source_id, b.built_year, b.demolished_year FROM building b
             WHERE b.source_register = 'bbr'
               AND NOT EXISTS (SELECT 1 FROM reg_b r WHERE r.id = b.source_id)
+              -- Only where the extract reaches (an extract is one municipality's): the hull
+              -- of its buildings' points, so another extract's buildings are never gone.
+              AND ST_Covers((SELECT ST_ConvexHull(ST_Collect(
+                                 ST_SetSRID(ST_MakePoint(r.x, r.y), 25832))) FROM reg_b r),
+                            b.anchor)
               AND (b.demolished_year IS NULL OR b.demolished_year > :y)
             ORDER BY b.source_id
             """

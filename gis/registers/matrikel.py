@@ -189,7 +189,12 @@ SELECT p.id, coalesce(p.ejerlavskode, s.ejerlavskode) AS ejerlavskode,
             ELSE 'same' END AS what
 FROM (SELECT * FROM parcel) p
 FULL JOIN reg_parcel s USING (ejerlavskode, matrikelnummer)
-WHERE s.ejerlavskode IS NOT NULL OR p.source_register = 'matrikel'
+WHERE s.ejerlavskode IS NOT NULL
+   -- A parcel missing from the file is gone only where the extract reaches (the hull of its
+   -- parcels): an extract of one ejerlav or municipality never removes another's.
+   OR (p.source_register = 'matrikel'
+       AND ST_Covers((SELECT ST_ConvexHull(ST_Collect(geom)) FROM reg_parcel),
+                     ST_PointOnSurface(p.geom)))
 """
 
 # An old parcel whose ground now lies in two or more parcels was split; a new parcel that

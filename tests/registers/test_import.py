@@ -422,3 +422,14 @@ def test_merged_parcels_and_a_changed_building_are_reported_by_key(loaded):
         text(f"SELECT storeys, source_extract_date FROM building WHERE source_id = '{B}1'")
     ).one()
     assert tuple(storeys) == (5, JULY)
+
+
+def test_an_extract_elsewhere_removes_nothing_of_this_one(loaded):
+    far = _bbr_file([_b("elsewhere", byg404Koordinat="POINT(700000 6100000)")], [])
+    report = bbr.import_bbr(loaded, far, extract_date=JULY, actor="test")
+    assert report.changes == {"buildings added": ["elsewhere"]}
+    square = [[700000, 6100000], [700100, 6100000], [700100, 6100100], [700000, 6100100]]
+    far = _parcels(_f("99", [*square, square[0]]))
+    report = matrikel.import_matrikel(loaded, far, extract_date=JULY, actor="test")
+    # …and the far building lands on it; 1a to 3 stay.
+    assert report.changes == {"parcels added": ["2000171-99"], "buildings placed": ["elsewhere"]}
