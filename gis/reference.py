@@ -42,6 +42,7 @@ from gis.models import (
     Road,
 )
 from gis.monitoring.reference import load_monitoring
+from gis.monitoring.rehousing import load_rehousing
 from gis.program.reference import load_program
 
 LAYERS = (
@@ -223,6 +224,7 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
         counts[layer] = len(data[layer])
     counts.update(load_monitoring(conn))  # the plan's schedules (issue 6)
     counts.update(load_criteria(conn))  # Odense's almene areas and list indicators (issue 6)
+    counts.update(load_rehousing(conn))  # where rehoused households moved (issue 18)
     counts.update(load_land(conn, parcel_ids))  # the company's land, illustrative (issue 5)
     counts.update(load_program(conn))  # the ten delprogrammer and their indicators (issue 18)
     updates = [path.with_name(name) for name in UPDATES if path.with_name(name).exists()]

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
@@ -27,10 +27,12 @@ from api.deps import (
 )
 from api.routes.viewer import templates
 from gis import law, styles
+from gis.criteria.labels import STATUS_STYLE
 from gis.monitoring import schedule as schedule_mod
 from gis.monitoring.criteria import origin_da
 from gis.monitoring.gantt import gantt_svg
 from gis.monitoring.progress import ItemProgress, progress
+from gis.monitoring.rehousing import CHECK_DA, rehousing, replacement
 from gis.monitoring.status import annual_status, share_targets, share_trajectory
 from gis.monitoring.summary import STATUS_DA, UNITS_DA, number, points
 from gis.record import PlanView
@@ -271,6 +273,130 @@ def _rounded(target: dict) -> dict:
     # As the tenure mix gives the legal share: 4 decimals (0.1 of a percentage point / 10).
     shares = ("share", "gap", "share_at_deadline", "gap_at_deadline")
     return {k: round(v, 4) if k in shares and v is not None else v for k, v in target.items()}
+
+
+REHOUSING_CSV = (
+    "year",
+    "item",
+    "organisation",
+    "planned",
+    "recorded",
+    "moved",
+    "consistent",
+    "rule_breached",
+    "destination",
+    "households",
+    "suppressed",
+    "check",
+    "list_status",
+    "list_year",
+    "illustrative",
+)
+
+
+def _rehousing_csv(body: dict) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(REHOUSING_CSV)
+    for y in body["years"]:
+        head = [y["year"], y["item"], y["organisation"], y["planned"], y["recorded"], y["moved"]]
+        head += [y["consistent"], y["rule_breached"]]
+        for d in y["destinations"] or [None]:
+            if d is None:
+                w.writerow(head + [""] * 6 + [y["illustrative"]])
+                continue
+            w.writerow(
+                head
+                + [
+                    d["slug"] or "other",
+                    "" if d["households"] is None else d["households"],
+                    d["suppressed"],
+                    d["check"] or "",
+                    d.get("list_status") or "",
+                    d.get("list_year") or "",
+                    y["illustrative"],
+                ]
+            )
+    return buf.getvalue()
+
+
+@router.get(
+    "/areas/{area}/rehousing",
+    summary="Households rehoused per year and organisation: plan, recorded, where they moved",
+    description="Per rehousing item and year: the plan's target, the recorded households, the "
+    "receiving areas of Odense (counts below 5 are never given: merged into `other`, "
+    "`suppressed` when that too is small) and each area's check against the list published "
+    "1 December the year before (`barred`: udsat or forebyggelsesområde or above; "
+    "`approaching`; `unknown`: no list data). `rule_breached` says whether anyone moved into a "
+    "barred area. `f=csv`: one row per destination.",
+)
+def get_rehousing(area: Slug, conn: ConnectionDep, f: FormatQuery = "json") -> Response:
+    body = rehousing(conn, area)
+    if f == "csv":
+        return Response(
+            _rehousing_csv(body),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="genhusning-{area}.csv"'},
+        )
+    return JSONResponse(body)
+
+
+@router.get(
+    "/areas/{area}/replacement-dwellings",
+    summary="The almene dwellings built elsewhere in Odense for those demolished (GeoJSON)",
+    description="Each project as a point (WGS84) with its dwellings, year taken into use, "
+    "organisation and provenance; the totals against the plan's 1,000 and against the "
+    "dwellings demolished in the area before 1 January `year` (one for one).",
+)
+def get_replacement(
+    area: Slug, conn: ConnectionDep, year: StatusYear = DEFAULT_YEAR
+) -> JSONResponse:
+    r = replacement(conn, area, year)
+    features = [
+        {
+            "type": "Feature",
+            "id": p["key"],
+            "geometry": {"type": "Point", "coordinates": [round(p["lon"], 6), round(p["lat"], 6)]},
+            "properties": {k: v for k, v in p.items() if k not in ("lon", "lat")},
+        }
+        for p in r["projects"]
+    ]
+    summary = {k: v for k, v in r.items() if k != "projects"}
+    return JSONResponse(
+        {"type": "FeatureCollection", **summary, "features": features},
+        media_type="application/geo+json",
+    )
+
+
+@router.get(
+    "/kort/omraader/{area}/genhusning",
+    response_class=HTMLResponse,
+    summary="Rehousing across Odense and the replacement dwellings: map and tables (Danish)",
+)
+def rehousing_page(
+    request: Request, area: Slug, conn: ConnectionDep, year: StatusYear = DEFAULT_YEAR
+) -> HTMLResponse:
+    r, rep = rehousing(conn, area), replacement(conn, area, year)
+    info = progress(conn, area, year).area
+    config = {
+        "replacement": request.app.url_path_for("get_replacement", area=area) + f"?year={year}",
+        # The list in force during the year: published 1 December the year before.
+        "areas": request.app.url_path_for("areas_criteria") + f"?year={max(year - 1, MIN_YEAR)}",
+        "styles": STATUS_STYLE,
+    }
+    return templates.TemplateResponse(
+        request,
+        "monitoring/genhusning.html",
+        {
+            "area": info,
+            "year": year,
+            "r": r,
+            "rep": rep,
+            "CHECK_DA": CHECK_DA,
+            "config": config,
+            "note": styles.REFERENCE_NOTE,
+        },
+    )
 
 
 def _context(conn, area: str, year: int) -> dict:

@@ -1,0 +1,123 @@
+"""Rehousing across Odense: per year and organisation against the plan, where households
+moved (aggregates, counts below 5 suppressed), the list rule, and the replacement dwellings."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from gis.criteria import areas_status
+from gis.monitoring.rehousing import SUPPRESS_BELOW, rehousing, suppress
+from tests.monitoring.expected import actuals
+
+
+def _rows(ref_client) -> list[dict]:
+    r = ref_client.get("/areas/vollsmose/rehousing")
+    assert r.status_code == 200
+    return r.json()["years"]
+
+
+def test_per_year_and_organisation_against_the_plan(ref_client) -> None:
+    rows = _rows(ref_client)
+    by = {(y["item"], y["year"]): y for y in rows}
+    # The plan (seed 001): Civica ~97 a year 2021-2028; FAB ~67 a year 2023-25; 26 Fyrreparken.
+    assert all(by[("genhusning-civica", y)]["planned"] == 97 for y in range(2021, 2029))
+    assert sum(by[("genhusning-fab", y)]["planned"] for y in (2023, 2024, 2025)) == 201
+    assert sum(y["planned"] or 0 for y in rows if y["item"] == "genhusning-fab-fyrreparken") == 26
+    for key in ("genhusning-civica", "genhusning-fab", "genhusning-fab-fyrreparken"):
+        for year, quantity in actuals(key).items():
+            row = by[(key, year)]
+            assert row["recorded"] == quantity
+            # The destinations add up to what was recorded, and say they are invented.
+            assert row["moved"] == quantity and row["consistent"] and row["illustrative"]
+
+
+def test_no_count_below_five_is_shown_or_derivable(ref_client) -> None:
+    for y in _rows(ref_client):
+        shown = [d["households"] for d in y["destinations"] if d["households"] is not None]
+        assert all(n >= SUPPRESS_BELOW for n in shown)
+        hidden = [d for d in y["destinations"] if d["suppressed"]]
+        # A single hidden cell beside a known total would give itself away: never.
+        if hidden and y["recorded"] is not None:
+            assert len(hidden) == 1 and y["recorded"] - sum(shown) < SUPPRESS_BELOW
+    body = ref_client.get("/areas/vollsmose/rehousing?f=csv").text
+    for r in csv.DictReader(io.StringIO(body)):
+        assert r["households"] == "" or int(r["households"]) >= SUPPRESS_BELOW
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [[10, 3, 7], [10, 4], [3, 1], [6, 6, 2], [20, 2, 2, 9], [5, 5, 5, 4]],
+)
+def test_suppression_merges_small_and_never_leaves_one_derivable(counts) -> None:
+    dest = [{"slug": f"a{i}", "name": f"a{i}", "households": n} for i, n in enumerate(counts)]
+    out = suppress(dest)
+    assert sum(d["households"] or 0 for d in out) <= sum(counts)
+    shown = [d for d in out if d["households"] is not None]
+    assert all(d["households"] >= SUPPRESS_BELOW for d in shown)
+    # What is hidden is either nothing, or a group of at least two or of at least 5.
+    hidden_total = sum(counts) - sum(d["households"] for d in shown)
+    other = next((d for d in out if d["slug"] is None), None)
+    if hidden_total:
+        assert other is not None
+        assert other["suppressed"] or other["households"] >= SUPPRESS_BELOW
+
+
+def test_rule_no_rehousing_into_a_listed_area(ref_conn) -> None:
+    def on_list(st: dict) -> bool:
+        return st["status_key"] not in ("none", "unknown", "no_data", "no_rules")
+
+    body = rehousing(ref_conn, "vollsmose")
+    for y in body["years"]:
+        # The list in force during the year: published 1 December the year before.
+        listed = {a["slug"]: a for a in areas_status(ref_conn, y["year"] - 1)}
+        found = False
+        for d in y["destinations"]:
+            if d["slug"] is not None:
+                assert (d["check"] == "barred") is on_list(listed[d["slug"]])
+                found |= on_list(listed[d["slug"]])
+            else:  # merged: the breach is found even where the count is suppressed
+                found |= any(on_list(listed[m]) for m in d["merged_areas"])
+        assert y["rule_breached"] is found
+    breached = {(y["item"], y["year"]) for y in body["years"] if y["rule_breached"]}
+    # The illustrative data's two: 6 into Korsløkkeparken (2024), 3 into Risingparken (2025).
+    assert breached == {("genhusning-fab", 2024), ("genhusning-civica", 2025)}
+    civica = next(y for y in body["years"] if (y["item"], y["year"]) == ("genhusning-civica", 2025))
+    other = next(d for d in civica["destinations"] if d["slug"] is None)
+    assert "risingparken" in other["merged_areas"]
+
+
+def test_replacement_dwellings_geojson_and_totals(ref_client) -> None:
+    r = ref_client.get("/areas/vollsmose/replacement-dwellings?year=2026")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection" and fc["target"] == 1000
+    assert sum(f["properties"]["dwellings"] for f in fc["features"]) == fc["planned"] == 1000
+    built = sum(
+        f["properties"]["dwellings"] for f in fc["features"] if f["properties"]["year"] < 2026
+    )
+    assert fc["built_to_date"] == built
+    for f in fc["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        assert 10.2 < lon < 10.6 and 55.3 < lat < 55.5  # in Odense
+        assert f["properties"]["illustrative"] is True
+    progress = ref_client.get("/areas/vollsmose/progress?year=2026").json()["items"]
+    demolished = sum(i["done_to_date"] or 0 for i in progress if i["kind"] == "demolition")
+    assert fc["demolished_to_date"] == demolished
+    assert ref_client.get("/areas/nowhere/replacement-dwellings").status_code == 404
+
+
+def test_page_shows_tables_map_and_marks(ref_client) -> None:
+    r = ref_client.get("/kort/omraader/vollsmose/genhusning?year=2026")
+    assert r.status_code == 200
+    html = r.text
+    assert 'id="genhusning-map"' in html and "genhusning.js" in html
+    assert "Illustrativt:" in html
+    flyt = html.split('id="genhusning-flytninger"', 1)[1].split("</table>", 1)[0]
+    # Every year with (invented) destinations is marked; the plan's targets alone are not.
+    assert flyt.count('<ul class="destinations">') == flyt.count('class="illustrative"') > 0
+    assert "overtrådt" in flyt and f"under {SUPPRESS_BELOW}" in flyt
+    rep = html.split('id="erstatning-tabel"', 1)[1].split("</table>", 1)[0]
+    assert rep.count("(illustrativ)") == rep.count("<tr data-key=") == 11
