@@ -73,7 +73,7 @@ TEMPORAL = {
     "t_startedby": "{a0} = {b0} AND {a1} > {b1}",
     "t_starts": "{a0} = {b0} AND {a1} < {b1}",
 }
-ARRAYS = {"a_equals": "=", "a_contains": "@>", "a_containedby": "<@", "a_overlaps": "&&"}
+ARRAYS = {"a_equals": "", "a_contains": "@>", "a_containedby": "<@", "a_overlaps": "&&"}
 ARITHMETIC = ("+", "-", "*", "/", "%", "div", "^")
 NUMERIC = ("integer", "number", "numeric")
 TEMPORAL_TYPES = ("date", "timestamp")
@@ -588,20 +588,47 @@ class _Compiler:
 
     # --- arrays
 
-    def array(self, node: Node) -> str:
+    def array(self, node: Node) -> tuple[str, bool]:
+        """SQL of an array of strings (the type of the array queryables) and whether the
+        array also holds other values: those equal no string, so they decide the answer
+        without the database (see array_op)."""
         if isinstance(node, dict) and "property" in node:
             q = self.prop(node["property"])
             if q.type != "array":
                 raise bad(f"'{node['property']}' is not an array (it is {q.type}).")
-            return q.sql
+            return q.sql, False
         if isinstance(node, list):
-            if not all(isinstance(v, str) for v in node):
-                raise bad("an array here is a list of strings, the type of the array queryables.")
-            return f"CAST({self.bind(list(node))} AS text[])"
+            strings = [v for v in node if isinstance(v, str)]
+            return f"CAST({self.bind(strings)} AS text[])", len(strings) < len(node)
         raise bad("an array function takes arrays: an array property or a list of values.")
 
     def array_op(self, op: str, left: Node, right: Node) -> str:
-        return f"({self.array(left)} {ARRAYS[op]} {self.array(right)})"
+        if isinstance(left, list) and isinstance(right, list):
+            return "TRUE" if _arrays(op, left, right) else "FALSE"
+        (a, a_other), (b, b_other) = self.array(left), self.array(right)
+        # A property holds strings only: it never equals, nor contains, a list with others.
+        if (op == "a_equals" and (a_other or b_other)) or (
+            (op == "a_contains" and b_other) or (op == "a_containedby" and a_other)
+        ):
+            return "FALSE"
+        if op == "a_equals":  # the same set: each contains the other
+            return f"({a} @> {b} AND {a} <@ {b})"
+        return f"({a} {ARRAYS[op]} {b})"
+
+
+def _arrays(op: str, left: list, right: list) -> bool:
+    """An array function on two literal arrays, by CQL2's definitions (7.13: as sets)."""
+
+    def key(v: Any) -> str:
+        return json.dumps(v, sort_keys=True)
+
+    a, b = {key(v) for v in left}, {key(v) for v in right}
+    return {
+        "a_equals": a == b,
+        "a_contains": a >= b,
+        "a_containedby": a <= b,
+        "a_overlaps": bool(a & b),
+    }[op]
 
 
 def _check_like_pattern(node: Node) -> None:

@@ -92,9 +92,6 @@ REFUSED = {
     "example30": "cannot compare integer with string",
     "example40": "cannot compare number with string",
     "example40-alt01": "cannot compare number with string",
-    # Arrays of mixed types; the platform's arrays (constraint_list) hold strings.
-    "example81": "list of strings",
-    "example82": "list of strings",
 }
 # Rows of the example table, every property given (the package's evaluator needs them).
 ROWS = [

@@ -390,6 +390,15 @@ def test_arrays(ref_conn):
         f"A_OVERLAPS(constraint_list, ('{a}', '{b}'))": lambda cs: bool(cs & {a, b}),
         f"A_EQUALS(constraint_list, ('{a}'))": lambda cs: cs == {a},
         f"NOT A_OVERLAPS(('{a}'), constraint_list)": lambda cs: a not in cs,
+        f"A_EQUALS(constraint_list, ('{a}', '{a}'))": lambda cs: cs == {a},  # sets
+        # Other values equal no string (the array holds strings only).
+        f"A_CONTAINS(constraint_list, ('{a}', 1))": lambda cs: False,
+        f"A_OVERLAPS(constraint_list, ('{a}', TRUE))": lambda cs: a in cs,
+        f"A_CONTAINEDBY(constraint_list, ('{a}', '{b}', DATE('2020-01-01')))": lambda cs: (
+            cs <= {a, b}
+        ),
+        "A_EQUALS(('x', 1, TRUE), (TRUE, 'x', 1.0, 'x'))": lambda cs: True,
+        "A_OVERLAPS(('x', 1), (2, 'y'))": lambda cs: False,
     }
     for f, test in cases.items():
         assert ids(ref_conn, f, plots) == {p for p, cs in have.items() if test(cs)}, f
