@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 from api.guards import MAX_BODY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "/registers/{}/import?extract_date=2026-06-01"
 JSON = {"Content-Type": "application/json"}
+B = "b0000000-0000-4000-8000-00000000000"  # + the building's number
 
 
 def _post(client, ref, register, content, role="planner"):
@@ -60,3 +63,37 @@ def test_a_body_over_the_limit_is_refused_unread(writable_client, writable_ref):
     r = _post(writable_client, writable_ref, "bbr", b" " * (MAX_BODY + 1))
     assert r.status_code == 413
     assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_a_scenario_keeps_its_own_building_through_a_reimport(writable_client, writable_ref):
+    # The June extracts (again: a second upload of them changes nothing).
+    for register, name in (("matrikel", "jordstykker.geojson"), ("bbr", "bbr.json")):
+        r = _post(writable_client, writable_ref, register, (FIXTURES / name).read_bytes())
+        assert r.status_code == 200, r.text
+    engine = create_engine(writable_ref.url)
+    with engine.connect() as conn:
+        b2 = conn.execute(
+            text("SELECT id FROM building WHERE source_id = :s"), {"s": f"{B}2"}
+        ).scalar_one()
+    engine.dispose()
+    planner = writable_ref.bearer("planner")
+    r = writable_client.post("/scenarios", json={"slug": "b2-later", "name": "B2 later"},
+                             headers=planner)  # fmt: skip
+    assert r.status_code == 201, r.text
+    life = f"/buildings/{b2}/life"
+    tag = writable_client.get(f"{life}?scenario=b2-later").headers["ETag"]
+    r = writable_client.patch(
+        f"{life}?scenario=b2-later",
+        json={"demolished_year": 2029},
+        headers={**planner, "If-Match": tag},
+    )
+    assert r.status_code == 200, r.text
+    # July: BBR no longer has B2. The adopted plan learns it; the scenario keeps its own B2.
+    july = "/registers/bbr/import?extract_date=2026-07-01"
+    r = writable_client.post(
+        july, content=(FIXTURES / "bbr_2.json").read_bytes(), headers={**JSON, **planner}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["changes"]["buildings removed"] == [f"BBR {B}2 (demolished 2026)"]
+    assert writable_client.get(life).json()["demolished_year"] == 2026
+    assert writable_client.get(f"{life}?scenario=b2-later").json()["demolished_year"] == 2029
