@@ -356,13 +356,13 @@ def program_page(request: Request, conn: ConnectionDep) -> HTMLResponse:
     track = query.employment_track(conn)
     graph = query.graph(conn)
     programs = query.delprogrammer(conn)
-    details = {d["slug"]: query.delprogram(conn, d["slug"]) for d in programs}
+    indsatser = query.indsatser_by_slug(conn)
     return templates.TemplateResponse(
         request,
         "program/program.html",
         {
             "programs": programs,
-            "details": details,
+            "indsatser": indsatser,
             "track": track,
             "graph": graph,
             "graph_svg": graph_svg(graph),

@@ -176,6 +176,13 @@ def delprogrammer(conn: Connection, with_values: bool = False) -> list[dict]:
     return out
 
 
+def indsatser_by_slug(conn: Connection) -> dict[str, list[dict]]:
+    """Every delprogram's indsatser, by its slug, in one query (for the page)."""
+    slugs = dict(conn.execute(select(Delprogram.id, Delprogram.slug)).tuples().all())
+    found = _indsatser(conn, list(slugs))
+    return {slug: found[id_] for id_, slug in slugs.items()}
+
+
 def delprogram(conn: Connection, slug: str) -> dict:
     d = conn.execute(select(Delprogram).where(Delprogram.slug == slug)).first()
     if d is None:
