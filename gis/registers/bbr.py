@@ -586,4 +586,6 @@ def import_bbr(
     recorded change; the caller's transaction commits it."""
     counts = read(conn, source, show_progress=show_progress)
     report = ImportReport(REGISTER, extract_date, read=counts)
-    return common.apply_as_change(conn, report, apply, actor=actor, role=role)
+    return common.apply_as_change(
+        conn, report, apply, actor=actor, role=role, show_progress=show_progress
+    )

@@ -223,10 +223,14 @@ def apply_as_change(
     *,
     actor: str,
     role: str | None,
+    show_progress: bool = False,
 ) -> ImportReport:
     """Runs `apply` (diff the staged rows against the plan, write the differences into the
     report and the tables) as one plan change of kind 'import'; with no difference, nothing
     is recorded at all. The caller's transaction commits or rolls back the whole."""
+    if show_progress:
+        print(f"{report.register}: comparing with the plan and writing the differences …",
+              file=sys.stderr, flush=True)  # fmt: skip
     with conn.begin_nested() as savepoint:
         change = begin_change(
             conn,

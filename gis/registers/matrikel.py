@@ -17,6 +17,7 @@ several, or several in one, is reported as split or merged.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import IO
 
 import ijson
@@ -29,10 +30,11 @@ from gis.registers import common
 from gis.registers.common import ImportReport, Problems
 
 REGISTER = "matrikel"
-# (ijson prefix of the array of features, how the file names the shape)
+# The ijson prefixes of the features, by the document's first key: a FeatureCollection's
+# `features`; MAT2's `JordstykkeList`, an array of features or a FeatureCollection.
 SHAPES = {
-    "features": ("features.item", "GeoJSON FeatureCollection"),
-    "JordstykkeList": ("JordstykkeList.item", "MAT2 file extract"),
+    "features": ("features.item",),
+    "JordstykkeList": ("JordstykkeList.item", "JordstykkeList.features.item"),
 }
 EPSG_25832 = {
     "EPSG:25832",
@@ -100,10 +102,12 @@ def read(conn: Connection, source: common.Source, *, show_progress: bool = False
                     "extract (JordstykkeList)",
                 )
                 problems.raise_if_any()
-            prefix, _ = SHAPES[shape_key]
+            features = itertools.chain.from_iterable(
+                common.stream(f, prefix) for prefix in SHAPES[shape_key]
+            )
             if shape_key == "features":
                 _crs(f, problems)
-            items = common.progress(common.stream(f, prefix), "jordstykker", show_progress)
+            items = common.progress(features, "jordstykker", show_progress)
             seen: dict[tuple[int, str], str] = {}
             for i, feature in enumerate(items):
                 n += 1
@@ -338,4 +342,6 @@ def import_matrikel(
     recorded change; the caller's transaction commits it."""
     read_counts = read(conn, source, show_progress=show_progress)
     report = ImportReport(REGISTER, extract_date, read=read_counts)
-    return common.apply_as_change(conn, report, apply, actor=actor, role=role)
+    return common.apply_as_change(
+        conn, report, apply, actor=actor, role=role, show_progress=show_progress
+    )

@@ -178,6 +178,15 @@ def test_mat2_extract_reads_the_current_registration(ref_conn):
     assert (area, source) == (40_000, "f1000000-0000-4000-8000-00000000001a")
 
 
+def test_mat2_list_as_a_feature_collection_reads_the_same(ref_conn):
+    extract = json.loads((FIXTURES / "mat2_jordstykker.json").read_text())
+    extract["JordstykkeList"] = {"type": "FeatureCollection", "features": extract["JordstykkeList"]}
+    content = json.dumps(extract).encode()
+    report = matrikel.import_matrikel(ref_conn, content, extract_date=JUNE, actor="test")
+    assert report.read == {"jordstykker": 5}
+    assert len(report.changes["parcels added"]) == 4
+
+
 def test_same_files_twice_change_nothing_and_say_so(loaded):
     before = _changes(loaded)
     versions = loaded.execute(text("SELECT count(*) FROM building_version")).scalar_one()
