@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 
 from gis.errors import NotFound
 from gis.models.program import Delprogram, Effect, Indicator, Indsats, Link, Target, Value
+from gis.program.derived import DERIVED
 
 COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 EMPLOYMENT = {
@@ -99,6 +100,9 @@ def _indicators(conn: Connection, delprogram_ids: list[int]) -> dict[int, list[d
         select(Target).where(Target.indicator_id.in_(ids)).order_by(Target.year, Target.kind)
     ):
         targets[t.indicator_id].append(_target(t))
+    for i in inds:
+        if i.key in DERIVED and not values[i.id]:
+            values[i.id] = DERIVED[i.key](conn)
     out: dict[int, list[dict]] = defaultdict(list)
     for i in inds:
         out[i.delprogram_id].append(
