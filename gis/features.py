@@ -82,6 +82,11 @@ def queryables_schema(layer: Layer) -> dict:
     props: dict[str, dict] = {"id": {"title": "Feature id", "type": "integer"}}
     for name, kind in layer.property_types().items():
         props[name] = {"title": name, "type": kind}
+    for name, q in queryables(layer).items():  # what CQL2 reads otherwise than the items
+        if q.type == "date":
+            props[name] = {"title": name, "type": "string", "format": "date"}
+        elif q.type == "array":
+            props[name] = {"title": name, "type": "array", "items": {"type": "string"}}
     props["geometry"] = {
         "title": "Geometry",
         "format": f"geometry-{layer.geometry_type.lower()}",

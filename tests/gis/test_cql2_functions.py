@@ -402,3 +402,18 @@ def test_arrays(ref_conn):
     }
     for f, test in cases.items():
         assert ids(ref_conn, f, plots) == {p for p, cs in have.items() if test(cs)}, f
+
+
+def test_the_queryables_document_names_every_queryable():
+    admin = Reader(Role.ADMIN, "test")
+    for layer in LAYERS.values():
+        for view in (layer, layer.for_reader(admin)):
+            schema = features.queryables_schema(view)["properties"]
+            assert set(schema) == set(features.queryables(view)), layer.id
+    plots = features.queryables_schema(LAYERS["plots"].for_reader(admin))["properties"]
+    assert plots["constraint_list"] == {
+        "title": "constraint_list",
+        "type": "array",
+        "items": {"type": "string"},
+    }
+    assert plots["sold_date"]["format"] == "date"
