@@ -335,10 +335,7 @@ def patch_indsats(
     reader: EditPlanDep,
     conn: WriteConnectionDep,
 ) -> dict:
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("status", "") is None:
-        raise InvalidParameter("status", "A status, not null.")
-    return update_indsats(conn, slug, number, changes)
+    return update_indsats(conn, slug, number, body.model_dump(exclude_unset=True))
 
 
 @router.get(
