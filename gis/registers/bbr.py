@@ -57,7 +57,7 @@ SUPPORT_TENURE = {
 SUPPORT_CODES = {0, *SUPPORT_TENURE}
 RENTAL_CODES = {1, 2, 3}  # enh045Udlejningsforhold: rented, owner-occupied, unused
 ANDELSBOLIGFORENING = 41  # byg066Ejerforhold: a cooperative owns the building
-# BBR life-cycle status of an object that is not (or no longer) real: case basis (4),
+# BBR life-cycle status of a building or unit that is not (or no longer) real: case basis (4),
 # concluded (9), deleted (10), registered in error (11), shelved (14).
 NOT_REAL = {4, 9, 10, 11, 14}
 PLANNED = {2, 3}  # projected, under construction: standing from the extract's year
@@ -89,7 +89,7 @@ BUILDING_STAGE = (
 )
 UNIT_STAGE = (
     "rec text, id text, registered text, building text, use_code integer, tenure text, "
-    "floor_area float8, business_m2 float8"
+    "floor_area float8, business_m2 float8, status integer"
 )
 
 
@@ -209,6 +209,7 @@ def _unit(problems: Problems, stage: common.Stage, rec: str, o: dict, owners) ->
     if building is not None and building not in owners:
         problems.add(rec, "bygning", f"building {building} is not in the file")
         return
+    status = common.number(problems, rec, o, "status", integer=True, minimum=0, maximum=99)
     if ident is None or building is None or use is None:
         return
     is_dwelling = 110 <= use <= 190
@@ -226,6 +227,7 @@ def _unit(problems: Problems, stage: common.Stage, rec: str, o: dict, owners) ->
             tenure_of(use, rental, support, owner),
             floor,
             business,
+            status,
         )
     )
 
@@ -297,6 +299,7 @@ def _current(conn: Connection) -> None:
             DELETE FROM reg_b WHERE status = ANY(:not_real);
             CREATE TEMP TABLE reg_u ON COMMIT DROP AS
             SELECT DISTINCT ON (id) * FROM reg_unit ORDER BY id, registered DESC;
+            DELETE FROM reg_u WHERE status = ANY(:not_real);
             CREATE INDEX ON reg_b (id);
             ANALYZE reg_b;
             ANALYZE reg_u;

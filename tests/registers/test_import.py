@@ -8,7 +8,7 @@ The fixtures, worked out by hand (1 January 2027; BBR extract of 1 June 2026):
 | building | parcel | units (enh020 / enh045 / enh046)                        | tenure            |
 | -------- | ------ | ------------------------------------------------------- | ----------------- |
 | B1       | 1a     | 6 × 140/1/10, 1 × 140/1/25, 1 × 320 business 150 m²     | 6 AF, 1 youth     |
-|          |        | (+ 1 × 140/1/10 whose virkning has ended: not counted) |                   |
+|          |        | (+ 2 × 140/1/10, one ended, one status 11: not counted) |                   |
 | B2       | 1b     | 2 × 130/2/0, 1 × 130/1/0, 1 × 130/3/0                   | 2 owner, 2 rental |
 | B3       | 2      | 2 × 140/1/40, 1 × 140/1/42, 1 × 140/1/10                | 3 elderly, 1 AF   |
 | B4 (41)  | 2      | 2 × 140/1/0, 1 × 140/1/20 (owner an andelsboligforening) | 3 cooperative     |
@@ -150,7 +150,7 @@ def test_buildings_sit_on_their_parcels_with_provenance(loaded):
 def test_graphql_shape_reads_as_the_file_extract(ref_conn):
     _matrikel(ref_conn)
     report = _bbr(ref_conn, "bbr_graphql.json")
-    assert report.read == {"buildings": 7, "units": 29}
+    assert report.read == {"buildings": 7, "units": 30}
     assert _stock(ref_conn) == {
         "1": {"almen_family": 6, "almen_youth": 1},
         "2": {"owner_occupied": 2, "private_rental": 2},
