@@ -655,6 +655,12 @@ def _check_like_pattern(node: Node) -> None:
             raise bad("A LIKE pattern must not end with the escape character '\\'.")
 
 
+def check(tree: Node, queryables: dict[str, Queryable], filter_crs: crs_mod.Crs) -> None:
+    """Every check of a filter against the layer (names, types, literals), without any I/O:
+    what `compile_filter` would refuse, refused while the query is read."""
+    _Compiler(queryables, filter_crs, {}).boolean(tree)
+
+
 def compile_filter(
     tree: Node, queryables: dict[str, Queryable], filter_crs: crs_mod.Crs, params: dict
 ) -> str:

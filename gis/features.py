@@ -224,6 +224,7 @@ class ItemsQuery:
             if lang == "cql-text":
                 source, lang = legacy_cql_text(source, known, date_properties(layer)), "cql2-text"
             q.filter = cql2.parse(source, lang)
+            cql2.check(q.filter, known, q.filter_crs)  # all of it before any I/O
         q.sortby = _sortby(params.get("sortby"), known)
         q.properties = _properties(params.get("properties"), layer)
         q.skip_geometry = _bool(params.get("skipGeometry"), "skipGeometry")

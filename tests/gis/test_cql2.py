@@ -301,3 +301,14 @@ def test_values_are_bound_never_pasted(buildings):
     assert names(buildings, "owner = 'x'' OR 1=1 --'") == set()
     # The table is still there.
     assert buildings.execute(text("SELECT count(*) FROM building")).scalar_one() == len(ROWS)
+
+
+@pytest.mark.parametrize(
+    "filter_",
+    ["nosuch = 1", "storeys = 'three'", "S_INTERSECTS(geometry, POINT(10 95))", "avg(storeys)"],
+)
+def test_a_filter_is_checked_whole_while_the_query_is_read(filter_):
+    # No connection here: names, types and literals are refused before any I/O.
+    with pytest.raises(InvalidQuery) as err:
+        features.ItemsQuery.from_params(BUILDINGS, {"filter": filter_})
+    assert err.value.parameter == "filter"
