@@ -213,7 +213,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"vollsmose: no file {args.file}", file=sys.stderr)
         return 2
     try:
-        with _engine(settings).begin() as conn:
+        with _engine(settings).connect() as conn, conn.begin() as transaction:
             report = importer(
                 conn,
                 args.file,
@@ -221,13 +221,19 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 actor=_actor(),
                 show_progress=not args.quiet,
             )
+            if args.dry_run:
+                transaction.rollback()
+                report.change_id = None
     except ImportRefused as exc:
         _problems(args.file, exc)
         raise
     if args.format == "json":
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps({**report.as_dict(), "dry_run": args.dry_run}, indent=2,
+                         ensure_ascii=False))  # fmt: skip
     else:
         print("\n".join(report.lines()))
+        if args.dry_run and not report.unchanged:
+            print("dry run: nothing was written")
     return 0
 
 
@@ -340,6 +346,9 @@ def parser() -> argparse.ArgumentParser:
     )
     im.add_argument("--format", choices=["text", "json"], default="text")
     im.add_argument("--quiet", action="store_true", help="no progress bar")
+    im.add_argument(
+        "--dry-run", action="store_true", help="report what would change, write nothing"
+    )
     im.set_defaults(func=cmd_import)
 
     ar = sub.add_parser("area", help="designated areas defined by their cadastral parcels")

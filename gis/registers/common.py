@@ -205,7 +205,9 @@ class ImportReport:
         if self.unchanged:
             out.append("nothing changed: the plan already holds this extract")
         else:
-            out.append(f"recorded as change {self.change_id}:")
+            out.append(
+                f"recorded as change {self.change_id}:" if self.change_id else "would change:"
+            )
             for kind, items in self.changes.items():
                 if items:
                     shown = ", ".join(str(i) for i in items[:10])

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
+from api.cli import main
 from tests.test_cli import run
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -53,3 +56,24 @@ def test_a_bad_file_exits_non_zero_listing_every_problem(writable_ref, tmp_path)
     )
     assert lines[2] == f"{bad}: EnhedList[0] (u), bygning: building b is not in the file"
     assert "3 problems in the bbr file; nothing was imported" in lines[3]
+
+
+def test_a_dry_run_reports_and_writes_nothing(writable_ref, tmp_path, monkeypatch, capsys):
+    square = [[700000, 6100000], [700100, 6100000], [700100, 6100100], [700000, 6100100]]
+    feature = {
+        "type": "Feature",
+        "properties": {"ejerlavskode": 2000171, "matrikelnummer": "99"},
+        "geometry": {"type": "Polygon", "coordinates": [[*square, square[0]]]},
+    }
+    path = tmp_path / "far.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    monkeypatch.setenv("DATABASE_URL", writable_ref.url)
+    assert main(["import", "matrikel", str(path), "--dry-run", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "would change:\n  1 parcels added: 2000171-99" in out
+    assert "dry run: nothing was written" in out
+    engine = create_engine(writable_ref.url)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT count(*) FROM parcel WHERE matrikelnummer = '99'"))
+        assert found.scalar_one() == 0
+    engine.dispose()
