@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 from gis.areas import get_area
 from gis.criteria import areas_status
 from gis.errors import DataError
-from gis.monitoring.progress import progress
+from gis.monitoring.progress import Progress, progress
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "monitoring"
 SUPPRESS_BELOW = 5
@@ -257,7 +257,7 @@ def rehousing(conn: Connection, area: str) -> dict:
     return {"area": info.slug, "suppress_below": SUPPRESS_BELOW, "years": years}
 
 
-def replacement(conn: Connection, area: str, year: int) -> dict:
+def replacement(conn: Connection, area: str, year: int, done: Progress | None = None) -> dict:
     """The replacement almene dwellings of `area`: each project, the total taken into use
     before 1 January `year` against the plan's 1,000, and against the dwellings demolished
     in the area by then (one for one)."""
@@ -277,9 +277,8 @@ def replacement(conn: Connection, area: str, year: int) -> dict:
         ).mappings()
     ]
     # The demolition items' progress (counted from the map data), not a second count.
-    demolished = sum(
-        i.done_to_date or 0 for i in progress(conn, area, year).items if i.kind == "demolition"
-    )
+    done = done or progress(conn, area, year)
+    demolished = sum(i.done_to_date or 0 for i in done.items if i.kind == "demolition")
     built = sum(p["dwellings"] for p in projects if p["year"] < year)
     by_year: dict[int, int] = {}
     for p in projects:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 from gis import law, tenure
 from gis.monitoring.criteria import CriteriaStatus, criteria_status
 from gis.monitoring.progress import ItemProgress, Progress, progress
+from gis.monitoring.rehousing import rehousing, replacement
 from gis.monitoring.schedule import ItemSchedule, schedule
 from gis.monitoring.summary import summary
 
@@ -46,6 +47,9 @@ class AnnualStatus:
     targets: list[dict]
     # Keys of the items whose recorded actuals include invented ones (marked where shown).
     illustrative_items: frozenset[str] = frozenset()
+    # Rehousing across Odense and the replacement dwellings (gis.monitoring.rehousing).
+    odense_rehousing: dict | None = None
+    replacement: dict | None = None
 
     @property
     def year(self) -> int:
@@ -109,6 +113,8 @@ def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
         illustrative_items=frozenset(
             conn.execute(ILLUSTRATIVE_SQL, {"area": p.area.slug}).scalars()
         ),
+        odense_rehousing=rehousing(conn, p.area.slug),
+        replacement=replacement(conn, p.area.slug, year, p),
         criteria=criteria_status(
             conn, p.area.slug, min(CRITERIA_FROM, year), min(max(year, CRITERIA_FROM), LAST_YEAR)
         ),

@@ -21,9 +21,13 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch, Polygon  # noqa: E402
 from sqlalchemy import Connection  # noqa: E402
 
 from gis import law, record  # noqa: E402
+from gis.criteria import areas_status  # noqa: E402
+from gis.criteria.labels import STATUS_STYLE  # noqa: E402
 from gis.monitoring.criteria import origin_da  # noqa: E402
 from gis.monitoring.progress import ItemProgress  # noqa: E402
 from gis.monitoring.status import AnnualStatus, annual_status  # noqa: E402
@@ -370,6 +374,143 @@ def _criteria_page(s: AnnualStatus) -> Figure:
     return fig
 
 
+def _rehousing_page(conn: Connection, s: AnnualStatus) -> Figure:
+    """Rehousing across Odense (households by year and organisation, where they moved, the
+    list rule) and the replacement dwellings, with a vector map of Odense."""
+    fig = _page("Genhusning i Odense og erstatningsboliger")
+    rep, reh = s.replacement, s.odense_rehousing
+    rows = []
+    for y in reh["years"] if reh else []:
+        if y["year"] >= s.year or (y["recorded"] is None and not y["destinations"]):
+            continue
+        where = "; ".join(
+            f"{d['name']} "
+            + (f"under {reh['suppress_below']}" if d["suppressed"] else str(d["households"]))
+            for d in y["destinations"]
+        )
+        rows.append(
+            [
+                str(y["year"]),
+                (y["organisation"] or "") + (" (illustrativ)" if y["illustrative"] else ""),
+                number(y["planned"]),
+                number(y["recorded"]),
+                _wrap(where or "–", 62),
+                "overtrådt" if y["rule_breached"] else "overholdt",
+            ]
+        )
+    fig.text(
+        0.07,
+        0.915,
+        f"Genhusede husstande pr. år mod planen, og hvor de flyttede hen (før 1. januar {s.year})",
+        fontsize=10,
+        fontweight="bold",
+        family=FONT,
+        va="top",
+    )
+    ax = _table(
+        fig,
+        (0.05, 0.6, 0.9, 0.3),
+        ["År", "Org.", "Mål", "Indb.", "Flyttet til (husstande)", "Regel"],
+        rows,
+        size=6,
+        widths=[0.06, 0.16, 0.06, 0.06, 0.54, 0.12],
+    )
+    if ax.tables:
+        t = ax.tables[0]
+        for r in range(1, len(rows) + 1):
+            lines = str(t[r, 4].get_text().get_text()).count("\n")
+            for k in range(6):
+                t[r, k].set_height(t[r, k].get_height() * (1 + lines * 0.8))
+            if rows[r - 1][5] == "overtrådt":
+                t[r, 5].get_text().set_color("#c62828")
+    if rep:
+        fig.text(
+            0.07,
+            0.5,
+            _wrap(
+                f"Nye almene boliger andre steder i Odense: {number(rep['built_to_date'])} taget "
+                f"i brug før 1. januar {s.year} af planens {number(rep['target'])}; nedrevet i "
+                f"{s.area.name} til dato: {number(rep['demolished_to_date'])}.",
+                100,
+            ),
+            fontsize=8.5,
+            family=FONT,
+            va="top",
+        )
+        _odense_map(conn, fig, (0.07, 0.1, 0.5, 0.32), s, rep)
+        prows = [
+            [
+                _cut(p["name"].replace("Almene familieboliger, ", ""), 18),
+                str(p["year"]),
+                number(p["dwellings"]),
+                "ja" if p["decided"] else "nej",
+            ]
+            for p in rep["projects"]
+        ]
+        _table(fig, (0.6, 0.1, 0.35, 0.32), ["Projekt", "År", "Boliger", "Besl."], prows, size=6)
+    fig.text(
+        0.07,
+        0.075,
+        _wrap(
+            "Illustrativt: genhusningstal, modtagende områder og erstatningsbyggerier er "
+            "opfundet til demonstration; planens mål er fra Realiseringsplanen. Tal under "
+            f"{reh['suppress_below'] if reh else 5} vises ikke. En flytning kontrolleres mod "
+            "listen offentliggjort året før; udsatte områder og forebyggelsesområder må ikke "
+            "modtage genhusede.",
+            120,
+        ),
+        fontsize=7,
+        style="italic",
+        family=FONT,
+        va="top",
+    )
+    return fig
+
+
+def _odense_map(conn: Connection, fig: Figure, rect, s: AnnualStatus, rep: dict) -> None:
+    """Vector map: the monitored areas by list status, the projects as circles by size."""
+    colour = {k: st["colour"] for st in STATUS_STYLE for k in st["keys"]}
+    label = {k: st["label"] for st in STATUS_STYLE for k in st["keys"]}
+    ax = fig.add_axes(rect)
+    found = areas_status(conn, s.year - 1)
+    shown = sorted({a["status_key"] for a in found})
+    handles = [
+        Patch(facecolor=colour.get(k, "#cccccc"), edgecolor="#333", label=label.get(k, k))
+        for k in shown
+    ] + [Line2D([], [], marker="o", linestyle="", color="#1f5fbf", label="erstatningsbyggeri")]
+    for a in found:
+        for poly in a["geometry"]["coordinates"]:
+            ax.add_patch(
+                Polygon(
+                    poly[0],
+                    closed=True,
+                    facecolor=colour.get(a["status_key"], "#cccccc"),
+                    edgecolor="#333",
+                    linewidth=0.4,
+                )
+            )
+    for p in rep["projects"]:
+        ax.scatter(
+            p["lon"],
+            p["lat"],
+            s=p["dwellings"] / 2,
+            facecolor="#1f5fbf55",
+            edgecolor="#1f5fbf",
+            linestyle="-" if p["decided"] else "--",
+        )
+    ax.set_xlim(10.28, 10.52)
+    ax.set_ylim(55.32, 55.445)
+    ax.set_aspect(1 / 0.568)  # cos(55.4°): metres east and north alike
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(handles=handles, fontsize=5, loc="lower left", frameon=True)
+    ax.set_title(
+        f"Odense: erstatningsboliger (cirkler) og listestatus {s.year - 1}",
+        fontsize=7,
+        family=FONT,
+    )
+
+
 def render_report(
     conn: Connection, area: str, year: int, *, today: dt.date | None = None
 ) -> RenderedReport:
@@ -386,6 +527,7 @@ def render_report(
         lambda: _progress_page(s),
         lambda: _departments_page(s),
         lambda: _criteria_page(s),
+        lambda: _rehousing_page(conn, s),
     ]
     buf = io.BytesIO()
     with PdfPages(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
+from pypdf import PdfReader
 
 from gis.criteria import areas_status
 from gis.monitoring.rehousing import SUPPRESS_BELOW, rehousing, suppress
+from gis.render.report import render_report
 from tests.monitoring.expected import actuals
 
 
@@ -121,3 +124,28 @@ def test_page_shows_tables_map_and_marks(ref_client) -> None:
     assert "overtrådt" in flyt and f"under {SUPPRESS_BELOW}" in flyt
     rep = html.split('id="erstatning-tabel"', 1)[1].split("</table>", 1)[0]
     assert rep.count("(illustrativ)") == rep.count("<tr data-key=") == 11
+
+
+def test_pdf_report_page_with_rehousing_replacement_and_a_vector_map(ref_conn) -> None:
+    pdf = PdfReader(io.BytesIO(render_report(ref_conn, "vollsmose", 2026).content))
+    found = [(n, p) for n, p in enumerate(pdf.pages) if "Genhusning i Odense" in p.extract_text()]
+    assert len(found) == 1
+    n, page = found[0]
+    text = page.extract_text()
+    assert text.count("overtrådt") == 2  # the two breaches before 1 January 2026
+    assert "(illustrativ)" in text and "Illustrativt:" in text
+    assert "af planens 1.000" in text and f"under {SUPPRESS_BELOW}" in text
+    # The map is drawn as vector paths, not a raster image: the page draws no image XObject
+    # (matplotlib names them /I1...; its pages share one resource dictionary, so
+    # `page.images` lists the other pages' images too).
+    content = page.get_contents().get_data()
+    assert not re.search(rb"/I\d+ Do", content)
+    assert content.count(b" re") + content.count(b" c\n") + content.count(b" l\n") > 50
+
+
+def test_monitoring_page_and_report_summarise_and_link(ref_client) -> None:
+    for path in ("/kort/omraader/vollsmose/fremdrift", "/areas/vollsmose/report"):
+        html = ref_client.get(f"{path}?year=2026").text
+        resume = html.split('id="genhusning-odense-resume"', 1)[1].split("</p>", 1)[0]
+        assert "2 år og organisation" in resume and "495 af planens 1.000" in resume
+        assert "(illustrativ)" in resume and "/kort/omraader/vollsmose/genhusning" in resume

@@ -31,14 +31,14 @@ def _read(content: bytes) -> tuple[PdfReader, list[str]]:
 def test_report_pages_maps_tables_and_figures(ref_conn) -> None:
     rendered = render_report(ref_conn, "vollsmose", 2025)
     reader, pages = _read(rendered.content)
-    assert len(reader.pages) == rendered.pages == 7
+    assert len(reader.pages) == rendered.pages == 8
     whole = "\n".join(pages)
 
     for page in reader.pages:  # A4 portrait
         w, h = float(page.mediabox.width), float(page.mediabox.height)
         assert (w, h) == pytest.approx(tuple(v * POINTS_PER_INCH for v in A4), abs=1)
     for n, page_text in enumerate(pages, start=1):
-        assert f"Side {n} af 7" in page_text
+        assert f"Side {n} af 8" in page_text
         assert "omtrentligt" in page_text  # the reference-data note on every page
     # The three fremtidsbilleder are images on the maps page.
     assert len(reader.pages[1].images) == 3
@@ -73,13 +73,13 @@ def test_report_command_writes_the_pdf(ref_database_url, tmp_path) -> None:
         timeout=120,
     )
     reader, pages = _read(out.read_bytes())
-    assert len(reader.pages) == 7 and "Statusrapport 2026" in pages[0]
+    assert len(reader.pages) == 8 and "Statusrapport 2026" in pages[0]
 
 
 def test_report_over_http_as_pdf_and_html(ref_client) -> None:
     r = ref_client.get("/areas/vollsmose/report?year=2025&f=pdf")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-    assert len(PdfReader(io.BytesIO(r.content)).pages) == 7
+    assert len(PdfReader(io.BytesIO(r.content)).pages) == 8
     html = ref_client.get("/areas/vollsmose/report?year=2025")
     assert html.status_code == 200
     assert "Statusrapport 2025" in html.text and "/maps/fremtidsbillede/2030.png" in html.text
@@ -89,5 +89,5 @@ def test_report_over_http_as_pdf_and_html(ref_client) -> None:
 def test_report_of_an_area_without_plan_items(ref_conn) -> None:
     rendered = render_report(ref_conn, "kertemindevejkvarteret", 2025)
     reader, pages = _read(rendered.content)
-    assert len(reader.pages) == 7
+    assert len(reader.pages) == 8
     assert "0 af 0 planpunkter" in pages[0] and "Kertemindevejkvarteret" in pages[0]
