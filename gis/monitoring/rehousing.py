@@ -175,7 +175,7 @@ def rehousing(conn: Connection, area: str) -> dict:
     rows = conn.execute(
         text(
             """
-            SELECT i.key, i.title, i.organisation, y.year,
+            SELECT i.key, i.title, i.organisation, i.source, y.year,
                    (SELECT sum(t.quantity) FROM plan_target t
                     WHERE t.item_id = i.id AND t.year = y.year) AS planned,
                    (SELECT sum(a.quantity) FROM plan_actual a
@@ -194,6 +194,7 @@ def rehousing(conn: Connection, area: str) -> dict:
     ).mappings()
     moves: dict[tuple[str, int], list[dict]] = {}
     illustrative: set[tuple[str, int]] = set()
+    sources: dict[tuple[str, int], str] = {}
     for m in conn.execute(
         text(
             """
@@ -210,6 +211,7 @@ def rehousing(conn: Connection, area: str) -> dict:
         moves.setdefault((m["key"], m["year"]), []).append(dict(m))
         if m["illustrative"]:
             illustrative.add((m["key"], m["year"]))
+        sources.setdefault((m["key"], m["year"]), m["data_source"])
     statuses: dict[int, dict[str, dict]] = {}
 
     def status_of(slug: str, year: int) -> dict | None:
@@ -252,6 +254,18 @@ def rehousing(conn: Connection, area: str) -> dict:
                 # Whether anyone was rehoused into a barred area, never how many if few.
                 "rule_breached": breaches,
                 "illustrative": (r["key"], r["year"]) in illustrative,
+                # Planned: the plan (seed 001); recorded and destinations: as recorded.
+                "provenance": {
+                    "planned": {"kind": "plan", "source": r["source"]},
+                    "destinations": None
+                    if not found
+                    else {
+                        "kind": "illustrative"
+                        if (r["key"], r["year"]) in illustrative
+                        else "import",
+                        "source": sources[(r["key"], r["year"])],
+                    },
+                },
             }
         )
     return {"area": info.slug, "suppress_below": SUPPRESS_BELOW, "years": years}

@@ -35,6 +35,8 @@ def test_per_year_and_organisation_against_the_plan(ref_client) -> None:
             assert row["recorded"] == quantity
             # The destinations add up to what was recorded, and say they are invented.
             assert row["moved"] == quantity and row["consistent"] and row["illustrative"]
+            assert row["provenance"]["destinations"]["kind"] == "illustrative"
+            assert "seed 001" in row["provenance"]["planned"]["source"]
 
 
 def test_no_count_below_five_is_shown_or_derivable(ref_client) -> None:
