@@ -352,7 +352,7 @@ def get_delprogram(slug: Slug, conn: ConnectionDep) -> dict:
 def program_page(request: Request, conn: ConnectionDep) -> HTMLResponse:
     track = query.employment_track(conn)
     graph = query.graph(conn)
-    programs = query.delprogrammer(conn)
+    programs = query.delprogrammer(conn, with_values=True)
     indsatser = query.indsatser_by_slug(conn)
     return templates.TemplateResponse(
         request,

@@ -41,14 +41,20 @@ def test_the_program_page(ref_server, page, console) -> None:
     assert page.locator("svg.employment-chart polyline").count() >= 3
     assert "Beskæftigelsessporet" in text and "undertrykt (under 5)" in text
     # The keyboard reaches the links to each delprogram and opens an indsats table.
-    summary = page.locator("#job-og-uddannelse details summary")
+    summary = page.locator("#job-og-uddannelse details.indsats-list summary")
     reached = []
     for _ in range(60):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("document.activeElement.textContent.trim()"))
-        if page.evaluate("document.activeElement.closest('#job-og-uddannelse details') !== null"):
+        if page.evaluate(
+            "document.activeElement.closest('#job-og-uddannelse details.indsats-list') !== null"
+        ):
             break
     assert "Vollsmose i job og uddannelse" in reached
     assert summary.evaluate("s => s === document.activeElement")
     page.keyboard.press("Enter")
     assert page.locator("#job-og-uddannelse table.indsatser").is_visible()
+    # The values year by year, behind their own summary.
+    values = page.locator("#job-og-uddannelse details.values")
+    values.locator("summary").click()
+    assert "2019: 1.734 (planen)" in values.inner_text()
