@@ -154,6 +154,10 @@ def suppress(destinations: list[dict]) -> list[dict]:
     return out
 
 
+def _small(count: float | None) -> bool:
+    return count is not None and 0 < count < SUPPRESS_BELOW
+
+
 def _check(status: dict | None) -> str:
     if status is None:
         return "unlisted"
@@ -239,6 +243,7 @@ def rehousing(conn: Connection, area: str) -> dict:
                 }
             )
         moved = sum(d["households"] for d in destinations)
+        small = _small(r["recorded"]) or (bool(found) and _small(moved))
         years.append(
             {
                 "item": r["key"],
@@ -246,8 +251,10 @@ def rehousing(conn: Connection, area: str) -> dict:
                 "organisation": r["organisation"],
                 "year": r["year"],
                 "planned": r["planned"],
-                "recorded": r["recorded"],
-                "moved": moved if found else None,
+                # A year's households below the threshold are a count of persons too.
+                "recorded": None if small else r["recorded"],
+                "moved": moved if found and not small else None,
+                "suppressed": small,
                 # The destinations must add up to the recorded households of the year.
                 "consistent": (not found) or r["recorded"] is None or moved == r["recorded"],
                 "destinations": suppress(destinations),

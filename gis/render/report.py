@@ -393,7 +393,7 @@ def _rehousing_page(conn: Connection, s: AnnualStatus) -> Figure:
                 str(y["year"]),
                 (y["organisation"] or "") + (" (illustrativ)" if y["illustrative"] else ""),
                 number(y["planned"]),
-                number(y["recorded"]),
+                f"under {reh['suppress_below']}" if y["suppressed"] else number(y["recorded"]),
                 _wrap(where or "–", 62),
                 "overtrådt" if y["rule_breached"] else "overholdt",
             ]
