@@ -348,6 +348,7 @@ SUCCESS: dict[str, str] = {
     "/land/sellable": "FeatureCollection",
     "/criteria/areas": "FeatureCollection",
     "/kort/lag/{layer}.geojson": "FeatureCollection",
+    "/areas/{area}/replacement-dwellings": "FeatureCollection",
 }
 for _layer in LAYERS:
     SUCCESS[f"/collections/{_layer}/items"] = "FeatureCollection"
@@ -365,7 +366,12 @@ INSTEAD: dict[str, tuple[str, ...]] = {
     "/kort/overlays/{overlay}.png": ("image/png",),
     "/criteria/areas": ("application/geo+json",),
     "/kort/lag/{layer}.geojson": ("application/geo+json",),
-    "/collections/{collection_id}/queryables": ("application/schema+json", "text/html"),
+    "/areas/{area}/replacement-dwellings": ("application/geo+json",),
+    "/collections/{collection_id}/queryables": (
+        "application/schema+json",
+        "application/json",
+        "text/html",
+    ),
     "/collections/{collection_id}/schema": ("application/schema+json", "text/html"),
 }
 

@@ -157,6 +157,8 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
             link(url(request, base + "/items", f="csv"), "items", "text/csv", "As CSV"),
             link(url(request, base + "/items", f="gpkg"), "items", GPKG, "As GeoPackage"),
             link(url(request, base + "/queryables"), REL_QUERYABLES, SCHEMA, "Queryables"),
+            # GDAL finds the queryables by the draft's short rel only.
+            link(url(request, base + "/queryables"), "queryables", SCHEMA, "Queryables"),
             # GDAL types its fields from this schema (it looks for `describedby`).
             link(url(request, base + "/schema"), "describedby", SCHEMA, "Schema of the features"),
             link(url(request, base + "/schema"), "describedBy", SCHEMA, "Schema (GDAL < 3.7)"),
@@ -219,9 +221,19 @@ async def queryables(request: Request, read: CollectionReadDep) -> Response:
         return hit
     doc = features.queryables_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/queryables")
+    # GDAL (3.6 to 3.12) takes the properties a `cql-text` filter may name from the
+    # pre-2021 draft's `queryables` list (and from the OpenAPI document, which never names
+    # a confidential one): without it, a `-where` on a sale date ran on the client. An
+    # unknown keyword to JSON Schema.
+    doc["queryables"] = [{"id": name} for name, spec in doc["properties"].items() if "type" in spec]
     if output_format(request) == "html":
         return cache.finish(_html(ogc_html.queryables(doc)))
-    return cache.finish(json_response(doc, SCHEMA))
+    # GDAL asks for JSON only, and takes nothing else (the answer varies on Accept).
+    accept = request.headers.get("accept", "")
+    media_type = (
+        JSON if "json" in accept and SCHEMA not in accept and "*/*" not in accept else SCHEMA
+    )
+    return cache.finish(json_response(doc, media_type))
 
 
 @router.get("/collections/{collection_id}/schema", summary="Schema of the features")

@@ -214,3 +214,19 @@ def test_gdal_filters_reach_the_database(ref_client, ref_conn):
     assert_problem(
         ref_client.get("/collections/buildings/items", params={"filter-lang": "cql"}), 400
     )
+
+
+def test_queryables_as_gdal_reads_them(ref_client):
+    """GDAL finds the queryables by the short rel, asks for JSON only, and reads the names
+    a cql-text filter may use from a `queryables` list."""
+    doc = ref_client.get("/collections/buildings").json()
+    href = next(x["href"] for x in doc["links"] if x["rel"] == "queryables")
+    plain = ref_client.get(href, headers={"Accept": "application/geo+json, application/json"})
+    assert plain.headers["content-type"] == "application/json"
+    names = [q["id"] for q in plain.json()["queryables"]]
+    assert names == [n for n, s in plain.json()["properties"].items() if "type" in s]
+    assert "built_decided" in names and "geometry" not in names
+    schema = ref_client.get(href, headers={"Accept": "application/schema+json"})
+    assert schema.headers["content-type"] == "application/schema+json"
+    assert ref_client.get(href).headers["content-type"] == "application/schema+json"
+    assert plain.headers["etag"] != schema.headers["etag"]

@@ -132,3 +132,69 @@ def test_gdal_types_fields_from_the_schema(live_server):
     first = get_json(f"{live_server}/collections/buildings/items?limit={PAGE}")
     assert all(f["properties"]["built_year"] is None for f in first["features"])
     assert types["built_year"] == "int32"
+
+
+@pytest.fixture(scope="module")
+def sale_dates(writable_server, writable_ref) -> tuple[str, dict, dict, str]:
+    """The company's view of the plots (the sale dates are confidential): the server, the
+    token, the plots and a day some were offered on or after, not all."""
+    token = writable_ref.bearer("developer_company")
+    server = writable_server.url
+    doc = get_json(f"{server}/collections/plots/items?limit=10000", token)
+    days = sorted(
+        f["properties"]["offered_date"] for f in doc["features"] if f["properties"]["offered_date"]
+    )
+    assert len(set(days)) > 2
+    return server, token, doc, days[len(days) // 2]
+
+
+def _offered_since(doc: dict, day: str) -> set[int]:
+    return {f["id"] for f in doc["features"] if (f["properties"]["offered_date"] or "") >= day}
+
+
+@pytest.mark.skipif(not HAS_OGR2OGR, reason="Debian's gdal-bin is not installed")
+def test_ogr2ogr_date_where_runs_on_the_server(sale_dates, tmp_path):
+    """A date field (to GDAL, from the schema's `format: date`) in a `-where`, with the
+    company's token: GDAL writes the day as '2025-02-01T', which sorts after '2025-02-01' as
+    text; the server compares the day, so the boundary day is in."""
+    server, token, doc, day = sale_dates
+    out = tmp_path / "plots.gpkg"
+    done = subprocess.run(
+        ["ogr2ogr", "--debug", "on", "-preserve_fid", "--config", "GDAL_HTTP_HEADERS",
+         f"Authorization: {token['Authorization']}", "-f", "GPKG", str(out), f"OAPIF:{server}",
+         "plots", "-oo", f"PAGE_SIZE={PAGE}", "-where", f"offered_date >= '{day}'"],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = _offered_since(doc, day)
+    assert expected == server_ids(server, "plots", f"offered_date >= '{day}'", token)
+    assert gpkg_ids(out, "plots") == expected
+    with sqlite3.connect(out) as db:
+        assert db.execute("SELECT min(offered_date) FROM plots").fetchone() == (day,)
+    requests = item_requests(done.stderr, "plots")
+    assert any(f"'{day}T'" in r for r in requests), requests  # GDAL's own spelling
+    assert_pushed_down(requests, "offered_date", len(expected), len(doc["features"]))
+
+
+def test_pyogrio_date_where_runs_on_the_server(sale_dates, gdal_log):
+    server, token, doc, day = sale_dates
+    start = gdal_log.stat().st_size
+    # GDAL 3.12's OAPIF driver sends its own headers in place of GDAL_HTTP_HEADERS.
+    bearer = token["Authorization"].removeprefix("Bearer ")
+    auth = {"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": bearer}
+    pyogrio.set_gdal_config_options({"CPL_DEBUG": "ON", **auth})
+    try:
+        df = pyogrio.read_dataframe(
+            f"OAPIF:{server}", layer="plots", where=f"offered_date >= '{day}'",
+            fid_as_index=True, PAGE_SIZE=PAGE,
+        )  # fmt: skip
+    finally:
+        pyogrio.set_gdal_config_options({"CPL_DEBUG": None, **dict.fromkeys(auth)})
+    with gdal_log.open() as f:
+        f.seek(start)
+        log = f.read()
+    expected = _offered_since(doc, day)
+    assert set(df.index) == expected
+    assert_pushed_down(
+        item_requests(log, "plots"), "offered_date", len(expected), len(doc["features"])
+    )
