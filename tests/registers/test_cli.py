@@ -36,6 +36,8 @@ def test_files_to_the_legal_share_of_a_new_area(writable_ref, writable_client):
     assert mix["total"]["legal_share"] == 0.35
     items = writable_client.get("/collections/areas/items?f=json&limit=1000").json()["features"]
     assert "gellerup-test" in {f["properties"]["slug"] for f in items}
+    for page in ("/areas/gellerup-test/report?year=2027", "/kort/omraader/gellerup-test"):
+        assert writable_client.get(page).status_code == 200, page
 
 
 def test_a_bad_file_exits_non_zero_listing_every_problem(writable_ref, tmp_path):
