@@ -32,9 +32,12 @@ def test_every_collection_links_its_schema(ref_client):
         assert r.json()["$id"] == found[0]["href"]
 
 
-@pytest.mark.parametrize("layer", list(LAYERS.values()), ids=list(LAYERS))
-def test_schema_types_come_from_the_columns(ref_client, layer):
-    schema = ref_client.get(f"/collections/{layer.id}/schema").json()
+def test_schema_types_come_from_the_columns(ref_client):
+    for layer in LAYERS.values():
+        _check_schema(ref_client.get(f"/collections/{layer.id}/schema").json(), layer)
+
+
+def _check_schema(schema: dict, layer) -> None:
     assert schema["properties"]["geometry"]["x-ogc-role"] == "primary-geometry"
     assert schema["properties"]["id"]["x-ogc-role"] == "id"
     props = schema["properties"]["properties"]

@@ -20,6 +20,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote_plus, urlencode
 
@@ -91,13 +92,14 @@ def test_ogr2ogr_where_runs_on_the_server(live_server, tmp_path, collection, whe
 
 
 @pytest.fixture(scope="module")
-def gdal_log(tmp_path_factory) -> Path:
+def gdal_log(tmp_path_factory) -> Iterator[Path]:
     """The file pyogrio's GDAL logs to: GDAL opens CPL_LOG once for the process and keeps
     it, so it is set once and each test reads what it appended."""
     log = tmp_path_factory.mktemp("gdal") / "gdal.log"
     log.touch()
     pyogrio.set_gdal_config_options({"CPL_LOG": str(log)})
-    return log
+    yield log
+    pyogrio.set_gdal_config_options({"CPL_LOG": None})
 
 
 @pytest.mark.parametrize(("collection", "where", "cql2"), CASES, ids=IDS)
