@@ -406,7 +406,7 @@ def _context(conn, area: str, year: int) -> dict:
         "s": status,
         "area": status.area,
         "year": year,
-        "gantt": gantt_svg(status.progress),
+        "gantt": gantt_svg(status.progress, illustrative=status.illustrative_items),
         "trajectory_svg": charts.trajectory_svg(
             points, law.MAX_LEGAL_SHARE, law.DEADLINE_YEAR, targets=[law.PLAN_TARGET_SHARE]
         ),

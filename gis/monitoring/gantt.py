@@ -20,7 +20,13 @@ STATUS_COLOUR = {
 FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
 
 
-def gantt_svg(p: Progress, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+def gantt_svg(
+    p: Progress,
+    first: int = FIRST_YEAR,
+    last: int = LAST_YEAR,
+    illustrative: frozenset[str] = frozenset(),
+) -> str:
+    """`illustrative`: keys of items whose recorded progress is invented, marked so."""
     label_w, status_w, col_w, row_h, head_h = 330, 90, 44, 20, 26
     groups = [
         ("Besluttet", [i for i in p.items if i.decided]),
@@ -66,7 +72,14 @@ def gantt_svg(p: Progress, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> st
                 f"fill='#cfd8dc' stroke='#546e7a'{dash}/>"
                 f"<rect class='done' x='{x0:.1f}' y='{y + 4}' width='{(x1 - x0) * share:.1f}' "
                 f"height='{row_h - 8}' fill='{colour}' opacity='0.8'/>"
-                f"<text x='{width - status_w + 6}' y='{y + 14}' font-size='11' fill='{colour}' "
+                # Invented recorded progress: said on the bar itself.
+                + (
+                    f"<text class='illustrative' x='{x0 + 4:.1f}' y='{y + 13}' font-size='9' "
+                    f"font-style='italic' fill='#3e2723' {FONT}>illustrativ</text>"
+                    if i.key in illustrative
+                    else ""
+                )
+                + f"<text x='{width - status_w + 6}' y='{y + 14}' font-size='11' fill='{colour}' "
                 f"{FONT}>{STATUS_DA[i.status]}</text></g>"
             )
             y += row_h

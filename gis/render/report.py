@@ -234,6 +234,7 @@ def _gantt_page(s: AnnualStatus) -> Figure:
         )
         ax.barh(n, width * share, left=i.start_year, color=STATUS_COLOUR[i.status], alpha=0.8)
         label = ("" if i.decided else "(ikke besluttet) ") + i.title
+        label += " (illustrativ)" if i.key in s.illustrative_items else ""
         ax.text(2019.8, n, _wrap(label, 48), ha="right", va="center", fontsize=6, family=FONT)
     ax.axvline(s.year, color="#000", linestyle=":")
     ax.set_xlim(2020, 2031)

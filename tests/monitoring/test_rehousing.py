@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from gis.criteria import areas_status
 from gis.monitoring.rehousing import SUPPRESS_BELOW, rehousing, suppress
+from gis.monitoring.status import annual_status
 from gis.render.report import render_report
 from tests.monitoring.expected import actuals
 
@@ -168,3 +169,13 @@ def test_yearly_rehousing_table_never_shows_a_count_below_five(ref_client) -> No
     recorded = [c.split(" / ")[0] for c in cells if " / " in c]
     # 10, 12 and 4 households recorded 2020-2022 (illustrative): the 4 is not shown.
     assert "under 5" in recorded[2] and recorded[:2] == ["10", "12"]
+
+
+def test_timeline_marks_the_items_with_invented_progress(ref_client, ref_conn) -> None:
+    marked = annual_status(ref_conn, "vollsmose", 2025).illustrative_items
+    assert {"genhusning-civica", "genhusning-fab"} <= marked
+    html = ref_client.get("/kort/omraader/vollsmose/fremdrift?year=2025").text
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    for row in svg.split("<g class='gantt-row'")[1:]:
+        key = row.split("data-key='", 1)[1].split("'", 1)[0]
+        assert ("class='illustrative'" in row) is (key in marked)
