@@ -78,3 +78,21 @@ def test_long_flat_filters_within_the_limit_compile():
     arithmetic = "id = " + " + ".join(["1"] * (cql2.MAX_ARITHMETIC + 2))
     with pytest.raises(InvalidQuery, match="arithmetic"):
         cql2.parse_text(arithmetic)
+
+
+def test_a_real_server_answers_400_and_lives_on(ref_server):
+    """Over HTTP to a real uvicorn: a crash in the parser would take the process down, and
+    the next request would find no server."""
+    from urllib.parse import quote
+
+    import httpx
+
+    with httpx.Client(base_url=ref_server.url, timeout=30) as client:
+        for case in sorted(DEEP):
+            text, lang = DEEP[case]
+            if len(quote(text)) > 60_000:  # beyond what httpx puts in a URL
+                continue
+            r = client.get("/collections/plots/items", params={"filter": text, "filter-lang": lang})
+            assert r.status_code == 400, case
+            assert r.headers["content-type"].startswith("application/problem+json")
+        assert client.get("/collections/plots/items?limit=1").status_code == 200
