@@ -33,7 +33,12 @@ from gis.monitoring.criteria import origin_da
 from gis.monitoring.gantt import gantt_svg
 from gis.monitoring.progress import ItemProgress, progress
 from gis.monitoring.rehousing import CHECK_DA, rehousing, replacement
-from gis.monitoring.status import annual_status, share_targets, share_trajectory
+from gis.monitoring.status import (
+    annual_status,
+    illustrative_items,
+    share_targets,
+    share_trajectory,
+)
 from gis.monitoring.summary import STATUS_DA, UNITS_DA, number, points
 from gis.record import PlanView
 from gis.render import charts
@@ -67,6 +72,7 @@ CSV_COLUMNS = (
     "derived_to_date",
     "recorded_to_date",
     "conflict",
+    "illustrative",
 )
 
 templates.env.filters["number"] = number
@@ -101,9 +107,12 @@ class ItemProgressOut(BaseModel):
     recorded_to_date: float | None
     conflict: ConflictOut | None
     source: str | None
+    illustrative: bool = Field(
+        False, description="The recorded progress includes invented (illustrative) figures."
+    )
 
     @classmethod
-    def of(cls, i: ItemProgress) -> ItemProgressOut:
+    def of(cls, i: ItemProgress, illustrative: bool = False) -> ItemProgressOut:
         c = i.conflict
         return cls(
             key=i.key,
@@ -125,6 +134,7 @@ class ItemProgressOut(BaseModel):
             recorded_to_date=i.recorded_to_date,
             conflict=ConflictOut(derived=c.derived, recorded=c.recorded) if c else None,
             source=i.source,
+            illustrative=illustrative,
         )
 
 
@@ -170,7 +180,8 @@ def get_progress(
     area: Slug, conn: ConnectionDep, year: StatusYear = DEFAULT_YEAR, f: FormatQuery = "json"
 ):
     p = progress(conn, area, year)
-    items = [ItemProgressOut.of(i) for i in p.items]
+    invented = illustrative_items(conn, p.area.slug)
+    items = [ItemProgressOut.of(i, i.key in invented) for i in p.items]
     if f == "csv":
         return _csv(items, f"fremdrift-{p.area.slug}-{year}.csv")
     return ProgressOut(

@@ -87,6 +87,11 @@ ILLUSTRATIVE_SQL = text(
 )
 
 
+def illustrative_items(conn: Connection, area: str) -> frozenset[str]:
+    """Keys of the area's items whose recorded actuals include invented ones."""
+    return frozenset(conn.execute(ILLUSTRATIVE_SQL, {"area": area}).scalars())
+
+
 def share_trajectory(conn: Connection, area: str) -> tenure.Trajectory:
     # Two years past the deadline, so the year of the deadline is not the chart's edge.
     return tenure.trajectory(conn, area, FIRST_YEAR, max(LAST_YEAR, law.DEADLINE_YEAR) + 2)
@@ -110,9 +115,7 @@ def annual_status(conn: Connection, area: str, year: int) -> AnnualStatus:
         summary=summary(p),
         trajectory=trajectory,
         targets=share_targets(trajectory, year),
-        illustrative_items=frozenset(
-            conn.execute(ILLUSTRATIVE_SQL, {"area": p.area.slug}).scalars()
-        ),
+        illustrative_items=illustrative_items(conn, p.area.slug),
         odense_rehousing=rehousing(conn, p.area.slug),
         replacement=replacement(conn, p.area.slug, year, p),
         criteria=criteria_status(

@@ -179,3 +179,12 @@ def test_timeline_marks_the_items_with_invented_progress(ref_client, ref_conn) -
     for row in svg.split("<g class='gantt-row'")[1:]:
         key = row.split("data-key='", 1)[1].split("'", 1)[0]
         assert ("class='illustrative'" in row) is (key in marked)
+
+
+def test_progress_api_and_csv_mark_invented_recorded_progress(ref_client, ref_conn) -> None:
+    marked = annual_status(ref_conn, "vollsmose", 2025).illustrative_items
+    items = ref_client.get("/areas/vollsmose/progress?year=2025").json()["items"]
+    assert {i["key"] for i in items if i["illustrative"]} == marked
+    body = ref_client.get("/areas/vollsmose/progress?year=2025&f=csv").text
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {r["key"] for r in rows if r["illustrative"] == "True"} == marked
