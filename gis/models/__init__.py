@@ -4,7 +4,16 @@ One module per part of the domain; importing this package registers every table 
 `Base.metadata`, which the migrations' autogenerate check compares against.
 """
 
-from gis.models import auth, criteria, land, meta, monitoring, program, record  # noqa: F401  (register their tables)
+from gis.models import (  # noqa: F401  (register their tables)
+    auth,
+    criteria,
+    land,
+    meta,
+    monitoring,
+    program,
+    record,
+    registers,
+)
 from gis.models.base import SRID, Base
 from gis.models.plan import (
     AREA_KINDS,
