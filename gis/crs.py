@@ -123,8 +123,9 @@ def parse_bbox(value: str, crs: Crs, parameter: str = "bbox") -> tuple[float, fl
 # the map is one-to-one, so a geometry clipped to it is taken to UTM without folding. All
 # stored data lies far inside it (Vollsmose is 41° from its west edge; edits must lie near a
 # designated area, `gis.editing.validate.REACH_M`), so clipping the query changes no answer:
-# a feature meets the query if and only if it meets the clipped query. An empty clip is no
-# feature, and PostGIS takes an empty geometry to UTM without asking PROJ.
+# a feature meets the query if and only if it meets the clipped query (for the predicates
+# that ask more, see `to_storage_sql`). An empty clip is no feature, and PostGIS takes an
+# empty geometry to UTM without asking PROJ.
 CENTRAL_MERIDIAN = 9.0
 DOMAIN_HALF_WIDTH = 40.0
 DOMAIN_LON = (CENTRAL_MERIDIAN - DOMAIN_HALF_WIDTH, CENTRAL_MERIDIAN + DOMAIN_HALF_WIDTH)
@@ -156,19 +157,65 @@ def domain_box_sql(srid: int) -> str:
     return f"ST_MakeBox2D(ST_Point({x0!r}, {y0!r}), ST_Point({x1!r}, {y1!r}))"
 
 
-def to_storage_sql(geometry: str, srid: int) -> str:
+# Where a query geometry reaching outside DOMAIN leaves a sign of it (MARKER, in lon/lat):
+# outside DOMAIN, where UTM is still exact (51°E of the meridian), 4,000 km from any data.
+MARKER = (60.0, 0.0, 60.1, 0.1)
+
+
+def _segment_sql(g: str, srid: int) -> str:
+    size = f"(ST_XMax({g}) - ST_XMin({g}) + ST_YMax({g}) - ST_YMin({g}))"
+    return f"ST_Segmentize({g}, GREATEST({SEGMENT[srid]!r}, {size} / {SEGMENTS}))"
+
+
+def _marker_sql(srid: int, dimension: str) -> str:
+    x0, y0, x1, y1 = MARKER
+    if srid == 3857:
+        x0, y0, x1, y1 = (_R * math.radians(v) for v in MARKER)
+    point = f"ST_SetSRID(ST_Point({x0!r}, {y0!r}), {srid})"
+    line = f"ST_SetSRID(ST_MakeLine(ST_Point({x0!r}, {y0!r}), ST_Point({x1!r}, {y0!r})), {srid})"
+    box = f"ST_MakeEnvelope({x0!r}, {y0!r}, {x1!r}, {y1!r}, {srid})"
+    return f"CASE {dimension} WHEN 0 THEN {point} WHEN 1 THEN {line} ELSE {box} END"
+
+
+def to_storage_sql(geometry: str, srid: int, marked: bool = True) -> str:
     """SQL taking a geometry in `srid` (4326 or 3857, x first, SRID set) to the storage CRS:
     clipped to DOMAIN, segmented, transformed (see DOMAIN). One scalar subquery, so the
-    geometry is built once per statement."""
+    geometry is built once per statement.
+
+    Clipping alone keeps the answer of S_INTERSECTS, S_DISJOINT, S_WITHIN and S_TOUCHES,
+    not of S_CONTAINS, S_EQUALS, S_OVERLAPS or S_CROSSES: a feature contains what is left of
+    `MULTIPOINT((-100 40), (10.44 55.4))` but not the literal. So unless `marked` is false
+    (a bbox: only ever intersected), a geometry reaching outside DOMAIN gets a small part of
+    its own dimension at MARKER, outside DOMAIN and far from every feature, in place of what
+    was cut off: no feature contains, equals or holds it, and it meets none, which is what
+    the cut-off part did. S_DWITHIN keeps its answer for distances up to 1,500 km, the
+    data's distance from DOMAIN's edge."""
     if srid == SRID:
         return geometry
+    x0, y0, x1, y1 = DOMAIN[srid]
+    inside = (
+        f"ST_XMin(i.q) >= {x0!r} AND ST_XMax(i.q) <= {x1!r}"
+        f" AND ST_YMin(i.q) >= {y0!r} AND ST_YMax(i.q) <= {y1!r}"
+    )
+    cut = f"ST_SetSRID(c.clip, {SRID})"
+    if marked:
+        parts = (
+            f"ARRAY(SELECT d.geom FROM ST_Dump({_segment_sql('c.clip', srid)}) AS d"
+            f" UNION ALL SELECT {_marker_sql(srid, 'c.dim')})"
+        )
+        outside = f"ST_Transform(ST_Collect({parts}), {SRID})"
+    else:
+        outside = (
+            f"CASE WHEN ST_IsEmpty(c.clip) THEN {cut}"
+            f" ELSE ST_Transform({_segment_sql('c.clip', srid)}, {SRID}) END"
+        )
     # ST_ClipByBox2D, not ST_Intersection: it never throws on an invalid (self-crossing)
     # literal, which would be a 500; the predicates then see it as PostGIS always did.
-    return f"""(SELECT CASE WHEN ST_IsEmpty(c.g) THEN ST_SetSRID(c.g, {SRID})
-                ELSE ST_Transform(ST_Segmentize(c.g, GREATEST({SEGMENT[srid]!r},
-                    (ST_XMax(c.g) - ST_XMin(c.g) + ST_YMax(c.g) - ST_YMin(c.g)) / {SEGMENTS})
-                    ), {SRID}) END
-         FROM (SELECT ST_ClipByBox2D({geometry}, {domain_box_sql(srid)}) AS g) AS c)"""
+    return f"""(SELECT CASE WHEN c.inside THEN ST_Transform({_segment_sql("c.q", srid)}, {SRID})
+                ELSE {outside} END
+         FROM (SELECT i.q, COALESCE({inside}, TRUE) AS inside, ST_Dimension(i.q) AS dim,
+                      ST_ClipByBox2D(i.q, {domain_box_sql(srid)}) AS clip
+               FROM (SELECT {geometry} AS q) AS i) AS c)"""
 
 
 def envelope_sql(crs: Crs, prefix: str, part: int = 0) -> str:
@@ -179,14 +226,14 @@ def envelope_sql(crs: Crs, prefix: str, part: int = 0) -> str:
     empty = f"ST_GeomFromText('POLYGON EMPTY', {SRID})"
     if not crs.geographic:
         box = f"ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, {crs.srid})"
-        return to_storage_sql(box, crs.srid) if part == 0 else empty
+        return to_storage_sql(box, crs.srid, marked=False) if part == 0 else empty
     if part == 0:
         east = f"CASE WHEN {x0} <= {x1} THEN {x1} ELSE 180 END"
         box = f"ST_MakeEnvelope({x0}, {y0}, {east}, {y1}, {crs.srid})"
     else:
         west = f"ST_MakeEnvelope(-180, {y0}, {x1}, {y1}, {crs.srid})"
         box = f"CASE WHEN {x0} <= {x1} THEN {empty} ELSE {west} END"
-    return to_storage_sql(box, crs.srid)
+    return to_storage_sql(box, crs.srid, marked=False)
 
 
 def bbox_sql(geometry: str, crs: Crs, prefix: str) -> str:

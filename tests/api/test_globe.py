@@ -376,3 +376,60 @@ def test_sellable_within_out_of_range_is_a_400_naming_within(globe_client):
     )
     assert_problem(r, 400)
     assert "within" in r.json()["detail"]
+
+
+PREDICATES = {
+    "S_INTERSECTS": shapely.intersects,
+    "S_DISJOINT": shapely.disjoint,
+    "S_WITHIN": shapely.within,
+    "S_CONTAINS": shapely.contains,
+    "S_EQUALS": shapely.equals,
+    "S_TOUCHES": shapely.touches,
+    "S_OVERLAPS": shapely.overlaps,
+    "S_CROSSES": shapely.crosses,
+}
+# Literals reaching far outside the domain the query is clipped to, each meeting the data
+# in its own way: clipping must change no predicate's answer.
+FAR_LITERALS = [
+    "POLYGON((-180 -90,180 -90,180 90,-180 90,-180 -90))",
+    "POLYGON((-100 -80,100 -80,100 80,-100 80,-100 -80))",
+    "POLYGON((-170 55.405,170 55.405,170 80,-170 80,-170 55.405))",  # cuts Vollsmose
+    "LINESTRING(-100 55.405,100 55.405)",
+    "MULTIPOINT((-100 40),({inside}))",  # one point in America, one inside a building
+    "MULTILINESTRING((-100 40,-90 40),({inside},{inside_east}))",
+    "MULTIPOLYGON(((-100 40,-90 40,-90 41,-100 40)),"
+    "(({inside},{inside_east},{inside_north},{inside})))",
+    "POINT(-100 40)",
+]
+
+
+@pytest.mark.parametrize("literal", FAR_LITERALS)
+@pytest.mark.parametrize("layer", ["buildings", "roads", "facilities"])
+def test_every_spatial_predicate_with_a_far_reaching_literal(
+    globe_client, features, literal, layer
+):
+    """Each of the eight topological S_* functions against shapely on the unclipped literal
+    (CRS84, all far from the data's edges, so exact); S_DWITHIN below."""
+    building = next(f for f in features if f.layer == "buildings").lonlat
+    p = building.representative_point()
+    d = 1e-6  # a tenth of a metre: the small parts lie wholly inside the building
+    assert building.contains(shapely.box(p.x, p.y, p.x + d, p.y + d))
+    literal = literal.format(
+        inside=f"{p.x!r} {p.y!r}",
+        inside_east=f"{p.x + d!r} {p.y!r}",
+        inside_north=f"{p.x + d!r} {p.y + d!r}",
+    )
+    g = shapely.from_wkt(literal)
+    mine = [f for f in features if f.layer == layer]
+    for name, predicate in PREDICATES.items():
+        want = {f.id for f in mine if predicate(f.lonlat, g)}
+        got = found_ids(globe_client, layer, {"filter": f"{name}(geometry, {literal})"})
+        assert got == want, (name, literal, sorted(got ^ want))
+
+
+def test_s_dwithin_far_and_near(globe_client, features):
+    every = {f.id for f in features if f.layer == "buildings"}
+    far = {"filter": "S_DWITHIN(geometry, POINT(-100 40), 1000, meters)"}
+    assert found_ids(globe_client, "buildings", far) == set()
+    near = {"filter": "S_DWITHIN(geometry, MULTIPOINT((-100 40),(10.44 55.4)), 5000, meters)"}
+    assert found_ids(globe_client, "buildings", near) == every
