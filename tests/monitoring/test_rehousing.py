@@ -188,3 +188,13 @@ def test_progress_api_and_csv_mark_invented_recorded_progress(ref_client, ref_co
     body = ref_client.get("/areas/vollsmose/progress?year=2025&f=csv").text
     rows = list(csv.DictReader(io.StringIO(body)))
     assert {r["key"] for r in rows if r["illustrative"] == "True"} == marked
+
+
+def test_an_area_without_rehousing_and_an_unknown_area(ref_client) -> None:
+    r = ref_client.get("/kort/omraader/kertemindevejkvarteret/genhusning?year=2025")
+    assert r.status_code == 200 and 'id="erstatning-tabel"' in r.text
+    body = ref_client.get("/areas/kertemindevejkvarteret/rehousing").json()
+    assert body["years"] == []
+    for path in ("/areas/nowhere/rehousing", "/kort/omraader/nowhere/genhusning"):
+        r = ref_client.get(path)
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
