@@ -285,6 +285,8 @@ class Sellable:
 def sellable(conn: Connection, layer: Layer, q: SellableQuery) -> Sellable:
     """The plots matching `q`, as `layer` (the plots collection as the reader may see it)
     shows them, with walking distances and a summary."""
+    if q.filter is not None:  # names and types as the reader sees them, before any statement
+        cql2.check(q.filter, queryables(layer), q.filter_crs)
     params: dict = {}
     where = ["TRUE"]
     if q.statuses is not None:

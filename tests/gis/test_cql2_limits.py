@@ -96,3 +96,16 @@ def test_a_real_server_answers_400_and_lives_on(ref_server):
             assert r.status_code == 400, case
             assert r.headers["content-type"].startswith("application/problem+json")
         assert client.get("/collections/plots/items?limit=1").status_code == 200
+
+
+def test_sellable_refuses_a_bad_filter_before_any_statement(ref_engine):
+    from gis.errors import InvalidParameter
+    from gis.land import sellable as land
+
+    # A closed connection: any statement would raise ResourceClosedError, not this.
+    conn = ref_engine.connect()
+    conn.close()
+    q = land.SellableQuery.from_params({"filter": ["price_dkk > 1"], "within": ["torvekvarteret"]})
+    with pytest.raises(InvalidParameter) as err:
+        land.sellable(conn, LAYERS["plots"], q)  # the public's view: no price_dkk
+    assert err.value.parameter == "filter"
