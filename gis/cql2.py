@@ -504,9 +504,9 @@ class _Compiler:
                 box = [box[0], box[1], box[3], box[4]]
             x0, y0, x1, y1 = box
             self.check_extent(shapely.box(x0, y0, x1, y1))
-            # BBOX is always minx, miny, maxx, maxy in the axis order of filter-crs.
-            coords = ", ".join(self.bind(float(v)) for v in (x0, y0, x1, y1))
-            g = f"ST_MakeEnvelope({coords}, {self.crs.srid})"
+            # BBOX is always minx, miny, maxx, maxy in the axis order of filter-crs; a west
+            # edge east of the east one crosses the antimeridian (gis.crs).
+            g = crs_mod.box_literal_sql((x0, y0, x1, y1), self.crs, self.bind)
         elif isinstance(node, dict) and "type" in node:
             try:
                 shape = shapely.geometry.shape(node)

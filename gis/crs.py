@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gis.errors import InvalidQuery
@@ -234,6 +235,37 @@ def envelope_sql(crs: Crs, prefix: str, part: int = 0) -> str:
         west = f"ST_MakeEnvelope(-180, {y0}, {x1}, {y1}, {crs.srid})"
         box = f"CASE WHEN {x0} <= {x1} THEN {empty} ELSE {west} END"
     return to_storage_sql(box, crs.srid, marked=False)
+
+
+# A box across the antimeridian whose sides lie closer than this (in degrees of longitude,
+# about 0.1 m) is taken as all longitudes: two parts so close would touch in UTM, an
+# invalid multipolygon on which GEOS fails the statement.
+ANTIMERIDIAN_GAP = 1e-6
+
+
+def box_literal_sql(
+    box: tuple[float, float, float, float], crs: Crs, bind: Callable[[float], str]
+) -> str:
+    """SQL of a CQL2 BBOX literal, `box` as given (`crs`'s own axis order), in that axis
+    order (for `input_geometry_sql`), values bound by `bind`. In a geographic CRS a west
+    longitude greater than the east one crosses the antimeridian, as a bbox parameter does
+    (CQL2 2.0, 6.2.4): the two boxes either side, as one multipolygon."""
+    a0, b0, a1, b1 = box
+
+    def envelope(a0: float, b0: float, a1: float, b1: float) -> str:
+        values = ", ".join(bind(float(v)) for v in (a0, b0, a1, b1))
+        return f"ST_MakeEnvelope({values}, {crs.srid})"
+
+    west, east = (b0, b1) if crs.lat_first else (a0, a1)
+    if not crs.geographic or west <= east:
+        return envelope(a0, b0, a1, b1)
+    if west - east < ANTIMERIDIAN_GAP:
+        return envelope(a0, -180, a1, 180) if crs.lat_first else envelope(-180, b0, 180, b1)
+    if crs.lat_first:
+        parts = envelope(a0, west, a1, 180), envelope(a0, -180, a1, east)
+    else:
+        parts = envelope(west, b0, 180, b1), envelope(-180, b0, east, b1)
+    return f"ST_Collect({parts[0]}, {parts[1]})"
 
 
 def bbox_sql(geometry: str, crs: Crs, prefix: str) -> str:

@@ -295,6 +295,12 @@ ALL = None  # every feature of the layer
         ),
         ({"filter": "S_INTERSECTS(geometry, BBOX(-180,-90,180,90))"}, ALL),
         ({"filter": "S_INTERSECTS(geometry, POINT(-100 40))"}, set()),
+        # CQL2's BBOX crosses the antimeridian as the bbox parameter does.
+        ({"filter": "S_INTERSECTS(geometry, BBOX(170,50,20,60))"}, ALL),
+        ({"filter": "S_INTERSECTS(geometry, BBOX(20,50,5,60))"}, set()),
+        ({"filter": "S_INTERSECTS(geometry, BBOX(50,170,60,20))", "filter-crs": EPSG4326}, ALL),
+        ({"filter": "S_INTERSECTS(geometry, BBOX(50,20,60,5))", "filter-crs": EPSG4326}, set()),
+        ({"filter": "S_WITHIN(geometry, BBOX(0.0000001,0,0,60))"}, ALL),  # sides a hair apart
         ({"filter": "S_INTERSECTS(geometry, POINT(0 90))"}, set()),
         ({"filter": "S_INTERSECTS(geometry, LINESTRING(-170 -89, 170 89))"}, set()),
         (
