@@ -224,7 +224,14 @@ def literals(draw):
     """(filter-crs, the literal in WKT in that CRS's axis order, the literal x first, the
     space the features are met in)."""
     crs = draw(st.sampled_from([CRS84, EPSG4326, EPSG3857]))
-    kind = draw(st.sampled_from(["box", "box", "triangle", "line", "point"]))
+    kind = draw(st.sampled_from(["box", "bbox", "triangle", "line", "point"]))
+    if kind == "bbox" and crs != EPSG3857:
+        # CQL2's BBOX, west and east as drawn: across the antimeridian when west > east.
+        x0, x1 = round(draw(lons), 9), round(draw(lons), 9)
+        y0, y1 = sorted((round(draw(lats), 9), round(draw(lats), 9)))
+        values = (y0, x0, y1, x1) if crs == EPSG4326 else (x0, y0, x1, y1)
+        return crs, f"BBOX({','.join(map(_fixed, values))})", lon_box(x0, y0, x1, y1), "lonlat"
+    kind = "box" if kind == "bbox" else kind
     if crs == EPSG3857:
         g = shapely.set_precision(_literal(draw, merc_xs, merc_ys, kind), 1e-9, mode="pointwise")
         return crs, wkt(g), g, "merc"
@@ -248,7 +255,7 @@ def _fixed(v: float) -> str:
 def _degenerate(g: shapely.Geometry) -> bool:
     # A zero-width box or a line folding back on itself is a fine literal, but not one the
     # tolerance band can judge; neither is a polygon spanning more than the world.
-    return g.geom_type == "Polygon" and (g.area == 0 or not g.is_valid)
+    return g.geom_type.endswith("Polygon") and (g.area == 0 or not g.is_valid)
 
 
 @SWEEP
