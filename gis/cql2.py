@@ -115,6 +115,8 @@ def _check_text(text: str, quote: str) -> None:
         raise bad(f"too long (more than {MAX_FILTER_LENGTH} characters).")
     if not text.strip():
         raise bad("empty.")
+    if "\x00" in text:  # PostgreSQL's text holds none: a bound one fails the statement
+        raise bad("contains a NUL character.")
     bare = _STRING[quote].sub("''", text)
     depth = deepest = 0
     for c in _NOT_BRACKET.sub("", bare):
@@ -144,6 +146,9 @@ def _check_tree(tree: Node) -> None:
             stack.extend((v, deeper) for v in node.values() if isinstance(v, dict | list))
         elif isinstance(node, list):
             stack.extend((v, depth) for v in node if isinstance(v, dict | list))
+        values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        if any(isinstance(v, str) and "\x00" in v for v in values):  # "\u0000" in JSON
+            raise bad("contains a NUL character.")
     if arithmetic > MAX_ARITHMETIC:
         raise bad(f"more than {MAX_ARITHMETIC} arithmetic operations.")
 
