@@ -325,8 +325,12 @@ def _record_sale_status(conn, target, fid, before: dict, after: dict, reader, no
     )
 
 
-def _answer(conn, spec: Spec, reader: Reader, target: store.Target, fid: int) -> Written:
-    # Every write answers through here: no public owner may name a confidential buyer.
+def _answer(
+    conn, spec: Spec, reader: Reader, target: store.Target, fid: int, changed=()
+) -> Written:
+    # Every write answers through here: no public owner may name a confidential buyer, and
+    # none may be set by a writer who cannot read who that is (gis.land.confidential).
+    confidential.check_owner_writer(conn, spec.layer, fid, reader, changed)
     confidential.check_public_owner(conn, confidential.parcels_of(conn, spec.layer, fid))
     layer = LAYERS[spec.layer].for_reader(reader)
     found, version = features.item_version(conn, layer, str(fid))
@@ -363,7 +367,8 @@ def create(
     given.setdefault(spec.list_prop, []) if spec.list_prop else None
     note = check_note(note)
     blank = {p.name: p.default for p in spec.props}
-    _permit(spec, reader, ["geometry", *_changes(spec, given, blank)])
+    changed = ["geometry", *_changes(spec, given, blank)]
+    _permit(spec, reader, changed)
     target = _open(conn, scenario, reader, "create", note)
     if spec is PLOTS:
         parcel = _parcel_of(conn, given["matrikel"])
@@ -393,7 +398,7 @@ def create(
     fid = _write(conn, target, spec, None, new)
     after, _v = _served(conn, _full(spec), fid)
     _record_sale_status(conn, target, fid, {}, after or {}, reader, note)
-    return _answer(conn, spec, reader, target, fid)
+    return _answer(conn, spec, reader, target, fid, changed)
 
 
 def _quarter(state: store.State) -> tuple[int, str]:
@@ -527,7 +532,8 @@ def replace(
         unchanged = _answer(conn, spec, reader, target, fid)
         savepoint.rollback()
         return unchanged
-    _permit(spec, reader, [*changes, *(["geometry"] if moved else [])])
+    changed = [*changes, *(["geometry"] if moved else [])]
+    _permit(spec, reader, changed)
     new = _apply(spec, state, changes, _resolve(conn, spec, changes, served["properties"]))
     _check_rows(conn, spec, fid, new)
     if spec.anchored and moved:
@@ -539,7 +545,7 @@ def replace(
         conn, target, fid, served["properties"], {**served["properties"], **changes}, reader, note
     )
     savepoint.commit()
-    return _answer(conn, spec, reader, target, fid)
+    return _answer(conn, spec, reader, target, fid, changed)
 
 
 def delete(
@@ -653,7 +659,7 @@ def restore(
     _write(conn, target, spec, fid, state)
     _record_sale_status(conn, target, fid, now, past_served["properties"], reader, note)
     savepoint.commit()
-    return _answer(conn, spec, reader, target, fid)
+    return _answer(conn, spec, reader, target, fid, changed)
 
 
 def _load(conn: Connection, spec: Spec, fid: int) -> store.State | None:

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
-from gis.errors import DataError, InvalidParameter
+from gis.errors import DataError, Forbidden, InvalidParameter
 from gis.roles import Permission, Reader
 
 # The columns of `parcel_sale`, as the plots collection and the land queries name them.
@@ -150,6 +150,52 @@ def check_public_owner(conn: Connection, parcel_ids: Iterable[int] | None = None
             f"The owner of {what} on parcel {matrikel} names the party the plot is under "
             "option to or being sold to, which is confidential until the sale: the public "
             "owner of a plot not yet sold is its current owner.",
+        )
+
+
+# A write that sets a public owner where it could name a plot's confidential option holder or
+# buyer: of a parcel its owner, of a building its owner or its place (which parcel it is on).
+_OWNER_WRITES: dict[str, frozenset[str]] = {
+    "parcels": frozenset({"owner"}),
+    "buildings": frozenset({"owner", "geometry"}),
+}
+# Parcels in a sale, by what anyone can see (on offer, under option) or with a party recorded
+# before the sale: where a public owner could name that party.
+_IN_SALE = text(
+    """
+    SELECT p.matrikelnummer FROM parcel p
+    JOIN parcel_land l ON l.parcel_id = p.id
+    LEFT JOIN parcel_sale s ON s.parcel_id = p.id
+    WHERE p.id = ANY(CAST(:ids AS integer[])) AND l.sale_status <> 'sold'
+      AND (l.sale_status IN ('on_offer', 'under_option')
+           OR s.option_holder IS NOT NULL OR s.buyer IS NOT NULL)
+    ORDER BY p.id LIMIT 1
+    """
+)
+_OWNER_OF = {
+    "parcels": text("SELECT owner FROM parcel WHERE id = :id"),
+    "buildings": text("SELECT owner FROM building WHERE id = :id"),
+}
+
+
+def check_owner_writer(
+    conn: Connection, collection: str, feature_id: int, reader: Reader, changed: Iterable[str]
+) -> None:
+    """Refuses (403) a writer who may not read the sale data a public owner of a parcel in a
+    sale: the database's owner guard would refuse exactly the owner that names the party,
+    and a writer who could tell that refusal from others could guess the confidential name
+    one try at a time. This refusal depends on nothing confidential: who writes, that an
+    owner is set, and the parcel's public status (or that a party is recorded)."""
+    if may_read(reader) or not _OWNER_WRITES.get(collection, frozenset()) & set(changed):
+        return
+    if conn.execute(_OWNER_OF[collection], {"id": feature_id}).scalar() is None:
+        return
+    matrikel = conn.execute(_IN_SALE, {"ids": parcels_of(conn, collection, feature_id)}).scalar()
+    if matrikel is not None:
+        raise Forbidden(
+            f"The public owner of parcel {matrikel}, or of a building on it, is written by "
+            "the land company (developer_company) or an admin while the plot is in a sale: "
+            "its parties are confidential until the sale."
         )
 
 

@@ -190,35 +190,72 @@ def _owner_of(writable_client, path: str) -> tuple[str, str]:
     return got.headers["etag"], got.json()["properties"]["owner"]
 
 
-@pytest.mark.parametrize("collection", ["parcels", "buildings"])
-def test_no_write_makes_a_public_owner_name_the_option_holder(
-    writable_client, writable_ref, db, secrets, collection
-):
-    plot = next(r for r in secrets["rows"] if r["sale_status"] == "under_option")
-    with db.connect() as conn:
-        fid = plot["parcel_id"]
-        if collection == "buildings":
+def _plot_feature(db, secrets, collection: str, status: str = "under_option"):
+    plot = next(r for r in secrets["rows"] if r["sale_status"] == status)
+    fid = plot["parcel_id"]
+    if collection == "buildings":
+        with db.connect() as conn:
             fid = conn.execute(
                 text("SELECT min(id) FROM building WHERE parcel_id = :p"), {"p": fid}
             ).scalar()
     if fid is None:
         pytest.skip("no building on the plot")
-    path = f"/collections/{collection}/items/{fid}"
+    return plot, f"/collections/{collection}/items/{fid}"
+
+
+def _patch(client, writable_ref, path, role, tag, props):
+    return client.patch(
+        path,
+        json={"properties": props},
+        headers={
+            **writable_ref.bearer(role),
+            "If-Match": tag,
+            "Content-Type": "application/merge-patch+json",
+        },
+    )
+
+
+@pytest.mark.parametrize("collection", ["parcels", "buildings"])
+def test_no_write_makes_a_public_owner_name_the_option_holder(
+    writable_client, writable_ref, db, secrets, collection
+):
+    """An admin (who may read the holder) is refused exactly the owner that names it."""
+    plot, path = _plot_feature(db, secrets, collection)
     tag, before = _owner_of(writable_client, path)
     for spelled in (plot["option_holder"], f"  {plot['option_holder'].upper()} "):
-        r = writable_client.patch(
-            path,
-            json={"properties": {"owner": spelled}},
-            headers={
-                **writable_ref.bearer("planner"),
-                "If-Match": tag,
-                "Content-Type": "application/merge-patch+json",
-            },
-        )
+        r = _patch(writable_client, writable_ref, path, "admin", tag, {"owner": spelled})
         assert r.status_code == 422, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
         assert plot["option_holder"] not in r.text and "owner" in r.text
         assert _owner_of(writable_client, path) == (tag, before)  # nothing written
+
+
+@pytest.mark.parametrize("collection", ["parcels", "buildings"])
+def test_a_planner_cannot_guess_the_option_holder_by_writing_owners(
+    writable_client, writable_ref, db, secrets, collection
+):
+    """A planner may not read the holder, so the answer to any owner on a plot in a sale is
+    the same refusal: the holder's name, its spelling, or any other name alike."""
+    plot, path = _plot_feature(db, secrets, collection)
+    tag, before = _owner_of(writable_client, path)
+    answers = []
+    for name in (plot["option_holder"], plot["option_holder"].upper(), "Odense Kommune"):
+        r = _patch(writable_client, writable_ref, path, "planner", tag, {"owner": name})
+        assert r.status_code == 403, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        answers.append(r.json()["detail"])
+        assert _owner_of(writable_client, path) == (tag, before)  # nothing written
+    assert len(set(answers)) == 1
+
+
+def test_a_planner_writes_owners_where_no_sale_is_under_way(
+    writable_client, writable_ref, db, secrets
+):
+    plot, path = _plot_feature(db, secrets, "parcels", status="sold")
+    tag, _before = _owner_of(writable_client, path)
+    r = _patch(writable_client, writable_ref, path, "planner", tag, {"owner": "Odense Kommune"})
+    assert r.status_code == 200, r.text
+    assert _owner_of(writable_client, path)[1] == "Odense Kommune"
 
 
 def test_the_loader_refuses_an_owner_naming_the_option_holder(db, secrets):
