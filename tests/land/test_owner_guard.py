@@ -200,3 +200,55 @@ def test_a_write_only_the_database_caught_is_a_422_on_owner(writable_ref):
         assert owner == plot["owner"]
     finally:
         engine.dispose()
+
+
+def _scenario_building_owned_by(conn, slug: str, plot: dict, owner: str, pinned: bool) -> int:
+    """A scenario (following the adopted plan, or pinned to it as it is now) whose own
+    version of the plot's building names `owner`, as an edit in it would leave it."""
+    scenario = conn.execute(
+        text(
+            "INSERT INTO scenario (slug, name, base_recorded) VALUES (:slug, :name, "
+            "CASE WHEN :pinned THEN clock_timestamp() END) RETURNING id"
+        ),
+        {"slug": slug, "name": slug, "pinned": pinned},
+    ).scalar_one()
+    conn.execute(
+        text(
+            "INSERT INTO building_version SELECT nextval('building_version_vid_seq'), :s,"
+            " 'infinity', NULL, false, b.* FROM building b WHERE b.id = :id"
+        ),
+        {"s": scenario, "id": plot["building"]},
+    )
+    conn.execute(
+        text("UPDATE building_version SET owner = :o WHERE scenario_id = :s AND id = :id"),
+        {"o": owner, "s": scenario, "id": plot["building"]},
+    )
+    return scenario
+
+
+def test_an_adopted_holder_that_a_following_scenario_publishes_as_owner_is_refused(ref_conn):
+    """The scenario follows the adopted plan: the holder recorded there is the scenario's
+    holder too, beside the scenario's building owned by that name."""
+    plot = _optioned(ref_conn)
+    _scenario_building_owned_by(ref_conn, "follows", plot, "Ny Bygherre ApS", pinned=False)
+    _accepted(ref_conn)  # the scenario as it is: no leak
+    _refused(
+        ref_conn,
+        (
+            "UPDATE parcel_sale SET option_holder = :h WHERE parcel_id = :id",
+            {"h": "ny bygherre aps", "id": plot["id"]},
+        ),
+        name="Ny Bygherre ApS",
+    )
+
+
+def test_a_pinned_scenario_does_not_see_the_adopted_plan_move_on(ref_conn):
+    plot = _optioned(ref_conn)
+    _scenario_building_owned_by(ref_conn, "pinned", plot, "Ny Bygherre ApS", pinned=True)
+    _accepted(
+        ref_conn,
+        (
+            "UPDATE parcel_sale SET option_holder = :h WHERE parcel_id = :id",
+            {"h": "Ny Bygherre ApS", "id": plot["id"]},
+        ),
+    )
