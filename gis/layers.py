@@ -105,6 +105,11 @@ PLOTS_CONFIDENTIAL_SOURCE = _PLOTS.format(
     LEFT JOIN parcel_sale s ON s.parcel_id = p.id""",
 )
 
+# Where an imported feature's values come from (gis.registers): the register (`bbr`,
+# `matrikel`), its record id there, the date of the extract it was first seen with them.
+# NULL for the reference dataset's and planners' features. Read-only (gis.editing.specs).
+PROVENANCE = ("source_id", "source_register", "source_extract_date")
+
 LAYERS: dict[str, Layer] = {
     layer.id: layer
     for layer in (
@@ -144,6 +149,7 @@ LAYERS: dict[str, Layer] = {
                 "owner",
                 "registered_area_m2",
                 "planned_use",
+                *PROVENANCE,
             ),
         ),
         Layer(
@@ -205,9 +211,43 @@ LAYERS: dict[str, Layer] = {
                 "renovation_decided",
                 "demolished_year",
                 "demolition_decided",
+                # source_id is the building's key (editable, above); its register and extract:
+                *PROVENANCE[1:],
             ),
             start="built_year",
             end="demolished_year",
+        ),
+        Layer(
+            id="local_plans",
+            title="Lokalplaner og delområder",
+            description=(
+                "Lokalplaner and their delområder from Plandata.dk (vollsmose import "
+                "plandata): plan number, name, status (forslag, vedtaget, aflyst), dates, a "
+                "delområde's general use, bebyggelsesprocent, max height and storeys."
+            ),
+            source="(SELECT lp.*, 'plandata'::text AS source_register FROM local_plan lp) t",
+            geometry="t.geom",
+            geometry_type="MultiPolygon",
+            properties=(
+                "kind",
+                "plan_id",
+                "plan_number",
+                "plan_name",
+                "subarea",
+                "status",
+                "municipality",
+                "proposed_date",
+                "adopted_date",
+                "in_force_date",
+                "general_use",
+                "plot_ratio_pct",
+                "max_height_m",
+                "max_storeys",
+                "document_url",
+                *PROVENANCE,
+            ),
+            table="local_plan",
+            types=(("source_register", "string"),),
         ),
         Layer(
             id="roads",

@@ -160,6 +160,16 @@ _DWELLING_PROPS = (
     column_prop("dwelling_stock", "decided", default=True, nullable=False),
 )
 
+
+def _provenance(table: str) -> tuple[Prop, ...]:
+    """Where an imported feature's values come from (gis.layers.PROVENANCE): the importers
+    write it; an edit may send back what it read, and it is ignored."""
+    return tuple(
+        column_prop(table, name, derived=True)
+        for name in ("source_id", "source_register", "source_extract_date")
+    )
+
+
 B = "building"
 BUILDINGS = Spec(
     layer="buildings",
@@ -185,6 +195,7 @@ BUILDINGS = Spec(
         column_prop(B, "renovation_decided", default=True, nullable=False),
         life_year(B, "demolished_year"),
         column_prop(B, "demolition_decided", default=True, nullable=False),
+        *_provenance(B)[1:],
     ),
     orders=(YEAR_ORDER,),
     unique=((B, ("source_id",), "source_id"),),
@@ -207,6 +218,7 @@ PARCELS = Spec(
         column_prop(P, "owner"),
         column_prop(P, "registered_area_m2", low=0),
         _enum(P, "planned_use", PLANNED_USES),
+        *_provenance(P),
     ),
     unique=((P, ("ejerlavskode", "matrikelnummer"), "matrikelnummer"),),
 )

@@ -63,6 +63,28 @@ WALK_FIELDS = (
     "walk_to_bygade_m",
     "straight_to_bygade_m",
 )
+# The lokalplan's word on each plot (Plandata.dk, gis.registers.plandata): the delområde
+# holding the plot's point on surface (else the lokalplan), adopted before proposed, and the
+# building right its bebyggelsesprocent allows on the plot's area, beside the plot's own.
+PLAN_FIELDS = (
+    "local_plan",
+    "local_plan_status",
+    "local_plan_plot_ratio_pct",
+    "local_plan_building_right_m2",
+)
+_PLAN_JOIN = """
+        LEFT JOIN LATERAL (
+            SELECT concat_ws(' ', lp.plan_number, lp.subarea) AS local_plan,
+                   lp.status AS local_plan_status,
+                   lp.plot_ratio_pct AS local_plan_plot_ratio_pct,
+                   round(lp.plot_ratio_pct / 100.0 * t.plot_area_m2)
+                       AS local_plan_building_right_m2
+            FROM local_plan lp
+            WHERE lp.status <> 'aflyst' AND ST_Covers(lp.geom, ST_PointOnSurface(t.geom))
+            ORDER BY lp.kind = 'delomraade' DESC, lp.status = 'vedtaget' DESC,
+                     lp.adopted_date DESC NULLS LAST, lp.id
+            LIMIT 1
+        ) lp ON TRUE"""
 DATA_SOURCE = (
     "ILLUSTRATIVE land data of the Vollsmose reference dataset (plots, sale statuses, building "
     "rights, expected dwellings; the company's totals follow its public figures, the rest is "
@@ -353,15 +375,16 @@ def sellable(conn: Connection, layer: Layer, q: SellableQuery) -> Sellable:
         )
         SELECT t.id, {", ".join(f"t.{n}" for n in names)},
                {", ".join(f"w.{n}" for n in WALK_FIELDS)},
+               {", ".join(f"lp.{n}" for n in PLAN_FIELDS)},
                ST_AsGeoJSON({out}, {q.crs.precision}, 0) AS geojson,
                ST_AsBinary({out}) AS wkb
         FROM {layer.source}
-        LEFT JOIN w ON w.id = t.id
+        LEFT JOIN w ON w.id = t.id{_PLAN_JOIN}
         WHERE {" AND ".join(where)}
         ORDER BY t.sale_year NULLS LAST, t.id
     """
     result = conn.execute(text(sql), params).all()
-    columns = ["id", *names, *WALK_FIELDS]
+    columns = ["id", *names, *WALK_FIELDS, *PLAN_FIELDS]
     rows = [tuple(r[: len(columns)]) for r in result]
     return Sellable(
         columns=columns,
