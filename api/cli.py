@@ -205,10 +205,15 @@ def _problems(path: str, exc) -> None:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from gis.registers import bbr, matrikel
+    from gis.registers import bbr, dar, matrikel, plandata
     from gis.registers.common import ImportRefused
 
-    importer = {"bbr": bbr.import_bbr, "matrikel": matrikel.import_matrikel}[args.register]
+    importer = {
+        "bbr": bbr.import_bbr,
+        "matrikel": matrikel.import_matrikel,
+        "dar": dar.import_dar,
+        "plandata": plandata.import_plandata,
+    }[args.register]
     if not Path(args.file).is_file():
         print(f"vollsmose: no file {args.file}", file=sys.stderr)
         return 2
@@ -339,8 +344,12 @@ def parser() -> argparse.ArgumentParser:
     from datetime import date
 
     im = sub.add_parser("import", help="import a register extract (all or nothing, one change)")
-    im.add_argument("register", choices=["bbr", "matrikel"])
-    im.add_argument("file", help="BBR JSON (file extract or GraphQL), Matrikel GeoJSON or MAT2")
+    im.add_argument("register", choices=["bbr", "matrikel", "dar", "plandata"])
+    im.add_argument(
+        "file",
+        help="BBR JSON (file extract or GraphQL), Matrikel GeoJSON or MAT2, DAR JSON, "
+        "Plandata GeoJSON or GeoPackage",
+    )
     im.add_argument(
         "--extract-date", type=_date, default=date.today(), help="the extract's date (today)"
     )

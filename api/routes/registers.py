@@ -9,17 +9,25 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EditPlanDep, WriteConnectionDep
+from api.deps import ConnectionDep, EditPlanDep, WriteConnectionDep
 from api.guards import MAX_BODY
 from gis.record import LOCAL
-from gis.registers import bbr, matrikel
+from gis.registers import bbr, dar, matrikel, plandata
 
 router = APIRouter(tags=["registers"])
 
-IMPORTERS = {"bbr": bbr.import_bbr, "matrikel": matrikel.import_matrikel}
+IMPORTERS = {
+    "bbr": bbr.import_bbr,
+    "matrikel": matrikel.import_matrikel,
+    "dar": dar.import_dar,
+    "plandata": plandata.import_plandata,
+}
 RegisterPath = Annotated[
-    Literal["bbr", "matrikel"],
-    Path(description="`bbr` (file extract or GraphQL JSON) or `matrikel` (GeoJSON or MAT2)."),
+    Literal["bbr", "matrikel", "dar", "plandata"],
+    Path(
+        description="`bbr` (file extract or GraphQL JSON), `matrikel` (GeoJSON or MAT2), "
+        "`dar` (DAR file extract JSON) or `plandata` (Plandata.dk GeoJSON or GeoPackage)."
+    ),
 ]
 ExtractDateQuery = Annotated[
     dt.date | None,
@@ -29,7 +37,7 @@ ExtractDateQuery = Annotated[
 
 @router.post(
     "/registers/{register}/import",
-    summary="Import a BBR or Matrikel extract (planner, admin)",
+    summary="Import a BBR, Matrikel, DAR or Plandata extract (planner, admin)",
     description=f"Body: the extract's JSON as downloaded (at most {MAX_BODY // 1024**2} MB; "
     "a larger one through `vollsmose import`). All or nothing, as one recorded change of the "
     "plan: a bad file answers 422 problem+json whose `errors` lists every problem with its "
@@ -63,3 +71,21 @@ async def import_register(
         role=reader.role.value,
     )
     return report.as_dict()
+
+
+@router.get(
+    "/addresses",
+    summary="Find addresses (DAR) by street and number",
+    description="Every imported DAR address whose text (`Vollsmose Allé 12, 5240 Odense NØ`) "
+    "holds every word of `q`, streets starting with the first word first: a GeoJSON "
+    "FeatureCollection (CRS84 points) with each address's building and parcel of the plan "
+    "and its provenance (`source_register`, `source_id`, `source_extract_date`). Public.",
+    responses={400: {"description": "`q` or `limit` out of range"}},
+)
+def find_addresses(
+    conn: ConnectionDep,
+    q: Annotated[str, Query(description="Street name and number, e.g. `Testvej 3`.")],
+    limit: Annotated[int, Query(description=f"At most {dar.MAX_LIMIT}.")] = 10,
+) -> dict:
+    words = dar.check_search(q, limit)
+    return dar.search(conn, words, limit)

@@ -56,7 +56,7 @@ def test_only_planners_and_admins_may_upload(writable_client, writable_ref):
     assert _post(writable_client, writable_ref, "matrikel", content, None).status_code == 401
     r = _post(writable_client, writable_ref, "matrikel", content, "developer_company")
     assert r.status_code == 403
-    assert _post(writable_client, writable_ref, "dar", content).status_code == 422
+    assert _post(writable_client, writable_ref, "nowhere", content).status_code == 422
 
 
 def test_a_body_over_the_limit_is_refused_unread(writable_client, writable_ref):
@@ -97,3 +97,82 @@ def test_a_scenario_keeps_its_own_building_through_a_reimport(writable_client, w
     assert r.json()["changes"]["buildings removed"] == [f"BBR {B}2 (demolished 2026)"]
     assert writable_client.get(life).json()["demolished_year"] == 2026
     assert writable_client.get(f"{life}?scenario=b2-later").json()["demolished_year"] == 2029
+
+
+def _upload_all(client, ref) -> None:
+    files = (
+        ("matrikel", "jordstykker.geojson"),
+        ("bbr", "bbr.json"),
+        ("dar", "dar.json"),
+        ("plandata", "lokalplaner.geojson"),
+        ("plandata", "delomraader.geojson"),
+    )
+    for register, name in files:  # earlier tests of the module may have uploaded some
+        r = _post(client, ref, register, (FIXTURES / name).read_bytes())
+        assert r.status_code == 200, r.text
+
+
+def test_addresses_plans_and_provenance_over_http(writable_client, writable_ref):
+    _upload_all(writable_client, writable_ref)
+    # The address lookup is public; each address names its building, parcel and source.
+    r = writable_client.get("/addresses", params={"q": "Testvej 3"})
+    assert r.status_code == 200, r.text
+    (found,) = r.json()["features"]
+    props = found["properties"]
+    assert props["label"] == "Testvej 3, 8210 Aarhus V" and props["matrikel"] == "2000171-1b"
+    assert props["source_register"] == "dar" and props["source_extract_date"] == "2026-06-01"
+    building = writable_client.get(f"/collections/buildings/items/{props['building_id']}")
+    b = building.json()["properties"]
+    assert (b["source_id"], b["source_register"], b["source_extract_date"]) == (
+        f"{B}2",
+        "bbr",
+        "2026-06-01",
+    )
+    bad = writable_client.get("/addresses", params={"q": " "})
+    assert bad.status_code in (400, 422)
+    assert bad.headers["content-type"] == "application/problem+json"
+    # The parcels' items carry theirs; a reference parcel none.
+    parcels = writable_client.get(
+        "/collections/parcels/items", params={"filter": "source_register = 'matrikel'"}
+    ).json()["features"]
+    assert sorted(p["properties"]["source_id"] for p in parcels) == [
+        "2000171-1a",
+        "2000171-1b",
+        "2000171-2",
+        "2000171-3",
+    ]
+    # The lokalplaner are a collection.
+    plans = writable_client.get(
+        "/collections/local_plans/items", params={"filter": "plot_ratio_pct > 100"}
+    ).json()["features"]
+    assert [(p["properties"]["plan_number"], p["properties"]["subarea"]) for p in plans] == [
+        ("1234", "II")
+    ]
+
+
+def test_an_edit_sending_back_the_provenance_it_read_keeps_it(writable_client, writable_ref):
+    _upload_all(writable_client, writable_ref)
+    planner = writable_ref.bearer("planner")
+    r = writable_client.get(
+        "/collections/buildings/items", params={"filter": f"source_id = '{B}1'"}
+    )
+    fid = r.json()["features"][0]["id"]
+    item = writable_client.get(f"/collections/buildings/items/{fid}")
+    read = item.json()["properties"]
+    # A patch sending back the provenance it read, and one changing it: both ignored.
+    patch = {
+        "name": "Blok 1",
+        "source_register": "planner",
+        "source_extract_date": "1999-01-01",
+        "dwellings": read["dwellings"],
+    }
+    r = writable_client.patch(
+        f"/collections/buildings/items/{fid}",
+        json={"type": "Feature", "properties": patch},
+        headers={**planner, "If-Match": item.headers["ETag"],
+                 "Content-Type": "application/merge-patch+json"},
+    )  # fmt: skip
+    assert r.status_code in (200, 204), r.text
+    after = writable_client.get(f"/collections/buildings/items/{fid}").json()["properties"]
+    assert after["name"] == "Blok 1"
+    assert (after["source_register"], after["source_extract_date"]) == ("bbr", "2026-06-01")
