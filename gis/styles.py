@@ -28,6 +28,8 @@ DATA_SOURCE = "Fremtidens Vollsmose, referencedatasæt (Realiseringsplan, Odense
 
 # The three years the plan draws (fremtidsbillede 2020 / 2025 / 2030).
 FREMTIDSBILLEDE_YEARS = (2020, 2025, 2030)
+# The plan's map of today: the transformation (new quarters, their colours) comes after it.
+TRANSFORMATION_START_YEAR = FREMTIDSBILLEDE_YEARS[0]
 # The range the viewer's slider offers.
 VIEWER_MIN_YEAR = 2010
 VIEWER_MAX_YEAR = 2040
@@ -94,6 +96,15 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                     fill="#cccccc",
                     fill_opacity=0.25,
                 ),
+                # Before the transformation the plan's quarters are not yet formed: the 2020
+                # map (seed 001) is Vollsmose as it is, without them; only their borders show.
+                Style(
+                    "quarter_future",
+                    "Kommende kvarter (grænse)",
+                    stroke="#9a9a9a",
+                    width=1.0,
+                    dash="4 4",
+                ),
             ),
             label="name",
             z=1,
@@ -144,7 +155,8 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                 ),
                 Style(
                     "to_demolish",
-                    "Nedrives (planlagt)",
+                    # The plan's own legend (seed 001, the 2025 map): "Måske nedrives = skraveret".
+                    "Måske nedrives",
                     stroke=BLACK,
                     width=0.8,
                     fill="#ffffff",
@@ -323,7 +335,14 @@ def building_class(props: dict, year: int) -> str:
     return "existing"
 
 
+def quarters_formed(year: int) -> bool:
+    """Whether the plan's quarters stand, and show their colours, on 1 January of `year`."""
+    return year > TRANSFORMATION_START_YEAR
+
+
 def classify(layer: str, props: dict, year: int) -> str:
+    if layer == "quarters":
+        return "quarter" if quarters_formed(year) else "quarter_future"
     if layer == "buildings":
         return building_class(props, year)
     if layer == "areas":
@@ -355,3 +374,68 @@ def viewer_styles() -> dict:
         "min_year": VIEWER_MIN_YEAR,
         "max_year": VIEWER_MAX_YEAR,
     }
+
+
+# The bundled reference dataset writes its metadata in English (data/kort/description.py,
+# land.py, the criteria areas); the Danish pages and print maps show it in Danish. Text from
+# any other source is shown as its author wrote it.
+_REFERENCE_TEXTS_DA = {
+    "Reference dataset of Fremtidens Vollsmose: dwelling numbers, demolition schedule and "
+    "targets from the Realiseringsplan (Odense Kommune 2020) and public sources; geometry is "
+    "an approximate, illustrative layout, not surveyed data.": (
+        "Referencedatasæt for Fremtidens Vollsmose: antal boliger, nedrivningsplan og mål fra "
+        "Realiseringsplanen (Odense Kommune 2020) og offentlige kilder; geometrien er et "
+        "omtrentligt, illustrativt layout, ikke opmålt."
+    ),
+    "The hard ghetto area (omdannelsesområde) Vollsmose, ~7,750 residents (2019), between "
+    "Kertemindevejkvarteret (north), Ejbygade (west), Åsumvej (south) and Vollsmose Allé "
+    "(east): six almene housing departments of FAB and Civica, Vollsmose Torv, schools and "
+    "institutions.": (
+        "Det hårde ghettoområde (omdannelsesområde) Vollsmose, ca. 7.750 beboere (2019), mellem "
+        "Kertemindevejkvarteret (nord), Ejbygade (vest), Åsumvej (syd) og Vollsmose Allé (øst): "
+        "seks almene boligafdelinger under FAB og Civica, Vollsmose Torv, skoler og "
+        "institutioner."
+    ),
+    "The udsat boligområde along Kertemindevej, ~1,380 residents: the row-house departments "
+    "Tjørnehaven (FAB), Hybenhaven and Slåenhaven (Civica).": (
+        "Det udsatte boligområde langs Kertemindevej, ca. 1.380 beboere: rækkehusafdelingerne "
+        "Tjørnehaven (FAB), Hybenhaven og Slåenhaven (Civica)."
+    ),
+    "Illustrative: approximate boundary (a rectangle around an approximate centre), not the "
+    "designated area": (
+        "Illustrativ: omtrentlig afgrænsning (et rektangel om et omtrentligt centrum), ikke det "
+        "udpegede område"
+    ),
+    "Almen housing area in Odense, for the city-wide list monitoring.": (
+        "Almen boligområde i Odense, med i overvågningen af hele byens områder."
+    ),
+    "The six almene housing departments of the hard area.": (
+        "Det hårde områdes seks almene boligafdelinger."
+    ),
+    "The four planned new quarters (names and borders illustrative).": (
+        "De fire planlagte nye kvarterer (navne og grænser er illustrative)."
+    ),
+    "The three row-house departments along Kertemindevej.": (
+        "De tre rækkehusafdelinger langs Kertemindevej."
+    ),
+    "ILLUSTRATIVE land data of the reference dataset (data/kort/land.py): the company's "
+    "totals follow its public figures; plots, statuses, rights and sale data are chosen.": (
+        "ILLUSTRATIVE arealdata i referencedatasættet: selskabets totaler følger dets "
+        "offentlige tal; salgsfelter, status, byggeretter og salgsdata er valgt."
+    ),
+}
+
+
+def danish(text: str | None) -> str | None:
+    """The bundled dataset's English metadata in Danish; any other text as it is."""
+    if text is None:
+        return None
+    return _REFERENCE_TEXTS_DA.get(" ".join(text.split()), text)
+
+
+# What one row of a quarter set is, by the set's slug (the header over its rows).
+QUARTER_SET_UNIT = {"kvarterer": "Kvarter", "afdelinger": "Boligafdeling"}
+
+
+def quarter_set_unit(slug: str | None) -> str:
+    return QUARTER_SET_UNIT.get(slug or "", "Del af området")

@@ -29,6 +29,9 @@ def _pct(share: float | None) -> str:
 
 
 templates.env.filters["pct"] = _pct
+# The bundled dataset's English metadata, in Danish on the Danish pages.
+templates.env.filters["da"] = styles.danish
+templates.env.globals["unit_of"] = styles.quarter_set_unit
 
 router = APIRouter(prefix="/kort", tags=["kort (viewer)"])
 

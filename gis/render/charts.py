@@ -49,13 +49,11 @@ def tenure_bars_svg(chart: dict, width: int = 300, height: int = 190) -> str:
                 f"height='{h:.1f}' fill='{t['colour']}' data-tenure='{t['key']}'>"
                 f"<title>{escape(t['label'])}: {n}</title></rect>"
             )
-        share = y["legal_share"]
-        colour = (
-            LIMIT_COLOUR if share is not None and share > chart["max_legal_share"] else "#1a7f37"
-        )
+        # A quarter's share is for orientation only: the 40 % of § 168 a applies to the whole
+        # area, so a quarter over it is not marked as failing.
         parts.append(
             f"<text x='{cx:.1f}' y='{base - 4:.1f}' text-anchor='middle' font-size='11' "
-            f"font-weight='bold' fill='{colour}' {FONT}>{_pct(share)}</text>"
+            f"font-weight='bold' fill='#333333' {FONT}>{_pct(y['legal_share'])}</text>"
         )
         parts.append(
             f"<text x='{cx:.1f}' y='{height - 6}' text-anchor='middle' font-size='11' "
@@ -63,8 +61,7 @@ def tenure_bars_svg(chart: dict, width: int = 300, height: int = 190) -> str:
         )
     parts.append(
         f"<text x='{left}' y='12' font-size='10' fill='#444' {FONT}>Boliger pr. ejerform; "
-        f"tal over søjlen: andel almene familieboliger (grænse "
-        f"{chart['max_legal_share'] * 100:.0f} %)</text>"
+        f"over søjlen: kvarterets andel almene familieboliger</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

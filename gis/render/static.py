@@ -28,7 +28,7 @@ from sqlalchemy import Connection  # noqa: E402
 from gis import mapdata, record  # noqa: E402
 from gis.areas import get_area  # noqa: E402
 from gis.errors import InvalidParameter  # noqa: E402
-from gis.styles import DATA_SOURCE, LAYER_STYLES, REFERENCE_NOTE, Style  # noqa: E402
+from gis.styles import DATA_SOURCE, LAYER_STYLES, REFERENCE_NOTE, Style, danish  # noqa: E402
 from gis.tenure import check_year  # noqa: E402
 
 # A3 landscape, in inches.
@@ -69,14 +69,68 @@ def _polygon_path(geom) -> MplPath:
 
 def _colour(layer: str, style: Style, props: dict) -> tuple[str | None, str | None]:
     stroke, fill = style.stroke, style.fill
-    if layer == "quarters":
+    if layer == "quarters" and style.key == "quarter":
         stroke = fill = props.get("colour") or fill
     elif layer == "buildings" and style.key.startswith("new"):
         fill = props.get("colour") or fill
     return stroke, fill
 
 
-def _draw_layer(ax, layer: str, fc: dict) -> None:
+@dataclass(frozen=True)
+class Label:
+    text: str
+    x: float
+    y: float
+    # Higher first when labels compete for room.
+    priority: float
+
+
+# Where a point's label may go, tried in turn: right, left, above, below (points).
+LABEL_OFFSETS = (
+    (6, 0, "left", "center"),
+    (-6, 0, "right", "center"),
+    (0, 6, "center", "bottom"),
+    (0, -6, "center", "top"),
+)
+LABEL_SIZE = 6.5
+
+
+def place_labels(ax, labels: list[Label], renderer) -> list:
+    """Annotate the labels that fit: each at the first offset where it overlaps no label
+    already placed and lies wholly inside the map frame; one that fits nowhere is left out
+    (a label cut at the frame or printed over another reads as neither)."""
+    frame = ax.get_window_extent(renderer)
+    placed, kept = [], []
+    for label in sorted(labels, key=lambda lb: -lb.priority):
+        for dx, dy, ha, va in LABEL_OFFSETS:
+            a = ax.annotate(
+                label.text,
+                (label.x, label.y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=LABEL_SIZE,
+                zorder=150,
+                family=FONT,
+                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
+            )
+            box = a.get_window_extent(renderer)
+            inside = (
+                box.x0 >= frame.x0
+                and box.x1 <= frame.x1
+                and box.y0 >= frame.y0
+                and box.y1 <= frame.y1
+            )
+            if inside and not any(box.overlaps(b) for b in placed):
+                placed.append(box)
+                kept.append(a)
+                break
+            a.remove()
+    return kept
+
+
+def _draw_layer(ax, layer: str, fc: dict, labels: list[Label]) -> None:
     ls = LAYER_STYLES[layer]
     z = 10 + ls.z * 10
     for f in fc["features"]:
@@ -137,16 +191,7 @@ def _draw_layer(ax, layer: str, fc: dict) -> None:
                 zorder=z + 2,
             )
             if ls.label and props.get(ls.label):
-                ax.annotate(
-                    props[ls.label],
-                    (geom.x, geom.y),
-                    xytext=(6, 2),
-                    textcoords="offset points",
-                    fontsize=6.5,
-                    zorder=z + 3,
-                    family=FONT,
-                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
-                )
+                labels.append(Label(str(props[ls.label]), geom.x, geom.y, ls.z))
 
 
 def _nice_length(span_m: float) -> float:
@@ -220,7 +265,7 @@ def _legend_handles(layers: dict[str, dict]) -> list[tuple[str, list]]:
         ls = LAYER_STYLES[layer]
         present = {f["properties"]["style"] for f in layers[layer]["features"]}
         handles = []
-        if layer == "quarters":
+        if layer == "quarters" and "quarter" in present:
             for f in layers[layer]["features"]:
                 c = f["properties"].get("colour")
                 handles.append(
@@ -328,8 +373,10 @@ def render_map(
     ax.set_facecolor("#f4f1ea")
     ax.set_xticks([])
     ax.set_yticks([])
+    labels: list[Label] = []
     for layer, fc in layers.items():
-        _draw_layer(ax, layer, fc)
+        _draw_layer(ax, layer, fc, labels)
+    place_labels(ax, labels, FigureCanvasAgg(fig).get_renderer())
     _scale_bar(ax, x0, y0, x1, y1)
     _north_arrow(ax, x0, y0, x1, y1)
     scale = (x1 - x0) / (frame_w * 0.0254)
@@ -389,7 +436,7 @@ def render_map(
         box = leg.get_window_extent(renderer).transformed(panel.transAxes.inverted())
         y = box.y0 - 0.01
     # The area says where its data comes from; the platform's reference dataset otherwise.
-    source = info.data_source or DATA_SOURCE
+    source = danish(info.data_source) or DATA_SOURCE
     footer = (
         f"{_wrap('Kilde: ' + source.rstrip('.') + '.', 58)}\n{_wrap(REFERENCE_NOTE, 58)}\n"
         f"Dato: {today.isoformat()} · Fremtidens Vollsmose"

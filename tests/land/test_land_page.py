@@ -59,4 +59,7 @@ def test_the_page_answers_the_company_question_as_the_api_does(ref_server, page,
 def test_a_refused_filter_shows_the_problem(ref_server, page) -> None:
     page.goto(f"{ref_server.url}/kort/arealer?min_area=lots")
     page.wait_for_function("document.body.dataset.rendered || document.body.dataset.failed")
-    assert "min_area" in page.locator("#problem").inner_text()
+    text = page.locator("#problem").inner_text()
+    # Named by the form's Danish label, not the API's English detail.
+    assert "»Min. areal (m²)« er ikke gyldig" in text
+    assert "must" not in text and "min_area" not in text

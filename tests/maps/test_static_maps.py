@@ -71,7 +71,7 @@ def test_pdf_is_a3_landscape_with_title_legend_scale_and_source(client):
         "Fremtidsbillede 2025",
         "1. januar 2025",
         "Bygninger",
-        "Nedrives (planlagt)",
+        "Måske nedrives",
         "Under renovering",
         "Hårdt ghettoområde",
         "Kilde:",
@@ -102,7 +102,7 @@ def test_geotiff_crs_bounds_and_classes(client):
         assert src.tags()["NOTE"] == REFERENCE_NOTE
         colormap = src.colormap(1)
         value = geotiff.CLASS_VALUE
-        assert names[str(value["buildings:to_demolish"])] == "Nedrives (planlagt)"
+        assert names[str(value["buildings:to_demolish"])] == "Måske nedrives"
         assert colormap[value["buildings:existing"]][:3] == (0x1A, 0x1A, 0x1A)
         # Block 1 (demolished 2022) stands, to be demolished; block 2 stands.
         assert _pixel(src, -725, -480) == value["buildings:to_demolish"]
@@ -249,3 +249,45 @@ def test_cli_render_writes_each_format(kort_database_url, tmp_path):
     )
     assert bad.returncode == 2 and "No area 'nowhere'" in bad.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_print_map_labels_neither_overlap_nor_leave_the_frame():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    labels = [static.Label(f"Børnehuset nummer {i}", 50, 50, 1) for i in range(6)]
+    labels.append(static.Label("Stoppestedet ved kanten", 99, 20, 8))
+    kept = static.place_labels(ax, labels, FigureCanvasAgg(fig).get_renderer())
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    boxes = [a.get_window_extent(renderer) for a in kept]
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        assert not any(a.overlaps(b) for b in boxes[i + 1 :])
+    # Six labels on one point: the four places around it, the rest left out.
+    assert sum(a.get_text().startswith("Børnehuset") for a in kept) == 4
+    # The label at the right edge turned to the left of its point rather than being cut.
+    [edge] = [a for a in kept if a.get_text().startswith("Stoppestedet")]
+    assert edge.get_horizontalalignment() == "right"
+
+
+def test_print_map_texts_are_danish(ref_client):
+    r = ref_client.get("/maps/fremtidsbillede/2020.pdf?area=vollsmose&dpi=72")
+    assert r.status_code == 200
+    text = " ".join(PdfReader(io.BytesIO(r.content)).pages[0].extract_text().split())
+    assert "Kilde: Referencedatasæt for Fremtidens Vollsmose" in text
+    assert "Reference dataset" not in text and "surveyed" not in text
+    # 2020: the plan's quarters are not formed yet, so neither are their colours in the key.
+    assert "Kommende kvarter (grænse)" in text and "Torvekvarteret" not in text
+    assert "Måske nedrives" in text
+
+
+def test_quarters_are_formed_after_2020():
+    assert classify("quarters", {}, 2020) == "quarter_future"
+    assert classify("quarters", {}, 2010) == "quarter_future"
+    assert classify("quarters", {}, 2021) == "quarter"
+    assert classify("quarters", {}, 2030) == "quarter"

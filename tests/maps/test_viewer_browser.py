@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+import urllib.request
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -74,8 +77,9 @@ def test_map_renders_with_layers_and_legend(page, server, console):
     pixels = map_pixels(page)
     colours = np.unique(pixels.reshape(-1, 3), axis=0)
     assert len(colours) > 50
+    # (2020: the quarters are not yet formed and have no fill, so more background shows.)
     background = np.all(pixels == (244, 241, 234), axis=-1).mean()
-    assert background < 0.6
+    assert background < 0.9
     # The black blocks are drawn (existing buildings: near-black pixels).
     assert (pixels.sum(axis=-1) < 90).mean() > 0.005
     legend = page.locator("#legend")
@@ -205,7 +209,7 @@ def test_compare_view_shows_two_linked_maps(page, server, console):
     assert page.locator(".leaflet-container:visible").count() == 2
     assert "to_demolish" in styles_drawn(a, "buildings")
     assert "to_demolish" not in styles_drawn(b, "buildings")
-    assert page.locator("#pane-b-year").inner_text() == "1. januar 2030"
+    assert page.locator("#pane-b-year").inner_text().startswith("1. januar 2030")
     # Both maps are drawn, and differ.
     left, right = map_pixels(page, "#map-a"), map_pixels(page, "#map-b")
     assert left.shape == right.shape
@@ -262,4 +266,100 @@ def test_area_page_shows_trajectory_against_the_limit(page, server, console):
     assert chart.locator("circle").count() == 2040 - 2010 + 1
     assert "omtrentligt layout" in page.locator(".note").first.inner_text()
     assert page.locator("table.mix[data-year='2030'] tbody tr").count() == 2
+    assert console.errors == []
+
+
+def _features(server, layer: str, year: int) -> list[dict]:
+    with urllib.request.urlopen(f"{server.url}/kort/lag/{layer}.geojson?year={year}") as r:
+        return json.load(r)["features"]
+
+
+def test_quarters_take_their_colours_only_once_formed(page, server, console):
+    open_viewer(page, server, "?year=2020")
+    nord = kort_data.QUARTER_COLOURS["nord"]
+    # 2020 is Vollsmose as it is: the quarters are borders only, in no colour of their own.
+    assert page.locator(f"#map-a path[fill='{nord}'], #map-a path[stroke='{nord}']").count() == 0
+    legend = page.locator("#legend").inner_text()
+    assert "Kommende kvarter (grænse)" in legend and "Nordkvarteret" not in legend
+    mark = page.evaluate("document.body.dataset.rendered")
+    page.get_by_role("button", name="2030").click()
+    wait_rendered(page, mark)
+    assert page.locator(f"#map-a path[stroke='{nord}']").count() >= 1
+    assert "Nordkvarteret" in page.locator("#legend").inner_text()
+    assert console.errors == []
+
+
+def test_scale_bar_and_the_area_clear_of_the_header(page, server, console):
+    open_viewer(page, server)
+    scale = page.locator("#map-a .leaflet-control-scale-line")
+    assert scale.count() == 1 and re.fullmatch(r"\d+ k?m", scale.inner_text())
+    # The area's northern edge shows below the year label over the map, not under it.
+    label = page.locator("#pane-a-year").bounding_box()
+    north = page.evaluate(
+        "() => { const c = JSON.parse(document.getElementById('kort-config').textContent);"
+        " return window.kort.toPixel('a', c.bounds[1][0], (c.bounds[0][1] + c.bounds[1][1]) / 2); }"
+    )
+    assert north["y"] >= label["y"] + label["height"]
+    share = page.locator("#share-panel").bounding_box()
+    assert page.locator("#map-a").bounding_box()["y"] >= share["y"] + share["height"] - 1
+    assert console.errors == []
+
+
+def test_compare_view_marks_what_changed(page, server, console):
+    open_viewer(page, server, "?year=2020&compare=2030")
+    expected = {"added": 0, "changed": 0, "removed": 0}
+    for layer in ("buildings", "roads", "rail-lines", "rail-stops", "facilities"):
+        before = {f["id"]: f["properties"]["style"] for f in _features(server, layer, 2020)}
+        after = {f["id"]: f["properties"]["style"] for f in _features(server, layer, 2030)}
+        expected["added"] += len(after.keys() - before.keys())
+        expected["removed"] += len(before.keys() - after.keys())
+        expected["changed"] += sum(1 for k in after.keys() & before.keys() if after[k] != before[k])
+    assert expected["removed"] >= len(kort_data.DEMOLISHED) and expected["added"] > 0
+    _, b = panes(page)
+    assert b["changed"] == expected
+    marked = page.locator("#map-b path.change-added, #map-b path.change-changed")
+    assert marked.count() == expected["added"] + expected["changed"]
+    assert page.locator("#map-b path.change-removed").count() == expected["removed"]
+    assert page.locator("#map-a path[class*='change-']").count() == 0
+    label = page.locator("#pane-b-year").inner_text()
+    assert f"{expected['removed']} fjernet siden 2020" in label
+    assert "Ny eller ændret siden 2020" in page.locator("#legend").inner_text()
+    assert console.errors == []
+
+
+def test_labels_never_overlap_nor_leave_the_map(page, server, console):
+    open_viewer(page, server, "?year=2030")
+    for zoom in (13, 14.5, 16):
+        page.evaluate(f"window.kort.map.setZoom({zoom}, {{animate: false}})")
+        page.wait_for_timeout(250)
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('#map-a .lbl')]
+                 .filter((el) => getComputedStyle(el).visibility !== 'hidden')
+                 .map((el) => el.getBoundingClientRect().toJSON())"""
+        )
+        frame = page.locator("#map-a").bounding_box()
+        for i, a in enumerate(boxes):
+            assert a["left"] >= frame["x"] and a["right"] <= frame["x"] + frame["width"]
+            for b in boxes[i + 1 :]:
+                apart = (
+                    a["right"] <= b["left"]
+                    or b["right"] <= a["left"]
+                    or a["bottom"] <= b["top"]
+                    or b["bottom"] <= a["top"]
+                )
+                assert apart, (zoom, a, b)
+        if zoom == 13:
+            assert panes(page)[0]["labelsHidden"] > 0  # zoomed out, some had to give way
+            assert boxes, "the first labels are still shown"
+    assert console.errors == []
+
+
+def test_quarter_popup_says_the_limit_is_the_whole_areas(page, server, console):
+    open_viewer(page, server, "?year=2030")
+    click_at(page, "a", -500, 450)
+    popup = page.locator(".quarter-popup")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "gælder hele området, ikke det enkelte kvarter" in text
+    assert "grænse 40" not in text
     assert console.errors == []

@@ -13,10 +13,12 @@
   const STYLES = CONFIG.styles;
   const LAYERS = STYLES.layers; // bottom first
   const BY_ID = Object.fromEntries(LAYERS.map((l) => [l.layer, l]));
-  const LIFE_LESS = new Set(["areas", "quarters", "departments", "parcels"]);
+  // Layers the same in every year (the quarters are not: they show their colours once formed).
+  const LIFE_LESS = new Set(["areas", "departments", "parcels"]);
   const MIN_YEAR = STYLES.min_year;
   const MAX_YEAR = STYLES.max_year;
   const SVGNS = "http://www.w3.org/2000/svg";
+  const PHONE = window.matchMedia("(max-width: 700px)");
   const cache = new Map(); // "layer|year|scenario|recorded" -> Promise<GeoJSON>
   const ADOPTED = "vedtaget";
   const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -123,11 +125,12 @@
   function pathStyle(pane, layer, feature) {
     const c = classOf(layer, feature);
     let fill = c.fill;
-    if ((layer === "buildings" && c.key.startsWith("new")) || layer === "quarters") {
+    const ownColour = layer === "quarters" && c.key === "quarter"; // not before they are formed
+    if ((layer === "buildings" && c.key.startsWith("new")) || ownColour) {
       fill = feature.properties.colour || fill;
     }
     const s = {
-      color: layer === "quarters" ? feature.properties.colour || c.stroke : c.stroke || "#000",
+      color: ownColour ? feature.properties.colour || c.stroke : c.stroke || "#000",
       weight: c.width,
       opacity: c.stroke ? 1 : 0,
       dashArray: c.dash || null,
@@ -212,7 +215,9 @@
     }).then((q) => {
       const legend = q.tenures.filter((t) => q.years.some((y) => y.dwellings[t.key] > 0))
         .map((t) => `<span class='row'><svg width='10' height='10'><rect width='10' height='10' fill='${t.colour}'/></svg>${esc(t.label)}</span>`).join("");
+      const limit = pct(CONFIG.max_legal_share);
       popup.setContent(`<div class='popup quarter-popup'><h3>${esc(q.name)}</h3>${q.svg}<div class='legend-inline'>${legend}</div>` +
+        `<p class='popup-note'>Kvarterets andel er kun til orientering: lovens grænse på ${limit} (almenboligloven § 168 a) gælder hele området, ikke det enkelte kvarter.</p>` +
         `<p><a href='/kort/omraader/${esc(q.area)}?quarters=${esc(q.quarter_set)}'>Hele området år for år</a></p></div>`);
     }).catch(() => popup.setContent("<div class='popup'>Kvarterets tal kunne ikke hentes.</div>"));
   }
@@ -227,8 +232,14 @@
     const map = L.map(el, { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 });
     view(map); // a renderer is only added to a map that has a view
     const renderer = L.svg({ padding: 0.3 }).addTo(map);
-    const pane = { id, map, renderer, labelEl, year: null, groups: {}, overlays: {}, drawn: {}, features: {} };
+    const pane = { id, map, renderer, labelEl, year: null, groups: {}, overlays: {}, drawn: {}, features: {}, byId: {}, labels: [] };
     addHatches(pane);
+    L.control.scale({ imperial: false, position: "bottomright", maxWidth: 160 }).addTo(map);
+    // The header and panels around the map change height (fonts, the share, a login): keep
+    // Leaflet's idea of the map's size true, or the top of the map hides under the header.
+    new ResizeObserver(() => map.invalidateSize({ animate: false })).observe(el);
+    map.on("zoomend moveend", () => requestAnimationFrame(() => declutter(pane)));
+    pane.changes = L.layerGroup().addTo(map);
     pane.bases = {
       blank: L.layerGroup(),
       osm: L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
@@ -242,10 +253,57 @@
     return pane;
   }
 
+  // ---- labels that do not overlap --------------------------------------------------------
+  // Permanent labels (stops, facilities) in priority order: one that would overlap a label
+  // already shown, or reach beyond the map's edge, is hidden until a zoom makes room for it.
+  const LABEL_PRIORITY = ["rail_stops", "facilities"];
+  function declutter(pane) {
+    const box = pane.map.getContainer().getBoundingClientRect();
+    const kept = [];
+    const order = [...pane.labels].sort((a, b) => LABEL_PRIORITY.indexOf(a.layer) - LABEL_PRIORITY.indexOf(b.layer));
+    let hidden = 0;
+    for (const item of order) {
+      const el = item.tooltip.getElement && item.tooltip.getElement();
+      if (!el) continue;
+      el.style.visibility = "";
+      const r = el.getBoundingClientRect();
+      const outside = r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom;
+      const overlaps = kept.some((k) => r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top);
+      if (outside || overlaps) {
+        el.style.visibility = "hidden";
+        el.dataset.hidden = "1";
+        hidden += 1;
+      } else {
+        delete el.dataset.hidden;
+        kept.push(r);
+      }
+    }
+    pane.labelsHidden = hidden;
+  }
+
+  // ---- the keyboard reaches every feature ---------------------------------------------
+  // Leaflet's vector features are SVG paths without focus: each gets a tab stop and a name,
+  // and Enter or Space opens it as a click does.
+  function focusable(lyr, name) {
+    const el = lyr.getElement && lyr.getElement();
+    if (!el || el.hasAttribute("tabindex")) return;
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "button");
+    el.setAttribute("aria-label", name);
+    el.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" && ev.key !== " ") return;
+      ev.preventDefault();
+      const latlng = lyr.getLatLng ? lyr.getLatLng() : lyr.getBounds().getCenter();
+      lyr.fire("click", { latlng, originalEvent: ev });
+    });
+  }
+
   function drawLayer(pane, layer, data) {
     const def = BY_ID[layer];
     const group = pane.groups[layer];
     group.clearLayers();
+    pane.labels = pane.labels.filter((l) => l.layer !== layer);
+    const byId = (pane.byId[layer] = new Map());
     const gj = L.geoJSON(data, {
       renderer: pane.renderer,
       style: (f) => pathStyle(pane, layer, f),
@@ -257,8 +315,13 @@
         });
       },
       onEachFeature: (f, lyr) => {
+        byId.set(f.id, lyr);
+        const cls = classOf(layer, f);
+        const name = `${f.properties.name || def.title}: ${cls.label}`;
+        lyr.on("add", () => focusable(lyr, name));
         if (def.label && f.properties[def.label] && (layer === "facilities" || layer === "rail_stops")) {
           lyr.bindTooltip(esc(f.properties[def.label]), { permanent: true, direction: "right", className: "lbl", offset: [6, 0] });
+          pane.labels.push({ layer, tooltip: lyr.getTooltip() });
         } else if (def.label && f.properties[def.label]) {
           lyr.bindTooltip(esc(f.properties[def.label]), { sticky: true });
         }
@@ -284,7 +347,12 @@
     const datas = await Promise.all(wanted.map((l) => fetchLayer(l, year)));
     if (pane.year !== year) return false; // a later switch won
     wanted.forEach((l, i) => drawLayer(pane, l, datas[i]));
-    for (const l of LAYERS) if (!state.layers.has(l.layer)) { pane.groups[l.layer].clearLayers(); delete pane.drawn[l.layer]; delete pane.features[l.layer]; }
+    for (const l of LAYERS) {
+      if (!state.layers.has(l.layer)) {
+        pane.groups[l.layer].clearLayers(); delete pane.drawn[l.layer]; delete pane.features[l.layer]; delete pane.byId[l.layer];
+        pane.labels = pane.labels.filter((x) => x.layer !== l.layer);
+      }
+    }
     return true;
   }
 
@@ -308,6 +376,57 @@
     }
   }
 
+  // ---- what changed between the two years compared ---------------------------------------
+  // The right map marks every feature that is new, or in another class (renovated, to be
+  // demolished...), since the left map's year, and outlines what is gone.
+  const CHANGE_LAYERS = ["buildings", "roads", "rail_lines", "rail_stops", "facilities"];
+  const CHANGE_STYLE = { color: "#e7298a", weight: 3, opacity: 1, fill: false, dashArray: null };
+  const GONE_STYLE = { color: "#e7298a", weight: 2, opacity: 1, fill: false, dashArray: "4 3" };
+
+  async function markChanges() {
+    for (const p of [paneA, paneB]) {
+      if (!p) continue;
+      p.changes.clearLayers();
+      p.changed = { added: 0, changed: 0, removed: 0 };
+    }
+    if (!paneB || state.compare === null) { showChangeLabel(); return; }
+    for (const layer of CHANGE_LAYERS) {
+      if (!state.layers.has(layer)) continue;
+      const [before, after] = await Promise.all([fetchLayer(layer, state.year), fetchLayer(layer, state.compare)]);
+      const was = new Map(before.features.map((f) => [f.id, f]));
+      const now = new Set();
+      for (const f of after.features) {
+        now.add(f.id);
+        const old = was.get(f.id);
+        if (old && old.properties.style === f.properties.style) continue;
+        paneB.changed[old ? "changed" : "added"] += 1;
+        L.geoJSON(f, {
+          renderer: paneB.renderer, interactive: false, style: () => CHANGE_STYLE,
+          pointToLayer: (_, ll) => L.circleMarker(ll, { renderer: paneB.renderer, radius: 9, interactive: false, ...CHANGE_STYLE }),
+        }).addTo(paneB.changes).eachLayer((l) => l.getElement && l.getElement() && l.getElement().classList.add(old ? "change-changed" : "change-added"));
+      }
+      for (const f of before.features) {
+        if (now.has(f.id)) continue;
+        paneB.changed.removed += 1;
+        L.geoJSON(f, {
+          renderer: paneB.renderer, interactive: false, style: () => GONE_STYLE,
+          pointToLayer: (_, ll) => L.circleMarker(ll, { renderer: paneB.renderer, radius: 9, interactive: false, ...GONE_STYLE }),
+        }).addTo(paneB.changes).eachLayer((l) => l.getElement && l.getElement() && l.getElement().classList.add("change-removed"));
+      }
+    }
+    showChangeLabel();
+  }
+
+  function showChangeLabel() {
+    const el = document.getElementById("pane-b-year");
+    if (!paneB || state.compare === null) return;
+    const c = paneB.changed || { added: 0, changed: 0, removed: 0 };
+    el.textContent = `1. januar ${state.compare}: ${c.added} nye, ${c.changed} ændrede, ${c.removed} fjernet siden ${state.year}`;
+    el.dataset.added = c.added;
+    el.dataset.changed = c.changed;
+    el.dataset.removed = c.removed;
+  }
+
   // ---- legend ----------------------------------------------------------------------------
   function swatch(def, c) {
     const hatch = c.hatch ? `<pattern id='lg-${def.layer}-${c.key}' patternUnits='userSpaceOnUse' width='5' height='5' patternTransform='rotate(45)'><rect width='5' height='5' fill='${c.fill || "#fff"}'/><line x1='0' y1='0' x2='0' y2='5' stroke='${c.stroke}' stroke-width='1.6'/></pattern>` : "";
@@ -326,6 +445,11 @@
       html += `<h3>${esc(def.title)}</h3>`;
       if (def.layer === "quarters") {
         const data = await fetchLayer("quarters", state.year);
+        const future = def.classes.find((c) => c.key === "quarter_future");
+        if (data.features.length && data.features[0].properties.style === future.key) {
+          html += `<div class='row' data-class='quarters:${future.key}'>${swatch(def, future)}${esc(future.label)}</div>`;
+          continue;
+        }
         for (const f of data.features) {
           html += `<div class='row'>${swatch(def, { ...def.classes[0], fill: f.properties.colour, stroke: f.properties.colour, fill_opacity: 0.5 })}${esc(f.properties.name)}</div>`;
         }
@@ -341,13 +465,19 @@
       if (!present.size) html += "<div class='row empty'>(intet i året)</div>";
     }
     for (const o of CONFIG.overlays) if (state.layers.has("overlay:" + o.id)) html += `<h3>Rasterlag</h3><div class='row'>${esc(o.title)}</div>`;
+    if (state.compare !== null) {
+      html += `<h3>Ændringer (højre kort)</h3>` +
+        `<div class='row' data-class='change:changed'><svg width='22' height='14'><rect x='2' y='1' width='18' height='12' fill='none' stroke='${CHANGE_STYLE.color}' stroke-width='3'/></svg>Ny eller ændret siden ${state.year}</div>` +
+        `<div class='row' data-class='change:removed'><svg width='22' height='14'><rect x='2' y='1' width='18' height='12' fill='none' stroke='${GONE_STYLE.color}' stroke-width='2' stroke-dasharray='4 3'/></svg>Fjernet siden ${state.year}</div>`;
+    }
     el.innerHTML = html;
   }
 
   // ---- wiring ----------------------------------------------------------------------------
   function initialView(map) {
     if (state.view) map.setView([state.view[0], state.view[1]], state.view[2]);
-    else if (CONFIG.bounds) map.fitBounds(CONFIG.bounds, { padding: [24, 24] });
+    // Room at the top for the year label over the map.
+    else if (CONFIG.bounds) map.fitBounds(CONFIG.bounds, { paddingTopLeft: [24, 48], paddingBottomRight: [24, 24] });
     else map.setView([55.4085, 10.432], 15);
   }
 
@@ -360,7 +490,7 @@
     const over = {};
     for (const l of [...LAYERS].reverse()) over[l.title] = pane.groups[l.layer];
     for (const o of CONFIG.overlays) over["Raster: " + o.title] = pane.overlays["overlay:" + o.id];
-    L.control.layers(bases, over, { collapsed: pane.id !== "a" }).addTo(pane.map);
+    L.control.layers(bases, over, { collapsed: pane.id !== "a" || PHONE.matches }).addTo(pane.map);
     const keyOf = (layer) => {
       for (const [k, g] of Object.entries(pane.groups)) if (g === layer) return k;
       for (const [k, g] of Object.entries(pane.overlays)) if (g === layer) return k;
@@ -506,6 +636,8 @@
       const results = await Promise.all(panes().map((p) => showYear(p, p === paneA ? state.year : state.compare)));
       if (seq !== renderSeq || results.includes(false)) return;
       panes().forEach(applyLayers);
+      await markChanges();
+      panes().forEach(declutter);
       await drawLegend();
       await share;
       if (seq !== renderSeq) return;
@@ -606,10 +738,20 @@
 
   applyBase(paneA);
   layerControl(paneA);
+  // On a phone the legend folds away behind a button, so the map keeps the screen.
+  const legendToggle = document.getElementById("legend-toggle");
+  legendToggle.addEventListener("click", () => {
+    const open = !document.body.classList.contains("legend-open");
+    document.body.classList.toggle("legend-open", open);
+    legendToggle.setAttribute("aria-expanded", String(open));
+  });
   // Exposed for tests and the benchmark: what each pane has drawn.
   window.kort = {
     state,
-    panes: () => panes().map((p) => ({ id: p.id, year: p.year, drawn: { ...p.drawn }, features: { ...p.features } })),
+    panes: () => panes().map((p) => ({
+      id: p.id, year: p.year, drawn: { ...p.drawn }, features: { ...p.features },
+      changed: p.changed ? { ...p.changed } : null, labelsHidden: p.labelsHidden || 0,
+    })),
     // Page coordinates of a place on a pane's map, to click it like a person would.
     toPixel: (paneId, lat, lng) => {
       const p = paneId === "b" ? paneB : paneA;

@@ -21,7 +21,7 @@
 
   function popup(p) {
     return (
-      `<div class="popup"><h3>Delområde ${text(p.plot_label || p.matrikel)}</h3>` +
+      `<div class="popup"><h3>Salgsfelt ${text(p.plot_label || p.matrikel)}</h3>` +
       `<p>${text(config.use[p.planned_use] || p.planned_use)}, ${text(statusOf(p).label)}` +
       `${p.sale_year ? ` (${p.sale_year})` : ""}<br>` +
       `Byggeret ${n(p.building_right_m2)} m², ${n(p.expected_dwellings)} boliger<br>` +
@@ -50,14 +50,28 @@
 
   function summary(s) {
     const uses = Object.entries(s.by_use)
-      .map(([u, t]) => `<li>${text(config.use[u] || u)}: ${t.count} delområder, ` +
+      .map(([u, t]) => `<li>${text(config.use[u] || u)}: ${t.count} salgsfelter, ` +
         `${n(t.building_right_m2)} m² byggeret, ${n(t.expected_dwellings)} boliger</li>`)
       .join("");
     document.getElementById("summary").innerHTML =
-      `<h2>I alt</h2><p><span id="sum-count">${s.count}</span> delområder, ` +
+      `<h2>I alt</h2><p><span id="sum-count">${s.count}</span> salgsfelter, ` +
       `${n(s.plot_area_m2)} m² grund, <span id="sum-right">${n(s.building_right_m2)}</span> m² ` +
       `byggeret, ${n(s.expected_dwellings)} boliger, ${n(s.expected_business_m2)} m² erhverv</p>` +
       `<ul>${uses}</ul>`;
+  }
+
+  // The API's problem text is English: name the refused field by the form's own Danish label.
+  function problemText(body) {
+    const names = [...new Set((body.errors || []).map((e) => e.parameter).filter(Boolean))];
+    const labels = names.map((name) => {
+      const input = document.querySelector(`#filtre [name="${CSS.escape(name)}"]`);
+      const label = input && input.closest("label");
+      const own = label ? [...label.childNodes].filter((c) => c.nodeType === Node.TEXT_NODE) : [];
+      return own.map((c) => c.textContent).join(" ").trim() || name;
+    });
+    return labels.length
+      ? `Søgningen kunne ikke udføres: ${labels.map((l) => `»${l}«`).join(", ")} er ikke gyldig. Ret feltet og søg igen.`
+      : "Søgningen kunne ikke udføres. Ret filtrene og søg igen.";
   }
 
   document.getElementById("csv").href = config.csv;
@@ -86,7 +100,7 @@
     .then(({ ok, body }) => {
       if (!ok) {
         const problem = document.getElementById("problem");
-        problem.textContent = `Søgningen kunne ikke udføres: ${body.detail || body.title}`;
+        problem.textContent = problemText(body);
         problem.hidden = false;
         map.setView([55.41, 10.43], 14);
         document.body.dataset.rendered = "problem";
