@@ -22,6 +22,11 @@ def test_files_to_the_legal_share_of_a_new_area(writable_ref, writable_client):
     assert "5 buildings added" in out.stdout
     assert "BBR buildings" in out.stderr  # the progress bar
     assert "comparing with the plan" in out.stderr
+    out = run(url, "import", "dar", str(FIXTURES / "dar.json"), "--extract-date", "2026-06-01")
+    assert "5 addresses added" in out.stdout
+    assert "HusnummerList" in out.stderr  # the progress bar
+    out = run(url, "import", "plandata", str(FIXTURES / "delomraader.geojson"), "--quiet")
+    assert "2 plans added: lokalplan 1234 delområde I (2001)" in out.stdout
     out = run(
         url, "area", "define", "gellerup-test", "--name", "Testparken", "--kind",
         "omdannelsesomraade", "--parcels", str(FIXTURES / "parcels.csv"),
