@@ -542,3 +542,30 @@ def test_extreme_query_values_of_every_write_never_give_a_5xx(
             if r.status_code >= 500:
                 failed.append((name, repr(value)[:30], r.status_code))
     assert not failed
+
+
+@pytest.mark.parametrize("where", ["query", "path"])
+def test_an_overlong_request_target_is_a_414_problem_from_the_real_server(ref_server, where):
+    """Between the platform's limit and the HTTP parser's own (64 KiB of head), the answer is
+    the platform's: problem details, not the server's plain text."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from api.guards import MAX_TARGET
+
+    long = "a" * (MAX_TARGET + 10)
+    target = f"/collections?x={long}" if where == "query" else f"/collections/{long}"
+    url = urlsplit(ref_server.url)
+    c = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        c.request("GET", target)
+        r = c.getresponse()
+        body = r.read().decode()
+        assert r.status == 414, body
+        assert r.getheader("content-type").startswith("application/problem+json")
+        assert str(MAX_TARGET) in json.loads(body)["detail"]
+        # The connection stays usable for the client's next request.
+        c.request("GET", "/conformance")
+        assert c.getresponse().status == 200
+    finally:
+        c.close()
