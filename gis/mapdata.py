@@ -137,7 +137,8 @@ def building_details(conn: Connection, building_id: int) -> dict:
             SELECT id, source_id, name, department, use, storeys, floor_area_m2,
                    business_floor_area_m2, construction_year, owner, ejerforhold,
                    built_year, built_decided, renovation_start_year, renovation_end_year,
-                   renovation_decided, demolished_year, demolition_decided
+                   renovation_decided, demolished_year, demolition_decided,
+                   source_register, source_extract_date::text AS source_extract_date
             FROM building WHERE id = :id
             """
             ),
@@ -209,6 +210,16 @@ def building_details(conn: Connection, building_id: int) -> dict:
     b["stock"] = [
         {**dict(s), "tenure_label": TENURE_LABELS.get(s["tenure"], s["tenure"])} for s in stock
     ]
+    # Its DAR addresses (gis.registers.dar), for the popup's address and provenance lines.
+    b["addresses"] = list(
+        conn.execute(
+            text(
+                "SELECT vejnavn || ' ' || husnummer FROM address WHERE building_id = :id"
+                " ORDER BY vejnavn, husnummer"
+            ),
+            {"id": building_id},
+        ).scalars()
+    )
     return b
 
 

@@ -128,6 +128,10 @@ def test_addresses_plans_and_provenance_over_http(writable_client, writable_ref)
         "bbr",
         "2026-06-01",
     )
+    # The viewer's popup reads the same, and the building's addresses.
+    popup = writable_client.get(f"/kort/bygninger/{props['building_id']}.json").json()
+    assert (popup["source_register"], popup["source_extract_date"]) == ("bbr", "2026-06-01")
+    assert popup["addresses"] == ["Testvej 3"]
     bad = writable_client.get("/addresses", params={"q": " "})
     assert bad.status_code in (400, 422)
     assert bad.headers["content-type"] == "application/problem+json"

@@ -181,6 +181,16 @@
     return (start === null || start < year) && (end === null || end >= year);
   }
 
+  // Where the building's values come from: the register, its extract and record id (issue 17).
+  function provenance(b) {
+    if (!b.source_register) return "Kilde: referencedatasættet (illustrativt, ikke opmålt)";
+    const name = { bbr: "BBR", matrikel: "Matriklen" }[b.source_register] || b.source_register;
+    const date = b.source_extract_date
+      ? new Date(b.source_extract_date + "T12:00:00").toLocaleDateString("da-DK", { day: "numeric", month: "long", year: "numeric" })
+      : "ukendt dato";
+    return `Kilde: ${name}, udtræk af ${date}, id ${b.source_id}`;
+  }
+
   function buildingPopup(pane, feature, layer) {
     layer.bindPopup("<div class='popup'>Henter …</div>", { maxWidth: 360 }).openPopup();
     fetch(`/kort/bygninger/${feature.id}.json?${planQuery().slice(1)}`, { cache: "no-store" }).then((r) => {
@@ -193,7 +203,7 @@
       const rows = [
         ["Afdeling", b.department], ["Ejer", b.owner], ["Ejerforhold (BBR)", b.ejerforhold_label],
         ["Anvendelse", b.use_label], ["Etager", b.storeys], ["Opført", b.construction_year || b.built_year],
-        ["Kvarter", feature.properties.quarter_name],
+        ["Kvarter", feature.properties.quarter_name], ["Adresse", (b.addresses || []).join(", ")],
       ].filter((r) => r[1] !== null && r[1] !== undefined && r[1] !== "");
       const tenure = stock.map((s) => `<li>${esc(s.dwellings)} ${esc(s.tenure_label.toLowerCase())}</li>`).join("");
       const life = b.events.map((e) => `<li${e.decided ? "" : " class='undecided'"}>${esc(e.year)}: ${esc(e.event)}${e.decided ? "" : " (ikke besluttet)"}</li>`).join("");
@@ -202,6 +212,7 @@
         `<table>${rows.map((r) => `<tr><th>${esc(r[0])}</th><td>${esc(r[1])}</td></tr>`).join("")}</table>` +
         `<p><strong>${dwellings} boliger</strong> pr. 1. januar ${year}</p><ul>${tenure}</ul>` +
         `<strong>Livsforløb</strong><ul class='life'>${life || "<li>Ingen ændringer registreret</li>"}</ul>` +
+        `<p class='popup-note provenance'>${esc(provenance(b))}</p>` +
         editButton("buildings", feature.id) + "</div>");
     }).catch(() => layer.setPopupContent("<div class='popup'>Bygningen kunne ikke hentes.</div>"));
   }
