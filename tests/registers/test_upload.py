@@ -12,6 +12,7 @@ from api.guards import MAX_BODY
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "/registers/{}/import?extract_date=2026-06-01"
 JSON = {"Content-Type": "application/json"}
+GPKG = "application/geopackage+sqlite3"
 B = "b0000000-0000-4000-8000-00000000000"  # + the building's number
 
 
@@ -180,3 +181,19 @@ def test_an_edit_sending_back_the_provenance_it_read_keeps_it(writable_client, w
     after = writable_client.get(f"/collections/buildings/items/{fid}").json()["properties"]
     assert after["name"] == "Blok 1"
     assert (after["source_register"], after["source_extract_date"]) == ("bbr", "2026-06-01")
+
+
+def test_a_geopackage_from_plandata_uploads(writable_client, writable_ref, tmp_path):
+    import geopandas
+
+    path = tmp_path / "lokalplaner.gpkg"
+    geopandas.read_file(FIXTURES / "lokalplaner.geojson").to_file(
+        path, layer="theme_pdk_lokalplan_vedtaget", driver="GPKG"
+    )
+    r = writable_client.post(
+        "/registers/plandata/import?extract_date=2026-06-01",
+        content=path.read_bytes(),
+        headers={**writable_ref.bearer("planner"), "Content-Type": GPKG},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["read"] == {"lokalplaner": 2, "delområder": 0}
