@@ -295,10 +295,11 @@
   // ---- the keyboard reaches every feature ---------------------------------------------
   // Leaflet's vector features are SVG paths without focus: each gets a tab stop and a name,
   // and Enter or Space opens it as a click does.
-  function focusable(lyr, name) {
+  function focusable(lyr, name, layer) {
     const el = lyr.getElement && lyr.getElement();
     if (!el || el.hasAttribute("tabindex")) return;
     el.setAttribute("tabindex", "0");
+    el.dataset.layer = layer;
     el.setAttribute("role", "button");
     el.setAttribute("aria-label", name);
     el.addEventListener("keydown", (ev) => {
@@ -329,7 +330,7 @@
         byId.set(f.id, lyr);
         const cls = classOf(layer, f);
         const name = `${f.properties.name || def.title}: ${cls.label}`;
-        lyr.on("add", () => focusable(lyr, name));
+        lyr.on("add", () => focusable(lyr, name, layer));
         if (def.label && f.properties[def.label] && (layer === "facilities" || layer === "rail_stops")) {
           lyr.bindTooltip(esc(f.properties[def.label]), { permanent: true, direction: "right", className: "lbl", offset: [6, 0] });
           pane.labels.push({ layer, tooltip: lyr.getTooltip() });
