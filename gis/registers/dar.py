@@ -25,7 +25,7 @@ import re
 import ijson
 from sqlalchemy import Connection, text
 
-from gis.errors import InvalidParameter
+from gis.errors import InvalidQuery
 from gis.registers import common
 from gis.registers.common import ImportReport, Problems
 
@@ -308,11 +308,9 @@ def check_search(q: str, limit: int) -> list[str]:
     """The query's words (checked before any I/O): at least one, at most 100 characters."""
     words = re.findall(r"[^\s,.]+", q or "")
     if not words or len(q) > MAX_QUERY or "\x00" in q:
-        raise InvalidParameter(
-            "q", f"q: give a street name and number (1 to {MAX_QUERY} characters)."
-        )
+        raise InvalidQuery("q", f"q: give a street name and number (1 to {MAX_QUERY} characters).")
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParameter("limit", f"limit: 1 to {MAX_LIMIT}.")
+        raise InvalidQuery("limit", f"limit: 1 to {MAX_LIMIT}.")
     return words
 
 
