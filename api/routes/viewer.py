@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import ConnectionDep, EngineDep
 from gis import areas, law, mapdata, overlays, styles, tenure
 from gis.models import plan
-from gis.render import charts
+from gis.render import charts, share
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=WEB / "templates")
@@ -218,6 +218,30 @@ def viewer(
         request,
         "kort.html",
         {"config": config, "area": area, "note": styles.REFERENCE_NOTE},
+    )
+
+
+@router.get(
+    "/del/{year}.html",
+    response_class=HTMLResponse,
+    summary="'Del dette kort': the year's map as one standalone HTML file (folium, no CDN)",
+)
+def share_map(
+    year: Annotated[int, PathParam(ge=styles.VIEWER_MIN_YEAR, le=styles.VIEWER_MAX_YEAR)],
+    conn: ConnectionDep,
+    area: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)] = "vollsmose",
+    layers: Annotated[
+        str | None,
+        Query(max_length=400, description="Comma-separated viewer layers; default as it opens."),
+    ] = None,
+) -> HTMLResponse:
+    chosen = share.parse_layers(layers)
+    body = share.share_html(conn, area, year, layers=chosen)
+    return HTMLResponse(
+        body,
+        headers={
+            "Content-Disposition": f'attachment; filename="fremtidsbillede-{area}-{year}.html"'
+        },
     )
 
 

@@ -363,3 +363,13 @@ def test_quarter_popup_says_the_limit_is_the_whole_areas(page, server, console):
     assert "gælder hele området, ikke det enkelte kvarter" in text
     assert "grænse 40" not in text
     assert console.errors == []
+
+
+def test_share_link_names_the_year_and_layers_shown(page, server, console):
+    open_viewer(page, server, "?year=2025&layers=buildings,roads,overlay:plantegning")
+    href = page.get_attribute("#share-link", "href")
+    assert href.startswith("/kort/del/2025.html?area=testby&layers=")
+    assert set(parse_qs(urlparse(href).query)["layers"][0].split(",")) == {"buildings", "roads"}
+    with urllib.request.urlopen(server.url + href) as r:
+        assert r.status == 200 and "Fremtidsbillede 2025" in r.read().decode()
+    assert console.errors == []

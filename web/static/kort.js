@@ -82,6 +82,8 @@
     const area = CONFIG.area || "vollsmose";
     document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}${planQuery()}`;
     document.getElementById("tif-link").href = `/maps/fremtidsbillede/${state.year}.tif?area=${area}${planQuery()}`;
+    const shown = [...state.layers].filter((l) => !l.startsWith("overlay:")).join(",");
+    document.getElementById("share-link").href = `/kort/del/${state.year}.html?area=${area}&layers=${shown}${planQuery()}`;
     document.querySelectorAll("a[data-plan-link]").forEach((a) => {
       const base = a.dataset.planLink;
       const extra = planQuery().slice(1);
