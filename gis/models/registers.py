@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Date,
     Float,
     ForeignKey,
@@ -25,6 +26,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gis.models.base import Base, geometry, one_of, valid
 from gis.models.record import Recorded
 
+# The address lookup's text, trigram-indexed (migration 0020).
+ADDRESS_SEARCH_TEXT = (
+    "vejnavn || ' ' || husnummer || ' ' || coalesce(postnummer::text, '') || ' ' "
+    "|| coalesce(postnrnavn, '')"
+)
 LOCAL_PLAN_KINDS = ("lokalplan", "delomraade")
 LOCAL_PLAN_STATUSES = ("forslag", "vedtaget", "aflyst")
 
@@ -49,11 +55,21 @@ class Address(Recorded, Base):
     parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcel.id", ondelete="SET NULL"))
     geom = mapped_column(geometry("POINT"), nullable=False)
     source_extract_date: Mapped[date] = mapped_column(Date)
+    # What the lookup searches (gis.registers.dar.search), trigram-indexed (migration 0020).
+    search_text: Mapped[str | None] = mapped_column(
+        Text, Computed(ADDRESS_SEARCH_TEXT, persisted=True)
+    )
 
     __table_args__ = (
         Index("address_geom_gist", "geom", postgresql_using="gist"),
         Index("address_building", "building_id"),
         Index("address_parcel", "parcel_id"),
+        Index(
+            "address_search",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),  # fmt: skip
     )
 
 

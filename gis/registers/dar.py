@@ -318,17 +318,19 @@ def search(conn: Connection, words: list[str], limit: int) -> dict:
     """Addresses whose text ("Vollsmose Allé 12, 5240 Odense NØ") holds every word, those
     whose street starts with the first word first; a GeoJSON FeatureCollection in CRS84,
     each with its building, parcel and provenance."""
-    params: dict = {"limit": limit, "first": words[0].replace("%", "") + "%"}
+    params: dict = {"limit": limit, "first": _like(words[0])[1:]}  # the street's start
     where = []
     for i, w in enumerate(words):
         params[f"w{i}"] = _like(w)
-        where.append(f"t.label ILIKE :w{i}")
+        # a.search_text: vejnavn, husnummer, postnummer, postnrnavn (trigram index, 0020).
+        where.append(f"a.search_text ILIKE :w{i}")
     sql = f"""
         WITH t AS (
             SELECT a.*, a.vejnavn || ' ' || a.husnummer
                    || coalesce(', ' || a.postnummer || coalesce(' ' || a.postnrnavn, ''), '')
                    AS label
             FROM address a
+            WHERE {" AND ".join(where)}
         )
         SELECT json_build_object('type', 'FeatureCollection', 'features',
                                  coalesce(json_agg(f ORDER BY rank, label), '[]'::json))
@@ -348,7 +350,6 @@ def search(conn: Connection, words: list[str], limit: int) -> dict:
             FROM t
             LEFT JOIN building b ON b.id = t.building_id
             LEFT JOIN parcel p ON p.id = t.parcel_id
-            WHERE {" AND ".join(where)}
             ORDER BY rank, t.label
             LIMIT :limit
         ) x
