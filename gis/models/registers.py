@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gis.models.base import Base, geometry, one_of, valid
 from gis.models.record import Recorded
 
-# The address lookup's text, trigram-indexed (migration 0020).
+# The address lookup's text, trigram-indexed (migration 0021).
 ADDRESS_SEARCH_TEXT = (
     "vejnavn || ' ' || husnummer || ' ' || coalesce(postnummer::text, '') || ' ' "
     "|| coalesce(postnrnavn, '')"
@@ -55,7 +55,7 @@ class Address(Recorded, Base):
     parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcel.id", ondelete="SET NULL"))
     geom = mapped_column(geometry("POINT"), nullable=False)
     source_extract_date: Mapped[date] = mapped_column(Date)
-    # What the lookup searches (gis.registers.dar.search), trigram-indexed (migration 0020).
+    # What the lookup searches (gis.registers.dar.search), trigram-indexed (migration 0021).
     search_text: Mapped[str | None] = mapped_column(
         Text, Computed(ADDRESS_SEARCH_TEXT, persisted=True)
     )

@@ -322,7 +322,7 @@ def search(conn: Connection, words: list[str], limit: int) -> dict:
     where = []
     for i, w in enumerate(words):
         params[f"w{i}"] = _like(w)
-        # a.search_text: vejnavn, husnummer, postnummer, postnrnavn (trigram index, 0020).
+        # a.search_text: vejnavn, husnummer, postnummer, postnrnavn (trigram index, 0021).
         where.append(f"a.search_text ILIKE :w{i}")
     sql = f"""
         WITH t AS (

@@ -1,7 +1,7 @@
 """The address lookup by trigrams: `GET /addresses?q=…` at the size of a municipality.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 11:45:00
 
 `gis.registers.dar.search` finds every address whose text (vejnavn, husnummer, postnummer,
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
