@@ -47,7 +47,26 @@ PARAMETERS = {
         f"Features per page: default {features.DEFAULT_LIMIT}, at most {features.MAX_LIMIT} "
         "(CSV and GeoPackage: default the maximum). Follow `next` links for more.",
     ),
-    "offset": _param("offset", {"type": "integer", "minimum": 0, "default": 0}, "Paging."),
+    "offset": _param(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": features.MAX_OFFSET, "default": 0},
+        "Features to skip. Kept for clients that page so; the `next` link pages by `cursor`, "
+        "which costs the same on the last page as on the first.",
+    ),
+    "cursor": _param(
+        "cursor",
+        {"type": "string", "maxLength": features.MAX_CURSOR_LENGTH},
+        "Where the page starts: opaque, taken from a `next` link (it holds the last "
+        "feature's sort keys and id, so features added or removed meanwhile neither "
+        "repeat nor go missing). Only with the sortby it was made for; not with offset.",
+    ),
+    "count": _param(
+        "count",
+        {"type": "string", "enum": list(features.COUNT_MODES), "default": "estimate"},
+        "How numberMatched is found: `estimate` (default) counts where that is cheap "
+        f"(up to {features.NUMBER_MATCHED_CAP:,} matches) and otherwise gives the "
+        "planner's estimate, `numberMatchedExact` saying which; `exact` always counts.",
+    ),
     "bbox": _param(
         "bbox",
         {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},

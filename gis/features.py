@@ -6,15 +6,27 @@ framework needed) and raises `InvalidQuery` (a 400) for anything it cannot honou
 then runs a single statement that returns the page as GeoJSON text, assembled in PostGIS,
 and the number matched.
 
-`numberMatched` is exact up to `NUMBER_MATCHED_CAP` and left out beyond it (OGC allows
-that): on a page that is not full the count is the offset plus the page, free; otherwise a
-count stops after the cap, so a huge table never costs a full scan for it.
+Paging is by keyset: a page's `next` link carries a `cursor`, the last row's sort keys and
+id (`Cursor`), and the next page is the rows after it in the sort order, found by the
+order's own index where there is one. The last page of the national stock costs what the
+first does, and rows added or removed between pages neither repeat nor skip a feature.
+`offset` still works (OGC API – Features leaves paging to the server; clients follow
+`next`), and its pages link on by cursor too.
+
+`numberMatched` is cheap unless asked otherwise (`count=exact`): on an offset page that
+shows the end it is the offset plus the page, free; otherwise the page's own statement
+counts the matches up to `NUMBER_MATCHED_CAP`, and where there are more, the answer is the
+planner's estimate (`EXPLAIN`, a second statement only then); `numberMatchedExact` beside
+it says which one it is.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,8 +43,14 @@ from gis.models import Base
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-NUMBER_MATCHED_CAP = 100_000
+# numberMatched is counted exactly up to this many matches, and estimated beyond: counting
+# 10,000 of the national stock's buildings takes ~0.5 ms, 100,000 ~5-12 ms, all 562,645
+# ~36 ms (benchmarks/README.md), and a page of them ~1 ms.
+NUMBER_MATCHED_CAP = 10_000
 MAX_OFFSET = 10_000_000
+COUNT_MODES = ("estimate", "exact")
+# A cursor is the server's own text; one longer than this is not.
+MAX_CURSOR_LENGTH = 8_192
 
 # Query parameters of /items besides the queryables (Part 1 property filters).
 ITEMS_PARAMETERS = frozenset(
@@ -52,6 +70,8 @@ ITEMS_PARAMETERS = frozenset(
         "skipGeometry",
         "scenario",
         "recorded",
+        "cursor",
+        "count",
     }
 )
 
@@ -192,6 +212,9 @@ class ItemsQuery:
     skip_geometry: bool = False
     # Part 1 property filters: name=value, equality.
     equals: dict[str, str] = field(default_factory=dict)
+    # Keyset paging: the page starts after this row of the sort order.
+    after: Cursor | None = None
+    count_exact: bool = False
 
     @classmethod
     def from_params(
@@ -229,7 +252,112 @@ class ItemsQuery:
         q.properties = _properties(params.get("properties"), layer)
         q.skip_geometry = _bool(params.get("skipGeometry"), "skipGeometry")
         q.equals = {k: v for k, v in params.items() if k in known}
+        if params.get("cursor"):
+            if q.offset:
+                raise InvalidQuery("cursor", "cursor and offset cannot be given together.")
+            q.after = Cursor.decode(params["cursor"], q.sortby, known)
+        count = params.get("count") or "estimate"
+        if count not in COUNT_MODES:
+            raise InvalidQuery("count", f"count must be one of: {', '.join(COUNT_MODES)}.")
+        q.count_exact = count == "exact"
         return q
+
+
+# The SQL type a cursor's sort key is bound as, by queryable type (gis.cql2's types).
+_KEY_SQL_TYPES = {
+    "integer": "bigint",
+    "number": "double precision",
+    "string": "text",
+    "boolean": "boolean",
+    "date": "date",
+}
+_INT8 = 2**63
+
+
+def _sortby_key(sortby: list[tuple[str, bool]]) -> str:
+    return ",".join(("-" if d else "") + n for n, d in sortby)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last row's sort key values (in `sortby` order) and its id.
+
+    Opaque to clients (base64url of JSON) but not secret: it holds what the page showed.
+    `decode` checks it whole before any I/O, so every value is bound as the type its sort
+    key has; a cursor that was not made for this sortby, or that the server did not make,
+    is a 400 naming `cursor`."""
+
+    keys: tuple
+    id: int
+
+    def encode(self, sortby: list[tuple[str, bool]]) -> str:
+        doc = [1, _sortby_key(sortby), list(self.keys), self.id]
+        raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(
+        cls, value: str, sortby: list[tuple[str, bool]], known: dict[str, cql2.Queryable]
+    ) -> Cursor:
+        def bad(why: str) -> InvalidQuery:
+            return InvalidQuery("cursor", f"cursor: {why} Follow the next link as given.")
+
+        if len(value) > MAX_CURSOR_LENGTH:
+            raise bad("too long.")
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            doc = json.loads(raw.decode())
+        except (binascii.Error, ValueError):
+            raise bad("not a cursor this server made.") from None
+        if not (isinstance(doc, list) and len(doc) == 4 and doc[0] == 1):
+            raise bad("not a cursor this server made.")
+        _, order, keys, fid = doc
+        if order != _sortby_key(sortby):
+            raise bad("made for another sortby.")
+        if not isinstance(keys, list) or len(keys) != len(sortby):
+            raise bad("not a cursor this server made.")
+        if isinstance(fid, bool) or not isinstance(fid, int) or not 0 <= fid <= MAX_FEATURE_ID:
+            raise bad("its id is not a feature id.")
+        values = [
+            _key_value(v, known[name].type, bad) for v, (name, _) in zip(keys, sortby, strict=True)
+        ]
+        return cls(tuple(values), fid)
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    # float8's own, as PostgreSQL's JSON writes them
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(value)
+
+
+# Each sort key type's value from a cursor's JSON, as bound; None if it is not one.
+_KEY_VALUES = {
+    "integer": lambda v: (
+        v if isinstance(v, int) and not isinstance(v, bool) and -_INT8 <= v < _INT8 else None
+    ),
+    "number": _number,
+    "boolean": lambda v: v if isinstance(v, bool) else None,
+    "date": _date,
+    "string": lambda v: v if isinstance(v, str) and "\x00" not in v else None,
+}
+
+
+def _key_value(value, kind: str, bad):
+    """A sort key value from a cursor, as the Python value bound for its SQL type."""
+    if value is None:
+        return None
+    found = _KEY_VALUES[kind](value) if isinstance(value, str | int | float | bool) else None
+    if found is None:
+        raise bad(f"a value is not a {kind}.")
+    return found
 
 
 # `cql-text` is the pre-CQL2 name GDAL's OAPIF driver (3.6 to 3.12 at least) asks for: it
@@ -368,6 +496,39 @@ def _order(layer: Layer, q: ItemsQuery) -> str:
     return ", ".join([*keys, "t.id"])
 
 
+def _after(layer: Layer, q: ItemsQuery, params: dict) -> str:
+    """The rows after the cursor in `_order`'s order: lexicographic over the sort keys
+    (NULLs last either way) and then the id. Without sortby it is `t.id > :after_id`,
+    the primary key's range scan."""
+    assert q.after is not None
+    known = queryables(layer)
+    params["after_id"] = q.after.id
+    cond = "t.id > CAST(:after_id AS integer)"
+    for i in reversed(range(len(q.sortby))):
+        name, descending = q.sortby[i]
+        key, value = known[name].sql, q.after.keys[i]
+        if value is None:  # only NULLs are level with a NULL, and nothing comes after them
+            cond = f"({key} IS NULL AND {cond})"
+            continue
+        params[f"after{i}"] = value
+        bound = f"CAST(:after{i} AS {_KEY_SQL_TYPES[known[name].type]})"
+        op = "<" if descending else ">"
+        cond = f"({key} {op} {bound} OR {key} IS NULL OR ({key} = {bound} AND {cond}))"
+    return cond
+
+
+def _cursor_keys_sql(layer: Layer, q: ItemsQuery) -> str:
+    """A row's sort keys and id as a JSON array, the cursor of a page ending on it."""
+    known = queryables(layer)
+    return f"json_build_array({', '.join([*(known[n].sql for n, _ in q.sortby), 't.id'])})"
+
+
+def _next_cursor(q: ItemsQuery, last: list | None) -> str | None:
+    if last is None:
+        return None
+    return Cursor(tuple(last[:-1]), last[-1]).encode(q.sortby)
+
+
 def _feature_sql(layer: Layer, q: ItemsQuery, extra: str = "") -> str:
     names = layer.properties if q.properties is None else q.properties
     props = ", ".join([*(f"'{p}', t.{p}" for p in names), *([extra] if extra else [])])
@@ -388,37 +549,65 @@ class Page:
     number_returned: int
     number_matched: int | None
     data_version: int  # the version the page was read at (`gis.data_version`)
+    # The cursor of the next page; None when this page is the last.
+    next_cursor: str | None = None
+    # Whether number_matched is a count (or the planner's estimate).
+    number_matched_exact: bool = True
+
+
+def estimate_matches(conn: Connection, source: str, where: str, params: dict) -> int:
+    """The planner's estimate of the rows of `source` matching `where` (EXPLAIN: nothing
+    is run)."""
+    sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {source} WHERE {where}"
+    plan = conn.execute(statement(sql), params).scalar_one()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return round(plan[0]["Plan"]["Plan Rows"])
 
 
 def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
     params: dict = {"limit": q.limit, "offset": q.offset, "cap": NUMBER_MATCHED_CAP + 1}
     where = _where(layer, q, params)
+    page_where = where if q.after is None else f"{where} AND {_after(layer, q, params)}"
     order = _order(layer, q)
+    if q.count_exact:
+        counted = f"(SELECT count(*) FROM {layer.source} WHERE {where})"
+    else:
+        counted = (
+            f"(SELECT count(*) FROM (SELECT 1 FROM {layer.source} WHERE {where} LIMIT :cap) c)"
+        )
+    # One row more than the page says whether there is a next one; an offset page that is
+    # the last (or an empty first one) knows its count for free; one past the end does not.
+    free = "NOT more AND (returned > 0 OR :offset = 0)" if q.after is None else "FALSE"
     sql = f"""
         WITH page AS (
-            SELECT {_feature_sql(layer, q)} AS feature,
+            SELECT {_feature_sql(layer, q)} AS feature, {_cursor_keys_sql(layer, q)} AS keys,
                    row_number() OVER (ORDER BY {order}) AS n
             FROM {layer.source}
-            WHERE {where}
+            WHERE {page_where}
             ORDER BY {order}
-            LIMIT :limit OFFSET :offset
+            LIMIT :limit + 1 OFFSET :offset
         ), agg AS (
-            SELECT coalesce(string_agg(feature, ',' ORDER BY n), '') AS features,
-                   count(*) AS returned
+            SELECT coalesce(string_agg(feature, ',' ORDER BY n)
+                                FILTER (WHERE n <= :offset + :limit), '') AS features,
+                   count(*) FILTER (WHERE n <= :offset + :limit) AS returned,
+                   count(*) > :limit AS more
             FROM page
         )
-        SELECT features, returned,
-               CASE WHEN returned > 0 AND returned < :limit OR returned = 0 AND :offset = 0
-                    THEN :offset + returned
-                    ELSE (SELECT count(*) FROM (
-                        SELECT 1 FROM {layer.source} WHERE {where} LIMIT :cap) c)
-               END AS matched,
+        SELECT features, returned, more, {free} AS free,
+               CASE WHEN {free} THEN :offset + returned ELSE {counted} END AS matched,
+               CASE WHEN more THEN (SELECT keys FROM page WHERE n = :offset + :limit) END AS last,
                {data_version.COLUMN_SQL} AS version
         FROM agg
     """
     row = conn.execute(statement(sql), params).one()
-    matched = row.matched if row.matched is not None and row.matched <= NUMBER_MATCHED_CAP else None
-    return Page(row.features, row.returned, matched, row.version)
+    nxt = _next_cursor(q, row.last if row.more else None)
+    seen = q.offset + row.returned + (1 if row.more else 0)  # at least this many match
+    if row.free or q.count_exact or row.matched <= NUMBER_MATCHED_CAP:
+        return Page(row.features, row.returned, row.matched, row.version, nxt)
+    # More than the cap: the planner's estimate, but never fewer than were counted.
+    estimate = max(estimate_matches(conn, layer.source, where, params), seen, row.matched)
+    return Page(row.features, row.returned, estimate, row.version, nxt, False)
 
 
 # What one item carries beyond the layer's properties (not in pages, tiles or files): a
@@ -486,11 +675,14 @@ class Rows:
     rows: list[tuple]
     crs: Crs
     geometry_type: str
+    next_cursor: str | None = None
 
 
 def rows(conn: Connection, layer: Layer, q: ItemsQuery) -> Rows:
     params: dict = {"limit": q.limit, "offset": q.offset}
     where = _where(layer, q, params)
+    if q.after is not None:
+        where = f"{where} AND {_after(layer, q, params)}"
     names = list(layer.properties if q.properties is None else q.properties)
     geometry = (
         "NULL::bytea"
@@ -499,12 +691,15 @@ def rows(conn: Connection, layer: Layer, q: ItemsQuery) -> Rows:
     )
     cols = ", ".join(f"t.{p}" for p in names)
     sql = f"""
-        SELECT t.id, {cols}{", " if cols else ""}{geometry} AS geometry
+        SELECT t.id, {cols}{", " if cols else ""}{geometry} AS geometry,
+               {_cursor_keys_sql(layer, q)} AS keys
         FROM {layer.source} WHERE {where}
-        ORDER BY {_order(layer, q)} LIMIT :limit OFFSET :offset
+        ORDER BY {_order(layer, q)} LIMIT :limit + 1 OFFSET :offset
     """
-    found = [tuple(r) for r in conn.execute(text(sql), params)]
-    return Rows(["id", *names, "geometry"], found, q.crs, layer.geometry_type)
+    found = [tuple(r) for r in conn.execute(statement(sql), params)]
+    nxt = _next_cursor(q, found[q.limit - 1][-1]) if len(found) > q.limit else None
+    page = [r[:-1] for r in found[: q.limit]]
+    return Rows(["id", *names, "geometry"], page, q.crs, layer.geometry_type, nxt)
 
 
 @dataclass(frozen=True)

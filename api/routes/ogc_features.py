@@ -248,11 +248,21 @@ async def schema(request: Request, read: CollectionReadDep) -> Response:
     return cache.finish(json_response(doc, SCHEMA))
 
 
-def _page_url(request: Request, fmt: str, **changes: int | str) -> str:
+def _page_url(request: Request, fmt: str, **changes: int | str | None) -> str:
+    """This request's URL in format `fmt` with `changes` made (None removes a parameter)."""
     params = dict(request.query_params)
-    params.update({k: str(v) for k, v in changes.items()})
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
     params["f"] = fmt
     return f"{base_url(request)}{request.url.path}?{urlencode(params)}"
+
+
+def _next_url(request: Request, fmt: str, cursor: str) -> str:
+    # By cursor from an offset page too: the rest of the walk is keyset paging.
+    return _page_url(request, fmt, cursor=cursor, offset=None)
 
 
 def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -> list[dict]:
@@ -264,12 +274,9 @@ def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -
         for other in ("json", "html")
         if other != fmt
     ]
-    more = page.number_returned == q.limit and (
-        page.number_matched is None or q.offset + q.limit < page.number_matched
-    )
-    if more:
-        links.append(link(_page_url(request, fmt, offset=q.offset + q.limit), "next", types[fmt]))
-    if q.offset > 0:
+    if page.next_cursor is not None:
+        links.append(link(_next_url(request, fmt, page.next_cursor), "next", types[fmt]))
+    if q.offset > 0:  # a keyset page has no prev: its cursor looks forward only
         prev = max(q.offset - q.limit, 0)
         links.append(link(_page_url(request, fmt, offset=prev), "prev", types[fmt]))
     links.append(link(url(request, f"/collections/{layer.id}"), "collection", JSON, layer.title))
@@ -299,9 +306,8 @@ async def _items_file(
         hit.headers["Content-Crs"] = q.crs.header
         return hit
     headers = {"Content-Crs": q.crs.header, **cache.headers}
-    if len(found.rows) == q.limit:
-        nxt = _page_url(request, fmt, offset=q.offset + q.limit)
-        headers["Link"] = f'<{nxt}>; rel="next"'
+    if found.next_cursor is not None:
+        headers["Link"] = f'<{_next_url(request, fmt, found.next_cursor)}>; rel="next"'
     headers["Content-Disposition"] = f'attachment; filename="{layer.id}.{fmt}"'
     # Writing up to MAX_LIMIT features to a file takes a while: off the event loop.
     if fmt == "csv":
@@ -339,7 +345,9 @@ async def items(request: Request, read: CollectionReadDep) -> Response:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tail = {"numberReturned": page.number_returned, "timeStamp": stamp, "links": links}
     if page.number_matched is not None:
+        # An estimate where counting would be slow (gis.features; count=exact counts).
         tail["numberMatched"] = page.number_matched
+        tail["numberMatchedExact"] = page.number_matched_exact
     if fmt == "html":
         doc = {"features": json.loads(f"[{page.features}]"), **tail}
         item_href = lambda fid: url(request, f"/collections/{layer.id}/items/{fid}", f="html")  # noqa: E731
