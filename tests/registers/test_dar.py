@@ -182,3 +182,14 @@ def test_a_bad_search_is_refused_before_any_io(q, limit, name):
     with pytest.raises(InvalidParameter) as caught:
         dar.check_search(q, limit)
     assert caught.value.parameter == name
+
+
+def test_an_extract_elsewhere_removes_nothing_of_this_one(loaded):
+    _dar(loaded)
+    doc = json.loads((FIXTURES / "dar.json").read_text())
+    doc["HusnummerList"] = [dict(doc["HusnummerList"][2], id_lokalId=f"{D}8")]
+    doc["AdressepunktList"] = [dict(doc["AdressepunktList"][1], position="POINT (725000 6175000)")]
+    report = _dar(loaded, json.dumps(doc).encode(), date=JULY)  # one address in København
+    assert report.changes == {"addresses added": [f"Testvej 3 ({D}8)"]}
+    n = loaded.execute(text("SELECT count(*) FROM address WHERE source_id LIKE 'd0000000-%'"))
+    assert n.scalar_one() == 6  # the five of June stay
