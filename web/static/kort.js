@@ -345,7 +345,7 @@
           const p = f.properties;
           const life = [p.opening_year ? "åbner " + p.opening_year : null, p.closing_year ? "lukker " + p.closing_year : null,
             p.decided === false ? "ikke besluttet" : null].filter(Boolean).join(", ");
-          lyr.bindPopup(`<div class='popup feature-popup'><h3>${esc(p.name || def.title)}</h3>${esc(classOf(layer, f).label)}${life ? "<br>" + esc(life) : ""}${editButton(layer, f.id)}</div>`);
+          lyr.bindPopup(`<div class='popup feature-popup'><h3>${esc(p.name || def.title)}</h3>${esc(classOf(layer, f).label)}${life ? "<br>" + esc(life) : ""}${p.source_register ? `<p class='popup-note provenance'>${esc(provenance(p))}</p>` : ""}${editButton(layer, f.id)}</div>`);
         }
       },
     });
