@@ -46,7 +46,25 @@ async def fremtidsbillede(
             description="GeoTIFF: metres per pixel.",
         ),
     ] = geotiff.DEFAULT_RESOLUTION_M,
+    bbox: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="PNG/PDF: the extent to print, west,south,east,north in WGS84 degrees "
+            "(centred at `scale`, or filling the frame); default the whole area.",
+            examples=["10.425,55.402,10.445,55.412"],
+        ),
+    ] = None,
+    scale: Annotated[
+        int | None,
+        Query(
+            ge=static.MIN_SCALE,
+            le=static.MAX_SCALE,
+            description="PNG/PDF: print scale 1:N on A3; default what fits the extent.",
+        ),
+    ] = None,
 ) -> Response:
+    extent = static.parse_extent(bbox)
     job = worker.map_job(
         settings.database_url,
         view,
@@ -56,6 +74,8 @@ async def fremtidsbillede(
         dpi=dpi,
         resolution=resolution,
         connect_timeout=settings.db_connect_timeout,
+        extent=extent,
+        scale=scale,
     )
     r = await request.app.state.renderer.arender(job)
     return Response(

@@ -22,12 +22,13 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
+from pyproj import Transformer  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
 from sqlalchemy import Connection  # noqa: E402
 
 from gis import mapdata, record  # noqa: E402
 from gis.areas import get_area  # noqa: E402
-from gis.errors import InvalidParameter  # noqa: E402
+from gis.errors import InvalidParameter, InvalidQuery  # noqa: E402
 from gis.styles import DATA_SOURCE, LAYER_STYLES, REFERENCE_NOTE, Style, danish  # noqa: E402
 from gis.tenure import check_year  # noqa: E402
 
@@ -37,6 +38,14 @@ FORMATS = ("png", "pdf")
 PDF_DPI = 300
 PNG_DPI = 150
 MIN_DPI, MAX_DPI = 50, 300
+# A chosen print scale (1:N) and extent: from a block to the whole city.
+MIN_SCALE, MAX_SCALE = 500, 50_000
+MAX_EXTENT_M = 25_000
+# How far outside the area's bounding box a chosen extent may lie.
+EXTENT_REACH_M = 5_000
+# The map frame in the A3 sheet (axes fractions), in inches.
+FRAME_W, FRAME_H = A3[0] * 0.70, A3[1] * 0.92
+_TO_UTM = Transformer.from_crs(4326, 25832, always_xy=True)
 # Screen pixels (the styles' unit) to points.
 PX = 0.75
 FONT = "DejaVu Sans"
@@ -327,6 +336,47 @@ def _legend_handles(layers: dict[str, dict]) -> list[tuple[str, list]]:
     return sections
 
 
+def parse_extent(value: str | None) -> tuple[float, float, float, float] | None:
+    """`bbox=` of a print map: west,south,east,north in WGS84 degrees (the viewer's map
+    bounds) -> EPSG:25832 metres; checked before any I/O."""
+    if value is None:
+        return None
+    try:
+        w, s, e, n = (float(v) for v in value.split(","))
+    except ValueError:
+        raise InvalidQuery(
+            "bbox", "bbox must be four numbers: west,south,east,north (WGS84 degrees)."
+        ) from None
+    if not all(math.isfinite(v) for v in (w, s, e, n)) or not (
+        -180 <= w < e <= 180 and -85 <= s < n <= 85
+    ):
+        raise InvalidQuery("bbox", "bbox must be west < east and south < north, in degrees.")
+    xs, ys = _TO_UTM.transform([w, e, w, e], [s, s, n, n])
+    box = (min(xs), min(ys), max(xs), max(ys))
+    if not all(math.isfinite(v) for v in box):
+        raise InvalidQuery("bbox", "bbox lies outside what EPSG:25832 can show.")
+    if max(box[2] - box[0], box[3] - box[1]) > MAX_EXTENT_M:
+        raise InvalidQuery("bbox", f"bbox may be at most {MAX_EXTENT_M // 1000} km across.")
+    return box
+
+
+def _frame_extent(
+    base: tuple[float, float, float, float], scale: int | None
+) -> tuple[float, float, float, float]:
+    """The frame's extent: `base` at `scale` (1:N, centred on it), or `base` grown to the
+    frame's aspect so the scale is the same both ways."""
+    x0, y0, x1, y1 = base
+    if scale is not None:
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half_w, half_h = FRAME_W * 0.0254 * scale / 2, FRAME_H * 0.0254 * scale / 2
+        return cx - half_w, cy - half_h, cx + half_w, cy + half_h
+    if (x1 - x0) / (y1 - y0) < FRAME_W / FRAME_H:
+        grow = ((y1 - y0) * FRAME_W / FRAME_H - (x1 - x0)) / 2
+        return x0 - grow, y0, x1 + grow, y1
+    grow = ((x1 - x0) * FRAME_H / FRAME_W - (y1 - y0)) / 2
+    return x0, y0 - grow, x1, y1 + grow
+
+
 def render_map(
     conn: Connection,
     area: str,
@@ -335,15 +385,26 @@ def render_map(
     *,
     dpi: int | None = None,
     today: dt.date | None = None,
+    extent: tuple[float, float, float, float] | None = None,
+    scale: int | None = None,
 ) -> RenderedMap:
-    """The fremtidsbillede of `area` in `year` (as of 1 January) as PNG or PDF, A3 landscape."""
+    """The fremtidsbillede of `area` in `year` (as of 1 January) as PNG or PDF, A3 landscape:
+    the whole area, or a chosen `extent` (EPSG:25832), at a chosen `scale` (1:N) or filling
+    the frame."""
     if fmt not in FORMATS:
         raise InvalidParameter("format", f"Format must be one of {', '.join(FORMATS)}.")
     check_year(year)
     dpi = dpi or (PDF_DPI if fmt == "pdf" else PNG_DPI)
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise InvalidParameter("dpi", f"'dpi' must be from {MIN_DPI} to {MAX_DPI}, not {dpi}.")
+    if scale is not None and not MIN_SCALE <= scale <= MAX_SCALE:
+        raise InvalidQuery("scale", f"scale must be from {MIN_SCALE} to {MAX_SCALE} (1:N).")
     info = get_area(conn, area)
+    if extent is not None:
+        ax0, ay0, ax1, ay1 = info.bbox_25832
+        r = EXTENT_REACH_M
+        if extent[2] < ax0 - r or extent[0] > ax1 + r or extent[3] < ay0 - r or extent[1] > ay1 + r:
+            raise InvalidQuery("bbox", f"bbox must lie within {r // 1000} km of the area.")
     version = record.shown(conn)
     today = today or dt.date.today()
     layers = {
@@ -356,17 +417,14 @@ def render_map(
     fig.patch.set_facecolor("white")
     # Map frame on the left, a panel for title and legend on the right.
     ax = fig.add_axes((0.02, 0.04, 0.70, 0.92))
-    x0, y0, x1, y1 = info.bbox_25832
-    margin = max(x1 - x0, y1 - y0) * 0.06
-    x0, y0, x1, y1 = x0 - margin, y0 - margin, x1 + margin, y1 + margin
-    # Fill the frame's aspect so the scale is the same both ways.
-    frame_w, frame_h = A3[0] * 0.70, A3[1] * 0.92
-    if (x1 - x0) / (y1 - y0) < frame_w / frame_h:
-        grow = ((y1 - y0) * frame_w / frame_h - (x1 - x0)) / 2
-        x0, x1 = x0 - grow, x1 + grow
+    if extent is None:
+        x0, y0, x1, y1 = info.bbox_25832
+        margin = max(x1 - x0, y1 - y0) * 0.06
+        base = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
     else:
-        grow = ((x1 - x0) * frame_h / frame_w - (y1 - y0)) / 2
-        y0, y1 = y0 - grow, y1 + grow
+        base = extent
+    x0, y0, x1, y1 = _frame_extent(base, scale)
+    frame_w = FRAME_W
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
@@ -379,11 +437,11 @@ def render_map(
     place_labels(ax, labels, FigureCanvasAgg(fig).get_renderer())
     _scale_bar(ax, x0, y0, x1, y1)
     _north_arrow(ax, x0, y0, x1, y1)
-    scale = (x1 - x0) / (frame_w * 0.0254)
+    shown_scale = scale or _round_scale((x1 - x0) / (frame_w * 0.0254))
     ax.text(
         x1 - (x1 - x0) * 0.01,
         y0 + (y1 - y0) * 0.01,
-        f"EPSG:25832 (ETRS89 / UTM 32N) · 1:{_round_scale(scale):,} i A3".replace(",", "."),
+        f"EPSG:25832 (ETRS89 / UTM 32N) · 1:{shown_scale:,} i A3".replace(",", "."),
         ha="right",
         va="bottom",
         fontsize=7,

@@ -90,12 +90,15 @@ def map_job(
     dpi: int | None = None,
     resolution: float | None = None,
     connect_timeout: int = 5,
+    extent: tuple[float, float, float, float] | None = None,
+    scale: int | None = None,
 ) -> Job:
-    """A print map (png, pdf, with `dpi`) or a GeoTIFF (tif, with `resolution`)."""
+    """A print map (png, pdf, with `dpi`, a chosen `extent` and `scale`) or a GeoTIFF (tif,
+    with `resolution`)."""
     if fmt == "tif":
         args: tuple = (area, year, resolution)
         return Job("geotiff", database_url, view, args, connect_timeout)
-    return Job("map", database_url, view, (area, year, fmt, dpi), connect_timeout)
+    return Job("map", database_url, view, (area, year, fmt, dpi, extent, scale), connect_timeout)
 
 
 def report_job(
@@ -125,10 +128,10 @@ def _start_worker(parent: int) -> None:
     import gis.render.report  # noqa: F401
 
 
-def _render_map(conn, area, year, fmt, dpi) -> Rendered:
+def _render_map(conn, area, year, fmt, dpi, extent=None, scale=None) -> Rendered:
     from gis.render import static
 
-    m = static.render_map(conn, area, year, fmt, dpi=dpi)
+    m = static.render_map(conn, area, year, fmt, dpi=dpi, extent=extent, scale=scale)
     return Rendered(m.content, m.media_type, m.filename)
 
 

@@ -291,3 +291,41 @@ def test_quarters_are_formed_after_2020():
     assert classify("quarters", {}, 2010) == "quarter_future"
     assert classify("quarters", {}, 2021) == "quarter"
     assert classify("quarters", {}, 2030) == "quarter"
+
+
+def test_print_map_of_a_chosen_extent_and_scale(client):
+    # 400 m x 300 m around the test plan's centre, in WGS84 as the viewer sends it.
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs(25832, 4326, always_xy=True)
+    cx, cy = kort_data.CENTRE
+    (w, e), (s, n) = to_wgs84.transform([cx - 200, cx + 200], [cy - 150, cy + 150])
+    bbox = f"{w:.6f},{s:.6f},{e:.6f},{n:.6f}"
+    r = client.get(f"/maps/fremtidsbillede/2030.pdf?area=testby&bbox={bbox}&scale=2000")
+    assert r.status_code == 200
+    text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    assert "1:2.000 i A3" in text
+    # Without a scale the extent fills the frame: 400 m across ~294 mm is about 1:1.400.
+    r = client.get(f"/maps/fremtidsbillede/2030.pdf?area=testby&bbox={bbox}")
+    assert "1:1.400 i A3" in PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    # The whole area, as before.
+    whole = PdfReader(io.BytesIO(client.get("/maps/fremtidsbillede/2030.pdf?area=testby").content))
+    assert "1:6.900 i A3" in whole.pages[0].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=10.5,55.4,10.4,55.5", "bbox"),
+        ("bbox=12.5,55.6,12.6,55.7", "bbox"),  # Copenhagen: not near the area
+        ("bbox=9,55,11,56", "bbox"),  # over 25 km across
+        ("scale=10", "scale"),
+        ("scale=1000000", "scale"),
+    ],
+)
+def test_print_map_refuses_an_extent_or_scale_it_cannot_print(client, query, parameter):
+    r = client.get(f"/maps/fremtidsbillede/2030.pdf?area=testby&{query}")
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["errors"][0]["parameter"] == parameter

@@ -373,3 +373,45 @@ def test_share_link_names_the_year_and_layers_shown(page, server, console):
     with urllib.request.urlopen(server.url + href) as r:
         assert r.status == 200 and "Fremtidsbillede 2025" in r.read().decode()
     assert console.errors == []
+
+
+def test_measuring_distance_and_area(page, server, console):
+    open_viewer(page, server, "?year=2030")
+    page.locator("#measure-toggle").click()
+    assert page.locator("#measure-toggle").get_attribute("aria-pressed") == "true"
+    for x, y in ((-500, -100), (500, -100), (500, 200)):
+        click_at(page, "a", x, y)
+    el = page.locator("#measure")
+    # 1,000 m and 300 m in EPSG:25832; a click lands within a pixel or two (a few metres).
+    assert abs(float(el.get_attribute("data-length-m")) - 1300) < 13
+    assert abs(float(el.get_attribute("data-area-m2")) - 150_000) < 3000
+    assert re.search(r"Afstand 1,[23]\d km · areal 1[45],\d\d ha \(3 punkter\)", el.inner_text())
+    # No popup opened while measuring: the clicks were points.
+    assert page.locator(".leaflet-popup").count() == 0
+    # From the keyboard: Enter on the focused map adds its centre.
+    page.locator("#map-a").focus()
+    page.keyboard.press("Enter")
+    assert "(4 punkter)" in el.inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator("#measure-toggle").get_attribute("aria-pressed") == "false"
+    page.locator("#measure-clear").click()
+    assert page.locator("#measure").is_hidden()
+    assert console.errors == []
+
+
+def test_print_link_takes_the_chosen_extent_and_scale(page, server, console):
+    open_viewer(page, server, "?year=2030")
+    assert "bbox" not in page.get_attribute("#print-link", "href")
+    page.select_option("#print-scale", "2000")
+    href = page.get_attribute("#print-link", "href")
+    query = parse_qs(urlparse(href).query)
+    assert query["scale"] == ["2000"] and len(query["bbox"][0].split(",")) == 4
+    bounds = page.evaluate("window.kort.map.getBounds().toBBoxString()").split(",")
+    assert [round(float(v), 4) for v in query["bbox"][0].split(",")] == [
+        round(float(v), 4) for v in bounds
+    ]
+    with urllib.request.urlopen(server.url + href) as r:
+        assert r.status == 200 and r.headers["content-type"] == "application/pdf"
+    page.select_option("#print-scale", "view")
+    assert "scale" not in parse_qs(urlparse(page.get_attribute("#print-link", "href")).query)
+    assert console.errors == []

@@ -80,7 +80,7 @@
     if (state.recorded) q.set("recorded", state.recorded);
     history.replaceState(null, "", location.pathname + "?" + q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":"));
     const area = CONFIG.area || "vollsmose";
-    document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}${planQuery()}`;
+    document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}${printQuery()}${planQuery()}`;
     document.getElementById("tif-link").href = `/maps/fremtidsbillede/${state.year}.tif?area=${area}${planQuery()}`;
     const shown = [...state.layers].filter((l) => !l.startsWith("overlay:")).join(",");
     document.getElementById("share-link").href = `/kort/del/${state.year}.html?area=${area}&layers=${shown}${planQuery()}`;
@@ -89,6 +89,16 @@
       const extra = planQuery().slice(1);
       a.href = extra ? base + (base.includes("?") ? "&" : "?") + extra : base;
     });
+  }
+
+  // The print map's extent and scale: the whole area, the map as on screen, or a scale
+  // (1:N on A3) centred where the screen is.
+  function printQuery() {
+    const choice = document.getElementById("print-scale").value;
+    if (choice === "area") return "";
+    const b = paneA.map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+    return `&bbox=${bbox}` + (choice === "view" ? "" : `&scale=${choice}`);
   }
 
   // ---- data ------------------------------------------------------------------------------
@@ -729,6 +739,7 @@
   }
 
   document.querySelectorAll(".year-btn").forEach((b) => b.addEventListener("click", () => setYear(b.dataset.year)));
+  document.getElementById("print-scale").addEventListener("change", writeUrl);
   document.getElementById("scenario-select").addEventListener("change", (e) => setPlan(e.target.value, undefined));
   const recordedInput = document.getElementById("recorded-date");
   recordedInput.max = new Date().toISOString().slice(0, 10);
@@ -749,6 +760,70 @@
     state.view = [c.lat, c.lng, paneA.map.getZoom()];
     writeUrl();
   });
+
+  // ---- measuring ---------------------------------------------------------------------
+  // Distances along the points clicked (on the ellipsoid, as Leaflet measures them) and, from
+  // three points, the area they enclose (in a local plane: within 0.1 % across Vollsmose).
+  const measure = { on: false, points: [], line: null, poly: null, marks: L.layerGroup() };
+  function areaM2(latlngs) {
+    const R = 6378137;
+    const lat0 = latlngs.reduce((s, p) => s + p.lat, 0) / latlngs.length * Math.PI / 180;
+    const xy = latlngs.map((p) => [R * p.lng * Math.PI / 180 * Math.cos(lat0), R * p.lat * Math.PI / 180]);
+    let a = 0;
+    for (let i = 0; i < xy.length; i++) {
+      const [x1, y1] = xy[i];
+      const [x2, y2] = xy[(i + 1) % xy.length];
+      a += x1 * y2 - x2 * y1;
+    }
+    return Math.abs(a) / 2;
+  }
+  const num = (v, digits) => v.toLocaleString("da-DK", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  function showMeasure() {
+    const pts = measure.points;
+    let length = 0;
+    for (let i = 1; i < pts.length; i++) length += pts[i - 1].distanceTo(pts[i]);
+    if (measure.line) measure.line.setLatLngs(pts); else measure.line = L.polyline(pts, { color: "#e7298a", weight: 3, dashArray: "6 4", interactive: false }).addTo(measure.marks);
+    if (pts.length >= 3) {
+      if (measure.poly) measure.poly.setLatLngs(pts); else measure.poly = L.polygon(pts, { color: "#e7298a", weight: 1, fillOpacity: 0.1, interactive: false }).addTo(measure.marks);
+    }
+    const area = pts.length >= 3 ? areaM2(pts) : null;
+    const el = document.getElementById("measure");
+    el.hidden = !measure.on && !pts.length;
+    el.dataset.lengthM = length.toFixed(1);
+    el.dataset.areaM2 = area === null ? "" : area.toFixed(0);
+    document.getElementById("measure-text").textContent = !pts.length
+      ? "Klik på kortet for at måle (Enter: kortets midte)."
+      : `Afstand ${length >= 1000 ? num(length / 1000, 2) + " km" : num(length, 0) + " m"}` +
+        (area === null ? "" : ` · areal ${area >= 10000 ? num(area / 10000, 2) + " ha" : num(area, 0) + " m²"}`) +
+        ` (${pts.length} punkter)`;
+  }
+  function addMeasurePoint(latlng) {
+    measure.points.push(latlng);
+    L.circleMarker(latlng, { radius: 4, color: "#e7298a", fillColor: "#fff", fillOpacity: 1, interactive: false }).addTo(measure.marks);
+    showMeasure();
+  }
+  function clearMeasure() {
+    measure.points = [];
+    measure.marks.clearLayers();
+    measure.line = measure.poly = null;
+    showMeasure();
+  }
+  function setMeasuring(on) {
+    measure.on = on;
+    const btn = document.getElementById("measure-toggle");
+    btn.setAttribute("aria-pressed", String(on));
+    btn.classList.toggle("active", on);
+    document.body.classList.toggle("measuring", on);
+    if (on) { measure.marks.addTo(paneA.map); clearMeasure(); } else showMeasure();
+  }
+  paneA.map.on("click", (e) => { if (measure.on) addMeasurePoint(e.latlng); });
+  paneA.map.getContainer().addEventListener("keydown", (ev) => {
+    if (!measure.on) return;
+    if (ev.key === "Enter" && ev.target === paneA.map.getContainer()) { ev.preventDefault(); addMeasurePoint(paneA.map.getCenter()); }
+    if (ev.key === "Escape") setMeasuring(false);
+  });
+  document.getElementById("measure-toggle").addEventListener("click", () => setMeasuring(!measure.on));
+  document.getElementById("measure-clear").addEventListener("click", clearMeasure);
 
   applyBase(paneA);
   layerControl(paneA);
