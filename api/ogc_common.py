@@ -120,7 +120,8 @@ class ReadDatabase:
 # plan keeps its session settings (`gis.record.enter(..., session=True)`): one round trip
 # instead of a transaction's three. It is marked in its pool record's `info`, which lives
 # and dies with the database connection, so the next read of the adopted plan on it puts
-# the settings back first, and a replaced connection starts clean.
+# the settings back first, and a replaced connection starts clean. The mark is the version
+# (`PlanView.key`) when the settings depend on the request alone, else True.
 _IN_VERSION = "vm_plan_view"
 
 
@@ -134,9 +135,18 @@ def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
 
 def _on_version(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:
     with engine.connect() as conn:
-        # Marked before entering: if entering fails half-way, the next read still resets.
-        conn.info[_IN_VERSION] = True
-        record.enter(conn, view, session=True)
+        key = view.key()
+        # The adopted plan at a recorded time: its settings follow from the request alone
+        # (scenario 1, which is never deleted, and the time asked), so a connection still in
+        # that version answers it as it is, without the settings' round trip. A scenario's
+        # settings come from its row (its id, its base's time): a scenario deleted, or made
+        # again under its slug, must be found out, so they are set again every time.
+        if view.scenario != record.ADOPTED or conn.info.get(_IN_VERSION) != key:
+            # Marked before entering: if entering fails half-way, the next read still resets.
+            conn.info[_IN_VERSION] = True
+            record.enter(conn, view, session=True)
+            if view.scenario == record.ADOPTED:
+                conn.info[_IN_VERSION] = key
         return fn(conn, *args)
 
 

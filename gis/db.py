@@ -102,7 +102,28 @@ def make_read_engine(
         connect_args={"connect_timeout": connect_timeout, "options": _options(role)},
     )
     _ping_when_idle(engine.sync_engine, idle_ping_seconds)
+    _name_the_version(engine.sync_engine)
     return engine
+
+
+# Where `gis.record.enter(..., session=True)` notes, in the pool record's `info` of a
+# connection it leaves in another version of the plan, that version's schema.
+SESSION_SCHEMA = "vm_plan_schema"
+
+
+def _name_the_version(engine: Engine) -> None:
+    """Each statement on a connection left in another version of the plan starts with a
+    comment naming that version's schema. psycopg prepares a statement per text, and
+    PostgreSQL plans a prepared statement again whenever the search_path differs from the
+    one it was planned with: a connection that answers the adopted plan and a scenario in
+    turn would plan every statement anew; with a text per schema, each keeps its plan."""
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _named(conn, cursor, statement, parameters, context, executemany):
+        schema = conn.info.get(SESSION_SCHEMA)
+        if schema is not None:
+            statement = f"/* {schema} */ {statement}"
+        return statement, parameters
 
 
 def _ping_when_idle(engine: Engine, seconds: float) -> None:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, TextClause, text
 
+from gis.db import SESSION_SCHEMA
 from gis.errors import InvalidQuery, NotFound, PreconditionFailed, PreconditionRequired
 
 ADOPTED = "vedtaget"
@@ -112,8 +113,29 @@ def plan_view(scenario: str | None, recorded: str | None) -> PlanView:
     return PlanView(parse_scenario(scenario), parse_recorded(recorded))
 
 
+# What a read of another version changes in a session beyond naming the version:
+# - plan_cache_mode: the generic plan of a prepared statement (psycopg prepares a statement
+#   run five times on a connection). The version views are unions whose branches the
+#   planner cannot prune at plan time (the version is a setting read when the query runs),
+#   so planning them again for each request's values, as a custom plan does, bought
+#   nothing: items limit 10 of a scenario in process, 1.2-1.3 ms with custom plans, 0.45 ms
+#   with the generic one (benchmarks/README.md, "Scenario and recorded reads").
+# - search_path: the version's schema first.
+# In a session (`session=True`) the values the session had are kept once, in vm.* settings,
+# for `leave` to put back; nested in the search_path's own set_config so that they are kept
+# before it changes.
+_KEEP = """
+    || left(set_config('vm.search_path',
+                       coalesce(nullif(current_setting('vm.search_path', true), ''),
+                                current_setting('search_path')), false), 0)
+    || left(set_config('vm.plan_cache_mode',
+                       coalesce(nullif(current_setting('vm.plan_cache_mode', true), ''),
+                                current_setting('plan_cache_mode')), false), 0)"""
+
+
 def _enter_sql(local: bool) -> TextClause:
     scope = "true" if local else "false"
+    keep = "" if local else _KEEP
     # The schema: the leaner views of the adopted plan at a recorded time, or of a scenario
     # now that follows its base, else the general ones (migration 0010).
     return text(
@@ -123,7 +145,8 @@ def _enter_sql(local: bool) -> TextClause:
                           CASE WHEN s.id = {ADOPTED_ID} THEN 'plan_recorded, public'
                                WHEN CAST(:recorded AS text) IS NULL AND s.base_recorded IS NULL
                                THEN 'plan_scenario, public'
-                               ELSE 'plan_view, public' END, {scope}),
+                               ELSE 'plan_view, public' END {keep}, {scope}) AS search_path,
+               set_config('plan_cache_mode', 'force_generic_plan', {scope}),
                set_config('vm.scenario', s.id::text, {scope}),
                set_config('vm.recorded', coalesce(CAST(:recorded AS text), ''), {scope}),
                set_config('vm.base_recorded',
@@ -137,11 +160,16 @@ def _enter_sql(local: bool) -> TextClause:
 
 _ENTER_LOCAL = _enter_sql(True)
 _ENTER_SESSION = _enter_sql(False)
-# Back to the adopted plan now: the search_path the session started with, no version named.
+# Back to the adopted plan now: what the session had before its first `enter` (kept in vm.*
+# by it; reading the reset value from pg_settings instead cost 0.4 ms, as pg_settings
+# builds every setting), no version named.
 _LEAVE = text(
     """
-    SELECT set_config('search_path',
-                      (SELECT reset_val FROM pg_settings WHERE name = 'search_path'), false),
+    SELECT set_config('search_path', coalesce(nullif(current_setting('vm.search_path', true), ''),
+                                              current_setting('search_path')), false),
+           set_config('plan_cache_mode',
+                      coalesce(nullif(current_setting('vm.plan_cache_mode', true), ''),
+                               current_setting('plan_cache_mode')), false),
            set_config('vm.scenario', '', false),
            set_config('vm.recorded', '', false),
            set_config('vm.base_recorded', '', false)
@@ -158,13 +186,17 @@ def enter(conn: Connection, view: PlanView, *, session: bool = False) -> None:
         return
     recorded = view.recorded.isoformat() if view.recorded else None
     statement = _ENTER_SESSION if session else _ENTER_LOCAL
-    row = conn.execute(statement, {"slug": view.scenario, "recorded": recorded, "now": NOW})
-    if row.first() is None:
+    row = conn.execute(statement, {"slug": view.scenario, "recorded": recorded, "now": NOW}).first()
+    if row is None:
         raise NotFound("scenario", view.scenario)
+    if session:
+        # The read engine names it before each statement (gis.db.make_read_engine).
+        conn.info[SESSION_SCHEMA] = row.search_path.split(",")[0]
 
 
 def leave(conn: Connection) -> None:
     """Undoes `enter(..., session=True)`."""
+    conn.info.pop(SESSION_SCHEMA, None)
     conn.execute(_LEAVE)
 
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -137,3 +137,79 @@ def test_a_read_of_the_adopted_plan_after_another_version_answers_the_adopted_pl
     assert then[1].startswith("plan_recorded") and then[2] == 0
     assert "plan_" not in now[1] and now[2] > 0
     assert after_unknown[1] == now[1] and after_unknown[2] == now[2]
+
+
+def _statements(engine: AsyncEngine) -> list[str]:
+    """Every statement the engine sends from now on, as sent."""
+    sent: list[str] = []
+    event.listen(engine.sync_engine, "after_cursor_execute", lambda c, cur, s, *a: sent.append(s))
+    return sent
+
+
+def _session(conn: Connection) -> tuple[str, str, int]:
+    path, mode = conn.execute(
+        text("SELECT current_setting('search_path'), current_setting('plan_cache_mode')")
+    ).one()
+    return path, mode, conn.execute(text("SELECT count(*) FROM building")).scalar_one()
+
+
+def test_a_connection_left_at_a_recorded_time_answers_it_again_with_no_settings_statement(
+    ref_database_url: str,
+) -> None:
+    """The adopted plan at a recorded time: its settings follow from the request alone, so a
+    connection still at that time reads at once; another time is entered, the adopted plan
+    left, and each version's statements carry its schema's name (a prepared plan per
+    version) and run with generic plans; leaving gives the session back what it had."""
+    from gis.record import PlanView
+
+    later = PlanView(recorded=dt.datetime(2022, 12, 31, tzinfo=dt.UTC))
+
+    async def scenario(engine: AsyncEngine) -> list:
+        sent = _statements(engine)
+        out = []
+        for view in (PlanView(), PlanView(recorded=_BEFORE_ANY_PLAN)) + (later,) * 2:
+            sent.clear()
+            out.append((await ReadDatabase(engine, None, None, view).run(_session), list(sent)))
+        sent.clear()
+        out.append((await ReadDatabase(engine, None, None).run(_session), list(sent)))
+        return out
+
+    adopted, before, first, again, back = _in_own_loop(ref_database_url, scenario)
+    assert adopted[0][1] == "auto" and adopted[0][2] > 0 and len(adopted[1]) == 2
+    assert before[0][:2] == ("plan_recorded, public", "force_generic_plan")
+    assert before[0][2] == 0 and len(before[1]) == 3  # the settings, then the two reads
+    assert first[0][2] == adopted[0][2] and len(first[1]) == 3  # another time: entered
+    assert again[0] == first[0] and len(again[1]) == 2  # the same time: read at once
+    assert all(s.startswith("/* plan_recorded */ ") for s in again[1])
+    assert back[0] == adopted[0] and len(back[1]) == 3  # left, then read
+    assert not any(s.startswith("/*") for s in back[1][1:])
+
+
+def test_a_scenario_deleted_is_not_answered_from_a_connection_left_in_it(
+    database_url: str,
+) -> None:
+    """A scenario's settings come from its row: a connection still in a scenario that was
+    deleted since must answer 404, not the adopted plan that is left without its rows."""
+    from gis.record import PlanView
+
+    admin = create_engine(database_url)
+    with admin.begin() as c:
+        c.execute(text("INSERT INTO scenario (slug, name) VALUES ('kortlivet', 'Kortlivet')"))
+
+    async def scenario(engine: AsyncEngine) -> tuple:
+        db = ReadDatabase(engine, None, None, PlanView("kortlivet"))
+        first = await db.run(_session)
+        with admin.begin() as c:
+            c.execute(text("DELETE FROM scenario WHERE slug = 'kortlivet'"))
+        with pytest.raises(NotFound):
+            await db.run(_session)
+        return first, await ReadDatabase(engine, None, None).run(_session)
+
+    try:
+        first, after = _in_own_loop(database_url, scenario)
+    finally:
+        with admin.begin() as c:
+            c.execute(text("DELETE FROM scenario WHERE slug = 'kortlivet'"))
+        admin.dispose()
+    assert first[0] == "plan_scenario, public"
+    assert "plan_" not in after[0] and after[1] == "auto"
