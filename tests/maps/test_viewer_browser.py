@@ -199,6 +199,7 @@ def test_building_popup_shows_dwellings_owner_and_life(page, server, console):
     assert "almen boligorganisation" in text and "Bolig" in text
     assert "40 boliger" in text
     assert "Renovering" in text
+    assert "Kilde: referencedatasættet (illustrativt" in text  # its provenance (issue 17)
     assert console.errors == []
 
 
