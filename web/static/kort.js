@@ -239,8 +239,9 @@
       const legend = q.tenures.filter((t) => q.years.some((y) => y.dwellings[t.key] > 0))
         .map((t) => `<span class='row'><svg width='10' height='10'><rect width='10' height='10' fill='${t.colour}'/></svg>${esc(t.label)}</span>`).join("");
       const limit = pct(CONFIG.max_legal_share);
+      const dept = q.quarter_set === "afdelinger";
       popup.setContent(`<div class='popup quarter-popup'><h3>${esc(q.name)}</h3>${q.svg}<div class='legend-inline'>${legend}</div>` +
-        `<p class='popup-note'>Kvarterets andel er kun til orientering: lovens grænse på ${limit} (almenboligloven § 168 a) gælder hele området, ikke det enkelte kvarter.</p>` +
+        `<p class='popup-note'>${dept ? "Afdelingens" : "Kvarterets"} andel er kun til orientering: lovens grænse på ${limit} (almenboligloven § 168 a) gælder hele området, ikke ${dept ? "den enkelte afdeling" : "det enkelte kvarter"}.</p>` +
         `<p><a href='/kort/omraader/${esc(q.area)}?quarters=${esc(q.quarter_set)}'>Hele området år for år</a></p></div>`);
     }).catch(() => popup.setContent("<div class='popup'>Kvarterets tal kunne ikke hentes.</div>"));
   }
