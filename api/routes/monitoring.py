@@ -7,6 +7,7 @@ page and the HTML report live in web/templates/monitoring.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from contextlib import contextmanager
 from typing import Annotated, Literal
@@ -14,21 +15,24 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from api.deps import (
     ConnectionDep,
+    EditPlanDep,
     EngineDep,
     FormatQuery,
     PlanViewDep,
     SettingsDep,
+    WriteConnectionDep,
     get_connection,
 )
 from api.routes.viewer import templates
 from gis import law, styles
 from gis.criteria.labels import STATUS_STYLE
 from gis.monitoring import schedule as schedule_mod
+from gis.monitoring import texts as texts_mod
 from gis.monitoring.criteria import origin_da
 from gis.monitoring.gantt import gantt_svg
 from gis.monitoring.progress import ItemProgress, progress
@@ -473,3 +477,194 @@ def _read_context(engine: Engine, view: PlanView, area: str, year: int) -> dict:
     # The connection the other pages get as a dependency, opened only for the HTML.
     with contextmanager(get_connection)(engine, view) as conn:
         return _context(conn, area, year)
+
+
+# ---- the texts planners write for the report (explanations, decisions) -----------------
+
+ReportYear = Annotated[
+    int,
+    Path(
+        ge=texts_mod.FIRST_YEAR,
+        le=texts_mod.LAST_YEAR,
+        description="The report's year (its state of 1 January).",
+    ),
+]
+Subject = Annotated[
+    str,
+    Path(
+        pattern=texts_mod.SUBJECT.pattern,
+        description="A plan item's key (`/areas/{area}/plan-items`) or an indicator's "
+        "(`/program`).",
+    ),
+]
+TextKey = Annotated[
+    str, Path(pattern=texts_mod.SUBJECT.pattern, description="The decision's or signatory's key.")
+]
+TEXT_ERRORS = {
+    401: {"description": "No valid token"},
+    403: {"description": "The token's role may not edit the plan"},
+    404: {"description": "No such area, plan item, indicator or decision"},
+    422: {"description": "A field out of bounds, named; nothing written"},
+}
+
+
+class ExplanationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=texts_mod.MAX_BODY, description="Why it is behind (Danish).")
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(max_length=texts_mod.MAX_TITLE, description="The decision (Danish).")
+    text: str = Field(max_length=texts_mod.MAX_BODY, description="What it means (Danish).")
+    decided_on: dt.date = Field(description="The day it was taken: in the year reported on.")
+
+
+class ReportTextOut(BaseModel):
+    year: int
+    kind: Literal["explanation", "decision", "signatory"]
+    subject: str = Field(description="The plan item or indicator explained, or the decision.")
+    title: str | None
+    text: str
+    decided_on: str | None
+    author: str | None = Field(description="The name of the token that wrote it.")
+    author_role: str
+    written_at: str
+    superseded_at: str | None = Field(description="When a newer version replaced it.")
+
+
+class ReportTextWrittenOut(ReportTextOut):
+    replaced: bool = Field(description="Whether it superseded an earlier version.")
+
+
+class ReportTextsOut(BaseModel):
+    area: str
+    year: int
+    texts: list[ReportTextOut]
+
+
+def _written(response: Response, out: dict) -> dict:
+    response.status_code = 200 if out["replaced"] else 201
+    return out
+
+
+@router.get(
+    "/areas/{area}/report/{year}/texts",
+    response_model=ReportTextsOut,
+    summary="The texts planners wrote for the report of a year, and the years before",
+    description="Explanations of items behind plan and decisions taken, newest year first; "
+    "`versions=true` adds every superseded version. `recorded=` answers them as written then.",
+)
+def get_report_texts(
+    area: Slug,
+    year: ReportYear,
+    conn: ConnectionDep,
+    versions: Annotated[bool, Query(description="Include superseded versions.")] = False,
+) -> dict:
+    return texts_mod.texts(conn, area, year, versions=versions)
+
+
+@router.put(
+    "/areas/{area}/report/{year}/explanations/{subject}",
+    response_model=ReportTextWrittenOut,
+    status_code=201,
+    summary="Write why a plan item or indicator is behind, for the report of a year "
+    "(planner, admin)",
+    description="201 when it is the subject's first text of the year, 200 when it supersedes "
+    "one (kept, with `versions=true`).",
+    responses={
+        200: {"model": ReportTextWrittenOut, "description": "Superseded the text before"},
+        **TEXT_ERRORS,
+    },
+)
+def put_explanation(
+    response: Response,
+    area: Slug,
+    year: ReportYear,
+    subject: Subject,
+    body: ExplanationIn,
+    writer: EditPlanDep,
+    conn: WriteConnectionDep,
+) -> dict:
+    values = texts_mod.check_explanation(year, subject, body.text)
+    out = texts_mod.write(conn, area, "explanation", values, writer)
+    return _written(response, out)
+
+
+@router.post(
+    "/areas/{area}/report/{year}/decisions",
+    response_model=ReportTextWrittenOut,
+    status_code=201,
+    summary="Record a decision taken, for the report of a year (planner, admin)",
+    description="The decision gets a key (`beslutning-<n>`, in `Location`), to revise it by.",
+    responses=TEXT_ERRORS,
+)
+def post_decision(
+    request: Request,
+    response: Response,
+    area: Slug,
+    year: ReportYear,
+    body: DecisionIn,
+    writer: EditPlanDep,
+    conn: WriteConnectionDep,
+) -> dict:
+    values = texts_mod.check_decision(year, "beslutning-1", body.title, body.text, body.decided_on)
+    values["subject"] = texts_mod.new_decision_subject(conn, area, year)
+    out = texts_mod.write(conn, area, "decision", values, writer)
+    response.headers["Location"] = request.app.url_path_for(
+        "put_decision", area=area, year=str(year), key=values["subject"]
+    )
+    return _written(response, out)
+
+
+@router.put(
+    "/areas/{area}/report/{year}/decisions/{key}",
+    response_model=ReportTextWrittenOut,
+    summary="Revise a recorded decision (planner, admin); the version before is kept",
+    responses=TEXT_ERRORS,
+)
+def put_decision(
+    response: Response,
+    area: Slug,
+    year: ReportYear,
+    key: TextKey,
+    body: DecisionIn,
+    writer: EditPlanDep,
+    conn: WriteConnectionDep,
+) -> dict:
+    values = texts_mod.check_decision(year, key, body.title, body.text, body.decided_on)
+    out = texts_mod.write(conn, area, "decision", values, writer, create=False)
+    return _written(response, out)
+
+
+class SignatoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=texts_mod.MAX_TITLE, description="Who signs.")
+    role: str = Field(max_length=texts_mod.MAX_TITLE, description="As what (Danish).")
+
+
+@router.put(
+    "/areas/{area}/report/{year}/signatories/{key}",
+    response_model=ReportTextWrittenOut,
+    status_code=201,
+    summary="Name a signatory of the report's sign-off block (planner, admin)",
+    description="Without any, the block has blank lines for the Realiseringsbestyrelse's "
+    "chair, Odense Kommune, Civica and FAB. In the answer, `title` is the role and `text` the "
+    "name. 201 when new, 200 when it supersedes one.",
+    responses={
+        200: {"model": ReportTextWrittenOut, "description": "Superseded the signatory before"},
+        **TEXT_ERRORS,
+    },
+)
+def put_signatory(
+    response: Response,
+    area: Slug,
+    year: ReportYear,
+    key: TextKey,
+    body: SignatoryIn,
+    writer: EditPlanDep,
+    conn: WriteConnectionDep,
+) -> dict:
+    values = texts_mod.check_signatory(year, key, body.role, body.name)
+    out = texts_mod.write(conn, area, "signatory", values, writer)
+    return _written(response, out)

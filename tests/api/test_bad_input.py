@@ -501,6 +501,18 @@ WRITE_SAMPLES = {
         ("/program/tryg-bydel/indsatser/1", {"status": "planned"}, "application/json", None),
     ("POST", "/registers/{register}/import"): ("/registers/bbr/import", "{}", "application/json",
                                                None),
+    ("PUT", "/areas/{area}/report/{year}/explanations/{subject}"):
+        ("/areas/vollsmose/report/2025/explanations/genhusning-civica", {"text": "S"},
+         "application/json", None),
+    ("POST", "/areas/{area}/report/{year}/decisions"):
+        ("/areas/vollsmose/report/2025/decisions",
+         {"title": "S", "text": "S", "decided_on": "2024-01-01"}, "application/json", None),
+    ("PUT", "/areas/{area}/report/{year}/decisions/{key}"):
+        ("/areas/vollsmose/report/2025/decisions/beslutning-99",
+         {"title": "S", "text": "S", "decided_on": "2024-01-01"}, "application/json", None),
+    ("PUT", "/areas/{area}/report/{year}/signatories/{key}"):
+        ("/areas/vollsmose/report/2025/signatories/formand", {"name": "S", "role": "S"},
+         "application/json", None),
 }  # fmt: skip
 
 
