@@ -405,6 +405,10 @@ def summarise(plots: list[dict]) -> dict:
             "count": len(group),
             "plot_area_m2": round(sum(p["plot_area_m2"] or 0 for p in group), 1),
             "building_right_m2": round(sum(p["building_right_m2"] or 0 for p in group), 1),
+            # What the lokalplaner allow on the same plots (those a delområde says it of).
+            "local_plan_building_right_m2": round(
+                sum(p.get("local_plan_building_right_m2") or 0 for p in group), 1
+            ),
             "expected_dwellings": sum(p["expected_dwellings"] or 0 for p in group),
             "expected_business_m2": round(sum(p["expected_business_m2"] or 0 for p in group), 1),
         }

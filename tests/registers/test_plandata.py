@@ -161,6 +161,8 @@ def test_sellable_land_shows_the_building_right_the_delomraade_allows(ref_conn):
         "T-1b": (20000, "1234 II", "vedtaget", 110.0, 44000),
         "T-3": (20000, "1300", "forslag", None, None),
     }
+    assert found.summary["building_right_m2"] == 60000
+    assert found.summary["local_plan_building_right_m2"] == 24000 + 44000
 
 
 def test_local_plans_are_a_collection(ref_conn):
