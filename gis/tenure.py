@@ -1,7 +1,11 @@
 """Tenure mix per quarter and the legal share, for one year or a trajectory of years.
 
-All counting happens in PostGIS in one statement (`sql/tenure_mix.sql`); this module checks
-the request, fills in the tenure columns and shapes the rows into plain dataclasses.
+All counting happens in PostGIS in one statement; this module checks the request, picks the
+statement, fills in the tenure columns and shapes the rows into plain dataclasses. The
+adopted plan as it stands now is summed from the derived state changes the database keeps
+with the data (`sql/tenure_delta.sql`, migration 0019); a scenario or a recorded time is
+computed from the plan version views (`sql/tenure_mix.sql`, the rule written out in full).
+Both give the same figures (tests/gis/test_tenure_derived.py).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from gis import law
 from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set
@@ -109,35 +113,77 @@ def check_year(year: int, parameter: str = "year") -> int:
 
 
 @cache
-def _statement():
-    sql = files("gis").joinpath("sql/tenure_mix.sql").read_text()
-    columns = ",\n           ".join(
-        f"coalesce(sum(dwellings) FILTER (WHERE tenure = '{t}'), 0) AS d_{t}, "
-        f"coalesce(sum(floor_area) FILTER (WHERE tenure = '{t}'), 0) AS fa_{t}"
-        for t in TENURES
-    )
-    # Exact sums (numeric) handed over as plain bigint and float8: cheap to read.
-    sums = ",\n       ".join(
-        f"CAST(coalesce(sum(sw.d_{t}), 0) AS bigint) AS d_{t}, "
-        f"CAST(coalesce(sum(sw.fa_{t}), 0) AS float8) AS fa_{t}"
-        for t in TENURES
-    )
-    return text(sql.replace("{tenure_columns}", columns).replace("{tenure_sums}", sums))
+def _statement(name: str = "tenure_mix") -> TextClause:
+    """`tenure_mix` computes from the plan tables (or the plan version views on the
+    search_path); `tenure_delta` sums the derived state changes of the adopted plan now.
+    Both answer every tenure's dwellings, then every tenure's floor area (`_mix_reader`)."""
+    sql = files("gis").joinpath(f"sql/{name}.sql").read_text()
+
+    def each(template: str, sep: str = ",\n           ") -> str:
+        return sep.join(template.format(t=t, k=k) for k in ("d", "fa") for t in TENURES)
+
+    sum_of = {"d": "dwellings", "fa": "floor_area"}
+    placeholders = {
+        "{tenure_columns}": ",\n           ".join(
+            f"coalesce(sum({sum_of[k]}) FILTER (WHERE tenure = '{t}'), 0) AS {k}_{t}"
+            for k in ("d", "fa")
+            for t in TENURES
+        ),
+        # Exact sums (numeric) handed over as plain bigint and float8: cheap to read.
+        "{tenure_sums}": ",\n       ".join(
+            [f"CAST(coalesce(sum(sw.d_{t}), 0) AS bigint) AS d_{t}" for t in TENURES]
+            + [f"CAST(coalesce(sum(sw.fa_{t}), 0) AS float8) AS fa_{t}" for t in TENURES]
+        ),
+        # tenure_delta.sql: a cell's changes in a year, their running sums, the answer.
+        "{change_columns}": ",\n           ".join(
+            [
+                f"CAST(coalesce(sum(dwellings) FILTER (WHERE tenure = '{t}'), 0) AS integer)"
+                f" AS d_{t}"
+                for t in TENURES
+            ]
+            + [
+                f"coalesce(sum(floor_area) FILTER (WHERE tenure = '{t}'), 0) AS fa_{t}"
+                for t in TENURES
+            ]
+        ),
+        "{running_columns}": each("sum(c.{k}_{t}) OVER w AS {k}_{t}", ", "),
+        "{output_columns}": ", ".join(
+            [f"coalesce(d_{t}, 0) AS d_{t}" for t in TENURES]
+            + [f"CAST(coalesce(fa_{t}, 0) AS float8) AS fa_{t}" for t in TENURES]
+        ),
+    }
+    for placeholder, value in placeholders.items():
+        sql = sql.replace(placeholder, value)
+    return text(sql)
+
+
+# Whether the connection reads the plan tables themselves (the adopted plan now), or the
+# plan version views `gis.record.enter` put first on the search_path, which the derived
+# state changes (migration 0019) do not follow.
+_READS_TABLES = text("SELECT to_regclass('building') = CAST('public.building' AS regclass)")
+
+
+def _reads_tables(conn: Connection) -> bool:
+    return bool(conn.execute(_READS_TABLES).scalar())
 
 
 def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
-    """Reads a Mix from a result row by position (a national trajectory has 100,000 rows)."""
+    """Reads a Mix from a result row by position (a national trajectory has 160,000 rows):
+    every tenure's dwellings (bigint, read as int) side by side, then their floor areas
+    (float8, read as float)."""
     at = {name: i for i, name in enumerate(columns)}
-    dwellings = [(t, at[f"d_{t}"]) for t in TENURES]
-    floor_area = [(t, at[f"fa_{t}"]) for t in TENURES]
+    n = len(TENURES)
+    d0, fa0 = at[f"d_{TENURES[0]}"], at[f"fa_{TENURES[0]}"]
+    assert [at[f"d_{t}"] for t in TENURES] == list(range(d0, d0 + n))
+    assert [at[f"fa_{t}"] for t in TENURES] == list(range(fa0, fa0 + n))
     business, demolished = at["business_m2"], at["demolished_not_replaced"]
 
     def read(row: Sequence) -> Mix:
         return Mix(
-            dwellings={t: int(row[i]) for t, i in dwellings},
-            floor_area_m2={t: float(row[i]) for t, i in floor_area},
-            business_floor_area_m2=float(row[business]),
-            demolished_not_replaced=int(row[demolished]),
+            dwellings=dict(zip(TENURES, row[d0 : d0 + n], strict=True)),
+            floor_area_m2=dict(zip(TENURES, row[fa0 : fa0 + n], strict=True)),
+            business_floor_area_m2=row[business],
+            demolished_not_replaced=row[demolished],
         )
 
     return read
@@ -159,6 +205,8 @@ def _parameters(
     return {
         "area_id": area.id,
         "quarter_set_id": quarter_set.id if quarter_set else -1,
+        # The derived placements of the area as a whole are quarter set 0.
+        "place_set_id": quarter_set.id if quarter_set else 0,
         "first_year": first_year,
         "last_year": last_year,
         "demolition_from": law.DEMOLITION_COUNTED_FROM,
@@ -172,7 +220,8 @@ def _compute(
     first_year: int,
     last_year: int,
 ) -> list[TenureMix]:
-    result = conn.execute(_statement(), _parameters(area, quarter_set, first_year, last_year))
+    statement = _statement("tenure_delta" if _reads_tables(conn) else "tenure_mix")
+    result = conn.execute(statement, _parameters(area, quarter_set, first_year, last_year))
     _mix = _mix_reader(list(result.keys()))
     rows = result.all()
     names = _quarter_names(conn, quarter_set)
