@@ -67,7 +67,7 @@ def generate(path: Path, husnumre: int, seed: int = 17) -> None:
     def points():
         for i in range(husnumre):
             x, y = rnd.uniform(580000, 600000), rnd.uniform(6130000, 6150000)
-            yield {"id_lokalId": _id("a", i), "status": "3", "position": f"POINT ({x:.2f} {y:.2f})",
+            yield {"id_lokalId": _id("a", i), "status": "8", "position": f"POINT ({x:.2f} {y:.2f})",
                    **REG}  # fmt: skip
 
     streets = ({"id_lokalId": _id("e", i), "vejnavn": f"Gade {i}", **REG} for i in range(STREETS))

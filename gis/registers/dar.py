@@ -10,7 +10,7 @@ their own field names (README, "Danish registers"):
 - `PostnummerList`: `id_lokalId`, `postnr`, `navn`.
 Every object is bitemporal: only current registrations (`registreringTil`, `virkningTil`
 null) are read, the latest `registreringFra` where there are several; a husnummer whose
-`status` is 4 (nedlagt) or 5 (henlagt) is no address.
+`status` is 1 (intern forberedelse), 4 (nedlagt), 5 (henlagt) or 6 (slettet) is no address.
 
 An address is keyed by the husnummer's id_lokalId. It is placed on the plan's building BBR
 names (`adgangTilBygning` = building.source_id), else the building whose footprint holds its
@@ -31,7 +31,9 @@ from gis.registers.common import ImportReport, Problems
 
 REGISTER = "dar"
 LISTS = ("HusnummerList", "AdressepunktList", "NavngivenVejList", "PostnummerList")
-NOT_REAL = {4, 5}  # DAR status: 2 foreløbig, 3 gældende, 4 nedlagt, 5 henlagt
+# DAR's livscyklus of a husnummer: 1 intern forberedelse (never published), 2 foreløbig,
+# 3 gældende, 4 nedlagt, 5 henlagt, 6 slettet. Provisional and current ones are addresses.
+NOT_REAL = {1, 4, 5, 6}
 _POINT = re.compile(
     r"^\s*(?:SRID=25832;)?\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*$", re.I
 )
