@@ -242,6 +242,11 @@ def apply_as_change(
             note=f"{report.register} extract of {report.extract_date.isoformat()}",
         )
         apply(conn, report)
+        if report.register in ("bbr", "matrikel") and not report.unchanged:
+            # The plan's buildings or parcels changed: the addresses (DAR) follow them.
+            from gis.registers.dar import place_addresses  # dar builds on this module
+
+            report.add("addresses placed", place_addresses(conn))
         if report.unchanged:
             savepoint.rollback()
         else:

@@ -278,6 +278,35 @@ def apply(conn: Connection, report: ImportReport) -> None:
     report.contradictions.extend(f"{m}, which the plan does not hold" for m in missing)
 
 
+def place_addresses(conn: Connection) -> list[str]:
+    """Puts every address on the building and parcel it resolves to in the plan as it is
+    now (as an import does): run after a BBR or Matrikel import changed the plan, so an
+    address follows a building BBR added or a parcel MAT split. The addresses moved."""
+    rows = conn.execute(
+        text(
+            """
+            WITH target AS (
+                SELECT a.id,
+                       coalesce((SELECT b.id FROM building b WHERE b.source_id = a.bbr_building),
+                                (SELECT b.id FROM building b WHERE ST_Covers(b.footprint, a.geom)
+                                 ORDER BY b.id LIMIT 1)) AS building_id,
+                       coalesce((SELECT q.id FROM parcel q WHERE q.source_register = 'matrikel'
+                                 AND q.source_id = a.jordstykke ORDER BY q.id LIMIT 1),
+                                (SELECT q.id FROM parcel q WHERE ST_Covers(q.geom, a.geom)
+                                 ORDER BY q.id LIMIT 1)) AS parcel_id
+                FROM address a
+            )
+            UPDATE address a SET building_id = t.building_id, parcel_id = t.parcel_id
+            FROM target t
+            WHERE t.id = a.id AND (a.building_id, a.parcel_id)
+                                  IS DISTINCT FROM (t.building_id, t.parcel_id)
+            RETURNING a.vejnavn || ' ' || a.husnummer || ' (' || a.source_id || ')'
+            """
+        )
+    ).scalars()
+    return sorted(rows)
+
+
 def import_dar(
     conn: Connection,
     source: common.Source,

@@ -193,3 +193,25 @@ def test_an_extract_elsewhere_removes_nothing_of_this_one(loaded):
     assert report.changes == {"addresses added": [f"Testvej 3 ({D}8)"]}
     n = loaded.execute(text("SELECT count(*) FROM address WHERE source_id LIKE 'd0000000-%'"))
     assert n.scalar_one() == 6  # the five of June stay
+
+
+def test_addresses_follow_buildings_a_later_bbr_import_adds(ref_conn):
+    matrikel.import_matrikel(
+        ref_conn, str(FIXTURES / "jordstykker.geojson"), extract_date=JUNE, actor="test"
+    )
+    _dar(ref_conn)  # before BBR: on their parcels, on no building
+    assert {v[0] for v in _addresses(ref_conn).values()} == {"-"}
+    report = bbr.import_bbr(ref_conn, str(FIXTURES / "bbr.json"), extract_date=JULY, actor="t")
+    assert report.changes["addresses placed"] == [
+        f"Testvej 1 ({D}1)",
+        f"Testvej 3 ({D}2)",
+        f"Testvej 5A ({D}3)",
+        f"Testvej 9 ({D}6)",
+    ]
+    assert {k: v[:2] for k, v in _addresses(ref_conn).items()} == {
+        "Testvej 1": ("1", "1a"),
+        "Testvej 3": ("2", "1b"),
+        "Testvej 5A": ("4", "2"),
+        "Skolestien 2": ("-", "1a"),
+        "Testvej 9": ("5", "3"),
+    }
