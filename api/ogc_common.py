@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
@@ -18,7 +19,7 @@ from api.auth import get_reader
 from api.deps import get_connection
 from api.timing import Timing, timing_of
 from gis import data_version, record
-from gis.db import elevate, translate_errors
+from gis.db import SCENARIO_GONE_SQLSTATE, elevate, translate_errors
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
 from gis.record import PlanView
@@ -118,10 +119,11 @@ class ReadDatabase:
 
 # A connection of the read engine (autocommit) that last answered another version of the
 # plan keeps its session settings (`gis.record.enter(..., session=True)`): one round trip
-# instead of a transaction's three. It is marked in its pool record's `info`, which lives
-# and dies with the database connection, so the next read of the adopted plan on it puts
-# the settings back first, and a replaced connection starts clean. The mark is the version
-# (`PlanView.key`) when the settings depend on the request alone, else True.
+# instead of a transaction's three, and none for the next read of that same version there.
+# It is marked in its pool record's `info`, which lives and dies with the database
+# connection, so the next read of the adopted plan on it puts the settings back first, and a
+# replaced connection starts clean. The mark is the version (`PlanView.key`) the settings
+# name, or True while they are being set.
 _IN_VERSION = "vm_plan_view"
 
 
@@ -136,18 +138,23 @@ def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
 def _on_version(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:
     with engine.connect() as conn:
         key = view.key()
-        # The adopted plan at a recorded time: its settings follow from the request alone
-        # (scenario 1, which is never deleted, and the time asked), so a connection still in
-        # that version answers it as it is, without the settings' round trip. A scenario's
-        # settings come from its row (its id, its base's time): a scenario deleted, or made
-        # again under its slug, must be found out, so they are set again every time.
-        if view.scenario != record.ADOPTED or conn.info.get(_IN_VERSION) != key:
-            # Marked before entering: if entering fails half-way, the next read still resets.
-            conn.info[_IN_VERSION] = True
-            record.enter(conn, view, session=True)
-            if view.scenario == record.ADOPTED:
+        for attempt in (1, 2):
+            if conn.info.get(_IN_VERSION) != key:
+                # Marked before entering: if entering fails half-way, the next read resets.
+                conn.info[_IN_VERSION] = True
+                record.enter(conn, view, session=True)
                 conn.info[_IN_VERSION] = key
-        return fn(conn, *args)
+            try:
+                return fn(conn, *args)
+            except DBAPIError as exc:
+                # The settings name a scenario by its id, found from the slug when they were
+                # set: a scenario deleted since (or made again under that slug) is refused
+                # by the database (migration 0022). Set them again from the slug: a 404 if
+                # it is gone, else the scenario that has it now.
+                if attempt == 2 or getattr(exc.orig, "sqlstate", None) != SCENARIO_GONE_SQLSTATE:
+                    raise
+                conn.info[_IN_VERSION] = True
+        raise AssertionError("unreachable")
 
 
 def _confidentially(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:

@@ -154,6 +154,9 @@ def statement(sql: str) -> TextClause:
 
 # The SQLSTATE of the database's owner guard (migration 0011).
 OWNER_LEAK_SQLSTATE = "VM422"
+# The SQLSTATE of `vm_scenario()` when the scenario a session's settings name is gone
+# (migration 0022).
+SCENARIO_GONE_SQLSTATE = "VM404"
 
 
 @contextmanager

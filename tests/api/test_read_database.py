@@ -185,11 +185,12 @@ def test_a_connection_left_at_a_recorded_time_answers_it_again_with_no_settings_
     assert not any(s.startswith("/*") for s in back[1][1:])
 
 
-def test_a_scenario_deleted_is_not_answered_from_a_connection_left_in_it(
+def test_a_connection_left_in_a_scenario_reads_it_again_at_once_until_it_is_deleted(
     database_url: str,
 ) -> None:
-    """A scenario's settings come from its row: a connection still in a scenario that was
-    deleted since must answer 404, not the adopted plan that is left without its rows."""
+    """A scenario's settings name it by its id: a connection still in it reads at once, and
+    one deleted since (migration 0022) is a 404, not the adopted plan without its rows; one
+    made again under the slug is that new scenario (here pinned to a version of its base)."""
     from gis.record import PlanView
 
     admin = create_engine(database_url)
@@ -197,19 +198,34 @@ def test_a_scenario_deleted_is_not_answered_from_a_connection_left_in_it(
         c.execute(text("INSERT INTO scenario (slug, name) VALUES ('kortlivet', 'Kortlivet')"))
 
     async def scenario(engine: AsyncEngine) -> tuple:
+        sent = _statements(engine)
         db = ReadDatabase(engine, None, None, PlanView("kortlivet"))
         first = await db.run(_session)
+        sent.clear()
+        again = await db.run(_session)
+        statements = list(sent)
         with admin.begin() as c:
             c.execute(text("DELETE FROM scenario WHERE slug = 'kortlivet'"))
         with pytest.raises(NotFound):
             await db.run(_session)
-        return first, await ReadDatabase(engine, None, None).run(_session)
+        with admin.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO scenario (slug, name, base_recorded)"
+                    " VALUES ('kortlivet', 'Kortlivet igen', '2021-01-01T00:00:00Z')"
+                )
+            )
+        remade = await db.run(_session)
+        after = await ReadDatabase(engine, None, None).run(_session)
+        return first, again, statements, remade, after
 
     try:
-        first, after = _in_own_loop(database_url, scenario)
+        first, again, statements, remade, after = _in_own_loop(database_url, scenario)
     finally:
         with admin.begin() as c:
             c.execute(text("DELETE FROM scenario WHERE slug = 'kortlivet'"))
         admin.dispose()
-    assert first[0] == "plan_scenario, public"
+    assert first[0] == "plan_scenario, public" and again == first
+    assert len(statements) == 2 and all(s.startswith("/* plan_scenario */ ") for s in statements)
+    assert remade[0] == "plan_view, public"
     assert "plan_" not in after[0] and after[1] == "auto"
