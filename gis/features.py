@@ -579,14 +579,20 @@ def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
     # One row more than the page says whether there is a next one; an offset page that is
     # the last (or an empty first one) knows its count for free; one past the end does not.
     free = "NOT more AND (returned > 0 OR :offset = 0)" if q.after is None else "FALSE"
+    # The features are made above the LIMIT, from the page's rows only: made in the same
+    # SELECT, every row OFFSET skips was made too (the national stock's last page by offset
+    # took 10.4 s so, benchmarks/README.md).
     sql = f"""
-        WITH page AS (
-            SELECT {_feature_sql(layer, q)} AS feature, {_cursor_keys_sql(layer, q)} AS keys,
-                   row_number() OVER (ORDER BY {order}) AS n
+        WITH found AS (
+            SELECT t.*, row_number() OVER (ORDER BY {order}) AS vm_n
             FROM {layer.source}
             WHERE {page_where}
             ORDER BY {order}
             LIMIT :limit + 1 OFFSET :offset
+        ), page AS (
+            SELECT {_feature_sql(layer, q)} AS feature, {_cursor_keys_sql(layer, q)} AS keys,
+                   t.vm_n AS n
+            FROM found t
         ), agg AS (
             SELECT coalesce(string_agg(feature, ',' ORDER BY n)
                                 FILTER (WHERE n <= :offset + :limit), '') AS features,
@@ -690,11 +696,16 @@ def rows(conn: Connection, layer: Layer, q: ItemsQuery) -> Rows:
         else (f"ST_AsBinary({output_geometry_sql(layer.geometry, q.crs)})")
     )
     cols = ", ".join(f"t.{p}" for p in names)
+    order = _order(layer, q)
+    # Geometries made above the LIMIT, as in `items`: not for the rows OFFSET skips.
     sql = f"""
         SELECT t.id, {cols}{", " if cols else ""}{geometry} AS geometry,
                {_cursor_keys_sql(layer, q)} AS keys
-        FROM {layer.source} WHERE {where}
-        ORDER BY {_order(layer, q)} LIMIT :limit + 1 OFFSET :offset
+        FROM (
+            SELECT t.* FROM {layer.source} WHERE {where}
+            ORDER BY {order} LIMIT :limit + 1 OFFSET :offset
+        ) t
+        ORDER BY {order}
     """
     found = [tuple(r) for r in conn.execute(statement(sql), params)]
     nxt = _next_cursor(q, found[q.limit - 1][-1]) if len(found) > q.limit else None
