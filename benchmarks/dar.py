@@ -115,6 +115,19 @@ def lookups(url: str) -> float:
     return statistics.median(times)
 
 
+def placing(url: str) -> float:
+    """Seconds to place every address again (what a BBR or Matrikel import that changed
+    the plan does after its own writes), rolled back."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        started = time.perf_counter()
+        dar.place_addresses(conn)
+        seconds = time.perf_counter() - started
+        conn.rollback()
+    engine.dispose()
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--husnumre", type=int, default=100_000)
@@ -134,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{label}: {seconds:.1f} s, peak RSS {rss:.0f} MiB")
                 print("  " + "\n  ".join(out.splitlines()[:3]))
             print(f"lookup (street and number): median {lookups(url):.1f} ms")
+            print(f"placing every address again: {placing(url):.1f} s")
     return 0
 
 
