@@ -307,7 +307,7 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
             doc = json.loads(raw.decode())
-        except (binascii.Error, ValueError):
+        except (binascii.Error, ValueError, RecursionError):  # RecursionError: deep nesting
             raise bad("not a cursor this server made.") from None
         if not (isinstance(doc, list) and len(doc) == 4 and doc[0] == 1):
             raise bad("not a cursor this server made.")

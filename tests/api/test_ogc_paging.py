@@ -172,6 +172,8 @@ FORGED = [
     base64.urlsafe_b64encode(b'[1,"name",["x"],5]').decode(),  # another sortby
     base64.urlsafe_b64encode(b'{"id":5}').decode(),
     "A" * (features.MAX_CURSOR_LENGTH + 1),
+    base64.urlsafe_b64encode(b"[" * 6000).decode(),  # nesting deeper than Python's stack
+    base64.urlsafe_b64encode('[1,"",[],5]'.encode("utf-16")).decode(),  # not UTF-8
 ]
 TYPED = [  # made for sortby=storeys,-name,built_decided,source_extract_date
     [1.5, "x", True, "2020-01-01"],
