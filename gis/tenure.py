@@ -219,8 +219,14 @@ def _compute(
     quarter_set: QuarterSetInfo | None,
     first_year: int,
     last_year: int,
+    *,
+    derived: bool | None = None,
 ) -> list[TenureMix]:
-    statement = _statement("tenure_delta" if _reads_tables(conn) else "tenure_mix")
+    """`derived`: sum the derived state changes (True) or compute from the plan tables or
+    views (False); None: the former exactly when the connection reads the tables."""
+    if derived is None:
+        derived = _reads_tables(conn)
+    statement = _statement("tenure_delta" if derived else "tenure_mix")
     result = conn.execute(statement, _parameters(area, quarter_set, first_year, last_year))
     _mix = _mix_reader(list(result.keys()))
     rows = result.all()
