@@ -228,18 +228,24 @@ def _compute(
         derived = _reads_tables(conn)
     statement = _statement("tenure_delta" if derived else "tenure_mix")
     result = conn.execute(statement, _parameters(area, quarter_set, first_year, last_year))
-    _mix = _mix_reader(list(result.keys()))
-    rows = result.all()
+    columns = list(result.keys())
+    _mix = _mix_reader(columns)
+    year_at, total_at, quarter_at = (columns.index(c) for c in ("year", "is_total", "quarter_id"))
+    # Plain tuples, read by position: a national trajectory is 160,000 rows.
+    rows = result.tuples().all()
     names = _quarter_names(conn, quarter_set)
     by_year: dict[int, dict] = {}
     for row in rows:
-        entry = by_year.setdefault(row.year, {"quarters": [], "unassigned": None, "total": None})
-        if row.is_total:
+        year, quarter_id = row[year_at], row[quarter_at]
+        entry = by_year.get(year)
+        if entry is None:
+            entry = by_year[year] = {"quarters": [], "unassigned": None, "total": None}
+        if row[total_at]:
             entry["total"] = _mix(row)
-        elif row.quarter_id == 0:
+        elif quarter_id == 0:
             entry["unassigned"] = _mix(row)
         else:
-            slug, name = names[row.quarter_id]
+            slug, name = names[quarter_id]
             entry["quarters"].append(QuarterMix(slug, name, _mix(row)))
     empty = Mix({t: 0 for t in TENURES}, {t: 0.0 for t in TENURES}, 0.0, 0)
     return [
