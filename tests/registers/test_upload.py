@@ -197,3 +197,20 @@ def test_a_geopackage_from_plandata_uploads(writable_client, writable_ref, tmp_p
     )
     assert r.status_code == 200, r.text
     assert r.json()["read"] == {"lokalplaner": 2, "delområder": 0}
+
+
+def test_tiles_carry_the_imported_provenance_and_plans(writable_client, writable_ref):
+    from tests.api.test_ogc_tiles import decode, tile_of
+
+    _upload_all(writable_client, writable_ref)
+    lon, lat = writable_client.get("/addresses", params={"q": "Testvej 3"}).json()["features"][0][
+        "geometry"
+    ]["coordinates"]
+    z, x, y = tile_of(lon, lat, 15)
+    tile = decode(writable_client.get(f"/tiles/WebMercatorQuad/{z}/{x}/{y}"))
+    buildings = [f["properties"] for f in tile["buildings"]["features"]]
+    # Earlier tests of the module may have imported July's extract over some of them.
+    assert buildings and {b.get("source_register") for b in buildings} == {"bbr"}
+    assert {b["source_extract_date"] for b in buildings} <= {"2026-06-01", "2026-07-01"}
+    assert {f["properties"]["subarea"] for f in tile["local_plans"]["features"]
+            if "subarea" in f["properties"]} == {"I", "II"}  # fmt: skip
