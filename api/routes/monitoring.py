@@ -44,6 +44,7 @@ from gis.monitoring.status import (
     share_trajectory,
 )
 from gis.monitoring.summary import STATUS_DA, UNITS_DA, number, points
+from gis.program.query import delprogrammer
 from gis.record import PlanView
 from gis.render import charts
 from gis.render.worker import report_job
@@ -476,7 +477,11 @@ async def get_report(
 def _read_context(engine: Engine, view: PlanView, area: str, year: int) -> dict:
     # The connection the other pages get as a dependency, opened only for the HTML.
     with contextmanager(get_connection)(engine, view) as conn:
-        return _context(conn, area, year)
+        context = _context(conn, area, year)
+        context["texts"] = texts_mod.for_report(conn, context["area"].slug, year)
+        titles = {i["key"]: i["name"] for d in delprogrammer(conn) for i in d["indicators"]}
+        context["titles"] = titles | {i.key: i.title for i in context["s"].progress.items}
+        return context
 
 
 # ---- the texts planners write for the report (explanations, decisions) -----------------

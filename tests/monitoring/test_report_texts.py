@@ -215,3 +215,11 @@ def test_texts_show_in_the_report_of_their_year_and_as_history_in_the_next(
     assert "Der er ikke registreret beslutninger til rapporten for 2026" in history
     assert "Lokalplan for bygaden vedtaget" in history and "Flere unge flyttede" in history
     assert "Anne Eksempel" not in later[-1]  # signatories are the year's own
+
+    # The HTML report says the same.
+    html = writable_client.get(f"{AREA}?year=2025").text
+    assert "Genhusningen venter på Bøgeparkens nybyggeri." in html
+    assert "Lokalplan for bygaden vedtaget" in html and "Byrådet vedtog lokalplan 1-100." in html
+    assert "Offentligt forsørgede i Vollsmose" in html  # the indicator by its name
+    html = writable_client.get(f"{AREA}?year=2026").text
+    assert "Historik" in html and "2025: beslutning 2024-11-05" in html
