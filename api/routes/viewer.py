@@ -234,9 +234,14 @@ def share_map(
         str | None,
         Query(max_length=400, description="Comma-separated viewer layers; default as it opens."),
     ] = None,
+    view: Annotated[
+        str | None,
+        Query(max_length=100, description="lat,lng,zoom as the viewer's URL; default the area."),
+    ] = None,
 ) -> HTMLResponse:
     chosen = share.parse_layers(layers)
-    body = share.share_html(conn, area, year, layers=chosen)
+    centre = share.parse_view(view)
+    body = share.share_html(conn, area, year, layers=chosen, view=centre)
     return HTMLResponse(
         body,
         headers={

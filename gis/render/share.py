@@ -157,6 +157,19 @@ def parse_layers(value: str | None) -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda n: LAYER_STYLES[n].z))
 
 
+def parse_view(value: str | None) -> tuple[float, float, float] | None:
+    """`view=lat,lng,zoom` as the viewer's URL has it; checked before any I/O."""
+    if not value:
+        return None
+    try:
+        lat, lng, zoom = (float(v) for v in value.split(","))
+    except ValueError:
+        raise InvalidQuery("view", "view must be three numbers: lat,lng,zoom.") from None
+    if not (-85 <= lat <= 85 and -180 <= lng <= 180 and 1 <= zoom <= 20):
+        raise InvalidQuery("view", "view must be a latitude, a longitude and a zoom of 1 to 20.")
+    return lat, lng, zoom
+
+
 def share_html(
     conn: Connection,
     area: str,

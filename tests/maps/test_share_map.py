@@ -97,6 +97,12 @@ def test_shared_map_of_2020_and_a_refused_layer(server):
     assert sum(f["properties"]["klasse"] == "Måske nedrives" for f in buildings["features"]) == len(
         kort_data.DEMOLISHED
     )
-    status, headers, body = _get(f"{server.url}/kort/del/2020.html?area=testby&layers=bygninger")
-    assert status == 400 and headers["content-type"].startswith("application/problem+json")
-    assert json.loads(body)["errors"][0]["parameter"] == "layers"
+    for query, parameter in (("layers=bygninger", "layers"), ("view=55.4,10.4", "view")):
+        status, headers, body = _get(f"{server.url}/kort/del/2020.html?area=testby&{query}")
+        assert status == 400 and headers["content-type"].startswith("application/problem+json")
+        assert json.loads(body)["errors"][0]["parameter"] == parameter
+    # The view the planner had: the file opens where the viewer was.
+    _, _, html = _get(f"{server.url}/kort/del/2020.html?area=testby&view=55.40123,10.43456,16")
+    assert re.search(r"center:\s*\[55\.40123,\s*10\.43456\]", html)
+    assert re.search(r"\"zoom\": 16", html)
+    assert not re.search(r"map_[0-9a-f]+\.fitBounds\(", html)

@@ -83,7 +83,8 @@
     document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}${printQuery()}${planQuery()}`;
     document.getElementById("tif-link").href = `/maps/fremtidsbillede/${state.year}.tif?area=${area}${planQuery()}`;
     const shown = [...state.layers].filter((l) => !l.startsWith("overlay:")).join(",");
-    document.getElementById("share-link").href = `/kort/del/${state.year}.html?area=${area}&layers=${shown}${planQuery()}`;
+    const seen = state.view ? `&view=${state.view.map((v, i) => (i < 2 ? v.toFixed(5) : v)).join(",")}` : "";
+    document.getElementById("share-link").href = `/kort/del/${state.year}.html?area=${area}&layers=${shown}${seen}${planQuery()}`;
     document.querySelectorAll("a[data-plan-link]").forEach((a) => {
       const base = a.dataset.planLink;
       const extra = planQuery().slice(1);
