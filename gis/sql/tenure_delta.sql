@@ -19,7 +19,9 @@ WITH years AS (
     SELECT generate_series(CAST(:first_year AS integer), CAST(:last_year AS integer)) AS year
 ),
 changes AS (
-    SELECT quarter_set_id = 0 AS is_total, quarter_id,
+    -- A quarter id below 1 is a part of the buildings in none of the quarters (migration
+    -- 0023: 64 parts, so that an edit recomputes a 64th of them).
+    SELECT quarter_set_id = 0 AS is_total, greatest(quarter_id, 0) AS quarter_id,
            greatest(year, CAST(:first_year AS integer)) AS year,
            {change_columns},
            sum(business) AS business_m2, CAST(sum(demolished) AS integer) AS not_replaced,
@@ -28,7 +30,7 @@ changes AS (
     WHERE area_id = :area_id AND quarter_set_id IN (:place_set_id, 0) AND year <= :last_year
       -- the law counts demolitions from its year: a demolition in D changes D + 1
       AND (kind <> 'd' OR year > :demolition_from)
-    GROUP BY quarter_set_id, quarter_id, greatest(year, CAST(:first_year AS integer))
+    GROUP BY quarter_set_id, greatest(quarter_id, 0), greatest(year, CAST(:first_year AS integer))
 ),
 quarters AS (
     SELECT is_total, quarter_id FROM changes
