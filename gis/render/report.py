@@ -707,10 +707,11 @@ def _indicator_rows(ind: dict, year: int) -> tuple[list[str], str, bool]:
     return [ind["name"], shown, targets, trend, status], colour, behind
 
 
-def _program_flow(conn: Connection, s: AnnualStatus, texts: dict) -> list[Figure]:
+def _program_flow(
+    conn: Connection, s: AnnualStatus, texts: dict, programs: list[dict]
+) -> list[Figure]:
     flow = Flow(f"Delprogrammer: indikatorer og milepæle pr. 1. januar {s.year}")
-    programs = program_query.delprogrammer(conn, with_values=True)
-    if not programs or not s.progress.items:
+    if not programs:
         flow.paragraph(f"{s.area.name} har ingen udviklingsplan med delprogrammer i platformen.", 9)
         return flow.pages
     indsatser = program_query.indsatser_by_slug(conn)
@@ -796,7 +797,7 @@ def _progress_flow(s: AnnualStatus, texts: dict) -> list[Figure]:
     return flow.pages
 
 
-def _decisions_flow(s: AnnualStatus, texts: dict) -> list[Figure]:
+def _decisions_flow(s: AnnualStatus, texts: dict, names: dict[str, str]) -> list[Figure]:
     flow = Flow(f"Beslutninger truffet i {s.year - 1}")
     decisions = texts["decisions"]
     if decisions:
@@ -825,13 +826,12 @@ def _decisions_flow(s: AnnualStatus, texts: dict) -> list[Figure]:
     if not history:
         flow.paragraph("Ingen tidligere rapporter har tekster fra planlæggerne.", 8, style="italic")
         return flow.pages
-    titles = {i.key: i.title for i in s.progress.items}
     rows = []
     for t in history:
         if t["kind"] == "decision":
             what = f"Beslutning {t['decided_on']}: {t['title']}"
         elif t["kind"] == "explanation":
-            what = f"Forklaring: {titles.get(t['subject'], t['subject'])}"
+            what = f"Forklaring: {names.get(t['subject'], t['subject'])}"
         else:
             continue
         rows.append([str(t["year"]), what, t["text"]])
@@ -866,7 +866,7 @@ def _gantt_key(fig: Figure, s: AnnualStatus) -> None:
     )
 
 
-def _provenance_flow(conn: Connection, s: AnnualStatus, version: str) -> list[Figure]:
+def _provenance_flow(s: AnnualStatus, version: str, programs: list[dict]) -> list[Figure]:
     flow = Flow("Kilder og datagrundlag")
     flow.paragraph(
         "Hvert tal i rapporten har sin kilde: planen (Realiseringsplanen 2020 og den "
@@ -885,7 +885,6 @@ def _provenance_flow(conn: Connection, s: AnnualStatus, version: str) -> list[Fi
         "Indberetninger med opfundne tal: " + ("; ".join(invented) if invented else "ingen") + ".",
         8,
     )
-    programs = program_query.delprogrammer(conn, with_values=True) if s.progress.items else []
     if programs:
         flow.paragraph(program_labels.ILLUSTRATIVE_DA, 8)
     flow.paragraph(
@@ -1014,18 +1013,22 @@ def render_report(
     today = today or dt.date.today()
     texts = for_report(conn, s.area.slug, year)
     map_years = sorted({year, law.DEADLINE_YEAR})
+    # The program is the development plan's: shown for an area with plan items.
+    programs = program_query.delprogrammer(conn, with_values=True) if s.progress.items else []
+    names = {i["key"]: i["name"] for d in programs for i in d["indicators"]}
+    names |= {i.key: i.title for i in s.progress.items}
     sections: list[tuple[str, list[Figure]]] = [
         ("Sammenfatning og nøgletal", [_summary_page(s, today)]),
         ("Andel almene familieboliger mod 40 % og 38,4 %", [_trajectory_page(s)]),
-        ("Delprogrammer: indikatorer og milepæle", _program_flow(conn, s, texts)),
+        ("Delprogrammer: indikatorer og milepæle", _program_flow(conn, s, texts, programs)),
         ("Fremdrift pr. plan-punkt", _progress_flow(s, texts)),
-        (f"Beslutninger truffet i {year - 1} og historik", _decisions_flow(s, texts)),
+        (f"Beslutninger truffet i {year - 1} og historik", _decisions_flow(s, texts, names)),
         ("Afdelinger og genhusning", [_departments_page(s)]),
         ("Genhusning i Odense og erstatningsboliger", [_rehousing_page(conn, s)]),
         ("Områdekriterier og listestatus", [_criteria_page(s)]),
         *((f"Kort: fremtidsbillede {y}", [_map_frame(y)]) for y in map_years),
         ("Tidslinje 2020–2030 med farveforklaring", [_gantt_page(s)]),
-        ("Kilder og datagrundlag", _provenance_flow(conn, s, version)),
+        ("Kilder og datagrundlag", _provenance_flow(s, version, programs)),
         ("Godkendelse", [_signoff_page(s, texts)]),
     ]
     contents, figures, map_pages, page = [], [], {}, 2

@@ -214,6 +214,7 @@ def test_texts_show_in_the_report_of_their_year_and_as_history_in_the_next(
     history = next(p for p in later[1:] if p.startswith("Beslutninger truffet i 2025"))
     assert "Der er ikke registreret beslutninger til rapporten for 2026" in history
     assert "Lokalplan for bygaden vedtaget" in history and "Flere unge flyttede" in history
+    assert "Forklaring: Offentligt forsørgede i Vollsmose" in history  # by name, not key
     assert "Anne Eksempel" not in later[-1]  # signatories are the year's own
 
     # The HTML report says the same.
