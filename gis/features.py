@@ -43,10 +43,12 @@ from gis.models import Base
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-# numberMatched is counted exactly up to this many matches, and estimated beyond: counting
-# 10,000 of the national stock's buildings takes ~0.5 ms, 100,000 ~5-12 ms, all 562,645
-# ~36 ms (benchmarks/README.md), and a page of them ~1 ms.
-NUMBER_MATCHED_CAP = 10_000
+# numberMatched is counted exactly up to this many matches, and estimated beyond. The count
+# reads rows until it has found them, on every page: 1,000 of the national stock's
+# buildings are ~1,000 rows without a filter, ~34,000 with one that 3 % of them match. A
+# cap of 10,000 cost a page ~5 ms without a filter and ~90 ms with that one
+# (benchmarks/README.md, the OGC API at national scale).
+NUMBER_MATCHED_CAP = 1_000
 MAX_OFFSET = 10_000_000
 COUNT_MODES = ("estimate", "exact")
 # A cursor is the server's own text; one longer than this is not.
