@@ -225,7 +225,12 @@ LAYERS: dict[str, Layer] = {
                 "plandata): plan number, name, status (forslag, vedtaget, aflyst), dates, a "
                 "delområde's general use, bebyggelsesprocent, max height and storeys."
             ),
-            source="(SELECT lp.*, 'plandata'::text AS source_register FROM local_plan lp) t",
+            # The reference dataset's illustrative plans (source ids `reference:…`) come
+            # from no register.
+            source=(
+                "(SELECT lp.*, CASE WHEN lp.source_id LIKE 'reference:%' THEN NULL "
+                "ELSE 'plandata' END AS source_register FROM local_plan lp) t"
+            ),
             geometry="t.geom",
             geometry_type="MultiPolygon",
             properties=(

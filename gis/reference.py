@@ -22,7 +22,7 @@ import pandas as pd
 import pyogrio
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, text, update
 
 from gis import record
 from gis.criteria.reference import load_criteria
@@ -61,6 +61,8 @@ LAYERS = (
 
 # The later recorded versions of the plan shipped beside the GeoPackage, applied in order.
 UPDATES = ("plan_2023.json",)
+# Illustrative lokalplaner beside the reference dataset (data/kort/lokalplaner.json).
+LOCAL_PLANS = "lokalplaner.json"
 
 
 def default_reference_path() -> Path:
@@ -227,11 +229,50 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     counts.update(load_rehousing(conn))  # where rehoused households moved (issue 18)
     counts.update(load_land(conn, parcel_ids))  # the company's land, illustrative (issue 5)
     counts.update(load_program(conn))  # the ten delprogrammer and their indicators (issue 18)
+    counts["local_plan"] = load_local_plans(conn, path.with_name(LOCAL_PLANS))
     updates = [path.with_name(name) for name in UPDATES if path.with_name(name).exists()]
     for update_path in updates:
         load_recorded_update(conn, update_path)
     counts["recorded updates"] = len(updates)
     return counts
+
+
+_LOCAL_PLAN = text(
+    """
+    INSERT INTO local_plan (source_id, kind, plan_id, plan_number, plan_name, subarea, status,
+                            municipality, general_use, plot_ratio_pct, max_height_m,
+                            max_storeys, geom, source_extract_date)
+    SELECT :source_id, :kind, :plan_id, :plan_number, :plan_name, :subarea, :status,
+           :municipality, :general_use, :plot_ratio_pct, :max_height_m, :max_storeys,
+           ST_Multi(ST_Union(q.geom)), CAST(:recorded AS date)
+    FROM quarter q
+    JOIN quarter_set qs ON qs.id = q.quarter_set_id AND qs.slug = 'kvarterer'
+    WHERE q.name = ANY(CAST(:quarters AS text[]))
+    HAVING count(*) = cardinality(CAST(:quarters AS text[]))
+    """
+)
+
+
+def load_local_plans(conn: Connection, path: Path) -> int:
+    """The reference dataset's illustrative lokalplaner and delområder, each drawn over the
+    quarters it names (in the 2020 load's change; its source ids begin `reference:`, which the
+    layer shows as no register)."""
+    if not path.exists():
+        return 0
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    fields = ("subarea", "general_use", "plot_ratio_pct", "max_height_m", "max_storeys")
+    for plan in doc["plans"]:
+        row = {
+            **{k: plan.get(k) for k in fields},
+            **{k: plan[k] for k in ("source_id", "kind", "plan_id", "plan_number", "plan_name")},
+            "status": plan["status"],
+            "quarters": plan["quarters"],
+            "municipality": doc["municipality"],
+            "recorded": record.REFERENCE_RECORDED.date(),
+        }
+        if conn.execute(_LOCAL_PLAN, row).rowcount != 1:
+            raise DataError(f"{path.name}: {plan['source_id']} names a quarter not in kvarterer.")
+    return len(doc["plans"])
 
 
 # What a recorded update may name: the layer's table, and the columns a key or a value may

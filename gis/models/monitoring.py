@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -23,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -176,4 +180,47 @@ class ReplacementDwelling(Base):
     __table_args__ = (
         CheckConstraint("dwellings > 0", name="replacement_dwelling_dwellings"),
         Index("replacement_dwelling_geom_gist", "geom", postgresql_using="gist"),
+    )
+
+
+class ReportText(Base):
+    """What planners write for a year's status report (migration 0020, gis.monitoring.texts):
+    an explanation of an item behind, a decision taken, a signatory. A new text supersedes
+    the current one of its subject, which is kept; one current text per subject."""
+
+    __tablename__ = "report_text"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    author: Mapped[str | None] = mapped_column(Text)
+    author_role: Mapped[str] = mapped_column(String(32))
+    written_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('explanation', 'decision', 'signatory')", name="report_text_kind"
+        ),
+        CheckConstraint("(kind = 'decision') = (decided_on IS NOT NULL)", name="report_text_date"),
+        CheckConstraint("(kind = 'explanation') = (title IS NULL)", name="report_text_title"),
+        CheckConstraint("length(body) BETWEEN 1 AND 4000", name="report_text_body"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="report_text_year"),
+        Index(
+            "report_text_current",
+            "area_id",
+            "year",
+            "kind",
+            "subject",
+            unique=True,
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+        Index("report_text_subject", "area_id", "kind", "subject"),
     )

@@ -148,7 +148,8 @@ def test_addresses_plans_and_provenance_over_http(writable_client, writable_ref)
     ]
     # The lokalplaner are a collection.
     plans = writable_client.get(
-        "/collections/local_plans/items", params={"filter": "plot_ratio_pct > 100"}
+        "/collections/local_plans/items",
+        params={"filter": "plot_ratio_pct > 100 AND source_register = 'plandata'"},
     ).json()["features"]
     assert [(p["properties"]["plan_number"], p["properties"]["subarea"]) for p in plans] == [
         ("1234", "II")
