@@ -77,6 +77,10 @@ FEATURES: tuple[FeatureKind, ...] = (
     FeatureKind("rail_line", "rail_lines"),
     FeatureKind("rail_stop", "rail_stops"),
     FeatureKind("facility", "facilities"),
+    # The registers' lokalplaner and addresses (migration 0017) have versions like the rest;
+    # an address has no name of its own.
+    FeatureKind("local_plan", "local_plans", name_col="plan_name"),
+    FeatureKind("address", "addresses", name_col=None),
 )
 
 # Columns that say when and by which change a row was recorded: never compared or copied
