@@ -65,7 +65,8 @@ TARGETS = (
         MAX_LEGAL_SHARE,
         "Lovens grænse (almenboligloven § 168 a)",
         "law",
-        SOURCE + " (L 38, lov nr. 1322 of 27.11.2018): at most 40 % by 1 January 2030",
+        # The law's own words (Danish), as every page shows them.
+        SOURCE + " (L 38, lov nr. 1322 af 27.11.2018): højst 40 % senest 1. januar 2030",
         "2018-11-27",
     ),
     ShareTarget(

@@ -10,13 +10,6 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-# Pages of other parts of issue 18 that still show English (the legal share targets'
-# provenance, 'lov nr. 1322 of 27.11.2018: at most 40 % by 1 January'): strict, so the test
-# says when it is fixed.
-ENGLISH_PROVENANCE = pytest.mark.xfail(
-    strict=True, reason="the legal share targets' provenance is English (program part)"
-)
-
 PAGES = [
     "/kort",
     "/kort?year=2020&compare=2030",
@@ -27,9 +20,9 @@ PAGES = [
     "/kort/arealer?min_area=lots",
     "/kort/lister",
     "/kort/program",
-    pytest.param("/kort/omraader/vollsmose/fremdrift", marks=ENGLISH_PROVENANCE),
+    "/kort/omraader/vollsmose/fremdrift",
     "/kort/omraader/vollsmose/genhusning",
-    pytest.param("/areas/vollsmose/report", marks=ENGLISH_PROVENANCE),
+    "/areas/vollsmose/report",
 ]
 
 
