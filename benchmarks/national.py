@@ -17,19 +17,29 @@ does not add them.
 
 The database is kept between runs: a marker table records what was generated, and a second
 run with the same size and schema reuses it.
+
+`python -m benchmarks.national` times the national tenure mix (one year, the trajectory
+2020-2035) with the machine's load beside each figure, against the same questions computed
+from the plan tables, and checks that they agree (benchmarks/README.md, issue 19).
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import os
+import statistics
 import time
 from dataclasses import dataclass
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from benchmarks import databases
-from gis import migrate
+from gis import migrate, tenure
+from gis.areas import get_area, get_quarter_set
+from gis.db import SESSION_OPTIONS
 
 DATABASE = databases.PREFIX + "national"
 AREA_SLUG = "danmark"
@@ -342,3 +352,122 @@ def ensure(scale: int, quarters: int, *, regenerate: bool = False, log=print) ->
         engine.dispose()
     log(f"  generated in {seconds:.0f} s")
     return Generated(scale, quarters, buildings, rows, dwellings, seconds, False)
+
+
+# --- `python -m benchmarks.national`: the national tenure mix, timed and cross-checked ------
+
+YEAR = 2030
+FIRST, LAST = 2020, 2035
+# Issue 19's goals, reported against, never asserted.
+GOAL_YEAR_S = 2.0
+GOAL_TRAJECTORY_PER_YEAR = 2.0
+
+
+def _load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _timed(fn, runs: int, *, warm_up: bool = True) -> tuple[list[float], object, str]:
+    """Seconds of `runs` calls after one untimed warm-up, the last answer, and the machine's
+    load average before and after."""
+    before = _load()
+    answer = fn() if warm_up else None
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        answer = fn()
+        times.append(time.perf_counter() - t)
+    return times, answer, f"load {before} -> {_load()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.national", description="The national tenure mix, timed."
+    )
+    p.add_argument("--runs", type=int, default=5, help="timed runs of each case (default 5)")
+    p.add_argument(
+        "--live-runs",
+        type=int,
+        default=1,
+        help="timed runs of the computation from the plan tables, the 'before' (default 1)",
+    )
+    p.add_argument("--naive", action="store_true", help="also check the naive Python loop")
+    args = p.parse_args(argv)
+    gen = ensure(DEFAULT_SCALE, DEFAULT_QUARTERS)
+    print(
+        f"{DATABASE}: {gen.buildings:,} buildings, {gen.stock_rows:,} stock rows,"
+        f" {gen.dwellings:,} dwellings ({'kept, ' if gen.reused else ''}generated"
+        f" in {gen.seconds:.0f} s); {os.cpu_count()} cores"
+    )
+    engine = create_engine(
+        databases.url_of(DATABASE), poolclass=NullPool, connect_args={"options": SESSION_OPTIONS}
+    )
+    failed = []
+    try:
+        with engine.connect() as conn:
+            cases = [
+                (
+                    f"tenure_mix {YEAR}",
+                    lambda: tenure.tenure_mix(conn, AREA_SLUG, YEAR, QUARTER_SET),
+                ),
+                (
+                    f"trajectory {FIRST}-{LAST}",
+                    lambda: tenure.trajectory(conn, AREA_SLUG, FIRST, LAST, QUARTER_SET),
+                ),
+                # The small question asked of the big database.
+                (
+                    f"local area {YEAR}",
+                    lambda: tenure.tenure_mix(conn, LOCAL_SLUG, YEAR, LOCAL_QUARTER_SET),
+                ),
+            ]
+            medians, answers = {}, {}
+            for label, fn in cases:
+                times, answers[label], load = _timed(fn, args.runs)
+                medians[label] = statistics.median(times)
+                print(
+                    f"  {label:<24} median {medians[label]:7.3f} s  (min {min(times):.3f},"
+                    f" max {max(times):.3f}, {len(times)} runs; {load})"
+                )
+            one, traj = answers[f"tenure_mix {YEAR}"], answers[f"trajectory {FIRST}-{LAST}"]
+            ratio = medians[f"trajectory {FIRST}-{LAST}"] / medians[f"tenure_mix {YEAR}"]
+            print(
+                f"  goals: one year < {GOAL_YEAR_S:.0f} s:"
+                f" {'met' if medians[f'tenure_mix {YEAR}'] < GOAL_YEAR_S else 'NOT met'};"
+                f" trajectory / one year {ratio:.1f} x (< {GOAL_TRAJECTORY_PER_YEAR:.0f} x:"
+                f" {'met' if ratio < GOAL_TRAJECTORY_PER_YEAR else 'NOT met'})"
+            )
+            checks = [("trajectory's 2030 equals 2030 alone", traj.years[YEAR - FIRST] == one)]
+            area = get_area(conn, AREA_SLUG)
+            qs = get_quarter_set(area, QUARTER_SET)
+            for first, last, derived in ((YEAR, YEAR, one), (FIRST, LAST, traj)):
+                # The "before": computed from the plan tables (gis/sql/tenure_mix.sql), as a
+                # scenario or a recorded read is, and as every read was before migration 0019.
+                times, live, load = _timed(
+                    lambda f=first, la=last: tenure._compute(conn, area, qs, f, la, derived=False),
+                    args.live_runs,
+                    warm_up=False,
+                )
+                print(
+                    f"  from the plan tables {first}-{last}: median"
+                    f" {statistics.median(times):6.2f} s ({len(times)} runs; {load})"
+                )
+                years = derived.years if isinstance(derived, tenure.Trajectory) else [derived]
+                checks.append(
+                    (f"derived equals the plan tables' figures, {first}-{last}", years == live)
+                )
+            if args.naive:
+                from benchmarks.naive import naive_tenure_mix, summary_of
+
+                same = naive_tenure_mix(conn, AREA_SLUG, YEAR, QUARTER_SET) == summary_of(one)
+                checks.append(("the naive loop gives the same figures", same))
+        for label, ok in checks:
+            print(f"  check: {label}: {'yes' if ok else 'NO'}")
+            if not ok:
+                failed.append(label)
+    finally:
+        engine.dispose()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
