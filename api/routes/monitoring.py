@@ -202,7 +202,12 @@ def get_progress(
 class YearOut(BaseModel):
     year: int
     target: float
-    recorded: float | None
+    recorded: float | None = Field(
+        description="Null when nothing is recorded, or when `suppressed`."
+    )
+    suppressed: bool = Field(
+        False, description="A count of people under 5, not given (gis.monitoring.disclosure)."
+    )
 
 
 class PlanItemOut(BaseModel):

@@ -16,6 +16,7 @@ from importlib.resources import files
 from sqlalchemy import Connection, text
 
 from gis.areas import AreaInfo, get_area
+from gis.monitoring.disclosure import shown_total
 from gis.tenure import check_year
 
 # How far apart two figures may be and still count as equal (quantities are stored as float).
@@ -94,7 +95,10 @@ def _statement():
 
 
 def _item(row) -> ItemProgress:
-    derived, recorded = row.derived_to_date, row.recorded_to_date
+    # Running totals of people are rounded (gis.monitoring.disclosure): a year's small count
+    # must not come back as the difference of two years' totals.
+    derived = shown_total(row.derived_to_date, row.unit)
+    recorded = shown_total(row.recorded_to_date, row.unit)
     if derived is not None:
         done, source = derived, "map"
     elif recorded is not None:

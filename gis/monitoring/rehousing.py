@@ -17,10 +17,10 @@ from sqlalchemy import Connection, text
 from gis.areas import get_area
 from gis.criteria import areas_status
 from gis.errors import DataError
+from gis.monitoring.disclosure import SUPPRESS_BELOW
 from gis.monitoring.progress import Progress, progress
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "monitoring"
-SUPPRESS_BELOW = 5
 # The plan's total (seed 001): one new almen dwelling elsewhere in Odense per demolished one.
 REPLACEMENT_TOTAL = 1000
 # Lists a household may not be rehoused into: udsat and every list above it, and the

@@ -12,13 +12,17 @@ from sqlalchemy import Connection, select
 
 from gis.areas import get_area
 from gis.models.monitoring import PlanActual, PlanItem, PlanTarget
+from gis.monitoring.disclosure import shown_count
 
 
 @dataclass(frozen=True)
 class YearFigures:
     year: int
     target: float
+    # None when nothing is recorded, or when it is a count of people under the threshold
+    # (`suppressed`, gis.monitoring.disclosure).
     recorded: float | None
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,11 @@ class ItemSchedule:
     start_year: int
     end_year: int
     years: list[YearFigures]
+
+
+def _figures(year: int, target: float, recorded: float | None, unit: str) -> YearFigures:
+    shown = shown_count(recorded, unit)
+    return YearFigures(year, target, shown, suppressed=recorded is not None and shown is None)
 
 
 def schedule(
@@ -62,7 +71,8 @@ def schedule(
     out = []
     for i in items:
         years = sorted(set(targets[i.id]) | set(actuals[i.id]) | {i.start_year, i.end_year})
-        figures = [YearFigures(y, targets[i.id].get(y, 0.0), actuals[i.id].get(y)) for y in years]
+        got, planned = actuals[i.id], targets[i.id]
+        figures = [_figures(y, planned.get(y, 0.0), got.get(y), i.unit) for y in years]
         out.append(
             ItemSchedule(
                 i.key,
