@@ -73,6 +73,7 @@ class LayerStyle:
 BLACK = "#1a1a1a"
 RED = "#d7191c"
 BLUE = "#1f5fbf"
+PLAN_PURPLE = "#6a3d9a"
 
 LAYER_STYLES: dict[str, LayerStyle] = {
     s.layer: s
@@ -127,6 +128,54 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             label="name",
             z=2,
         ),
+        # Plandata.dk's lokalplaner (or the reference data's illustrative one): the plan's
+        # outline by its status, its delområder hatched and lighter inside it. Under the roads
+        # and buildings, so those stay clickable through a plan's area.
+        LayerStyle(
+            "local_plans",
+            "Lokalplaner",
+            (
+                Style(
+                    "plan_adopted",
+                    "Lokalplan, vedtaget",
+                    stroke=PLAN_PURPLE,
+                    width=2.5,
+                    fill="#cab2d6",
+                    fill_opacity=0.12,
+                ),
+                Style(
+                    "plan_proposed",
+                    "Lokalplan, forslag",
+                    stroke=PLAN_PURPLE,
+                    width=2.5,
+                    dash="8 5",
+                    fill="#cab2d6",
+                    fill_opacity=0.08,
+                ),
+                Style(
+                    "subarea_adopted",
+                    "Delområde, vedtaget",
+                    stroke="#8c6bb1",
+                    width=1.2,
+                    fill="#efe7f5",
+                    fill_opacity=0.45,
+                    hatch=True,
+                ),
+                Style(
+                    "subarea_proposed",
+                    "Delområde, forslag",
+                    stroke="#8c6bb1",
+                    width=1.2,
+                    dash="4 3",
+                    fill="#efe7f5",
+                    fill_opacity=0.3,
+                    hatch=True,
+                ),
+                Style("cancelled", "Aflyst", stroke="#8a8a8a", width=1.0, dash="2 4"),
+            ),
+            default_on=False,
+            z=3,
+        ),
         LayerStyle(
             "roads",
             "Veje, bygade, sivegader og stier",
@@ -139,7 +188,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                     "road_undecided", "Vej, ikke besluttet", stroke="#9a9a9a", width=3.0, dash="6 4"
                 ),
             ),
-            z=3,
+            z=4,
         ),
         LayerStyle(
             "buildings",
@@ -200,7 +249,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                     fill_opacity=0.5,
                 ),
             ),
-            z=4,
+            z=5,
         ),
         LayerStyle(
             "areas",
@@ -210,7 +259,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                 Style("udsat", "Udsat boligområde", stroke="#8e44ad", width=2.0, dash="6 4"),
                 Style("other", "Andet område", stroke="#555555", width=1.5, dash="4 4"),
             ),
-            z=5,
+            z=6,
         ),
         LayerStyle(
             "rail_lines",
@@ -225,7 +274,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                     dash="10 6",
                 ),
             ),
-            z=6,
+            z=7,
         ),
         LayerStyle(
             "rail_stops",
@@ -251,7 +300,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                 ),
             ),
             label="name",
-            z=7,
+            z=8,
         ),
         LayerStyle(
             "facilities",
@@ -295,7 +344,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                 ),
             ),
             label="name",
-            z=8,
+            z=9,
         ),
     )
 }
@@ -335,6 +384,14 @@ def building_class(props: dict, year: int) -> str:
     return "existing"
 
 
+def local_plan_class(props: dict) -> str:
+    """A lokalplan or delområde by its status (Plandata.dk: forslag, vedtaget, aflyst)."""
+    if props.get("status") == "aflyst":
+        return "cancelled"
+    part = "subarea" if props.get("kind") == "delomraade" else "plan"
+    return f"{part}_{'adopted' if props.get('status') == 'vedtaget' else 'proposed'}"
+
+
 def quarters_formed(year: int) -> bool:
     """Whether the plan's quarters stand, and show their colours, on 1 January of `year`."""
     return year > TRANSFORMATION_START_YEAR
@@ -355,6 +412,8 @@ def classify(layer: str, props: dict, year: int) -> str:
         return "decided" if props.get("decided") else "undecided"
     if layer == "facilities":
         return FACILITY_KIND_CLASS.get(props.get("kind"), "other")
+    if layer == "local_plans":
+        return local_plan_class(props)
     return LAYER_STYLES[layer].classes[0].key
 
 

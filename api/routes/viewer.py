@@ -211,6 +211,8 @@ def viewer(
         "edit": edit_forms(),
         # The scenario list, when this platform serves one (the page then offers it).
         "scenarios": "/scenarios" if _serves(request, "/scenarios") else None,
+        # The address search (DAR, issue 17), when this platform serves it.
+        "addresses": "/addresses" if _serves(request, "/addresses") else None,
         "max_legal_share": law.MAX_LEGAL_SHARE,
         "deadline_year": law.DEADLINE_YEAR,
     }

@@ -14,7 +14,7 @@
   const LAYERS = STYLES.layers; // bottom first
   const BY_ID = Object.fromEntries(LAYERS.map((l) => [l.layer, l]));
   // Layers the same in every year (the quarters are not: they show their colours once formed).
-  const LIFE_LESS = new Set(["areas", "departments", "parcels"]);
+  const LIFE_LESS = new Set(["areas", "departments", "parcels", "local_plans"]);
   const MIN_YEAR = STYLES.min_year;
   const MAX_YEAR = STYLES.max_year;
   const SVGNS = "http://www.w3.org/2000/svg";
@@ -197,7 +197,7 @@
   // Where the building's values come from: the register, its extract and record id (issue 17).
   function provenance(b) {
     if (!b.source_register) return "Kilde: referencedatasættet (illustrativt, ikke opmålt)";
-    const name = { bbr: "BBR", matrikel: "Matriklen" }[b.source_register] || b.source_register;
+    const name = { bbr: "BBR", matrikel: "Matriklen", dar: "DAR", plandata: "Plandata.dk" }[b.source_register] || b.source_register;
     const date = b.source_extract_date
       ? new Date(b.source_extract_date + "T12:00:00").toLocaleDateString("da-DK", { day: "numeric", month: "long", year: "numeric" })
       : "ukendt dato";
@@ -245,6 +245,36 @@
         `<p class='popup-note'>${dept ? "Afdelingens" : "Kvarterets"} andel er kun til orientering: lovens grænse på ${limit} (almenboligloven § 168 a) gælder hele området, ikke ${dept ? "den enkelte afdeling" : "det enkelte kvarter"}.</p>` +
         `<p><a href='/kort/omraader/${esc(q.area)}?quarters=${esc(q.quarter_set)}'>Hele området år for år</a></p></div>`);
     }).catch(() => popup.setContent("<div class='popup'>Kvarterets tal kunne ikke hentes.</div>"));
+  }
+
+  // A lokalplan or one of its delområder (Plandata.dk, issue 17); the reference data's
+  // illustrative plan says it is one.
+  const PLAN_STATUS = { forslag: "Forslag", vedtaget: "Vedtaget", aflyst: "Aflyst" };
+  const num1 = (v) => Number(v).toLocaleString("da-DK", { maximumFractionDigits: 1 });
+  function danishDay(iso) {
+    return iso ? new Date(iso + "T12:00:00").toLocaleDateString("da-DK", { day: "numeric", month: "long", year: "numeric" }) : null;
+  }
+  function localPlanPopup(f) {
+    const p = f.properties;
+    const sub = p.kind === "delomraade";
+    const rows = [
+      ["Lokalplan", [p.plan_number, p.plan_name].filter(Boolean).join(": ")],
+      ["Delområde", sub ? p.subarea : null],
+      ["Anvendelse", p.general_use],
+      ["Bebyggelsesprocent", p.plot_ratio_pct === null || p.plot_ratio_pct === undefined ? null : num1(p.plot_ratio_pct) + " %"],
+      ["Max. højde", p.max_height_m === null || p.max_height_m === undefined ? null : num1(p.max_height_m) + " m"],
+      ["Max. etager", p.max_storeys],
+      ["Status", PLAN_STATUS[p.status] || p.status],
+      ["Forslag offentliggjort", danishDay(p.proposed_date)], ["Vedtaget den", danishDay(p.adopted_date)],
+    ].filter((r) => r[1] !== null && r[1] !== undefined && r[1] !== "");
+    const source = p.source_register
+      ? provenance(p)
+      : "Illustrativ lokalplan i referencedatasættet: opfundet, ikke fra Plandata.dk";
+    const doc = p.document_url && /^https?:\/\//.test(p.document_url)
+      ? `<p><a href='${esc(p.document_url)}' target='_blank' rel='noopener'>Planens dokument</a></p>` : "";
+    return `<div class='popup local-plan-popup'><h3>${esc(sub ? "Delområde " + (p.subarea || "") : p.plan_name || "Lokalplan")}</h3>` +
+      `<table>${rows.map((r) => `<tr><th>${esc(r[0])}</th><td>${esc(r[1])}</td></tr>`).join("")}</table>${doc}` +
+      `<p class='popup-note provenance${p.source_register ? "" : " illustrative"}'>${esc(source)}</p></div>`;
   }
 
   // The editor (kort-edit.js) opens a feature from this button; shown only when one may edit.
@@ -309,7 +339,7 @@
   // ---- the keyboard reaches every feature ---------------------------------------------
   // Leaflet's vector features are SVG paths without focus: each gets a tab stop and a name,
   // and Enter or Space opens it as a click does.
-  function focusable(lyr, name, layer) {
+  function focusable(pane, lyr, name, layer) {
     const el = lyr.getElement && lyr.getElement();
     if (!el || el.hasAttribute("tabindex")) return;
     el.setAttribute("tabindex", "0");
@@ -317,6 +347,9 @@
     el.setAttribute("role", "button");
     el.setAttribute("aria-label", name);
     el.addEventListener("keydown", (ev) => {
+      // Escape closes the popup the feature opened (Leaflet's own key handling needs the
+      // focus on the map itself, not on a feature in it).
+      if (ev.key === "Escape") { pane.map.closePopup(); return; }
       if (ev.key !== "Enter" && ev.key !== " ") return;
       ev.preventDefault();
       const latlng = lyr.getLatLng ? lyr.getLatLng() : lyr.getBounds().getCenter();
@@ -326,6 +359,9 @@
 
   function drawLayer(pane, layer, data) {
     const def = BY_ID[layer];
+    if (layer === "local_plans") {
+      data = { ...data, features: [...data.features].sort((a, b) => (a.properties.kind === "delomraade") - (b.properties.kind === "delomraade")) };
+    }
     const group = pane.groups[layer];
     group.clearLayers();
     pane.labels = pane.labels.filter((l) => l.layer !== layer);
@@ -344,14 +380,15 @@
         byId.set(f.id, lyr);
         const cls = classOf(layer, f);
         const name = `${f.properties.name || def.title}: ${cls.label}`;
-        lyr.on("add", () => focusable(lyr, name, layer));
+        lyr.on("add", () => focusable(pane, lyr, name, layer));
         if (def.label && f.properties[def.label] && (layer === "facilities" || layer === "rail_stops")) {
           lyr.bindTooltip(esc(f.properties[def.label]), { permanent: true, direction: "right", className: "lbl", offset: [6, 0] });
           pane.labels.push({ layer, tooltip: lyr.getTooltip() });
         } else if (def.label && f.properties[def.label]) {
           lyr.bindTooltip(esc(f.properties[def.label]), { sticky: true });
         }
-        if (layer === "buildings") lyr.on("click", (e) => { L.DomEvent.stop(e); buildingPopup(pane, f, lyr); });
+        if (layer === "local_plans") lyr.bindPopup(localPlanPopup(f), { maxWidth: 360 });
+        else if (layer === "buildings") lyr.on("click", (e) => { L.DomEvent.stop(e); buildingPopup(pane, f, lyr); });
         else if (layer === "quarters" || layer === "departments") lyr.on("click", (e) => quarterPopup(pane, f, lyr, e.latlng));
         else if (layer === "facilities" || layer === "rail_stops" || layer === "roads" || layer === "rail_lines") {
           const p = f.properties;
@@ -489,6 +526,9 @@
         if (present.has(c.key)) html += `<div class='row' data-class='${def.layer}:${c.key}'>${swatch(def, c)}${esc(c.label)}</div>`;
       }
       if (!present.size) html += "<div class='row empty'>(intet i året)</div>";
+      if (def.layer === "local_plans" && datas.some((d) => d.features.some((f) => !f.properties.source_register))) {
+        html += "<div class='row note illustrative' data-class='local_plans:illustrative'>Illustrativ lokalplan (referencedata, ikke fra Plandata.dk)</div>";
+      }
     }
     for (const o of CONFIG.overlays) if (state.layers.has("overlay:" + o.id)) html += `<h3>Rasterlag</h3><div class='row'>${esc(o.title)}</div>`;
     if (state.compare !== null) {
@@ -836,6 +876,30 @@
     document.body.classList.toggle("legend-open", open);
     legendToggle.setAttribute("aria-expanded", String(open));
   });
+  // The search (kort-search.js) opens a feature as a click on it would, zoomed to it, its
+  // layer switched on first when it is off.
+  async function openFeature(layer, id) {
+    if (!state.layers.has(layer)) {
+      const drawn = new Promise((resolve) => document.addEventListener("kort:rendered", resolve, { once: true }));
+      state.layers.add(layer);
+      changed();
+      await drawn;
+    }
+    const lyr = paneA.byId[layer] && paneA.byId[layer].get(id);
+    if (!lyr) return false;
+    const map = paneA.map;
+    let latlng;
+    if (lyr.getBounds) {
+      map.fitBounds(lyr.getBounds(), { maxZoom: 18, padding: [40, 40], animate: false });
+      latlng = lyr.getBounds().getCenter();
+    } else {
+      latlng = lyr.getLatLng();
+      map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
+    }
+    lyr.fire("click", { latlng });
+    return true;
+  }
+
   // Exposed for tests and the benchmark: what each pane has drawn.
   window.kort = {
     state,
@@ -852,6 +916,10 @@
     },
     setYear,
     setCompare,
+    // For the search: a layer's features in the year shown (cached as drawn), and opening one.
+    layerData: (layer) => fetchLayer(layer, state.year),
+    openFeature,
+    provenance,
     // For the editor (kort-edit.js): the main map, the version shown, and a redraw after edits.
     map: paneA.map,
     planQuery,

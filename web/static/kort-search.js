@@ -1,0 +1,204 @@
+/* Fremtidens Vollsmose: the viewer's search, "Søg adresse eller sted".
+ *
+ * One box finds the places the viewer already draws (quarters, housing departments,
+ * facilities and letbane stops, by name, in the year shown) at once, and addresses from DAR
+ * (GET /addresses?q=, debounced) as they arrive. A combobox (WAI-ARIA): type, move with the
+ * arrow keys, Enter opens the hit, Escape closes the list. A hit is zoomed to and its popup
+ * opened; an address gets a marker of its own with its building, parcel and source.
+ */
+(function () {
+  "use strict";
+
+  const CONFIG = JSON.parse(document.getElementById("kort-config").textContent);
+  const input = document.getElementById("search-input");
+  const list = document.getElementById("search-list");
+  const status = document.getElementById("search-status");
+  if (!input || !window.kort) return;
+  const kort = window.kort;
+  const esc = kort.esc;
+
+  // Where the places come from, and what a hit is called in the list.
+  const PLACE_LAYERS = [
+    ["quarters", "Kvarter"],
+    ["departments", "Boligafdeling"],
+    ["facilities", "Facilitet"],
+    ["rail_stops", "Letbanestop"],
+  ];
+  const MAX_PLACES = 8;
+  const MAX_ADDRESSES = 8;
+  const DEBOUNCE_MS = 250;
+  // What /addresses accepts (gis.registers.dar.check_search): a word, at most 100 characters.
+  const WORD = /[^\s,.]/;
+  const MAX_QUERY = 100;
+
+  let hits = []; // [{kind: "place"|"address", label, what, layer?, id?, feature?}]
+  let active = -1;
+  let timer = null;
+  let seq = 0;
+  let pending = null; // the address search under way: Promise
+  const marker = L.layerGroup().addTo(kort.map);
+
+  // Case and accents aside ("vollsmose alle" finds "Vollsmose Allé"); æ, ø stay letters.
+  const fold = (s) => String(s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+
+  async function findPlaces(q) {
+    const words = fold(q).split(/[\s,.]+/).filter(Boolean);
+    if (!words.length) return [];
+    const out = [];
+    const datas = await Promise.all(PLACE_LAYERS.map(([layer]) => kort.layerData(layer).catch(() => null)));
+    PLACE_LAYERS.forEach(([layer, what], i) => {
+      for (const f of (datas[i] && datas[i].features) || []) {
+        const name = f.properties.name;
+        const folded = fold(name);
+        if (name && words.every((w) => folded.includes(w))) {
+          out.push({ kind: "place", layer, id: f.id, label: name, what, starts: folded.startsWith(words[0]) });
+        }
+      }
+    });
+    // Names that start with what was typed first, then by name.
+    out.sort((a, b) => (b.starts - a.starts) || a.label.localeCompare(b.label, "da"));
+    return out.slice(0, MAX_PLACES);
+  }
+
+  async function findAddresses(q) {
+    if (!CONFIG.addresses || !WORD.test(q) || q.length > MAX_QUERY) return { hits: [], failed: false };
+    try {
+      const r = await fetch(`${CONFIG.addresses}?q=${encodeURIComponent(q)}&limit=${MAX_ADDRESSES}`);
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      const fc = await r.json();
+      return {
+        hits: fc.features.map((f) => ({ kind: "address", label: f.properties.label, what: "Adresse", feature: f })),
+        failed: false,
+      };
+    } catch (err) {
+      console.warn("Adresserne kunne ikke hentes:", err.message);
+      return { hits: [], failed: true };
+    }
+  }
+
+  function show(places, addresses, searching) {
+    hits = [...places, ...addresses.hits];
+    active = hits.length ? 0 : -1;
+    list.innerHTML = hits.map((h, i) =>
+      `<li role="option" id="search-opt-${i}" data-kind="${h.kind}" aria-selected="${i === active}">` +
+      `<span class="search-label">${esc(h.label)}</span> <span class="search-what">${esc(h.what)}</span></li>`).join("");
+    const open = input.value.trim() !== "";
+    list.hidden = !hits.length;
+    input.setAttribute("aria-expanded", String(!list.hidden));
+    markActive();
+    let note = "";
+    if (open) {
+      const counts = [`${places.length} ${places.length === 1 ? "sted" : "steder"}`];
+      if (searching) counts.push("søger adresser …");
+      else if (addresses.failed) counts.push("adresserne kunne ikke hentes");
+      else if (addresses.hits.length) counts.push(`${addresses.hits.length} ${addresses.hits.length === 1 ? "adresse" : "adresser"}`);
+      else counts.push(CONFIG.addresses
+        ? "ingen adresser fundet: søgningen finder kun adresser indlæst fra DAR"
+        : "adressesøgning findes ikke på denne server");
+      note = counts.join(", ");
+    }
+    status.textContent = note;
+    status.dataset.addresses = searching ? "" : String(addresses.hits.length);
+    status.dataset.places = String(places.length);
+  }
+
+  function markActive() {
+    [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+    if (active >= 0) {
+      input.setAttribute("aria-activedescendant", `search-opt-${active}`);
+      list.children[active].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  async function search(q, now) {
+    const mine = ++seq;
+    clearTimeout(timer);
+    if (!q.trim()) {
+      show([], { hits: [], failed: false }, false);
+      pending = null;
+      return;
+    }
+    const places = await findPlaces(q);
+    if (mine !== seq) return;
+    show(places, { hits: [], failed: false }, Boolean(CONFIG.addresses && WORD.test(q)));
+    pending = new Promise((resolve) => {
+      timer = setTimeout(async () => {
+        timer = null;
+        const addresses = await findAddresses(q);
+        if (mine === seq) show(places, addresses, false);
+        resolve();
+      }, now ? 0 : DEBOUNCE_MS);
+    });
+  }
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function addressPopup(f) {
+    const p = f.properties;
+    const rows = [
+      ["Bygning", p.building_name || (p.building_id ? `Bygning ${p.building_id}` : null)],
+      ["Matrikel", p.matrikel],
+    ].filter((r) => r[1]);
+    return `<div class='popup address-popup'><h3>${esc(p.label)}</h3>` +
+      (rows.length ? `<table>${rows.map((r) => `<tr><th>${esc(r[0])}</th><td>${esc(r[1])}</td></tr>`).join("")}</table>` : "<p>Ikke knyttet til en bygning i planen.</p>") +
+      `<p class='popup-note provenance'>${esc(kort.provenance(p))}</p></div>`;
+  }
+
+  async function choose(i) {
+    const hit = hits[i];
+    if (!hit) return;
+    close();
+    status.textContent = "";
+    input.value = hit.label;
+    marker.clearLayers();
+    if (hit.kind === "address") {
+      const [lng, lat] = hit.feature.geometry.coordinates;
+      const map = kort.map;
+      map.setView([lat, lng], Math.max(map.getZoom(), 18), { animate: false });
+      L.circleMarker([lat, lng], { radius: 8, color: "#e7298a", weight: 3, fillColor: "#fff", fillOpacity: 1 })
+        .bindPopup(addressPopup(hit.feature), { maxWidth: 340 })
+        .addTo(marker)
+        .openPopup();
+    } else {
+      await kort.openFeature(hit.layer, hit.id);
+    }
+    document.body.dataset.searchHit = `${hit.kind}:${hit.label}`;
+  }
+
+  input.addEventListener("input", () => search(input.value, false));
+  input.addEventListener("keydown", async (ev) => {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      if (list.hidden && hits.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+      if (!hits.length) return;
+      const step = ev.key === "ArrowDown" ? 1 : -1;
+      active = (active + step + hits.length) % hits.length;
+      markActive();
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      // Enter before the pause is over searches at once rather than opening nothing.
+      if (timer) {
+        const chosen = active;
+        await search(input.value, true);
+        await pending;
+        return choose(chosen >= 0 && chosen < hits.length ? chosen : 0);
+      }
+      return choose(active >= 0 ? active : 0);
+    } else if (ev.key === "Escape") {
+      if (!list.hidden) { ev.preventDefault(); close(); }
+    }
+  });
+  list.addEventListener("mousedown", (ev) => ev.preventDefault()); // keep the focus in the box
+  list.addEventListener("click", (ev) => {
+    const li = ev.target.closest("li[role=option]");
+    if (li) choose([...list.children].indexOf(li));
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+  input.addEventListener("focus", () => { if (hits.length) { list.hidden = false; input.setAttribute("aria-expanded", "true"); } });
+})();
