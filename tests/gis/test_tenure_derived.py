@@ -100,6 +100,16 @@ def _stocked(conn: Connection) -> dict[str, int]:
     add_stock(conn, converted, "almen_family", 16, end=2027, floor_area_m2=1200.1)
     add_stock(conn, converted, "almen_youth", 16, start=2027, floor_area_m2=1200.1)
     ids["converted"] = converted
+    # A negative id, as the what-if's hypothetical buildings have (gis.land.whatif).
+    negative = conn.execute(
+        text(
+            "INSERT INTO building (id, use, footprint)"
+            " VALUES (-7, 'housing', ST_GeomFromText(:wkt, 25832)) RETURNING id"
+        ),
+        {"wkt": _box(900, 900, 910, 910)},
+    ).scalar_one()
+    add_stock(conn, negative, "almen_family", 5)
+    ids["negative"] = negative
     return ids
 
 
