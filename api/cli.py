@@ -190,6 +190,29 @@ def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_tiles(args: argparse.Namespace, settings: Settings) -> int:
+    from gis import record, tiles_export
+
+    # Every argument checked before the database is asked.
+    zooms = tiles_export.parse_zooms(args.zoom)
+    tiles_export.check_year(args.year)
+    view = record.plan_view(args.scenario, args.recorded)
+    out = Path(args.out)
+    tiles_export.check_out(out)
+    engine = _engine(settings)
+    try:
+        with engine.connect() as conn:
+            made = tiles_export.export_pyramid(conn, out, args.year, zooms, view)
+    finally:
+        engine.dispose()
+    print(
+        f"wrote {out} ({made.bytes} bytes): {made.tiles} tiles of {args.year}, "
+        f"scenario {view.scenario}, zoom {zooms[0]}-{zooms[1]} ({made.empty} empty left out), "
+        f"{made.seconds:.1f} s"
+    )
+    return 0
+
+
 def _actor() -> str:
     import getpass
 
@@ -340,6 +363,18 @@ def parser() -> argparse.ArgumentParser:
     pi = psub.add_parser("import", help="import a CSV (all rows or none; data/program/README.md)")
     pi.add_argument("file")
     pg.set_defaults(func=cmd_program)
+
+    ti = sub.add_parser(
+        "tiles", help="a pre-rendered vector tile pyramid (PMTiles) for offline use"
+    )
+    tisub = ti.add_subparsers(dest="action", required=True)
+    te = tisub.add_parser("export", help="every tile with data, one year and plan version")
+    te.add_argument("--year", type=int, required=True, help="the state as of 1 January")
+    te.add_argument("--scenario", help="a scenario's slug (default: vedtaget)")
+    te.add_argument("--recorded", help="the plan as recorded then (a date or RFC 3339 time)")
+    te.add_argument("--zoom", required=True, help="zoom levels from-to, e.g. 10-17")
+    te.add_argument("--out", required=True, help="the .pmtiles file to write")
+    ti.set_defaults(func=cmd_tiles)
 
     from datetime import date
 

@@ -1,0 +1,214 @@
+"""`vollsmose tiles export`: the tile pyramid of a year and plan version as one PMTiles file,
+read back with the `pmtiles` reader and held to the tile server's own tiles.
+
+Over a writable copy of the reference data, as a scenario is made in it (one building
+removed) to show that a scenario's pyramid is that scenario's map."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mapbox_vector_tile
+import pytest
+from pmtiles.reader import MmapSource, Reader, all_tiles
+from pmtiles.tile import Compression, TileType
+from sqlalchemy import create_engine, text
+
+from api import cli
+from gis import tiles_export
+from gis.layers import LAYERS
+from tests.gis.test_scenarios import delete_building, edit
+from tests.support import make_client
+
+VOLLSMOSE = str(Path(sys.executable).with_name("vollsmose"))
+YEAR = 2030
+ZOOMS = (12, 15)
+SCENARIO = "uden-blok"
+
+
+def _tile_url(z: int, x: int, y: int, scenario: str | None = None) -> str:
+    q = f"datetime={YEAR}" + (f"&scenario={scenario}" if scenario else "")
+    return f"/tiles/WebMercatorQuad/{z}/{x}/{y}?{q}"
+
+
+def _read(path: Path) -> tuple[dict, dict, dict]:
+    with open(path, "rb") as f:
+        source = MmapSource(f)
+        reader = Reader(source)
+        header, metadata = reader.header(), reader.metadata()
+        stored = {zxy: bytes(data) for zxy, data in all_tiles(source)}
+    return header, metadata, stored
+
+
+@pytest.fixture(scope="module")
+def setting(writable_ref, tmp_path_factory):
+    """The adopted plan's pyramid (the command as a user runs it), a scenario without one
+    building of 2030 and that scenario's pyramid, and the API over the same database."""
+    out = tmp_path_factory.mktemp("pmtiles")
+    env = {**os.environ, "DATABASE_URL": writable_ref.url}
+    zoom = f"{ZOOMS[0]}-{ZOOMS[1]}"
+    args = ["tiles", "export", "--year", str(YEAR), "--zoom", zoom]
+    done = subprocess.run(
+        [VOLLSMOSE, *args, "--out", str(out / "adopted.pmtiles")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "tiles of 2030" in done.stdout
+
+    with make_client(writable_ref.url) as client:
+        made = client.post(
+            "/scenarios",
+            json={"slug": SCENARIO, "name": "Uden blok", "base": "vedtaget"},
+            headers=writable_ref.bearer("planner"),
+        )
+        assert made.status_code == 201, made.text
+        engine = create_engine(writable_ref.url)
+        with engine.begin() as conn:
+            sid = conn.execute(
+                text("SELECT id FROM scenario WHERE slug = :s"), {"s": SCENARIO}
+            ).scalar_one()
+            # The largest building standing in 2030, whose absence shows in every zoom.
+            gone = conn.execute(
+                text(
+                    "SELECT id, ST_X(c) AS lon, ST_Y(c) AS lat FROM ("
+                    " SELECT id, ST_Transform(ST_Centroid(footprint), 4326) AS c,"
+                    "  ST_Area(footprint) AS a FROM building"
+                    " WHERE coalesce(built_year, 0) < :y AND coalesce(demolished_year, 9999) > :y"
+                    ") b ORDER BY a DESC, id LIMIT 1"
+                ),
+                {"y": YEAR},
+            ).one()
+            edit(conn, sid)
+            delete_building(conn, sid, gone.id)
+        engine.dispose()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DATABASE_URL", writable_ref.url)
+            scenario = ["--scenario", SCENARIO, "--out", str(out / "scenario.pmtiles")]
+            assert cli.main([*args, *scenario]) == 0
+        yield {
+            "client": client,
+            "env": env,
+            "out": out,
+            "gone": gone,
+            "adopted": _read(out / "adopted.pmtiles"),
+            "scenario": _read(out / "scenario.pmtiles"),
+        }
+
+
+@pytest.fixture(autouse=True)
+def _database(setting, monkeypatch):
+    # The in-process command reads DATABASE_URL as the real one does.
+    monkeypatch.setenv("DATABASE_URL", setting["env"]["DATABASE_URL"])
+
+
+def test_header_and_metadata(setting):
+    header, metadata, stored = setting["adopted"]
+    assert header["tile_type"] == TileType.MVT
+    assert header["tile_compression"] == Compression.GZIP
+    assert (header["min_zoom"], header["max_zoom"]) == ZOOMS
+    assert header["clustered"] is True
+    assert header["addressed_tiles_count"] == len(stored)
+    # The bounds are the data's extent, as the server's TileJSON gives it.
+    tilejson = setting["client"].get(f"/tiles/WebMercatorQuad/tilejson.json?datetime={YEAR}")
+    west, south, east, north = tilejson.json()["bounds"]
+    assert abs(header["min_lon_e7"] / 1e7 - west) < 1e-6
+    assert abs(header["min_lat_e7"] / 1e7 - south) < 1e-6
+    assert abs(header["max_lon_e7"] / 1e7 - east) < 1e-6
+    assert abs(header["max_lat_e7"] / 1e7 - north) < 1e-6
+    assert west < header["center_lon_e7"] / 1e7 < east
+    assert south < header["center_lat_e7"] / 1e7 < north
+    assert ZOOMS[0] <= header["center_zoom"] <= ZOOMS[1]
+
+    assert [v["id"] for v in metadata["vector_layers"]] == list(LAYERS)
+    buildings = next(v for v in metadata["vector_layers"] if v["id"] == "buildings")
+    assert buildings["fields"]["built_year"] == "Number"
+    assert (buildings["minzoom"], buildings["maxzoom"]) == ZOOMS
+    assert metadata["year"] == YEAR and metadata["scenario"] == "vedtaget"
+    assert metadata["recorded"] is None and metadata["recorded_as_of"]
+    assert metadata["attribution"] == tiles_export.ATTRIBUTION
+    assert setting["scenario"][1]["scenario"] == SCENARIO
+
+
+def test_every_tile_is_the_servers_and_empty_ones_are_left_out(setting):
+    client = setting["client"]
+    header, _, stored = setting["adopted"]
+    bounds = tuple(
+        header[k] / 1e7 for k in ("min_lon_e7", "min_lat_e7", "max_lon_e7", "max_lat_e7")
+    )
+    for z in range(ZOOMS[0], ZOOMS[1] + 1):
+        x0, x1, y0, y1 = tiles_export.tile_range(bounds, z)
+        # One ring beyond the range the export looked at: the server has nothing there.
+        for x in range(x0 - 1, x1 + 2):
+            for y in range(y0 - 1, y1 + 2):
+                answer = client.get(_tile_url(z, x, y))
+                if (z, x, y) in stored:
+                    assert answer.status_code == 200
+                    assert gzip.decompress(stored[(z, x, y)]) == answer.content, (z, x, y)
+                else:
+                    assert answer.status_code == 204, (z, x, y)
+    assert all(gzip.decompress(data) for data in stored.values())
+    per_zoom = {z: sum(1 for k in stored if k[0] == z) for z in range(ZOOMS[0], ZOOMS[1] + 1)}
+    assert all(per_zoom.values()), per_zoom
+
+
+def test_a_scenarios_pyramid_is_the_scenarios_map(setting):
+    client, gone = setting["client"], setting["gone"]
+    _, _, adopted = setting["adopted"]
+    _, _, scenario = setting["scenario"]
+    assert adopted.keys() == scenario.keys()
+    changed = {k for k in adopted if adopted[k] != scenario[k]}
+    # The removed building's tile at every zoom, and nothing else far from it.
+    for z in range(ZOOMS[0], ZOOMS[1] + 1):
+        x0, _, y0, _ = tiles_export.tile_range((gone.lon, gone.lat, gone.lon, gone.lat), z)
+        key = (z, x0 + 1, y0 + 1)
+        assert key in changed, key
+        ids = {
+            f["id"]
+            for f in mapbox_vector_tile.decode(gzip.decompress(adopted[key]))["buildings"][
+                "features"
+            ]
+        }
+        mine = mapbox_vector_tile.decode(gzip.decompress(scenario[key]))
+        assert gone.id in ids
+        assert gone.id not in {f["id"] for f in mine["buildings"]["features"]}
+    for z, x, y in changed:
+        answer = client.get(_tile_url(z, x, y, SCENARIO))
+        assert gzip.decompress(scenario[(z, x, y)]) == answer.content
+    assert len(changed) < len(adopted)
+
+
+@pytest.mark.parametrize(
+    "args, names",
+    [
+        (["--zoom", "16-12"], "ends before it starts"),
+        (["--zoom", "25"], "zoom: 25"),
+        (["--zoom", "tolv"], "zoom: 'tolv'"),
+        (["--zoom", "12-14", "--year", "9999"], "year: 9999"),
+        (["--zoom", "12-14", "--scenario", "findes-ikke"], "findes-ikke"),
+        (["--zoom", "12-14", "--scenario", "Ikke Gyldig"], "scenario"),
+        (["--zoom", "12-14", "--recorded", "2999-01-01"], "recorded"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_and_write_nothing(setting, capsys, args, names):
+    out = setting["out"] / "bad" / "x.pmtiles"
+    out.parent.mkdir(exist_ok=True)
+    year = [] if "--year" in args else ["--year", str(YEAR)]
+    code = cli.main(["tiles", "export", *year, *args, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert names in err and "Traceback" not in err
+    assert list(out.parent.iterdir()) == []
+
+
+def test_too_large_a_pyramid_is_refused_and_nothing_written(setting, writable_ref, tmp_path):
+    engine = create_engine(writable_ref.url)
+    try:
+        with engine.connect() as conn, pytest.raises(tiles_export.InvalidQuery, match="tiles"):
+            tiles_export.export_pyramid(conn, tmp_path / "x.pmtiles", YEAR, (10, 20), max_tiles=500)
+    finally:
+        engine.dispose()
+    assert list(tmp_path.iterdir()) == []
