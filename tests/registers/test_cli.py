@@ -43,6 +43,38 @@ def test_files_to_the_legal_share_of_a_new_area(writable_ref, writable_client):
     assert "gellerup-test" in {f["properties"]["slug"] for f in items}
     for page in ("/areas/gellerup-test/report?year=2027", "/kort/omraader/gellerup-test"):
         assert writable_client.get(page).status_code == 200, page
+    # Its list criteria: no figures imported, so each year says so instead of a status.
+    years = writable_client.get("/areas/gellerup-test/criteria?from=2024&to=2026").json()["years"]
+    assert [y["year"] for y in years] == [2024, 2025, 2026]
+    # Its buildings in the vector tiles, as the viewer draws them, with their register.
+    _assert_in_tiles(writable_client, url)
+
+
+def _assert_in_tiles(client, url: str) -> None:
+    import math
+
+    import mapbox_vector_tile
+    from pyproj import Transformer
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        x, y = conn.execute(
+            text(
+                "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(footprint)) AS c"
+                " FROM building WHERE source_register = 'bbr') s"
+            )
+        ).one()
+    engine.dispose()
+    lon, lat = Transformer.from_crs(25832, 4326, always_xy=True).transform(x, y)
+    z = 15
+    col = int((lon + 180) / 360 * 2**z)
+    row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+    # The platform's tiles are z/x/y (column, then row), as web maps write them.
+    r = client.get(f"/tiles/WebMercatorQuad/{z}/{col}/{row}", params={"datetime": "2027"})
+    assert r.status_code == 200
+    layers = mapbox_vector_tile.decode(r.content)
+    registers = {f["properties"].get("source_register") for f in layers["buildings"]["features"]}
+    assert "bbr" in registers
 
 
 def test_a_bad_file_exits_non_zero_listing_every_problem(writable_ref, tmp_path):
