@@ -143,6 +143,12 @@ def test_search_finds_places_and_addresses_from_the_keyboard(
     a_lng, a_lat = TO_WGS84.transform(571255.5, 6223095.25)
     assert zoom >= 18 and abs(lat - a_lat) < 1e-5 and abs(lng - a_lng) < 1e-5
 
+    # Enter at once, before the pause and the request are over: the hit of what was typed
+    # (not of what the list showed before) opens.
+    _type(page, "testvej 9")
+    page.keyboard.press("Enter")
+    page.locator(".leaflet-popup .address-popup h3", has_text="Testvej 9, 8210").wait_for()
+
     # Escape closes the list; the page stays Danish and quiet.
     _type(page, "Testvej")
     page.locator("#search-list li").first.wait_for()

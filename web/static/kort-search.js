@@ -36,6 +36,8 @@
   let timer = null;
   let seq = 0;
   let pending = null; // the address search under way: Promise
+  let listed = null; // the query whose hits the list shows
+  let complete = ""; // the query whose hits, addresses included, are all in
   const marker = L.layerGroup().addTo(kort.map);
 
   // Case and accents aside ("vollsmose alle" finds "Vollsmose Allé"); æ, ø stay letters.
@@ -76,9 +78,12 @@
     }
   }
 
-  function show(places, addresses, searching) {
+  function show(q, places, addresses, searching) {
     hits = [...places, ...addresses.hits];
-    active = hits.length ? 0 : -1;
+    // The addresses arriving keep the place the arrow keys chose (places come first).
+    active = q === listed ? Math.min(Math.max(active, 0), hits.length - 1) : hits.length ? 0 : -1;
+    listed = q;
+    if (!searching) complete = q;
     list.innerHTML = hits.map((h, i) =>
       `<li role="option" id="search-opt-${i}" data-kind="${h.kind}" aria-selected="${i === active}">` +
       `<span class="search-label">${esc(h.label)}</span> <span class="search-what">${esc(h.what)}</span></li>`).join("");
@@ -116,18 +121,18 @@
     const mine = ++seq;
     clearTimeout(timer);
     if (!q.trim()) {
-      show([], { hits: [], failed: false }, false);
+      show(q, [], { hits: [], failed: false }, false);
       pending = null;
       return;
     }
     const places = await findPlaces(q);
     if (mine !== seq) return;
-    show(places, { hits: [], failed: false }, Boolean(CONFIG.addresses && WORD.test(q)));
+    show(q, places, { hits: [], failed: false }, Boolean(CONFIG.addresses && WORD.test(q)));
     pending = new Promise((resolve) => {
       timer = setTimeout(async () => {
         timer = null;
         const addresses = await findAddresses(q);
-        if (mine === seq) show(places, addresses, false);
+        if (mine === seq) show(q, places, addresses, false);
         resolve();
       }, now ? 0 : DEBOUNCE_MS);
     });
@@ -182,12 +187,11 @@
       markActive();
     } else if (ev.key === "Enter") {
       ev.preventDefault();
-      // Enter before the pause is over searches at once rather than opening nothing.
-      if (timer) {
-        const chosen = active;
+      // Enter before the hits of what was typed are in (the pause, the request) searches at
+      // once and opens the first, rather than a hit of what was typed before.
+      if (complete !== input.value) {
         await search(input.value, true);
         await pending;
-        return choose(chosen >= 0 && chosen < hits.length ? chosen : 0);
       }
       return choose(active >= 0 ? active : 0);
     } else if (ev.key === "Escape") {
