@@ -11,6 +11,7 @@ a proposal, delområde A 110 % / 22 m, B 60 % / 14 m).
 from __future__ import annotations
 
 import datetime as dt
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,13 @@ def test_search_finds_places_and_addresses_from_the_keyboard(
     page.locator("#search-list li", has_text="Torvekvarteret").wait_for()
     page.keyboard.press("Enter")
     page.locator(".quarter-popup h3", has_text="Torvekvarteret").wait_for()
+
+    # A lokalplan's delområde, its layer (off) switched on to show it.
+    _type(page, "delområde b")
+    page.locator("#search-list li", has_text="Delområde B, illustrativ 1").wait_for()
+    page.keyboard.press("Enter")
+    page.locator(".local-plan-popup h3", has_text="Delområde B").wait_for()
+    assert "local_plans" in page.evaluate("[...kort.state.layers]")
 
     # No DAR data loaded: the address part finds nothing, and says so in Danish.
     _type(page, "Testvej")
@@ -220,5 +228,10 @@ def test_local_plan_layer_toggles_on_with_its_legend_and_popup(page, writable_se
         assert want in a_text, (want, a_text)
     assert "Bebyggelsesprocent\t60 %" in seen["Delområde B"]
     assert "Bebyggelsesprocent" not in seen["Illustrativ lokalplan: Vollsmose Torv og bygaden"]
+    # "Del dette kort" carries the layer, and the shared file draws it.
+    share = page.locator("#share-link").get_attribute("href")
+    assert "local_plans" in share
+    with urllib.request.urlopen(writable_server.url + share) as r:
+        assert "Delområde, forslag" in r.read().decode()
     assert _english(page) == []
     assert console.errors == []

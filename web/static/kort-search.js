@@ -1,7 +1,7 @@
 /* Fremtidens Vollsmose: the viewer's search, "Søg adresse eller sted".
  *
  * One box finds the places the viewer already draws (quarters, housing departments,
- * facilities and letbane stops, by name, in the year shown) at once, and addresses from DAR
+ * facilities, letbane stops and lokalplaner, by name, in the year shown) at once, and addresses from DAR
  * (GET /addresses?q=, debounced) as they arrive. A combobox (WAI-ARIA): type, move with the
  * arrow keys, Enter opens the hit, Escape closes the list. A hit is zoomed to and its popup
  * opened; an address gets a marker of its own with its building, parcel and source.
@@ -23,7 +23,14 @@
     ["departments", "Boligafdeling"],
     ["facilities", "Facilitet"],
     ["rail_stops", "Letbanestop"],
+    ["local_plans", "Lokalplan"],
   ];
+  // A lokalplan by its number and name, a delområde by its letter and its plan's name.
+  function nameOf(layer, p) {
+    if (layer !== "local_plans") return p.name;
+    const plan = [p.plan_number, p.plan_name].filter(Boolean).join(": ");
+    return p.kind === "delomraade" ? `Delområde ${p.subarea || ""}, ${plan}` : plan;
+  }
   const MAX_PLACES = 8;
   const MAX_ADDRESSES = 8;
   const DEBOUNCE_MS = 250;
@@ -43,6 +50,16 @@
   // Case and accents aside ("vollsmose alle" finds "Vollsmose Allé"); æ, ø stay letters.
   const fold = (s) => String(s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
+  // How well a name matches the words typed: a word that is one of the name's words counts
+  // most, one that starts a word next ("delområde b" puts Delområde B before Delområde A of
+  // "... bygaden"), and a name starting with the first word wins a tie.
+  function score(words, folded) {
+    const own = folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    let s = folded.startsWith(words[0]) ? 1 : 0;
+    for (const w of words) s += own.includes(w) ? 4 : own.some((o) => o.startsWith(w)) ? 2 : 0;
+    return s;
+  }
+
   async function findPlaces(q) {
     const words = fold(q).split(/[\s,.]+/).filter(Boolean);
     if (!words.length) return [];
@@ -50,15 +67,14 @@
     const datas = await Promise.all(PLACE_LAYERS.map(([layer]) => kort.layerData(layer).catch(() => null)));
     PLACE_LAYERS.forEach(([layer, what], i) => {
       for (const f of (datas[i] && datas[i].features) || []) {
-        const name = f.properties.name;
+        const name = nameOf(layer, f.properties);
         const folded = fold(name);
         if (name && words.every((w) => folded.includes(w))) {
-          out.push({ kind: "place", layer, id: f.id, label: name, what, starts: folded.startsWith(words[0]) });
+          out.push({ kind: "place", layer, id: f.id, label: name, what, score: score(words, folded) });
         }
       }
     });
-    // Names that start with what was typed first, then by name.
-    out.sort((a, b) => (b.starts - a.starts) || a.label.localeCompare(b.label, "da"));
+    out.sort((a, b) => (b.score - a.score) || a.label.localeCompare(b.label, "da"));
     return out.slice(0, MAX_PLACES);
   }
 
