@@ -229,7 +229,7 @@ def export_pyramid(
                         version = made.data_version
                         if made.data:
                             # mtime=0: the same tile is the same bytes, so the writer stores
-                            # repeats once, and the same pyramid is the same file.
+                            # a repeated tile once.
                             writer.write_tile(tile_id, gzip.compress(made.data, mtime=0))
                             stored += 1
                         else:
