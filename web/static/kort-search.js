@@ -168,6 +168,7 @@
     ].filter((r) => r[1]);
     return `<div class='popup address-popup'><h3>${esc(p.label)}</h3>` +
       (rows.length ? `<table>${rows.map((r) => `<tr><th>${esc(r[0])}</th><td>${esc(r[1])}</td></tr>`).join("")}</table>` : "<p>Ikke knyttet til en bygning i planen.</p>") +
+      (p.building_id ? `<p><button type='button' class='open-building' data-building='${esc(p.building_id)}'>Vis bygningen</button></p>` : "") +
       `<p class='popup-note provenance'>${esc(kort.provenance(p))}</p></div>`;
   }
 
@@ -192,6 +193,25 @@
     document.body.dataset.searchHit = `${hit.kind}:${hit.label}`;
   }
 
+  // The address's building, opened from its popup (its dwellings, owner and life): the focus
+  // goes to its button, and Escape goes back to the search.
+  kort.map.on("popupopen", (e) => {
+    const el = e.popup.getElement();
+    if (!el.querySelector(".address-popup")) return;
+    el.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape") { kort.map.closePopup(); input.focus(); }
+    });
+    const btn = el.querySelector(".open-building");
+    if (!btn) return;
+    btn.focus();
+    btn.addEventListener("click", async () => {
+      const id = Number(btn.dataset.building);
+      if (!(await kort.openFeature("buildings", id))) {
+        btn.replaceWith(Object.assign(document.createElement("span"), { textContent: "Bygningen står ikke i det viste år." }));
+      }
+    });
+  });
+
   input.addEventListener("input", () => search(input.value, false));
   input.addEventListener("keydown", async (ev) => {
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
@@ -211,7 +231,8 @@
       }
       return choose(active >= 0 ? active : 0);
     } else if (ev.key === "Escape") {
-      if (!list.hidden) { ev.preventDefault(); close(); }
+      // The list first, then the popup of the hit opened.
+      if (!list.hidden) { ev.preventDefault(); close(); } else kort.map.closePopup();
     }
   });
   list.addEventListener("mousedown", (ev) => ev.preventDefault()); // keep the focus in the box
