@@ -29,6 +29,7 @@ YEAR = 2030
 ZOOMS = (12, 15)
 SCENARIO = "uden-blok"
 # 5 m west of a z12 tile's edge (x 2168 begins at 10.546875°), 6 km east of the rest.
+RECORDED = "2022-12-31"
 SHED = {"lon": 10.5468, "lat": 55.39}
 
 
@@ -102,6 +103,9 @@ def setting(writable_ref, tmp_path_factory):
             mp.setenv("DATABASE_URL", writable_ref.url)
             scenario = ["--scenario", SCENARIO, "--out", str(out / "scenario.pmtiles")]
             assert cli.main([*args, *scenario]) == 0
+            # The 2020 plan, before the reference data's (illustrative) 2023 update.
+            recorded = ["--recorded", RECORDED, "--out", str(out / "recorded.pmtiles")]
+            assert cli.main([*args, *recorded]) == 0
         yield {
             "client": client,
             "env": env,
@@ -110,6 +114,7 @@ def setting(writable_ref, tmp_path_factory):
             "shed": shed,
             "adopted": _read(out / "adopted.pmtiles"),
             "scenario": _read(out / "scenario.pmtiles"),
+            "recorded": _read(out / "recorded.pmtiles"),
         }
 
 
@@ -193,6 +198,18 @@ def test_a_scenarios_pyramid_is_the_scenarios_map(setting):
         answer = client.get(_tile_url(z, x, y, SCENARIO))
         assert gzip.decompress(scenario[(z, x, y)]) == answer.content
     assert len(changed) < len(adopted)
+
+
+def test_a_recorded_versions_pyramid_is_the_plan_as_recorded_then(setting):
+    client = setting["client"]
+    _, _, adopted = setting["adopted"]
+    _, metadata, recorded = setting["recorded"]
+    assert metadata["scenario"] == "vedtaget"
+    assert metadata["recorded"].startswith("2022-12-31T23:59:59.999999")
+    assert {k for k in adopted.keys() | recorded.keys() if adopted.get(k) != recorded.get(k)}
+    for (z, x, y), data in recorded.items():
+        answer = client.get(_tile_url(z, x, y) + f"&recorded={RECORDED}")
+        assert gzip.decompress(data) == answer.content, (z, x, y)
 
 
 def test_tiles_below_an_empty_tile_that_holds_features_are_made(setting):
