@@ -202,7 +202,9 @@ def cmd_tiles(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     try:
         with engine.connect() as conn:
-            made = tiles_export.export_pyramid(conn, out, args.year, zooms, view)
+            made = tiles_export.export_pyramid(
+                conn, out, args.year, zooms, view, show_progress=not args.quiet
+            )
     finally:
         engine.dispose()
     print(
@@ -374,6 +376,7 @@ def parser() -> argparse.ArgumentParser:
     te.add_argument("--recorded", help="the plan as recorded then (a date or RFC 3339 time)")
     te.add_argument("--zoom", required=True, help="zoom levels from-to, e.g. 10-17")
     te.add_argument("--out", required=True, help="the .pmtiles file to write")
+    te.add_argument("--quiet", action="store_true", help="no progress bar")
     ti.set_defaults(func=cmd_tiles)
 
     from datetime import date

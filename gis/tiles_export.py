@@ -23,6 +23,7 @@ import datetime as dt
 import gzip
 import math
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from pathlib import Path
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
 from sqlalchemy import Connection, text
+from tqdm import tqdm
 
 from gis import features, record, temporal, tiles
 from gis.db import READER_ROLE, statement
@@ -188,11 +190,13 @@ def export_pyramid(
     view: record.PlanView = record.CURRENT,
     *,
     max_tiles: int = MAX_TILES,
+    show_progress: bool = False,
 ) -> Pyramid:
     """Writes the pyramid of `year` in plan version `view` to `out` (PMTiles v3).
 
     `conn` must not be in a transaction: the export reads in one of its own. Arguments are
-    checked before the database is asked; an unknown scenario is `NotFound`."""
+    checked before the database is asked; an unknown scenario is `NotFound`. With
+    `show_progress`, a bar per zoom on stderr (a national pyramid takes hours)."""
     years = check_year(year)
     if not tiles.MIN_ZOOM <= zooms[0] <= zooms[1] <= tiles.MAX_ZOOM:
         raise InvalidQuery("zoom", f"zoom: {zooms} is not a zoom range.")
@@ -224,7 +228,12 @@ def export_pyramid(
                     # Tile id order (zoom, then the Hilbert curve) is the archive's own:
                     # written in it, the archive is clustered and its directories are runs.
                     below = []
-                    for tile_id, x, y in sorted((zxy_to_tileid(z, x, y), x, y) for x, y in level):
+                    order = sorted((zxy_to_tileid(z, x, y), x, y) for x, y in level)
+                    if show_progress:
+                        order = tqdm(
+                            order, desc=f"z{z}", unit=" tiles", file=sys.stderr, mininterval=0.5
+                        )
+                    for tile_id, x, y in order:
                         made = tiles.tile(conn, layers, z, x, y, years)
                         version = made.data_version
                         if made.data:
