@@ -191,7 +191,10 @@ def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tiles(args: argparse.Namespace, settings: Settings) -> int:
+    from contextlib import ExitStack
+
     from gis import record, tiles_export
+    from gis.errors import InvalidParameter
 
     # Every argument checked before the database is asked.
     zooms = tiles_export.parse_zooms(args.zoom)
@@ -199,11 +202,19 @@ def cmd_tiles(args: argparse.Namespace, settings: Settings) -> int:
     view = record.plan_view(args.scenario, args.recorded)
     out = Path(args.out)
     tiles_export.check_out(out)
-    engine = _engine(settings)
+    if args.jobs < 1:
+        raise InvalidParameter("jobs", "jobs: at least 1 connection.")
+    engine = make_engine(
+        settings.database_url,
+        connect_timeout=settings.db_connect_timeout,
+        pool_size=args.jobs,
+    )
     try:
-        with engine.connect() as conn:
+        with ExitStack() as stack:
+            conn = stack.enter_context(engine.connect())
+            helpers = [stack.enter_context(engine.connect()) for _ in range(args.jobs - 1)]
             made = tiles_export.export_pyramid(
-                conn, out, args.year, zooms, view, show_progress=not args.quiet
+                conn, out, args.year, zooms, view, helpers=helpers, show_progress=not args.quiet
             )
     finally:
         engine.dispose()
@@ -377,6 +388,9 @@ def parser() -> argparse.ArgumentParser:
     te.add_argument("--zoom", required=True, help="zoom levels from-to, e.g. 10-17")
     te.add_argument("--out", required=True, help="the .pmtiles file to write")
     te.add_argument("--quiet", action="store_true", help="no progress bar")
+    te.add_argument(
+        "--jobs", type=int, default=1, help="database connections making tiles (default 1)"
+    )
     ti.set_defaults(func=cmd_tiles)
 
     from datetime import date

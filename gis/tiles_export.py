@@ -23,9 +23,14 @@ import datetime as dt
 import gzip
 import math
 import os
+import queue
+import re
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +39,7 @@ from pmtiles.writer import Writer
 from sqlalchemy import Connection, text
 from tqdm import tqdm
 
-from gis import features, record, temporal, tiles
+from gis import data_version, features, record, temporal, tiles
 from gis.db import READER_ROLE, statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS
@@ -44,6 +49,7 @@ ATTRIBUTION = "Fremtidens Vollsmose (reference layout, not surveyed)"
 # zoom by zoom, before the zoom's tiles are made.
 MAX_TILES = 2_000_000
 MERCATOR_LAT = 85.0511287798066  # WebMercatorQuad's edge, degrees
+CHUNK = 64  # tiles a connection makes at a time: few hand-offs, and little held in memory
 
 
 @dataclass(frozen=True)
@@ -189,13 +195,16 @@ def export_pyramid(
     zooms: tuple[int, int],
     view: record.PlanView = record.CURRENT,
     *,
+    helpers: Sequence[Connection] = (),
     max_tiles: int = MAX_TILES,
     show_progress: bool = False,
 ) -> Pyramid:
     """Writes the pyramid of `year` in plan version `view` to `out` (PMTiles v3).
 
-    `conn` must not be in a transaction: the export reads in one of its own. Arguments are
-    checked before the database is asked; an unknown scenario is `NotFound`. With
+    `conn` must not be in a transaction: the export reads in one of its own. `helpers`,
+    more connections (none in a transaction), make tiles beside it, each in a transaction
+    of the same snapshot, so the pyramid is one version however many make it. Arguments
+    are checked before the database is asked; an unknown scenario is `NotFound`. With
     `show_progress`, a bar per zoom on stderr (a national pyramid takes hours)."""
     years = check_year(year)
     if not tiles.MIN_ZOOM <= zooms[0] <= zooms[1] <= tiles.MAX_ZOOM:
@@ -203,17 +212,48 @@ def export_pyramid(
     check_out(out)
     start = time.perf_counter()
     layers = list(LAYERS.values())
-    conn = conn.execution_options(isolation_level="REPEATABLE READ")
-    with conn.begin():
+    with ExitStack() as stack:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        stack.enter_context(conn.begin())
         conn.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE}")
         record.enter(conn, view)
         as_of = conn.execute(text("SELECT now()")).scalar_one()
+        idle: queue.SimpleQueue[Connection] = queue.SimpleQueue()
+        idle.put(conn)
+        if helpers:
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            for helper in helpers:
+                helper = helper.execution_options(isolation_level="REPEATABLE READ")
+                stack.enter_context(helper.begin())
+                # A SET takes no parameters; the id is the server's own (00000005-00005D5A-1).
+                assert re.fullmatch(r"[0-9A-Fa-f-]+", snapshot), snapshot
+                helper.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                helper.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE}")
+                record.enter(helper, view)
+                idle.put(helper)
         bounds = _bounds(conn)
+
+        def make(
+            z: int, chunk: list[tuple[int, int, int]]
+        ) -> list[tuple[int, int, int, bytes, bool]]:
+            # On whichever connection is free: the tiles of `chunk`, and for an empty one
+            # whether the export goes on below it.
+            c = idle.get()
+            try:
+                done = []
+                for tile_id, x, y in chunk:
+                    data = tiles.tile(c, layers, z, x, y, years).data
+                    below = z < zooms[1] and (bool(data) or _holds_geometry(c, z, x, y))
+                    done.append((tile_id, x, y, data, below))
+                return done
+            finally:
+                idle.put(c)
+
+        pool = stack.enter_context(ThreadPoolExecutor(len(helpers) + 1))
         x0, x1, y0, y1 = tile_range(bounds, zooms[0])
         level = [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
         fd, part = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
         stored = empty = made_count = 0
-        version = 0
         try:
             with os.fdopen(fd, "wb") as f:
                 writer = Writer(f)
@@ -227,27 +267,37 @@ def export_pyramid(
                         )
                     # Tile id order (zoom, then the Hilbert curve) is the archive's own:
                     # written in it, the archive is clustered and its directories are runs.
-                    below = []
+                    # Made in chunks on every connection, written in that order.
                     order = sorted((zxy_to_tileid(z, x, y), x, y) for x, y in level)
-                    if show_progress:
-                        order = tqdm(
-                            order, desc=f"z{z}", unit=" tiles", file=sys.stderr, mininterval=0.5
-                        )
-                    for tile_id, x, y in order:
-                        made = tiles.tile(conn, layers, z, x, y, years)
-                        version = made.data_version
-                        if made.data:
-                            # mtime=0: the same tile is the same bytes, so the writer stores
-                            # a repeated tile once.
-                            writer.write_tile(tile_id, gzip.compress(made.data, mtime=0))
-                            stored += 1
-                        else:
-                            empty += 1
-                        if z < zooms[1] and (made.data or _holds_geometry(conn, z, x, y)):
-                            below += [(2 * x + i, 2 * y + j) for i in (0, 1) for j in (0, 1)]
+                    chunks = [order[i : i + CHUNK] for i in range(0, len(order), CHUNK)]
+                    bar = tqdm(
+                        total=len(order),
+                        desc=f"z{z}",
+                        unit=" tiles",
+                        file=sys.stderr,
+                        mininterval=0.5,
+                        disable=not show_progress,
+                    )
+                    below = []
+                    with bar:
+                        for done in pool.map(make, [z] * len(chunks), chunks):
+                            for tile_id, x, y, data, deeper in done:
+                                if data:
+                                    # mtime=0: the same tile is the same bytes, so the
+                                    # writer stores a repeated tile once.
+                                    writer.write_tile(tile_id, gzip.compress(data, mtime=0))
+                                    stored += 1
+                                else:
+                                    empty += 1
+                                if deeper:
+                                    below += [
+                                        (2 * x + i, 2 * y + j) for i in (0, 1) for j in (0, 1)
+                                    ]
+                            bar.update(len(done))
                     level = below
                 if stored == 0:
                     raise NotFound("tiles with data", f"{year} at zoom {zooms[0]}-{zooms[1]}")
+                version = conn.execute(text(f"SELECT {data_version.COLUMN_SQL}")).scalar_one()
                 metadata = _metadata(year, view, zooms, as_of, version)
                 west, south, east, north = bounds
                 writer.finalize(

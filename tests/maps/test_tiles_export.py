@@ -217,6 +217,17 @@ def test_a_recorded_versions_pyramid_is_the_plan_as_recorded_then(setting):
         assert gzip.decompress(data) == answer.content, (z, x, y)
 
 
+def test_several_connections_make_the_same_pyramid(setting, capsys):
+    _, _, adopted = setting["adopted"]
+    out = setting["out"] / "jobs.pmtiles"
+    zoom = f"{ZOOMS[0]}-{ZOOMS[1]}"
+    code = cli.main(["tiles", "export", "--year", str(YEAR), "--zoom", zoom, "--quiet",
+                     "--jobs", "3", "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    header, _, stored = _read(out)
+    assert stored == adopted and header["clustered"] is True
+
+
 def test_tiles_below_an_empty_tile_that_holds_features_are_made(setting):
     # The shed's tiles at z12 to z14 are empty (it is smaller than their pixels): the export
     # goes on below them because their boxes hold a feature, and finds it at z15; in
@@ -251,6 +262,7 @@ def test_tiles_below_an_empty_tile_that_holds_features_are_made(setting):
         (["--zoom", "12-14", "--scenario", "findes-ikke"], "findes-ikke"),
         (["--zoom", "12-14", "--scenario", "Ikke Gyldig"], "scenario"),
         (["--zoom", "12-14", "--recorded", "2999-01-01"], "recorded"),
+        (["--zoom", "12-14", "--jobs", "0"], "jobs"),
     ],
 )
 def test_bad_arguments_exit_non_zero_and_write_nothing(setting, capsys, args, names):
