@@ -49,7 +49,7 @@ ATTRIBUTION = "Fremtidens Vollsmose (reference layout, not surveyed)"
 # zoom by zoom, before the zoom's tiles are made.
 MAX_TILES = 2_000_000
 MERCATOR_LAT = 85.0511287798066  # WebMercatorQuad's edge, degrees
-CHUNK = 64  # tiles a connection makes at a time: few hand-offs, and little held in memory
+CHUNK = 64  # most tiles a connection makes at a time: few hand-offs, little held in memory
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,10 @@ def export_pyramid(
                     # written in it, the archive is clustered and its directories are runs.
                     # Made in chunks on every connection, written in that order.
                     order = sorted((zxy_to_tileid(z, x, y), x, y) for x, y in level)
-                    chunks = [order[i : i + CHUNK] for i in range(0, len(order), CHUNK)]
+                    # A zoom of few tiles (the low ones, each heavy) is split finer, so that
+                    # every connection has some.
+                    size = max(1, min(CHUNK, len(order) // (4 * (len(helpers) + 1))))
+                    chunks = [order[i : i + size] for i in range(0, len(order), size)]
                     bar = tqdm(
                         total=len(order),
                         desc=f"z{z}",
