@@ -8,10 +8,11 @@ extent, one more tile on each side (a feature next to a tile edge lies in the ne
 buffer, so the neighbour holds data too) at `zooms[0]`, and below it the children of every
 tile whose box holds any feature: over a national extent most of the box is empty, and an
 empty box's children are never made. Empty tiles are left out. The whole pyramid is read in
-one REPEATABLE READ transaction, so it is one version of the data however long it takes,
-as the public (`gis.db.READER_ROLE`) reads it: the file is for anyone. The archive is
-written to a temporary file beside `out` and renamed when complete: a failed export leaves
-nothing behind, an existing file is replaced whole or not at all.
+one REPEATABLE READ snapshot (shared by every connection making tiles, `helpers`), so it is
+one version of the data however long it takes, as the public (`gis.db.READER_ROLE`) reads
+it: the file is for anyone. The archive is written to a temporary file beside `out` and
+renamed when complete: a failed export leaves nothing behind, an existing file is replaced
+whole or not at all.
 
 The `pmtiles` package writes the archive (directories, run-length entries for repeated
 tiles, metadata); tiles are given to it in tile id order, so the archive is clustered.
