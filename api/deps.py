@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 from api.auth import get_reader, require
 from api.settings import Settings
 from gis import record
-from gis.db import elevate, translate_errors
+from gis.db import close_read, elevate, translate_errors
 from gis.record import PlanView
 from gis.roles import PUBLIC, Permission, Reader
 from gis.state import MAX_YEAR, MIN_YEAR
@@ -69,10 +69,21 @@ def get_connection(
 ) -> Iterator[Connection]:
     """A read connection for one request, answering the version of the plan the request
     names, with the reader's rights; a lost database becomes a 503 here."""
-    with translate_errors(), engine.connect() as conn:
-        as_reader(conn, reader)
-        record.enter(conn, view)
-        yield conn
+    with translate_errors():
+        conn = engine.connect()
+        try:
+            as_reader(conn, reader)
+            record.enter(conn, view)
+        except BaseException:
+            close_read(conn)
+            raise
+    try:
+        with translate_errors():
+            yield conn
+    finally:
+        # After the answer is sent (FastAPI ends a yield dependency then): too late for a
+        # 503, and nothing of a read is lost if the database went away meanwhile.
+        close_read(conn)
 
 
 def get_write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:

@@ -159,6 +159,18 @@ OWNER_LEAK_SQLSTATE = "VM422"
 SCENARIO_GONE_SQLSTATE = "VM404"
 
 
+def close_read(conn: Connection) -> None:
+    """Closes a read's connection (rolling its transaction back). A database lost since the
+    read was answered makes the rollback fail: that loses nothing, and the pool replaces
+    the connection; any other failure is raised."""
+    try:
+        conn.close()
+    except DBAPIError as exc:
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise
+        log.warning("database lost after a read was answered: %s", exc.orig)
+
+
 @contextmanager
 def translate_errors() -> Iterator[None]:
     """Turns a lost or unreachable database into `DatabaseUnavailable`, and the database's
