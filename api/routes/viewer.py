@@ -293,7 +293,10 @@ def area_page(
 ) -> HTMLResponse:
     tr = tenure.trajectory(conn, area, from_year, to_year, quarters)
     points = [(y.year, y.total.legal_share) for y in tr.years]
-    svg = charts.trajectory_svg(points, law.MAX_LEGAL_SHARE, law.DEADLINE_YEAR)
+    # The law's limit and, dotted, the development plan's own goal (38.4 %).
+    svg = charts.trajectory_svg(
+        points, law.MAX_LEGAL_SHARE, law.DEADLINE_YEAR, targets=(law.PLAN_TARGET_SHARE,)
+    )
     snapshots = [tenure.tenure_mix(conn, area, y, quarters) for y in styles.FREMTIDSBILLEDE_YEARS]
     return templates.TemplateResponse(
         request,
@@ -301,6 +304,7 @@ def area_page(
         {
             "trajectory": tr,
             "svg": svg,
+            "targets": law.target_status(points, law.DEADLINE_YEAR),
             "snapshots": snapshots,
             "law": law,
             "note": styles.REFERENCE_NOTE,

@@ -78,3 +78,20 @@ def test_pdf_report_shows_both_targets(ref_conn, ref_client) -> None:
         assert str(t["first_year_met"]) in share_page
     assert "38,4 %: udviklingsplanens mål" in share_page
     assert "procentpoint" in pages[1] and "≤ 38,4 %" in share_page
+
+
+def test_the_area_page_shows_both_targets_and_the_first_year_each_is_met(ref_client) -> None:
+    import re
+
+    shares = _trajectory(ref_client)
+    page = ref_client.get("/kort/omraader/vollsmose")
+    assert page.status_code == 200
+    items = dict(re.findall(r'<li data-key="(law|plan)">(.*?)</li>', page.text, re.S))
+    assert set(items) == {"law", "plan"}
+    assert "40 %" in items["law"] and "38,4 %" in items["plan"]
+    for key, target in (("law", 0.40), ("plan", 0.384)):
+        first = _first_at_or_below(shares, target)
+        assert (f"Første år nået: {first}." if first else "Ikke nået") in items[key]
+    # The chart draws the plan's goal beside the law's limit.
+    chart = page.text.split('id="trajectory-chart"')[1].split("</figure>")[0]
+    assert "38,4" in chart
