@@ -11,6 +11,7 @@ from sqlalchemy import Connection, insert, text
 
 from gis.errors import InvalidParameter, NotFound
 from gis.models.monitoring import PlanActual, PlanItem, PlanTarget
+from gis.monitoring.disclosure import shown_total
 from gis.monitoring.progress import progress
 from tests.gis.test_tenure import AREA, X0, Y0, _box, _insert, add_area, add_stock
 
@@ -142,12 +143,14 @@ def test_rehousing_is_recorded_and_cumulative(conn: Connection) -> None:
     )
     for year in (2021, 2022, 2023, 2024, 2030):
         item = progress(conn, AREA, year).item("genhusning")
+        # Households: running totals are given rounded to 5 (gis.monitoring.disclosure).
+        done = shown_total(to_date(actuals, year), "households")
         assert item.planned_to_date == to_date(targets, year)
-        assert item.difference == to_date(actuals, year) - to_date(targets, year)
+        assert item.difference == done - to_date(targets, year)
         if year == 2021:
             assert (item.done_to_date, item.done_from, item.status) == (None, None, "not_due")
         else:
-            assert item.done_to_date == to_date(actuals, year)
+            assert item.done_to_date == done
             assert item.done_from == "recorded"
             assert item.status == ("behind" if item.difference < 0 else "ahead")
     assert progress(conn, AREA, 2023).item("genhusning").status == "behind"  # 187 of 194

@@ -131,8 +131,17 @@ def _check_all(conn: Connection, target: float) -> None:
         <= target
     )
 
+    # The family dwellings that count: in buildings standing in YEAR, taken in a fixed order
+    # (in the heap's order a demolished building's rows could come first, and converting
+    # those changes nothing).
     family = conn.execute(
-        text("SELECT id, building_id, dwellings FROM dwelling_stock WHERE tenure = 'almen_family'")
+        text(
+            "SELECT s.id, s.building_id, s.dwellings FROM dwelling_stock s"
+            " JOIN building b ON b.id = s.building_id"
+            " WHERE s.tenure = 'almen_family'"
+            " AND (b.demolished_year IS NULL OR b.demolished_year > :y) ORDER BY s.id"
+        ),
+        {"y": YEAR},
     ).all()
 
     def convert(k: int) -> None:
