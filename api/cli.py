@@ -241,15 +241,10 @@ def _problems(path: str, exc) -> None:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from gis.registers import bbr, dar, matrikel, plandata
     from gis.registers.common import ImportRefused
+    from gis.registers.registry import IMPORTERS
 
-    importer = {
-        "bbr": bbr.import_bbr,
-        "matrikel": matrikel.import_matrikel,
-        "dar": dar.import_dar,
-        "plandata": plandata.import_plandata,
-    }[args.register]
+    importer = IMPORTERS[args.register]
     if not Path(args.file).is_file():
         print(f"vollsmose: no file {args.file}", file=sys.stderr)
         return 2

@@ -12,16 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ConnectionDep, EditPlanDep, WriteConnectionDep
 from api.guards import MAX_BODY
 from gis.record import LOCAL
-from gis.registers import bbr, dar, matrikel, plandata
+from gis.registers import dar
+from gis.registers.registry import IMPORTERS
 
 router = APIRouter(tags=["registers"])
 
-IMPORTERS = {
-    "bbr": bbr.import_bbr,
-    "matrikel": matrikel.import_matrikel,
-    "dar": dar.import_dar,
-    "plandata": plandata.import_plandata,
-}
 RegisterPath = Annotated[
     Literal["bbr", "matrikel", "dar", "plandata"],
     Path(

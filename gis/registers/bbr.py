@@ -21,9 +21,8 @@ planned stock planners entered are never touched. Where the register contradicts
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from functools import cache
+from functools import cache, partial
 from typing import IO
 
 import ijson
@@ -576,19 +575,5 @@ def _converted(conn: Connection, report: ImportReport, y: int) -> None:
     report.add("units converted", converted)
 
 
-def import_bbr(
-    conn: Connection,
-    source: common.Source,
-    *,
-    extract_date: dt.date,
-    actor: str,
-    role: str | None = None,
-    show_progress: bool = False,
-) -> ImportReport:
-    """Reads the file (refusing it whole with every problem listed) and applies it as one
-    recorded change; the caller's transaction commits it."""
-    counts = read(conn, source, show_progress=show_progress)
-    report = ImportReport(REGISTER, extract_date, read=counts)
-    return common.apply_as_change(
-        conn, report, apply, actor=actor, role=role, show_progress=show_progress
-    )
+# The file read and applied as one recorded change (gis.registers.common.import_extract).
+import_bbr = partial(common.import_extract, register=REGISTER, read=read, apply=apply)

@@ -218,6 +218,26 @@ class ImportReport:
         return out
 
 
+def import_extract(
+    conn: Connection,
+    source: Source,
+    *,
+    register: str,
+    read: Callable[..., dict],
+    apply: Callable[[Connection, ImportReport], None],
+    extract_date: dt.date,
+    actor: str,
+    role: str | None = None,
+    show_progress: bool = False,
+) -> ImportReport:
+    """Reads the file with the register's `read` (refusing it whole with every problem
+    listed) and applies it with its `apply` as one recorded change; the caller's
+    transaction commits it. Each register binds its own (`bbr.import_bbr`, …)."""
+    counts = read(conn, source, show_progress=show_progress)
+    report = ImportReport(register, extract_date, read=counts)
+    return apply_as_change(conn, report, apply, actor=actor, role=role, show_progress=show_progress)
+
+
 def apply_as_change(
     conn: Connection,
     report: ImportReport,

@@ -19,8 +19,8 @@ point; on the parcel MAT names (`jordstykke` = parcel.source_id), else the parce
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from functools import partial
 
 import ijson
 from sqlalchemy import Connection, text
@@ -307,22 +307,8 @@ def place_addresses(conn: Connection) -> list[str]:
     return sorted(rows)
 
 
-def import_dar(
-    conn: Connection,
-    source: common.Source,
-    *,
-    extract_date: dt.date,
-    actor: str,
-    role: str | None = None,
-    show_progress: bool = False,
-) -> ImportReport:
-    """Reads the file (refusing it whole with every problem listed) and applies it as one
-    recorded change; the caller's transaction commits it."""
-    read_counts = read(conn, source, show_progress=show_progress)
-    report = ImportReport(REGISTER, extract_date, read=read_counts)
-    return common.apply_as_change(
-        conn, report, apply, actor=actor, role=role, show_progress=show_progress
-    )
+# The file read and applied as one recorded change (gis.registers.common.import_extract).
+import_dar = partial(common.import_extract, register=REGISTER, read=read, apply=apply)
 
 
 # --- the lookup ------------------------------------------------------------------------------

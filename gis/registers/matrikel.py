@@ -16,8 +16,8 @@ several, or several in one, is reported as split or merged.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
+from functools import partial
 from typing import IO
 
 import ijson
@@ -329,19 +329,5 @@ def place_buildings(conn: Connection) -> list[str]:
     return sorted(rows)
 
 
-def import_matrikel(
-    conn: Connection,
-    source: common.Source,
-    *,
-    extract_date: dt.date,
-    actor: str,
-    role: str | None = None,
-    show_progress: bool = False,
-) -> ImportReport:
-    """Reads the file (refusing it whole with every problem listed) and applies it as one
-    recorded change; the caller's transaction commits it."""
-    read_counts = read(conn, source, show_progress=show_progress)
-    report = ImportReport(REGISTER, extract_date, read=read_counts)
-    return common.apply_as_change(
-        conn, report, apply, actor=actor, role=role, show_progress=show_progress
-    )
+# The file read and applied as one recorded change (gis.registers.common.import_extract).
+import_matrikel = partial(common.import_extract, register=REGISTER, read=read, apply=apply)
