@@ -9,13 +9,10 @@ reported with its line number and column.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
 
+from gis.csv_import import read_rows
 from gis.errors import DataError
 from gis.models import Area
 from gis.models.criteria import INDICATORS, CriteriaValue
@@ -66,48 +63,9 @@ def _number(raw: str, column: str) -> tuple[float | None, str | None]:
 def parse_values(content: str, areas: dict[str, int]) -> tuple[list[dict], list[dict]]:
     """(rows ready to store, problems). `areas` maps the known area slugs to their ids."""
     errors: list[dict] = []
-    content = content.lstrip("\ufeff")
-    # strict: a quote left open (or text after a closing quote) is an error, not, as the
-    # csv module would have it, the rest of the file read as one field.
-    reader = csv.reader(io.StringIO(content), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        return [], [_malformed(content, 1, None, exc)]
-    if header is None:
-        return [], [{"line": 1, "column": None, "message": "the file is empty"}]
-    header = [h.strip() for h in header]
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown or len(set(header)) != len(header):
-        for c in missing:
-            errors.append({"line": 1, "column": c, "message": "column missing from the header"})
-        for c in unknown:
-            errors.append({"line": 1, "column": c, "message": "unknown column"})
-        if len(set(header)) != len(header):
-            errors.append({"line": 1, "column": None, "message": "a column is named twice"})
-        return [], errors
     rows: list[dict] = []
     seen: dict[tuple[str, int], int] = {}
-    for line, fields in _records(reader):
-        if isinstance(fields, csv.Error):
-            errors.append(_malformed(content, line, header, fields))
-            break
-        if not any(f.strip() for f in fields):
-            continue
-        if len(rows) >= MAX_ROWS:
-            errors.append({"line": line, "column": None, "message": f"more than {MAX_ROWS} rows"})
-            break
-        if len(fields) != len(header):
-            errors.append(
-                {
-                    "line": line,
-                    "column": None,
-                    "message": f"{len(fields)} fields where the header has {len(header)}",
-                }
-            )
-            continue
-        raw = {h: f.strip() for h, f in zip(header, fields, strict=True)}
+    for line, raw in read_rows(content, COLUMNS, MAX_ROWS, rows, errors):
 
         def bad(column: str, message: str, line: int = line) -> None:
             errors.append({"line": line, "column": column, "message": message})
@@ -163,50 +121,6 @@ def parse_values(content: str, areas: dict[str, int]) -> tuple[list[dict], list[
             row.update(area_id=areas[raw["area"]], year=year, data_source=raw["data_source"])
             rows.append(row)
     return rows, errors
-
-
-def _records(reader) -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """(line the record starts on, its fields), or the csv.Error that ended the file."""
-    while True:
-        start = reader.line_num + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield start, exc
-            return
-        yield start, fields
-
-
-def _malformed(content: str, line: int, header: list[str] | None, exc: csv.Error) -> dict:
-    """The problem of a record the csv module could not read, with the column it is in."""
-    lines = content.splitlines(keepends=True)
-    text = "".join(lines[line - 1 :])
-    field, quoted, closed = 0, None, False
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if quoted is not None and not closed:
-            if c == '"' and text[i + 1 : i + 2] == '"':
-                i += 1
-            elif c == '"':
-                closed = True
-        elif closed and c not in ",\r\n":
-            break  # text after a closing quote: this field is the bad one
-        elif c == '"':
-            quoted, closed = field, False
-        elif c == ",":
-            field, quoted, closed = field + 1, None, False
-        elif c in "\r\n":
-            break
-        i += 1
-    if quoted is not None and not closed:
-        message = "a quoted field is not closed (a '\"' is missing)"
-    else:
-        message = f"not well-formed CSV ({exc})"
-    column = header[field] if header and field < len(header) else None
-    return {"line": line, "column": column, "message": message}
 
 
 def import_values(conn: Connection, content: str) -> int:

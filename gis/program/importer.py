@@ -11,14 +11,13 @@ reported with its line number and column (never with the value of a suppressed r
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
 
-from gis.criteria.importer import CsvImportError, _malformed, _records
+from gis.criteria.importer import CsvImportError
+from gis.csv_import import read_rows
 from gis.models.program import PROVENANCES, Indicator, Value
 from gis.program import suppressed
 
@@ -60,46 +59,9 @@ def parse_values(
     """(rows ready to store, problems). `indicators` maps each known key to (id, unit)."""
     today = today or dt.date.today()
     errors: list[dict] = []
-    content = content.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(content), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        return [], [_malformed(content, 1, None, exc)]
-    if header is None:
-        return [], [{"line": 1, "column": None, "message": "the file is empty"}]
-    header = [h.strip() for h in header]
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown or len(set(header)) != len(header):
-        errors += [
-            {"line": 1, "column": c, "message": "column missing from the header"} for c in missing
-        ]
-        errors += [{"line": 1, "column": c, "message": "unknown column"} for c in unknown]
-        if len(set(header)) != len(header):
-            errors.append({"line": 1, "column": None, "message": "a column is named twice"})
-        return [], errors
     rows: list[dict] = []
     seen: dict[tuple[str, int], int] = {}
-    for line, fields in _records(reader):
-        if isinstance(fields, csv.Error):
-            errors.append(_malformed(content, line, header, fields))
-            break
-        if not any(f.strip() for f in fields):
-            continue
-        if len(rows) >= MAX_ROWS:
-            errors.append({"line": line, "column": None, "message": f"more than {MAX_ROWS} rows"})
-            break
-        if len(fields) != len(header):
-            errors.append(
-                {
-                    "line": line,
-                    "column": None,
-                    "message": f"{len(fields)} fields where the header has {len(header)}",
-                }
-            )
-            continue
-        raw = {h: f.strip() for h, f in zip(header, fields, strict=True)}
+    for line, raw in read_rows(content, COLUMNS, MAX_ROWS, rows, errors):
         row_errors: list[dict] = []
 
         def bad(column: str, message: str, line: int = line, into: list = row_errors) -> None:
