@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +27,9 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from benchmarks.databases import with_reference
+from benchmarks.registers import timed_import
 from gis.registers import dar
 
-VOLLSMOSE = str(Path(sys.executable).with_name("vollsmose"))
 REG = {"registreringFra": "2024-01-10T09:00:00.000000+01:00", "registreringTil": None,
        "virkningFra": "2024-01-10T09:00:00.000000+01:00", "virkningTil": None}  # fmt: skip
 STREETS = 2000
@@ -82,26 +80,6 @@ def generate(path: Path, husnumre: int, seed: int = 17) -> None:
         f.write("}\n")
 
 
-def timed_import(url: str, path: Path) -> tuple[float, float, str]:
-    """Runs the import in a process of its own: its wall time, its peak RSS (MiB), output."""
-    env = {**os.environ, "DATABASE_URL": url}
-    started = time.perf_counter()
-    code = (
-        "import resource, subprocess, sys; "
-        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-        "print(r.stdout); sys.stderr.write(r.stderr); sys.exit(r.returncode)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, VOLLSMOSE, "import", "dar", str(path), "--quiet",
-         "--extract-date", "2026-06-01"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    seconds = time.perf_counter() - started
-    rss_kib, _, out = done.stdout.partition("\n")
-    return seconds, int(rss_kib) / 1024, out.strip()
-
-
 def lookups(url: str) -> float:
     """Median of 50 lookups of a street and a number (ms), in process."""
     engine = create_engine(url)
@@ -143,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         with with_reference("dar") as url:
             for label in ("first import", "same file again"):
-                seconds, rss, out = timed_import(url, path)
+                seconds, rss, out = timed_import(url, "dar", path)
                 print(f"{label}: {seconds:.1f} s, peak RSS {rss:.0f} MiB")
                 print("  " + "\n  ".join(out.splitlines()[:3]))
             print(f"lookup (street and number): median {lookups(url):.1f} ms")
