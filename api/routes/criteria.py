@@ -13,13 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from api import csv_upload
 from api.deps import ConnectionDep, EditPlanDep, FormatQuery, WriteConnectionDep
-from api.errors import problem
 from api.routes.viewer import templates
 from gis import criteria
-from gis.criteria.importer import CsvImportError, import_values
+from gis.criteria.importer import import_values
 from gis.criteria.labels import INDICATOR_DA, STATUS_STYLE
-from gis.errors import InvalidParameter
 from gis.styles import REFERENCE_NOTE
 
 router = APIRouter(tags=["criteria"])
@@ -151,29 +150,14 @@ def areas_criteria(conn: ConnectionDep, year: ListYear = DEFAULT_YEAR) -> JSONRe
     description="Body: the CSV itself (`text/csv`, UTF-8), in the format of "
     "data/criteria/README.md. All rows or none: any bad row answers 422 problem+json whose "
     "`errors` lists each problem with its line, column and message.",
-    responses={
-        401: {"description": "No valid token"},
-        400: {"description": "The body contains a NUL character"},
-        403: {"description": "Role may not"},
-        413: {"description": "The body is larger than 5 MB (refused unread)"},
-        422: {"description": "Bad rows; nothing imported"},
-    },
+    responses=csv_upload.RESPONSES,
 )
 async def import_criteria(
     request: Request, reader: EditPlanDep, conn: WriteConnectionDep
 ) -> JSONResponse:
-    # Its size and its NULs were checked by api.guards.GuardBody before this reads it.
-    body = await request.body()
-    try:
-        content = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidParameter("body", "The file is not UTF-8 text.") from exc
-    try:
-        n = import_values(conn, content)
-    except CsvImportError as exc:
-        # Nothing was written: every row is checked before the first insert.
-        return problem(request, 422, exc.title, exc.detail, errors=exc.errors)
-    return JSONResponse({"imported": n}, status_code=200)
+    return await csv_upload.import_csv(
+        request, conn, lambda c, content: {"imported": import_values(c, content)}
+    )
 
 
 @router.get("/kort/lister", response_class=HTMLResponse, summary="Map of list status (Danish)")

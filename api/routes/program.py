@@ -14,12 +14,11 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import csv_upload
 from api.deps import ConnectionDep, EditPlanDep, FormatQuery, WriteConnectionDep
-from api.errors import problem
 from api.routes.viewer import templates
-from gis.errors import InvalidParameter
 from gis.program import SUPPRESS_BELOW, labels, query
-from gis.program.importer import CsvImportError, import_values
+from gis.program.importer import import_values
 from gis.program.indsats import MAX_NOTE, update_indsats
 from gis.program.svg import employment_svg, graph_svg
 from gis.styles import REFERENCE_NOTE
@@ -299,26 +298,12 @@ def get_values(conn: ConnectionDep, f: FormatQuery = "json") -> Response:
     "data/program/README.md. All rows or none: any bad row answers 422 problem+json whose "
     "`errors` lists each problem with its line, column and message. A value of fewer than 5 "
     "persons is stored suppressed, without its number.",
-    responses={
-        400: {"description": "The body contains a NUL character"},
-        413: {"description": "The body is larger than 5 MB (refused unread)"},
-        422: {"description": "Bad rows; nothing imported"},
-    },
+    responses=csv_upload.RESPONSES,
 )
 async def import_program_values(
     request: Request, reader: EditPlanDep, conn: WriteConnectionDep
 ) -> Response:
-    # Its size and its NULs were checked by api.guards.GuardBody before this reads it.
-    body = await request.body()
-    try:
-        content = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidParameter("body", "The file is not UTF-8 text.") from exc
-    try:
-        counts = import_values(conn, content)
-    except CsvImportError as exc:
-        return problem(request, 422, exc.title, exc.detail, errors=exc.errors)
-    return JSONResponse(counts)
+    return await csv_upload.import_csv(request, conn, import_values)
 
 
 @router.patch(
