@@ -34,10 +34,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(args: list[str], env: dict, ready_path: str = "/healthz") -> Iterator[BaseURL]:
-    """Base URL of `uvicorn *args` with `env` added, once `ready_path` answers 200."""
+def serve(
+    args: list[str], env: dict, ready_path: str = "/healthz", python: str = sys.executable
+) -> Iterator[BaseURL]:
+    """Base URL of `uvicorn *args` with `env` added, once `ready_path` answers 200. `python`
+    is the interpreter to run it with: a peer's own venv (`benchmarks/ogc.py`)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
+    cmd = [python, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
            "--workers", "1", "--log-level", "warning", "--no-access-log"]  # fmt: skip
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     base = BaseURL(f"http://127.0.0.1:{port}")
