@@ -15,7 +15,10 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
-from api import auth, errors, guards, head, ogc_openapi, timing
+from api import auth, errors, guards, head, timing
+from api.ogc import edit as ogc_edit
+from api.ogc import features as ogc_features
+from api.ogc import openapi as ogc_openapi
 from api.routes import (
     areas,
     criteria,
@@ -25,8 +28,6 @@ from api.routes import (
     land_page,
     maps,
     monitoring,
-    ogc_edit,
-    ogc_features,
     ogc_tiles,
     program,
     registers,
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _documentation(app: FastAPI) -> None:
-    """`/openapi.json` (every operation's responses declared, api.ogc_openapi.complete) and
+    """`/openapi.json` (every operation's responses declared, api.ogc.openapi.complete) and
     `/docs`, Swagger UI from web/static/vendor/swagger-ui, so it works offline."""
     generate = app.openapi
 

@@ -129,7 +129,7 @@ def register(app: FastAPI) -> None:
 domain_problem = _domain
 
 
-# What every error answer is, as the OpenAPI document declares it (api.ogc_openapi.complete
+# What every error answer is, as the OpenAPI document declares it (api.ogc.openapi.complete
 # puts it under components and refers every 4xx and 5xx response to it).
 PROBLEM_SCHEMA = {
     "title": "Problem",

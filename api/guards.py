@@ -36,7 +36,7 @@ SELF_CHECKED = ("/collections/",)
 
 
 # The longest request target (path and query) a route reads: room for a CQL2 filter of 20,000
-# characters (gis.cql2), most of them URL-encoded, beside a few parameters. Longer ones are a
+# characters (gis.ogc.cql2), most of them URL-encoded, beside a few parameters. Longer ones are a
 # 414 here, as problem details. The HTTP server's own parser (uvicorn's httptools) refuses a
 # request whose head passes 64 KiB before the platform sees it, in plain text: this limit
 # stays below that with room for the headers.

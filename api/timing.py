@@ -2,7 +2,7 @@
 API's reads, how much of that the database took.
 
 `app` runs from the moment the request reaches the application to the moment its
-response starts; `db` is the time in `api.ogc_common.ReadDatabase.run` (checkout, the
+response starts; `db` is the time in `api.ogc.read.ReadDatabase.run` (checkout, the
 statement, its result). A browser's developer tools show both, and the OGC benchmark
 reads them to tell the API's own overhead from its query's time.
 """

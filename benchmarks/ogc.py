@@ -36,7 +36,8 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import databases, national
 from benchmarks.serving import PLATFORM, BaseURL, cpu_seconds, serve
-from gis import features, tiles
+from gis import tiles
+from gis.ogc import features
 from gis.layers import LAYERS
 
 VOLLSMOSE = (10.418, 55.401, 10.446, 55.416)

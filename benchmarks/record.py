@@ -36,9 +36,10 @@ from sqlalchemy import Connection, create_engine, event, text
 
 from benchmarks import databases
 from benchmarks.serving import PLATFORM, serve
-from gis import features, record, tenure, tiles
-from gis.crs import CRS84
+from gis import record, tenure, tiles
 from gis.layers import LAYERS
+from gis.ogc import features
+from gis.ogc.crs import CRS84
 
 SCENARIO = "benchmark-scenario"
 RECORDED = "2021-06-01"

@@ -12,7 +12,7 @@ import pyogrio.raw
 import shapely
 from shapely.ops import transform
 
-from gis.features import Rows
+from gis.ogc.features import Rows
 
 
 def to_csv(found: Rows) -> str:

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from gis import crs, data_version, temporal
+from gis import data_version, temporal
 from gis.db import statement
 from gis.errors import InvalidQuery
 from gis.layers import Layer
 from gis.models import SRID
+from gis.ogc import crs
 
 TMS_ID = "WebMercatorQuad"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"

@@ -40,10 +40,11 @@ from pmtiles.writer import Writer
 from sqlalchemy import Connection, text
 from tqdm import tqdm
 
-from gis import data_version, features, record, temporal, tiles
+from gis import data_version, record, temporal, tiles
 from gis.db import READER_ROLE, statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS
+from gis.ogc import features
 
 ATTRIBUTION = "Fremtidens Vollsmose (reference layout, not surveyed)"
 # A guard against a pyramid nobody meant to make (z24 over the national stock): counted

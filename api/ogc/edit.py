@@ -16,14 +16,14 @@ from starlette.exceptions import HTTPException
 
 from api.deps import ConnectionDep, ReaderDep, WriteConnectionDep
 from api.errors import problem
-from api.ogc_common import GEOJSON, JSON, link, url
-from gis.crs import CRS84, parse_crs
+from api.ogc.links import GEOJSON, JSON, link, url
 from gis.editing import history, operations
 from gis.editing.operations import Written
 from gis.editing.specs import READ_ONLY
 from gis.editing.validate import parse_json
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
+from gis.ogc.crs import CRS84, parse_crs
 
 router = APIRouter(tags=["OGC API – Features – Part 4"])
 

@@ -1,7 +1,7 @@
 """OGC API – Features, Parts 1 (core), 2 (CRS by reference) and 3 (filtering), at `/`.
 
-Thin: parameters are checked by `gis.features.ItemsQuery`, features come from PostGIS as
-GeoJSON text (`gis.features`), and this module adds the links and picks the format.
+Thin: parameters are checked by `gis.ogc.features.ItemsQuery`, features come from PostGIS as
+GeoJSON text (`gis.ogc.features`), and this module adds the links and picks the format.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from api import ogc_html
-from api.ogc_common import (
+from api.ogc import html as ogc_html
+from api.ogc.caching import Validator
+from api.ogc.links import (
     CSV,
     GEOJSON,
     GPKG,
@@ -27,10 +28,6 @@ from api.ogc_common import (
     REL_QUERYABLES,
     REL_TILESETS,
     SCHEMA,
-    CollectionReadDep,
-    ReadDatabase,
-    ReadDep,
-    Validator,
     base_url,
     json_response,
     link,
@@ -38,10 +35,12 @@ from api.ogc_common import (
     self_links,
     url,
 )
-from api.ogc_openapi import openapi_document
-from gis import feature_files, features, record
-from gis.crs import CRS84, SUPPORTED, parse_crs
+from api.ogc.openapi import openapi_document
+from api.ogc.read import CollectionReadDep, ReadDatabase, ReadDep
+from gis import feature_files, record
 from gis.layers import LAYERS, Layer
+from gis.ogc import features
+from gis.ogc.crs import CRS84, SUPPORTED, parse_crs
 
 router = APIRouter(tags=["OGC API – Features"])
 
@@ -68,7 +67,7 @@ CONFORMANCE = [
     _F3 + "queryables-query-parameters",
     _F3 + "filter",
     _F3 + "features-filter",
-    # CQL2 (gis/cql2.py): every class but `functions` (the platform declares no custom
+    # CQL2 (gis/ogc/cql2.py): every class but `functions` (the platform declares no custom
     # functions); tests/gis/test_cql2_*.py hold OGC's examples and each function's test.
     _CQL + "cql2-text",
     _CQL + "cql2-json",
@@ -83,7 +82,7 @@ CONFORMANCE = [
     _CQL + "array-functions",
     _CQL + "property-property",
     _CQL + "arithmetic",
-    # Part 4 (api/routes/ogc_edit.py): POST, PUT, DELETE, PATCH (merge patch) on the items
+    # Part 4 (api/ogc/edit.py): POST, PUT, DELETE, PATCH (merge patch) on the items
     # of the plan's layers, each guarded by the item's ETag (If-Match).
     _F4 + "create-replace-delete",
     _F4 + "update",
@@ -345,7 +344,7 @@ async def items(request: Request, read: CollectionReadDep) -> Response:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tail = {"numberReturned": page.number_returned, "timeStamp": stamp, "links": links}
     if page.number_matched is not None:
-        # An estimate where counting would be slow (gis.features; count=exact counts).
+        # An estimate where counting would be slow (gis.ogc.features; count=exact counts).
         tail["numberMatched"] = page.number_matched
         tail["numberMatchedExact"] = page.number_matched_exact
     if fmt == "html":
@@ -369,7 +368,7 @@ async def item(request: Request, read: CollectionReadDep, feature_id: str) -> Re
     layer, db, cache = read.layer, read.db, read.cache
     fmt = output_format(request)
     for name in request.query_params:
-        # scenario and recorded name the version read (api.ogc_common._read_database).
+        # scenario and recorded name the version read (api.ogc.read._read_database).
         if name not in ("f", "crs", "scenario", "recorded"):
             raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
     crs = parse_crs(request.query_params.get("crs"), "crs")

@@ -13,10 +13,10 @@ import copy
 from fastapi import FastAPI
 
 from api.errors import PROBLEM_SCHEMA, READ_ERRORS, WRITE_ERRORS
-from gis import features
-from gis.crs import CRS84, SUPPORTED
 from gis.editing.specs import SPECS
 from gis.layers import LAYERS
+from gis.ogc import features
+from gis.ogc.crs import CRS84, SUPPORTED
 
 GEOJSON = "application/geo+json"
 
@@ -148,7 +148,7 @@ def _openapi_document(app: FastAPI) -> dict:
     return openapi_30(complete(doc))
 
 
-# The query parameters of the routes that read them by hand (gis.features.ItemsQuery,
+# The query parameters of the routes that read them by hand (gis.ogc.features.ItemsQuery,
 # api.routes.ogc_tiles), declared on the generic paths of both documents.
 TILE_QUERY = ("datetime", "scenario", "recorded")
 _TILE_PATHS = ("/tiles/{tms}", "/collections/{collection_id}/tiles/{tms}")

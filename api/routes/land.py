@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import ConnectionDep, ReaderDep
 from gis import feature_files
 from gis.errors import InvalidQuery
-from gis.features import Rows
 from gis.land import sellable as land
 from gis.layers import LAYERS
+from gis.ogc.features import Rows
 
 router = APIRouter(prefix="/land", tags=["land"])
 

@@ -16,23 +16,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.ogc_common import (
-    JSON,
-    MVT,
-    REL_TMS,
-    CollectionDep,
-    CollectionReadDep,
-    ReadDatabase,
-    ReadDep,
-    Validator,
-    json_response,
-    link,
-    url,
-)
-from gis import features, temporal, tiles
-from gis.crs import CRS84
+from api.ogc.caching import Validator
+from api.ogc.links import JSON, MVT, REL_TMS, json_response, link, url
+from api.ogc.read import CollectionDep, CollectionReadDep, ReadDatabase, ReadDep
+from gis import temporal, tiles
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
+from gis.ogc import features
+from gis.ogc.crs import CRS84
 
 router = APIRouter(tags=["OGC API – Tiles"])
 

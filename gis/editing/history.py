@@ -21,12 +21,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from gis import features, record
+from gis import record
 from gis.editing import store
 from gis.editing.specs import Spec
 from gis.errors import NotFound
 from gis.land import confidential
 from gis.layers import LAYERS, Layer
+from gis.ogc import features
 from gis.roles import Reader
 
 

@@ -27,8 +27,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DataError as DriverDataError
 from sqlalchemy.exc import IntegrityError
 
-from gis import features, record
-from gis.crs import CRS84, Crs
+from gis import record
 from gis.editing import store, validate
 from gis.editing.specs import (
     PLAN,
@@ -44,6 +43,8 @@ from gis.editing.specs import (
 from gis.errors import Conflict, Forbidden, InvalidParameter, NotFound, Unauthorized
 from gis.land import confidential
 from gis.layers import LAYERS, Layer
+from gis.ogc import features
+from gis.ogc.crs import CRS84, Crs
 from gis.roles import Permission, Reader, Role
 
 MAX_NOTE = 2000

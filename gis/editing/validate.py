@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from gis.crs import Crs
 from gis.editing.specs import Prop, Spec
 from gis.errors import InvalidParameter
+from gis.ogc.crs import Crs
 
 MISSING: Any = object()
 

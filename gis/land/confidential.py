@@ -50,6 +50,8 @@ CONFIDENTIAL_TABLES: tuple[str, ...] = (
     "parcel_sale_version",
     "sale_status_change",
     "api_token",
+    # the key of the opaque change ids below (migration 0026)
+    "vm_secret",
 )
 # ... and the columns of them that stay closed where others are open.
 CONFIDENTIAL_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -34,8 +34,13 @@ import shapely
 import shapely.geometry
 from sqlalchemy import Connection, text
 
-from gis import cql2
-from gis.crs import (
+from gis.errors import InvalidQuery
+from gis.land.network import Walk, parcel_walks
+from gis.layers import Layer
+from gis.models import PLANNED_USES
+from gis.models.land import OWNER_CATEGORIES, SALE_STATUSES
+from gis.ogc import cql2
+from gis.ogc.crs import (
     CRS84,
     STORAGE,
     Crs,
@@ -44,12 +49,7 @@ from gis.crs import (
     output_geometry_sql,
     parse_crs,
 )
-from gis.errors import InvalidQuery
-from gis.features import queryables
-from gis.land.network import Walk, parcel_walks
-from gis.layers import Layer
-from gis.models import PLANNED_USES
-from gis.models.land import OWNER_CATEGORIES, SALE_STATUSES
+from gis.ogc.features import queryables
 from gis.state import MAX_YEAR, MIN_YEAR
 
 SELLABLE_STATUSES = ("planned", "on_offer")

@@ -38,8 +38,8 @@ import cql2 as cql2rs
 import shapely
 import shapely.geometry
 
-from gis import crs as crs_mod
 from gis.errors import InvalidQuery
+from gis.ogc import crs as crs_mod
 
 # The tree: CQL2 JSON as `json.loads` gives it (dicts, lists, str, float, bool).
 Node = Any
@@ -510,7 +510,7 @@ class _Compiler:
             x0, y0, x1, y1 = box
             self.check_extent(shapely.box(x0, y0, x1, y1))
             # BBOX is always minx, miny, maxx, maxy in the axis order of filter-crs; a west
-            # edge east of the east one crosses the antimeridian (gis.crs).
+            # edge east of the east one crosses the antimeridian (gis.ogc.crs).
             g = crs_mod.box_literal_sql((x0, y0, x1, y1), self.crs, self.bind)
         elif isinstance(node, dict) and "type" in node:
             try:

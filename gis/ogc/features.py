@@ -34,12 +34,13 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, text
 
-from gis import cql2, data_version, temporal
-from gis.crs import CRS84, STORAGE, Crs, bbox_sql, output_geometry_sql, parse_bbox, parse_crs
+from gis import data_version, temporal
 from gis.db import statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import Layer
 from gis.models import Base
+from gis.ogc import cql2
+from gis.ogc.crs import CRS84, STORAGE, Crs, bbox_sql, output_geometry_sql, parse_bbox, parse_crs
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -265,7 +266,7 @@ class ItemsQuery:
         return q
 
 
-# The SQL type a cursor's sort key is bound as, by queryable type (gis.cql2's types).
+# The SQL type a cursor's sort key is bound as, by queryable type (gis.ogc.cql2's types).
 _KEY_SQL_TYPES = {
     "integer": "bigint",
     "number": "double precision",

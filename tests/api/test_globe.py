@@ -1,7 +1,7 @@
 """Bounding boxes and CQL2 geometry literals anywhere on Earth (issue 16).
 
 Query geometry goes to the storage CRS (UTM 32N), which PROJ cannot reach from most of the
-globe; `gis.crs` clips it to where it can first. These tests check the answers against a
+globe; `gis.ogc.crs` clips it to where it can first. These tests check the answers against a
 computation that never takes the query to UTM: every feature is fetched once, unfiltered, in
 the storage CRS, taken to CRS84 and EPSG:3857 here with pyproj, and met with the query box
 or literal in shapely, in the query's own CRS. A feature within `tol` of the query's edge
@@ -375,7 +375,7 @@ def _sellable(client, **params) -> set:
     ],
 )
 def test_sellable_within_anywhere(globe_client, within, crs, everything):
-    """`/land/sellable?within=` takes its polygon to UTM the same way (gis.crs)."""
+    """`/land/sellable?within=` takes its polygon to UTM the same way (gis.ogc.crs)."""
     every = _sellable(globe_client)
     assert every
     found = _sellable(globe_client, within=within, **{"within-crs": crs})

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from gis import tiles
-from gis.crs import DOMAIN
 from gis.layers import LAYERS
+from gis.ogc.crs import DOMAIN
 from tests.api.test_globe import (
     NEAR_LAT,
     NEAR_LON,
@@ -176,7 +176,7 @@ def test_the_tile_box_in_utm_holds_the_tile(ref_conn):
 
 def test_domain_holds_the_reference_data_with_room_to_spare(all_features):
     """The clipping is exact only because no stored feature lies near the domain's edge
-    (gis.crs.DOMAIN): the reference data lies 1,500 km and more inside it."""
+    (gis.ogc.crs.DOMAIN): the reference data lies 1,500 km and more inside it."""
     to_lonlat = pyproj.Geod(ellps="WGS84")
     x0, _, x1, _ = DOMAIN[4326]
     for f in all_features:

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from gis import features
 from gis.land import sellable
+from gis.ogc import features
 
 ODD = ["", "-1", "0", "99999", "1e309", "abc", "2030.5", "'", "%", "a" * 2000, "æøå", "../..",
        "null", "[]", "NaN", "9" * 40, "\x00", "a\x00b"]  # fmt: skip

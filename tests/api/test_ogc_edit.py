@@ -1,4 +1,4 @@
-"""OGC API – Features Part 4 on the plan's layers (api/routes/ogc_edit.py, gis.editing):
+"""OGC API – Features Part 4 on the plan's layers (api/ogc/edit.py, gis.editing):
 each write per layer, the preconditions, validation that writes nothing, roles, scenarios,
 history and restore, against a committed copy of the reference data (`writable_ref`)."""
 

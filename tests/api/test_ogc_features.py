@@ -133,7 +133,7 @@ def test_feature_ids_are_stable(ref_client):
     first = get_json(ref_client, "/collections/buildings/items", limit=3)["features"]
     for f in first:
         one = get_json(ref_client, f"/collections/buildings/items/{f['id']}")
-        # One item carries its dwellings besides what a page does (gis.features.ITEM_EXTRAS).
+        # One item carries its dwellings besides what a page does (gis.ogc.features.ITEM_EXTRAS).
         assert "dwellings" in one["properties"]
         del one["properties"]["dwellings"]
         assert one["id"] == f["id"] and one["properties"] == f["properties"]

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import create_engine, text
 
-from gis import features
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
+from gis.ogc import features
 from tests.api.test_errors import assert_problem as _problem
 from tests.support import make_client
 

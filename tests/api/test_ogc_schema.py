@@ -12,9 +12,9 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from gis import features
 from gis.layers import LAYERS
 from gis.models import Base
+from gis.ogc import features
 from tests.api.test_errors import assert_problem
 
 OAS30 = "application/vnd.oai.openapi+json;version=3.0"

@@ -1,4 +1,4 @@
-"""`api.ogc_common.ReadDatabase`, the OGC API's reads on the event loop: each run checks a
+"""`api.ogc.read.ReadDatabase`, the OGC API's reads on the event loop: each run checks a
 connection out of the read engine and always gives it back, whether the work returns,
 fails or is cancelled (a client that hangs up mid-request), and its time goes to the
 answer's Server-Timing."""
@@ -16,7 +16,7 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.ogc_common import ReadDatabase
+from api.ogc.read import ReadDatabase
 from api.timing import Timing
 from gis.db import make_read_engine
 from gis.errors import NotFound

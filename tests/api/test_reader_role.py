@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 
 from api.deps import ConnectionDep
-from api.ogc_common import ReadDep
+from api.ogc.read import ReadDep
 from gis import auth
 from gis.db import READER_ROLE, make_engine
 from gis.land.confidential import CONFIDENTIAL_COLUMNS, CONFIDENTIAL_TABLES

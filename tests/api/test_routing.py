@@ -51,7 +51,7 @@ def _dependencies(dependant) -> int:
 
 def test_the_hot_reads_solve_few_dependencies(database_url):
     # Each dependency FastAPI solves costs a request about 0.02 ms; items and tiles answer in
-    # about 1 ms, so their dependencies are folded into one (api.ogc_common.Read). The app-wide
+    # about 1 ms, so their dependencies are folded into one (api.ogc.read.Read). The app-wide
     # reader check is the other, and the folded one asks for it again (cached).
     app = create_app(Settings(database_url=database_url))
     hot = {

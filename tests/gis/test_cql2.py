@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Connection, text
 
-from gis import cql2, features
-from gis.crs import STORAGE
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
+from gis.ogc import cql2, features
+from gis.ogc.crs import STORAGE
 
 BUILDINGS = LAYERS["buildings"]
 

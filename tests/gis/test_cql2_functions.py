@@ -16,8 +16,8 @@ import shapely
 from shapely.geometry import mapping, shape
 from sqlalchemy import Connection, text
 
-from gis import features
 from gis.layers import LAYERS
+from gis.ogc import features
 from gis.roles import Reader, Role
 
 BUILDINGS = LAYERS["buildings"]

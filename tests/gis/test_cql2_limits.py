@@ -9,10 +9,10 @@ import json
 import pytest
 
 from api.guards import MAX_TARGET
-from gis import cql2, features
-from gis.crs import CRS84
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
+from gis.ogc import cql2, features
+from gis.ogc.crs import CRS84
 
 N = 5_000  # brackets or operators; each crashed the parser, or Python, when unguarded
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection
 
-from gis import features
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
+from gis.ogc import features
 from gis.roles import Reader, Role
 
 LAYER_VIEWS = [LAYERS["buildings"], LAYERS["plots"].for_reader(Reader(Role.ADMIN, "test"))]
