@@ -12,10 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-import rasterio
 from pyproj import Transformer
-from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from gis.errors import DataError, NotFound
 from gis.models import SRID
@@ -51,6 +48,10 @@ def wgs84_bounds(bbox: tuple[float, float, float, float], crs: str | int = SRID)
 
 @lru_cache(maxsize=16)
 def _info(path: Path, mtime: float) -> dict:
+    # rasterio (its own GDAL, some 40 MB) only where an overlay is: most servers have none.
+    import rasterio
+    from rasterio.warp import calculate_default_transform
+
     with rasterio.open(path) as src:
         if src.crs is None:
             raise DataError(f"{path.name} has no CRS: it cannot be placed on the map.")
@@ -78,9 +79,11 @@ def list_overlays() -> list[dict]:
     """The overlays the viewer can offer; a file that cannot be placed is left out."""
     out = []
     for key, path in _files().items():
+        from rasterio.errors import RasterioError
+
         try:
             info = _info(path, path.stat().st_mtime)
-        except (DataError, rasterio.errors.RasterioError):
+        except (DataError, RasterioError):
             continue
         out.append(
             {
@@ -96,7 +99,10 @@ def list_overlays() -> list[dict]:
 
 @lru_cache(maxsize=8)
 def _png(path: Path, mtime: float) -> bytes:
+    import numpy as np
+    import rasterio
     from PIL import Image
+    from rasterio.warp import Resampling, reproject
 
     info = _info(path, mtime)
     with rasterio.open(path) as src:

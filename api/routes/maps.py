@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PlanViewDep, SettingsDep
-from gis.render import geotiff, static, worker
+
+# The limits only: the renderers themselves are imported in the render worker, never here.
+from gis.render import params, worker
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 
@@ -36,16 +38,16 @@ async def fremtidsbillede(
     area: AreaQuery = "vollsmose",
     dpi: Annotated[
         int | None,
-        Query(ge=static.MIN_DPI, le=static.MAX_DPI, description="PNG/PDF: default 150 / 300."),
+        Query(ge=params.MIN_DPI, le=params.MAX_DPI, description="PNG/PDF: default 150 / 300."),
     ] = None,
     resolution: Annotated[
         float,
         Query(
-            ge=geotiff.MIN_RESOLUTION_M,
-            le=geotiff.MAX_RESOLUTION_M,
+            ge=params.MIN_RESOLUTION_M,
+            le=params.MAX_RESOLUTION_M,
             description="GeoTIFF: metres per pixel.",
         ),
-    ] = geotiff.DEFAULT_RESOLUTION_M,
+    ] = params.DEFAULT_RESOLUTION_M,
     bbox: Annotated[
         str | None,
         Query(
@@ -58,13 +60,13 @@ async def fremtidsbillede(
     scale: Annotated[
         int | None,
         Query(
-            ge=static.MIN_SCALE,
-            le=static.MAX_SCALE,
+            ge=params.MIN_SCALE,
+            le=params.MAX_SCALE,
             description="PNG/PDF: print scale 1:N on A3; default what fits the extent.",
         ),
     ] = None,
 ) -> Response:
-    extent = static.parse_extent(bbox)
+    extent = params.parse_extent(bbox)
     job = worker.map_job(
         settings.database_url,
         view,

@@ -14,10 +14,12 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
-from api.deps import ConnectionDep, EngineDep
+from api.deps import ConnectionDep, EngineDep, PlanViewDep, SettingsDep
 from gis import areas, law, mapdata, overlays, styles, tenure
 from gis.models import plan
-from gis.render import charts, share
+
+# Not gis.render.share: folium (and pandas) are imported in the render worker only.
+from gis.render import charts, params, worker
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=WEB / "templates")
@@ -228,27 +230,37 @@ def viewer(
     response_class=HTMLResponse,
     summary="'Del dette kort': the year's map as one standalone HTML file (folium, no CDN)",
 )
-def share_map(
+async def share_map(
+    request: Request,
     year: Annotated[int, PathParam(ge=styles.VIEWER_MIN_YEAR, le=styles.VIEWER_MAX_YEAR)],
-    conn: ConnectionDep,
+    view: PlanViewDep,
+    settings: SettingsDep,
     area: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)] = "vollsmose",
     layers: Annotated[
         str | None,
         Query(max_length=400, description="Comma-separated viewer layers; default as it opens."),
     ] = None,
-    view: Annotated[
+    at: Annotated[
         str | None,
-        Query(max_length=100, description="lat,lng,zoom as the viewer's URL; default the area."),
+        Query(
+            alias="view",
+            max_length=100,
+            description="lat,lng,zoom as the viewer's URL; default the area.",
+        ),
     ] = None,
-) -> HTMLResponse:
-    chosen = share.parse_layers(layers)
-    centre = share.parse_view(view)
-    body = share.share_html(conn, area, year, layers=chosen, view=centre)
+) -> Response:
+    job = worker.share_job(
+        settings.database_url,
+        view,
+        area,
+        year,
+        layers=params.parse_layers(layers),
+        centre=params.parse_view(at),
+        connect_timeout=settings.db_connect_timeout,
+    )
+    r = await request.app.state.renderer.arender(job)
     return HTMLResponse(
-        body,
-        headers={
-            "Content-Disposition": f'attachment; filename="fremtidsbillede-{area}-{year}.html"'
-        },
+        r.content, headers={"Content-Disposition": f'attachment; filename="{r.filename}"'}
     )
 
 

@@ -25,11 +25,10 @@ from gis import mapdata, record
 from gis.areas import get_area
 from gis.errors import InvalidParameter
 from gis.models import SRID
+from gis.render.params import DEFAULT_RESOLUTION_M, MAX_RESOLUTION_M, MIN_RESOLUTION_M
 from gis.styles import DATA_SOURCE, LAYER_STYLES, REFERENCE_NOTE
 from gis.tenure import check_year
 
-DEFAULT_RESOLUTION_M = 2.0
-MIN_RESOLUTION_M, MAX_RESOLUTION_M = 0.5, 50.0
 # Margin around the area's boundary, in metres.
 MARGIN_M = 100.0
 # Widths (metres) that lines and points are drawn with in the raster.

@@ -24,16 +24,12 @@ from sqlalchemy import Connection
 
 from gis import mapdata, record
 from gis.areas import get_area
-from gis.errors import InvalidQuery
 from gis.overlays import wgs84_bounds
+from gis.render.params import SHARE_LAYERS as LAYERS
 from gis.styles import DATA_SOURCE, LAYER_STYLES, REFERENCE_NOTE, Style, danish
 from gis.tenure import check_year
 
 LEAFLET = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor" / "leaflet"
-# The layers a mailed map carries: what the viewer shows when it opens.
-LAYERS = tuple(
-    name for name, s in sorted(LAYER_STYLES.items(), key=lambda kv: kv[1].z) if s.default_on
-)
 
 
 @cache
@@ -141,33 +137,6 @@ class _Legend(MacroElement):
             body,
             html.escape(note),
         )
-
-
-def parse_layers(value: str | None) -> tuple[str, ...]:
-    """`layers=` as the viewer's URL has it ("buildings,roads"); checked before any I/O."""
-    if not value:
-        return LAYERS
-    names = tuple(dict.fromkeys(v for v in value.split(",") if v and not v.startswith("overlay:")))
-    unknown = [n for n in names if n not in LAYER_STYLES]
-    if unknown or not names:
-        raise InvalidQuery(
-            "layers",
-            f"Unknown layer(s): {', '.join(unknown) or value}; known: {', '.join(LAYER_STYLES)}.",
-        )
-    return tuple(sorted(names, key=lambda n: LAYER_STYLES[n].z))
-
-
-def parse_view(value: str | None) -> tuple[float, float, float] | None:
-    """`view=lat,lng,zoom` as the viewer's URL has it; checked before any I/O."""
-    if not value:
-        return None
-    try:
-        lat, lng, zoom = (float(v) for v in value.split(","))
-    except ValueError:
-        raise InvalidQuery("view", "view must be three numbers: lat,lng,zoom.") from None
-    if not (-85 <= lat <= 85 and -180 <= lng <= 180 and 1 <= zoom <= 20):
-        raise InvalidQuery("view", "view must be a latitude, a longitude and a zoom of 1 to 20.")
-    return lat, lng, zoom
 
 
 def share_html(

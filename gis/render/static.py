@@ -22,30 +22,31 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
-from pyproj import Transformer  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
 from sqlalchemy import Connection  # noqa: E402
 
 from gis import mapdata, record  # noqa: E402
 from gis.areas import get_area  # noqa: E402
 from gis.errors import InvalidParameter, InvalidQuery  # noqa: E402
+
+# The limits a route checks before any I/O: kept where it checks them without matplotlib.
+from gis.render.params import (  # noqa: E402
+    EXTENT_REACH_M,
+    FORMATS,
+    MAX_DPI,
+    MAX_SCALE,
+    MIN_DPI,
+    MIN_SCALE,
+    PDF_DPI,
+    PNG_DPI,
+)
 from gis.styles import DATA_SOURCE, LAYER_STYLES, REFERENCE_NOTE, Style, danish  # noqa: E402
 from gis.tenure import check_year  # noqa: E402
 
 # A3 landscape, in inches.
 A3 = (420 / 25.4, 297 / 25.4)
-FORMATS = ("png", "pdf")
-PDF_DPI = 300
-PNG_DPI = 150
-MIN_DPI, MAX_DPI = 50, 300
-# A chosen print scale (1:N) and extent: from a block to the whole city.
-MIN_SCALE, MAX_SCALE = 500, 50_000
-MAX_EXTENT_M = 25_000
-# How far outside the area's bounding box a chosen extent may lie.
-EXTENT_REACH_M = 5_000
 # The map frame in the A3 sheet (axes fractions), in inches.
 FRAME_W, FRAME_H = A3[0] * 0.70, A3[1] * 0.92
-_TO_UTM = Transformer.from_crs(4326, 25832, always_xy=True)
 # Screen pixels (the styles' unit) to points.
 PX = 0.75
 FONT = "DejaVu Sans"
@@ -334,30 +335,6 @@ def _legend_handles(layers: dict[str, dict]) -> list[tuple[str, list]]:
         if handles:
             sections.append((ls.title, handles))
     return sections
-
-
-def parse_extent(value: str | None) -> tuple[float, float, float, float] | None:
-    """`bbox=` of a print map: west,south,east,north in WGS84 degrees (the viewer's map
-    bounds) -> EPSG:25832 metres; checked before any I/O."""
-    if value is None:
-        return None
-    try:
-        w, s, e, n = (float(v) for v in value.split(","))
-    except ValueError:
-        raise InvalidQuery(
-            "bbox", "bbox must be four numbers: west,south,east,north (WGS84 degrees)."
-        ) from None
-    if not all(math.isfinite(v) for v in (w, s, e, n)) or not (
-        -180 <= w < e <= 180 and -85 <= s < n <= 85
-    ):
-        raise InvalidQuery("bbox", "bbox must be west < east and south < north, in degrees.")
-    xs, ys = _TO_UTM.transform([w, e, w, e], [s, s, n, n])
-    box = (min(xs), min(ys), max(xs), max(ys))
-    if not all(math.isfinite(v) for v in box):
-        raise InvalidQuery("bbox", "bbox lies outside what EPSG:25832 can show.")
-    if max(box[2] - box[0], box[3] - box[1]) > MAX_EXTENT_M:
-        raise InvalidQuery("bbox", f"bbox may be at most {MAX_EXTENT_M // 1000} km across.")
-    return box
 
 
 def _frame_extent(

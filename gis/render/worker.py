@@ -1,6 +1,8 @@
 """Rendering in a bounded worker process, so what a render takes is given back.
 
-A print map or a report PDF is drawn with matplotlib (and rasterio for a GeoTIFF): a render
+A print map or a report PDF is drawn with matplotlib (rasterio for a GeoTIFF, folium for a
+shared map), imported in the workers only (a server that imported them held some 200 MB more
+before its first render; `tests/test_startup.py` keeps them out of it): a render
 leaves the process that drew it some 60-90 MB larger (figure caches, fonts, the allocator's
 arenas), and a server that renders now and then sat at 400-600 MB for good. Here every render
 runs in a worker process instead:
@@ -107,6 +109,21 @@ def report_job(
     return Job("report", database_url, view, (area, year), connect_timeout)
 
 
+def share_job(
+    database_url: str,
+    view: PlanView,
+    area: str,
+    year: int,
+    *,
+    layers: tuple[str, ...],
+    centre: tuple[float, float, float] | None = None,
+    connect_timeout: int = 5,
+) -> Job:
+    """'Del dette kort' (folium): drawn here too, so a server never imports folium (and the
+    pandas it brings) for it."""
+    return Job("share", database_url, view, (area, year, layers, centre), connect_timeout)
+
+
 # ---- in the worker ----------------------------------------------------------------------
 
 _engines: dict = {}
@@ -150,7 +167,21 @@ def _render_report(conn, area, year) -> Rendered:
     return Rendered(r.content, "application/pdf", r.filename)
 
 
-_KINDS = {"map": _render_map, "geotiff": _render_geotiff, "report": _render_report}
+def _render_share(conn, area, year, layers, centre) -> Rendered:
+    from gis.render.share import share_html
+
+    body = share_html(conn, area, year, layers=layers, view=centre)
+    return Rendered(
+        body.encode(), "text/html; charset=utf-8", f"fremtidsbillede-{area}-{year}.html"
+    )
+
+
+_KINDS = {
+    "map": _render_map,
+    "geotiff": _render_geotiff,
+    "report": _render_report,
+    "share": _render_share,
+}
 
 
 def _run(job: Job) -> Rendered | tuple[str, type, dict]:
