@@ -43,8 +43,9 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import databases, national
 from benchmarks.serving import PLATFORM, BaseURL, cpu_seconds, serve
-from gis import features, tiles
+from gis import tiles
 from gis.layers import LAYERS
+from gis.ogc import features
 
 VOLLSMOSE = (10.418, 55.401, 10.446, 55.416)
 BBOX = "10.425,55.403,10.435,55.410"  # the western half of the hard area
