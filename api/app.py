@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
-from api import auth, errors, guards, head, timing
+from api import auth, errors, guards, head, replicas, timing
 from api.ogc import edit as ogc_edit
 from api.ogc import features as ogc_features
 from api.ogc import openapi as ogc_openapi
@@ -39,6 +39,7 @@ from api.routing import include_flat
 from api.settings import Settings
 from gis.db import READER_ROLE, make_engine, make_read_engine
 from gis.render import worker as render_worker
+from gis.replication import Replication
 
 ROUTERS = (
     ogc_tiles.router,
@@ -83,6 +84,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = make_engine(settings.database_url, **pool)
         # The OGC API's reads, on the event loop (gis.db.make_read_engine says why).
         app.state.read_engine = make_read_engine(settings.database_url, **pool)
+        # Streaming replicas to read from, each with the same two engines (gis/replication.py).
+        app.state.replication = None
+        if settings.replica_urls:
+            app.state.replication = Replication(
+                settings.database_url,
+                settings.replica_urls,
+                lambda url: (make_engine(url, **pool), make_read_engine(url, **pool)),
+                max_lag=settings.replica_max_lag_seconds,
+                connect_timeout=settings.db_connect_timeout,
+            )
+            app.state.replication.start()
         # Print maps and reports are drawn in worker processes, started on the first render.
         app.state.renderer = render_worker.Renderer()
         # What start-up made (modules, routes, engines) lives as long as the process. Frozen,
@@ -98,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 gc.unfreeze()
             app.state.engine.dispose()
             await app.state.read_engine.dispose()
+            if app.state.replication is not None:
+                await app.state.replication.dispose()
             # The map renderer's worker processes, if a render started any.
             app.state.renderer.shutdown()
 
@@ -116,6 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.getLogger("api").setLevel(settings.log_level.upper())
     errors.register(app)
     auth.register(app)
+    if settings.replica_urls:
+        # Which server answers, and a write's commit position for the client (api/replicas.py).
+        app.add_middleware(replicas.ReadYourWrites)
     app.add_middleware(guards.RejectNul)
     app.add_middleware(guards.GuardBody)  # sizes and text of bodies, before any route
     app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either

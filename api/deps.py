@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from api import replicas
 from api.auth import get_reader, require
 from api.settings import Settings
 from gis import record
@@ -62,21 +64,26 @@ def as_reader(conn: Connection, reader: Reader) -> None:
 
 
 def get_connection(
-    engine: Annotated[Engine, Depends(get_engine)],
+    request: Request,
     view: PlanViewDep,
     # Called as a plain function (a report's HTML), it answers the public.
     reader: Annotated[Reader, Depends(get_reader)] = PUBLIC,
 ) -> Iterator[Connection]:
     """A read connection for one request, answering the version of the plan the request
-    names, with the reader's rights; a lost database becomes a 503 here."""
+    names, with the reader's rights; a lost database becomes a 503 here. From a replica
+    when one may answer it (api.replicas); one that cannot be reached falls back to the
+    primary."""
+    replica, engine = replicas.engine(request)
     with translate_errors():
-        conn = engine.connect()
         try:
-            as_reader(conn, reader)
-            record.enter(conn, view)
-        except BaseException:
-            close_read(conn)
-            raise
+            conn = _open_read(engine, view, reader)
+        except DBAPIError as exc:
+            if replica is None or not (
+                isinstance(exc, OperationalError) or exc.connection_invalidated
+            ):
+                raise
+            replicas.fell_back(request, replica, exc)
+            conn = _open_read(request.app.state.engine, view, reader)
     try:
         with translate_errors():
             yield conn
@@ -86,13 +93,29 @@ def get_connection(
         close_read(conn)
 
 
-def get_write_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+def _open_read(engine: Engine, view: PlanView, reader: Reader) -> Connection:
+    conn = engine.connect()
+    try:
+        as_reader(conn, reader)
+        record.enter(conn, view)
+    except BaseException:
+        close_read(conn)
+        raise
+    return conn
+
+
+def get_write_connection(
+    request: Request, engine: Annotated[Engine, Depends(get_engine)]
+) -> Iterator[Connection]:
     """One transaction per write request: committed when the route returns, else rolled back.
     A write has the login role's rights (the routes check the writer's); what it answers is
-    the route's to filter by its reader."""
-    with translate_errors(), engine.begin() as conn:
-        elevate(conn)
-        yield conn
+    the route's to filter by its reader. Always the primary; with replicas, the answer
+    carries the commit's WAL position (api.replicas), for the client's next reads."""
+    with translate_errors(), engine.connect() as conn:
+        with conn.begin():
+            elevate(conn)
+            yield conn
+        replicas.committed(request, conn)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:55432/vollsmose"
 
@@ -24,6 +26,11 @@ class Settings(BaseSettings):
     # Freeze what start-up made out of the garbage collector's reach (api/app.py says why).
     # Off for apps made and stopped by the dozen in one process, as the tests make them.
     gc_freeze: bool = True
+    # Streaming replicas (hot standbys of DATABASE_URL) to read from, comma-separated; writes,
+    # token checks and a client's reads after its own write go to the primary
+    # (gis/replication.py). A replica whose replay lags more seconds than the bound is skipped.
+    replica_urls: Annotated[list[str], NoDecode] = []
+    replica_max_lag_seconds: float = Field(10.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -35,6 +42,18 @@ class Settings(BaseSettings):
             if v.startswith(plain):
                 return "postgresql+psycopg://" + v[len(plain) :]
         return v
+
+    @field_validator("replica_urls", mode="before")
+    @classmethod
+    def _replicas(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [u.strip() for u in v.split(",") if u.strip()]
+        return v
+
+    @field_validator("replica_urls")
+    @classmethod
+    def _replicas_postgres(cls, v: list[str]) -> list[str]:
+        return [cls._postgres_only(u) for u in v]
 
     @field_validator("log_level")
     @classmethod
