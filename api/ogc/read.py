@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from api.auth import get_reader
-from api.deps import get_connection
 from api.ogc.caching import Validator
 from api.timing import Timing, timing_of
 from gis import record
@@ -51,18 +50,16 @@ class ReadDatabase:
     answer's Server-Timing (`api.timing`).
     """
 
-    __slots__ = ("_confidential", "_engine", "_override", "_timing", "_view")
+    __slots__ = ("_confidential", "_engine", "_timing", "_view")
 
     def __init__(
         self,
-        engine: AsyncEngine | None,
-        override: Connection | None,
+        engine: AsyncEngine,
         timing: Timing | None,
         view: PlanView = record.CURRENT,
         confidential: bool = False,
     ) -> None:
         self._engine = engine
-        self._override = override
         self._timing = timing
         self._view = view
         # The read engine's sessions are the reader role (gis.db.READER_ROLE); a reader who
@@ -72,10 +69,6 @@ class ReadDatabase:
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         start = time.perf_counter()
         try:
-            if self._override is not None:
-                record.enter(self._override, self._view)
-                return fn(self._override, *args)
-            assert self._engine is not None
             with translate_errors():
                 # One greenlet (SQLAlchemy's, as `run_sync` spawns) for checkout, work and
                 # check-in, where `async with engine.connect()` and `run_sync` take three.
@@ -106,17 +99,22 @@ class ReadDatabase:
 # plan keeps its session settings (`gis.record.enter(..., session=True)`): one round trip
 # instead of a transaction's three, and none for the next read of that same version there.
 # It is marked in its pool record's `info`, which lives and dies with the database
-# connection, so the next read of the adopted plan on it puts the settings back first, and a
-# replaced connection starts clean. The mark is the version (`PlanView.key`) the settings
-# name, or True while they are being set.
+# connection, so the next read of the adopted plan on it puts the settings back first
+# (`_as_adopted`), and a replaced connection starts clean. The mark is the version
+# (`PlanView.key`) the settings name, or True while they are being set.
 _IN_VERSION = "vm_plan_view"
+
+
+def _as_adopted(conn: Connection) -> None:
+    """Takes back the session settings a read of another version left on `conn`."""
+    if conn.info.pop(_IN_VERSION, None):
+        record.leave(conn)
 
 
 def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
     # Runs inside the greenlet: the async engine's sync face awaits its driver from here.
     with engine.connect() as conn:
-        if conn.info.pop(_IN_VERSION, None):
-            record.leave(conn)
+        _as_adopted(conn)
         return fn(conn, *args)
 
 
@@ -148,8 +146,7 @@ def _confidentially(engine: Engine, view: PlanView, fn: Callable[..., T], *args:
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            if conn.info.pop(_IN_VERSION, None):
-                record.leave(conn)
+            _as_adopted(conn)
             elevate(conn)
             record.enter(conn, view)
             return fn(conn, *args)
@@ -162,18 +159,13 @@ def _read_unless_held(conn: Connection, check, read, *args):
 
 
 def _read_database(request: Request, reader: Reader) -> ReadDatabase:
-    timing = timing_of(request.scope)
-    # A test that hands the API its own (rolled-back) connection overrides get_connection;
-    # honour that here too.
     query = request.query_params
     view = record.CURRENT
     if "scenario" in query or "recorded" in query:
         view = record.plan_view(query.get("scenario"), query.get("recorded"))
-    override = request.app.dependency_overrides.get(get_connection)
-    if override is not None:
-        return ReadDatabase(None, override(), timing, view)
     confidential = reader.may(Permission.READ_CONFIDENTIAL)
-    return ReadDatabase(request.app.state.read_engine, None, timing, view, confidential)
+    engine = request.app.state.read_engine
+    return ReadDatabase(engine, timing_of(request.scope), view, confidential)
 
 
 class Read:

@@ -6,10 +6,11 @@ import math
 
 import mapbox_vector_tile
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from gis.layers import LAYERS
 from tests.api.test_errors import assert_problem
+from tests.support import make_client, prepared_database
 
 TORV = (10.4413, 55.4068)  # Vollsmose Torv (DOMAIN.md)
 MVT = "application/vnd.mapbox-vector-tile"
@@ -129,18 +130,26 @@ def test_etag_and_cache_control(ref_client):
     assert other_year.headers["etag"] != etag
 
 
-def test_etag_follows_the_data(conn_client, conn):
-    conn.execute(
-        text(
-            "INSERT INTO facility (name, kind, geom) VALUES ('Bibliotek', 'library', "
-            "ST_Transform(ST_SetSRID(ST_MakePoint(10.4413, 55.4068), 4326), 25832))"
+def test_etag_follows_the_data(new_database):
+    # A database of its own whose writes commit: the tiles read on the API's own pooled
+    # connections, which see committed data only.
+    url = prepared_database(new_database)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO facility (name, kind, geom) VALUES ('Bibliotek', 'library', "
+                "ST_Transform(ST_SetSRID(ST_MakePoint(10.4413, 55.4068), 4326), 25832))"
+            )
         )
-    )
     z, x, y = tile_of(*TORV, 16)
-    url = f"/collections/facilities/tiles/WebMercatorQuad/{z}/{x}/{y}"
-    before = conn_client.get(url)
-    conn.execute(text("UPDATE facility SET name = 'Vollsmose Bibliotek'"))
-    after = conn_client.get(url, headers={"If-None-Match": before.headers["etag"]})
+    path = f"/collections/facilities/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    with make_client(url) as client:
+        before = client.get(path)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE facility SET name = 'Vollsmose Bibliotek'"))
+        after = client.get(path, headers={"If-None-Match": before.headers["etag"]})
+    engine.dispose()
     assert after.status_code == 200
     assert decode(after)["facilities"]["features"][0]["properties"]["name"] == (
         "Vollsmose Bibliotek"

@@ -52,7 +52,7 @@ def _pid_and_autocommit(conn: Connection, offset: int) -> tuple[int, bool, int]:
 def test_run_hands_the_work_a_connection_and_takes_it_back(database_url: str) -> None:
     async def scenario(engine: AsyncEngine) -> tuple:
         timing = Timing()
-        db = ReadDatabase(engine, None, timing)
+        db = ReadDatabase(engine, timing)
         first = await db.run(_pid_and_autocommit, 41)
         after_first = _checked_out(engine)
         second = await db.run(_pid_and_autocommit, 1)
@@ -71,7 +71,7 @@ def test_a_failed_statement_gives_its_connection_back(database_url: str) -> None
         conn.execute(text("SELECT * FROM no_such_table"))
 
     async def scenario(engine: AsyncEngine) -> tuple:
-        db = ReadDatabase(engine, None, None)
+        db = ReadDatabase(engine, None)
         with pytest.raises(ProgrammingError):
             await db.run(broken)
         left = _checked_out(engine)
@@ -89,7 +89,7 @@ def test_a_cancelled_read_gives_its_connection_back_and_the_next_one_works(
         conn.execute(text("SELECT pg_sleep(30)"))
 
     async def scenario(engine: AsyncEngine) -> tuple:
-        db = ReadDatabase(engine, None, None)
+        db = ReadDatabase(engine, None)
         task = asyncio.ensure_future(db.run(slow))
         # Until the statement is on the server, as a slow query would be.
         for _ in range(500):
@@ -122,14 +122,14 @@ def test_a_read_of_the_adopted_plan_after_another_version_answers_the_adopted_pl
     from gis.record import PlanView
 
     async def scenario(engine: AsyncEngine) -> tuple:
-        then = await ReadDatabase(engine, None, None, PlanView(recorded=_BEFORE_ANY_PLAN)).run(
+        then = await ReadDatabase(engine, None, PlanView(recorded=_BEFORE_ANY_PLAN)).run(
             _path_and_buildings
         )
-        now = await ReadDatabase(engine, None, None).run(_path_and_buildings)
-        unknown = ReadDatabase(engine, None, None, PlanView(scenario="findes-ikke"))
+        now = await ReadDatabase(engine, None).run(_path_and_buildings)
+        unknown = ReadDatabase(engine, None, PlanView(scenario="findes-ikke"))
         with pytest.raises(NotFound):
             await unknown.run(_path_and_buildings)
-        after_unknown = await ReadDatabase(engine, None, None).run(_path_and_buildings)
+        after_unknown = await ReadDatabase(engine, None).run(_path_and_buildings)
         return then, now, after_unknown
 
     then, now, after_unknown = _in_own_loop(ref_database_url, scenario)
@@ -169,9 +169,9 @@ def test_a_connection_left_at_a_recorded_time_answers_it_again_with_no_settings_
         out = []
         for view in (PlanView(), PlanView(recorded=_BEFORE_ANY_PLAN)) + (later,) * 2:
             sent.clear()
-            out.append((await ReadDatabase(engine, None, None, view).run(_session), list(sent)))
+            out.append((await ReadDatabase(engine, None, view).run(_session), list(sent)))
         sent.clear()
-        out.append((await ReadDatabase(engine, None, None).run(_session), list(sent)))
+        out.append((await ReadDatabase(engine, None).run(_session), list(sent)))
         return out
 
     adopted, before, first, again, back = _in_own_loop(ref_database_url, scenario)
@@ -199,7 +199,7 @@ def test_a_connection_left_in_a_scenario_reads_it_again_at_once_until_it_is_dele
 
     async def scenario(engine: AsyncEngine) -> tuple:
         sent = _statements(engine)
-        db = ReadDatabase(engine, None, None, PlanView("kortlivet"))
+        db = ReadDatabase(engine, None, PlanView("kortlivet"))
         first = await db.run(_session)
         sent.clear()
         again = await db.run(_session)
@@ -216,7 +216,7 @@ def test_a_connection_left_in_a_scenario_reads_it_again_at_once_until_it_is_dele
                 )
             )
         remade = await db.run(_session)
-        after = await ReadDatabase(engine, None, None).run(_session)
+        after = await ReadDatabase(engine, None).run(_session)
         return first, again, statements, remade, after
 
     try:
