@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pyogrio.raw
 import shapely
 from shapely.ops import transform
 
@@ -40,6 +39,10 @@ def to_gpkg(found: Rows, layer_name: str) -> bytes:
         geoms = [None if g is None else transform(lambda x, y: (y, x), g) for g in geoms]
     fields = found.columns[:-1]
     columns = [_column([r[i] for r in found.rows]) for i in range(len(fields))]
+    # Here, not at the top: pyogrio brings GDAL, pandas and geopandas (some 140 MB) into the
+    # process, which only a GeoPackage download needs.
+    import pyogrio.raw
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{layer_name}.gpkg"
         pyogrio.raw.write(
