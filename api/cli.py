@@ -10,7 +10,7 @@ from pathlib import Path
 from api.settings import Settings
 from gis import migrate, tenure, tenure_table
 from gis.db import make_engine, translate_errors
-from gis.errors import DomainError
+from gis.errors import DomainError, InvalidParameter
 
 
 def _engine(settings: Settings):
@@ -24,7 +24,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    workers = settings.workers if args.workers is None else args.workers
+    if not 1 <= workers <= 64:
+        raise InvalidParameter("workers", "workers: 1 to 64 processes.")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        return 0
+    # uvicorn's own supervisor (it restarts a worker that dies); each worker builds its app
+    # from the same environment and shares nothing with the others but the database.
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+    )
     return 0
 
 
@@ -315,6 +330,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the HTTP API")
     s.add_argument("--host", help="default: HOST or 127.0.0.1")
     s.add_argument("--port", type=int, help="default: PORT or 8000")
+    s.add_argument("--workers", type=int, help="worker processes (default: WEB_CONCURRENCY or 1)")
     s.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("db", help="apply or revert the database migrations")

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "VOLLSMOSE_HOST"))
     port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "VOLLSMOSE_PORT"))
+    # Worker processes of `vollsmose serve` (WEB_CONCURRENCY is the name hosts set).
+    workers: int = Field(
+        1, ge=1, le=64, validation_alias=AliasChoices("WEB_CONCURRENCY", "VOLLSMOSE_WORKERS")
+    )
     db_pool_size: int = Field(5, ge=1, le=100)
     db_connect_timeout: int = Field(5, ge=1, le=120)
     log_level: str = "info"

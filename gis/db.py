@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,13 @@ READER_ROLE = "vm_public"
 
 def _options(role: str | None) -> str:
     return SESSION_OPTIONS if role is None else f"{SESSION_OPTIONS} -c role={role}"
+
+
+def application_name() -> str:
+    """What `pg_stat_activity` shows for this process's sessions: with several workers (and
+    machines), which one holds which connection. Taken when an engine is made, so each
+    worker process names itself."""
+    return f"vollsmose[{os.getpid()}]"
 
 
 def elevate(conn: Connection) -> None:
@@ -71,7 +79,11 @@ def make_engine(
     engine = create_engine(
         url,
         pool_size=pool_size,
-        connect_args={"connect_timeout": connect_timeout, "options": _options(role)},
+        connect_args={
+            "connect_timeout": connect_timeout,
+            "options": _options(role),
+            "application_name": application_name(),
+        },
     )
     _ping_when_idle(engine, idle_ping_seconds)
     return engine
@@ -99,7 +111,11 @@ def make_read_engine(
         url,
         pool_size=pool_size,
         isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": connect_timeout, "options": _options(role)},
+        connect_args={
+            "connect_timeout": connect_timeout,
+            "options": _options(role),
+            "application_name": application_name(),
+        },
     )
     _ping_when_idle(engine.sync_engine, idle_ping_seconds)
     _name_the_version(engine.sync_engine)
