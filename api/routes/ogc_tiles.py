@@ -5,8 +5,9 @@ web maps write them; the OGC tileset metadata names the same places `{tileMatrix
 {tileRow}` and TileJSON `{z}/{x}/{y}`, so clients substituting by name get them right.
 `datetime` selects the year(s) as for features. An empty tile is a 204 without a body.
 Tiles and their metadata carry an ETag of the data version and the request (see
-`api.ogc_common.Validator`) and Cache-Control; a matching If-None-Match gets a 304 before
-the tile is built.
+`api.ogc.caching.Validator`) and Cache-Control; a matching If-None-Match gets a 304 before
+the tile is built. Each worker keeps the tiles it made, by the ETag's key and the data's
+stamp (`gis.tile_cache`, `VOLLSMOSE_TILE_CACHE_MB`, 0 for none).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
 from gis.ogc import features
 from gis.ogc.crs import CRS84
+from gis.tile_cache import TileCache
 
 router = APIRouter(tags=["OGC API – Tiles"])
 
@@ -64,6 +66,16 @@ def _years(request: Request) -> temporal.YearRange | None:
     return temporal.parse_datetime(request.query_params.get("datetime"))
 
 
+def _tile_cache(request: Request) -> TileCache:
+    # One per app (so per worker, and per database in a process of several apps, as the
+    # tests make), made on its first tile.
+    state = request.app.state
+    store = getattr(state, "tile_cache", None)
+    if store is None:
+        store = state.tile_cache = TileCache(state.settings.tile_cache_mb * 1024 * 1024)
+    return store
+
+
 async def _tile(
     request: Request,
     db: ReadDatabase,
@@ -75,7 +87,10 @@ async def _tile(
 ) -> Response:
     years = _years(request)
     tiles.check_tile(z, x, y)
-    hit, tile = await db.read_unless_held(cache.revalidate, tiles.tile, layers, z, x, y, years)
+    store = _tile_cache(request)
+    hit, tile = await db.read_unless_held(
+        cache.revalidate, store.tile, cache.key, layers, z, x, y, years
+    )
     if hit is not None:
         hit.headers["Content-Crs"] = CONTENT_CRS
         return hit
