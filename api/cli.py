@@ -17,6 +17,32 @@ def _engine(settings: Settings):
     return make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout)
 
 
+def prepare(settings: Settings, *, upgrade: bool, reference: bool) -> list[str]:
+    """What `serve --upgrade --load-reference-if-empty` does before serving, in the one
+    process that serves (`make run`): each check one query when there is nothing to do."""
+    done = []
+    if not (upgrade or reference):
+        return done
+    engine = _engine(settings)
+    try:
+        with engine.begin() as conn:
+            # Workers or machines starting together: one migrates and loads, the others wait
+            # for it and find nothing to do.
+            migrate.lock(conn)
+            if upgrade and migrate.upgrade_if_behind(conn):
+                done.append(f"database upgraded to {', '.join(sorted(migrate.heads()))}")
+            if reference:
+                from gis.reference import default_reference_path, is_empty, load_reference
+
+                if is_empty(conn):
+                    path = default_reference_path()
+                    counts = load_reference(conn, path)
+                    done.append(f"loaded {path.name}: {sum(counts.values())} rows")
+    finally:
+        engine.dispose()
+    return done
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -27,6 +53,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = settings.workers if args.workers is None else args.workers
     if not 1 <= workers <= 64:
         raise InvalidParameter("workers", "workers: 1 to 64 processes.")
+    # Before uvicorn starts a worker: they all find the database migrated and loaded.
+    for line in prepare(settings, upgrade=args.upgrade, reference=args.load_reference_if_empty):
+        print(line, flush=True)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
         return 0
@@ -46,8 +75,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     target = args.revision or ("head" if args.action == "upgrade" else "base")
     with _engine(settings).begin() as conn:
-        step = migrate.upgrade if args.action == "upgrade" else migrate.downgrade
-        step(conn, target)
+        if target == "head" and args.action == "upgrade":
+            if not migrate.upgrade_if_behind(conn):
+                print("database already at head; nothing to do")
+                return 0
+        else:
+            step = migrate.upgrade if args.action == "upgrade" else migrate.downgrade
+            step(conn, target)
     print(f"database {args.action}d to {target}")
     return 0
 
@@ -330,6 +364,14 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the HTTP API")
     s.add_argument("--host", help="default: HOST or 127.0.0.1")
     s.add_argument("--port", type=int, help="default: PORT or 8000")
+    s.add_argument(
+        "--upgrade", action="store_true", help="first apply the migrations the database lacks"
+    )
+    s.add_argument(
+        "--load-reference-if-empty",
+        action="store_true",
+        help="first load the bundled reference dataset when no area is stored",
+    )
     s.add_argument("--workers", type=int, help="worker processes (default: WEB_CONCURRENCY or 1)")
     s.set_defaults(func=cmd_serve)
 

@@ -18,8 +18,6 @@ import json
 import math
 from pathlib import Path
 
-import pandas as pd
-import pyogrio
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Table, func, insert, select, text, update
@@ -73,9 +71,9 @@ def is_empty(conn: Connection) -> bool:
     return conn.execute(select(Area.id).limit(1)).first() is None
 
 
-def _plain(value):
-    """pandas' missing values and numpy scalars as plain Python values."""
-    if value is None or value is pd.NA:
+def _plain(value, na):
+    """pandas' missing values (`na`: pandas.NA) and numpy scalars as plain Python values."""
+    if value is None or value is na:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -93,10 +91,15 @@ def _geometry(geom, column_kind: str):
 
 
 def _records(path: Path, layer: str) -> list[dict]:
+    # Here, not at the top: pyogrio brings pandas and geopandas (some 140 MB, 0.5 s), and a
+    # start-up that only asks `is_empty` must not pay for them.
+    import pandas as pd
+    import pyogrio
+
     df = pyogrio.read_dataframe(path, layer=layer, read_geometry=True)
     if getattr(df, "crs", None) is not None and df.crs.to_epsg() != SRID:
         raise DataError(f"Layer '{layer}' is in {df.crs}, not EPSG:{SRID}.")
-    return [{k: _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
+    return [{k: _plain(v, pd.NA) for k, v in row.items()} for row in df.to_dict("records")]
 
 
 def _insert(conn: Connection, table: Table, rows: list[dict]) -> dict:
@@ -134,6 +137,8 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     (`UPDATES`); returns the number of rows per table (and of recorded updates)."""
     if not path.exists():
         raise DataError(f"No reference dataset at {path}.")
+    import pyogrio
+
     missing = set(LAYERS) - {name for name, _ in pyogrio.list_layers(path)}
     if missing:
         raise DataError(f"{path.name} lacks the layers {', '.join(sorted(missing))}.")
