@@ -227,6 +227,8 @@ class Building(Recorded, Base):
         Index("building_footprint_gist", "footprint", postgresql_using="gist"),
         Index("building_anchor_gist", "anchor", postgresql_using="gist"),
         Index("building_parcel", "parcel_id"),
+        # What a version has otherwise than now (migration 0027, gis.tenure).
+        Index("building_recorded_from", "recorded_from"),
     )
 
 
@@ -260,6 +262,7 @@ class DwellingStock(Recorded, Base):
             name="dwelling_stock_change",
         ),
         Index("dwelling_stock_building", "building_id"),
+        Index("dwelling_stock_recorded_from", "recorded_from"),
     )
 
 
