@@ -15,7 +15,8 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 from fastapi import Request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -130,12 +131,40 @@ def served(request: Request, replica: Replica | None) -> None:
         routing.served_by = replica.name if replica is not None else "primary"
 
 
-def read_engine(request: Request) -> tuple[Replica | None, AsyncEngine]:
-    """The OGC API's async engine for this request's read, and the replica it belongs to."""
+def read_engine(request: Request) -> AsyncEngine:
+    """The OGC API's async engine for this request's read (`api.ogc.read.ReadDatabase`
+    uses only its `sync_engine.connect()`): the primary's, or a replica's that falls back to
+    the primary's when the replica cannot be reached."""
     replica = choose(request)
     if replica is None:
-        return None, request.app.state.read_engine
-    return replica, replica.read_engine
+        return request.app.state.read_engine
+    return _ReplicaRead(request, replica)  # type: ignore[return-value]
+
+
+class _ReplicaRead:
+    __slots__ = ("sync_engine",)
+
+    def __init__(self, request: Request, replica: Replica) -> None:
+        self.sync_engine = _FallingBack(request, replica)
+
+
+class _FallingBack:
+    """`connect()` on the replica, else (unreachable) on the primary, noting which."""
+
+    __slots__ = ("_replica", "_request")
+
+    def __init__(self, request: Request, replica: Replica) -> None:
+        self._request = request
+        self._replica = replica
+
+    def connect(self) -> Connection:
+        try:
+            return self._replica.read_engine.sync_engine.connect()
+        except DBAPIError as exc:
+            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                raise
+            fell_back(self._request, self._replica, exc)
+            return self._request.app.state.read_engine.sync_engine.connect()
 
 
 def engine(request: Request) -> tuple[Replica | None, Engine]:

@@ -1,0 +1,108 @@
+"""A real primary and a real hot standby, started for the session by `scripts/pg.sh`.
+
+The primary is a cluster of its own (not the shared test server, whose base backup would
+copy every engineer's databases): initdb, migrated, the reference data and a token per role
+loaded, then `pg_basebackup -R` streams it to the standby. About 5 s in all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support import ROOT, free_port, prepared_database
+
+PG_SH = ROOT / "scripts" / "pg.sh"
+
+
+@dataclass
+class Pair:
+    """The primary's and the replica's URLs, a token per role, and the standby's controls."""
+
+    primary_url: str
+    replica_url: str
+    tokens: dict[str, str]
+    env: dict[str, str]
+
+    def bearer(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def pg(self, *args: str) -> None:
+        subprocess.run(["bash", str(PG_SH), *args], env=self.env, check=True, capture_output=True)
+
+    def stop_replica(self) -> None:
+        self.pg("replica", "stop")
+
+    def start_replica(self) -> None:
+        self.pg("replica", "start")
+
+    def on_replica(self, sql: str):
+        engine = create_engine(self.replica_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as c:
+                return c.execute(text(sql)).scalar()
+        finally:
+            engine.dispose()
+
+    def caught_up(self, timeout: float = 20) -> None:
+        """Waits until the replica has replayed all the primary has written."""
+        primary = create_engine(self.primary_url)
+        try:
+            with primary.connect() as c:
+                target = c.execute(text("SELECT pg_current_wal_lsn()")).scalar()
+        finally:
+            primary.dispose()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.on_replica(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
+                return
+            time.sleep(0.05)
+        raise AssertionError("the replica did not catch up")
+
+
+@pytest.fixture(scope="session")
+def pair() -> Iterator[Pair]:
+    from gis import auth
+    from gis.reference import default_reference_path, load_reference
+
+    # Where the postgres system user can reach it (the checkout may be closed to it).
+    base = tempfile.mkdtemp(prefix="vollsmose-replication-", dir="/var/tmp")
+    os.chmod(base, 0o755)
+    port, replica_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PGDATA_DIR": f"{base}/primary",
+        "PGREPLICA_DATA_DIR": f"{base}/replica",
+        "PGPORT": str(port),
+        "PGREPLICA_PORT": str(replica_port),
+        "PGDATABASE_NAME": "vollsmose",
+    }
+    pair = Pair(
+        f"postgresql+psycopg://postgres@127.0.0.1:{port}/vollsmose",
+        f"postgresql+psycopg://postgres@127.0.0.1:{replica_port}/vollsmose",
+        {},
+        env,
+    )
+    try:
+        pair.pg("start")
+
+        def load(conn):
+            load_reference(conn, default_reference_path())
+            for role in ("planner", "developer_company", "admin"):
+                pair.tokens[role] = auth.create_token(conn, f"{role}-writer", role)
+
+        prepared_database(lambda: pair.primary_url, load)
+        pair.start_replica()
+        yield pair
+    finally:
+        pair.pg("replica", "stop")
+        pair.pg("stop")
+        shutil.rmtree(base, ignore_errors=True)

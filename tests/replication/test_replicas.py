@@ -1,0 +1,154 @@
+"""Reads from a real hot standby, writes to the primary, and a client reads its own writes:
+a write's answer carries its commit position (header and cookie), and a read carrying it is
+answered by the replica only once it has replayed that far (gis/replication.py). A paused
+replay makes the replica lag; a stopped replica is skipped without an error."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.replicas import HEADER, SERVED_BY
+from gis.replication import parse_lsn
+from tests.support import make_client
+
+
+def _client(pair, **settings) -> TestClient:
+    return make_client(pair.primary_url, replica_urls=[pair.replica_url], **settings)
+
+
+@pytest.fixture(scope="module")
+def client(pair) -> Iterator[TestClient]:
+    with _client(pair, replica_max_lag_seconds=60) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def building(pair) -> int:
+    engine = create_engine(pair.primary_url)
+    with engine.connect() as c:
+        found = c.execute(
+            text(
+                "SELECT id FROM building WHERE built_year IS NULL AND demolished_year IS NULL"
+                " ORDER BY id LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return found
+
+
+def _life(client: TestClient, building: int, **headers):
+    r = client.get(f"/buildings/{building}/life", headers=headers)
+    assert r.status_code == 200, r.text
+    return r
+
+
+def _set_renovation(client, pair, building: int, year: int):
+    tag = _life(client, building).headers["ETag"]
+    r = client.patch(
+        f"/buildings/{building}/life",
+        json={"renovation_end_year": year},
+        headers={**pair.bearer("planner"), "If-Match": tag},
+    )
+    assert r.status_code == 200, r.text
+    return r
+
+
+def _until(predicate, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
+
+
+def test_a_read_without_a_position_is_answered_by_the_replica(client, pair, building):
+    pair.caught_up()
+    _until(lambda: _life(client, building).headers[SERVED_BY] == "replica-1")
+    # The OGC API's reads too (their own async engines).
+    r = client.get("/collections/buildings/items", params={"limit": 2})
+    assert r.status_code == 200
+    assert r.headers[SERVED_BY] == "replica-1"
+
+
+def test_a_write_goes_to_the_primary_and_answers_its_position(client, pair, building):
+    before = parse_lsn(pair.on_replica("SELECT pg_last_wal_replay_lsn()::text"))
+    r = _set_renovation(client, pair, building, 2031)
+    lsn = parse_lsn(r.headers[HEADER])
+    assert lsn > before
+    assert f"{HEADER}={r.headers[HEADER]}" in r.headers["set-cookie"]
+    assert "HttpOnly" in r.headers["set-cookie"]
+    # Reads answer no position of their own.
+    assert HEADER not in _life(client, building).headers
+
+
+def test_every_read_right_after_a_write_sees_it(client, pair, building):
+    """Twenty writes, each read back at once: with the cookie (as a browser would), and
+    by another client with the header only."""
+    with _client(pair, replica_max_lag_seconds=60) as other:
+        for year in range(2032, 2052):
+            written = _set_renovation(client, pair, building, year)
+            assert _life(client, building).json()["renovation_end_year"] == year
+            mine = {HEADER: written.headers[HEADER]}
+            assert _life(other, building, **mine).json()["renovation_end_year"] == year
+
+
+def test_a_lagging_replica_answers_reads_without_a_position_only(client, pair, building):
+    pair.caught_up()
+    old = _life(client, building).json()["renovation_end_year"]
+    pair.on_replica("SELECT pg_wal_replay_pause()")
+    try:
+        written = _set_renovation(client, pair, building, 2055)
+        mine = {HEADER: written.headers[HEADER]}
+        with (
+            _client(pair, replica_max_lag_seconds=60) as fresh,
+            _client(pair, replica_max_lag_seconds=0.5) as strict,
+        ):
+            # Carrying the write's position: the primary, which has it.
+            r = _life(fresh, building, **mine)
+            assert (r.json()["renovation_end_year"], r.headers[SERVED_BY]) == (2055, "primary")
+            # Without: the replica (within its bound), which says so, and answers the plan
+            # as it has replayed it.
+            r = _life(fresh, building)
+            assert (r.json()["renovation_end_year"], r.headers[SERVED_BY]) == (old, "replica-1")
+            r = fresh.get("/collections/buildings/items", params={"limit": 1})
+            assert r.headers[SERVED_BY] == "replica-1"
+            # Beyond a bound of 0.5 s: skipped, every read goes to the primary.
+            _until(lambda: _life(strict, building).headers[SERVED_BY] == "primary")
+            assert _life(strict, building).json()["renovation_end_year"] == 2055
+    finally:
+        pair.on_replica("SELECT pg_wal_replay_resume()")
+    pair.caught_up()
+    # Caught up: a read carrying the position is the replica's again.
+    _until(lambda: _life(client, building, **mine).headers[SERVED_BY] == "replica-1")
+    assert _life(client, building, **mine).json()["renovation_end_year"] == 2055
+
+
+def test_a_bad_position_header_is_a_400_naming_it_and_a_bad_cookie_is_ignored(client, building):
+    r = client.get(f"/buildings/{building}/life", headers={HEADER: "not-an-lsn"})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert HEADER in r.json()["detail"]
+    r = client.get(f"/buildings/{building}/life", headers={"Cookie": f"{HEADER}=zz/zz"})
+    assert r.status_code == 200
+
+
+def test_a_stopped_replica_is_skipped_without_an_error(client, pair, building):
+    pair.caught_up()
+    _until(lambda: _life(client, building).headers[SERVED_BY] == "replica-1")
+    # Pooled connections to the replica exist now (the reads above); stopping it closes them.
+    pair.stop_replica()
+    try:
+        for _ in range(20):
+            r = _life(client, building)
+            assert r.headers[SERVED_BY] == "primary"
+            r = client.get("/collections/buildings/items", params={"limit": 1})
+            assert r.status_code == 200, r.text
+            assert r.headers[SERVED_BY] == "primary"
+    finally:
+        pair.start_replica()
+    # Back up: the probe finds it, and reads go to it again.
+    _until(lambda: _life(client, building).headers[SERVED_BY] == "replica-1", timeout=30)
