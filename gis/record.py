@@ -254,13 +254,29 @@ def version_tag(change_id: int | None, scenario: str = ADOPTED) -> str:
     return f'"{where}v{change_id or 0}"'
 
 
-def check_if_match(if_match: str | None, current: str) -> None:
+# A land row's change id as a reader who may not read sale data gets it from the version
+# views (migration 0026): an opaque number at or above this, never a real change id (a
+# sequence number, which would bound the time of a sale change between two public ones).
+MASKED_CHANGE_MIN = 2**62
+_MASK = text("SELECT vm_mask_change(:c)")
+
+
+def masked_tag(conn: Connection, change_id: int | None, scenario: str = ADOPTED) -> str:
+    """The version tag of a land row's version as such a reader reads it (the same version
+    has the same tag; the tags have no order)."""
+    if change_id is None:
+        return version_tag(None, scenario)
+    return version_tag(conn.execute(_MASK, {"c": change_id}).scalar_one(), scenario)
+
+
+def check_if_match(if_match: str | None, current: str, *aliases: str) -> None:
     """The precondition of a write to an existing item: 428 without `If-Match`, 412 when
-    it names another version (`*` matches any). Raised before anything is written."""
+    it names another version (`*` matches any; `aliases` are other tags of the current
+    version, such as its masked tag). Raised before anything is written."""
     if if_match is None or if_match.strip() == "":
         raise PreconditionRequired()
     tags = [t.strip() for t in if_match.split(",")]
-    if "*" in tags or current in tags:
+    if "*" in tags or current in tags or any(a in tags for a in aliases):
         return
     raise PreconditionFailed(
         f"The item has changed since that version was read (it is now {current}); "

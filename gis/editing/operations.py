@@ -474,7 +474,14 @@ def _existing(conn, spec: Spec, fid: int, if_match: str | None, target) -> tuple
     served, version = _served(conn, _full(spec), fid)
     if served is None:
         raise NotFound("feature", str(fid))
-    record.check_if_match(if_match, record.version_tag(version, target.slug))
+    # A reader who may not read sale data has a land feature's tag opaque where it read the
+    # feature at a version (migration 0026): either tag names the version.
+    aliases = (
+        (record.masked_tag(conn, version, target.slug),)
+        if spec.layer in confidential.LAND_COLLECTIONS
+        else ()
+    )
+    record.check_if_match(if_match, record.version_tag(version, target.slug), *aliases)
     state = store.load(
         conn,
         spec.owner,
@@ -590,6 +597,15 @@ def _permit_delete(spec: Spec, reader: Reader, served: dict) -> None:
         _permit(spec, reader, [next(p.name for p in spec.props if p.confidential)])
 
 
+def _unmasked(conn: Connection, ids: list[int], masked: int) -> int:
+    """The change of `ids` whose opaque id (`gis.record.masked_tag`) is `masked`; -1 if none."""
+    found = conn.execute(
+        text("SELECT c FROM unnest(CAST(:ids AS bigint[])) c WHERE vm_mask_change(c) = :m"),
+        {"ids": ids, "m": masked},
+    ).scalar()
+    return -1 if found is None else found
+
+
 def restore(
     conn: Connection,
     collection: str,
@@ -619,7 +635,14 @@ def restore(
     versions = history.events(conn, spec, fid, target)
     if not versions:
         raise NotFound("feature", str(fid))
-    record.check_if_match(if_match, record.version_tag(versions[-1].change_id, target.slug))
+    # A land feature's history gives others its versions' change ids opaque (gis.land.
+    # confidential.feature_history): a version is named by either.
+    land = spec.layer in confidential.LAND_COLLECTIONS
+    last = versions[-1].change_id
+    aliases = (record.masked_tag(conn, last, target.slug),) if land else ()
+    record.check_if_match(if_match, record.version_tag(last, target.slug), *aliases)
+    if land and wanted >= record.MASKED_CHANGE_MIN:
+        wanted = _unmasked(conn, [v.change_id for v in versions], wanted)
     event = next((v for v in versions if v.change_id == wanted), None)
     if event is None:
         raise NotFound("version", f"{fid} after change {change_id}")

@@ -11,6 +11,13 @@ anyone else it does not exist. Facts derived from it are confidential too:
 - **the recorded time of a plan change that wrote a plot's land or sale rows** (its Part 4
   history): the same dates, kept by the plan record. Others see the year only, no actor,
   role or note.
+- **the land rows at a recorded time** (`recorded=`, a scenario pinned at a time): asked at
+  instants ever closer together, the plan record would find the instant a status changed, in
+  the status shown or in the row's version (`change_id`, `recorded_from`, the ETag and the
+  history built from them). Others get the land tables (`LAND_TABLES`) as recorded at the
+  end of the year asked (now, in the current year), each row's change id opaque and its
+  recorded time by the year: the plan version views do it, from the role each statement
+  runs as (migration 0026), so no path can forget it.
 - **a public owner that names the option holder or buyer** of a plot not yet sold: the owner
   is public (parcels, buildings, tiles, viewer), so it may never carry either name
   (`check_public_owner`, at load and after every write; the database's own triggers refuse
@@ -60,14 +67,19 @@ CONFIDENTIAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "sale_status_change": ("changed_at", "actor", "note"),
 }
 
+# The plan tables of the parcel feature, whose versions (at a recorded time, their change ids
+# and recorded times) others get by the year only (migration 0026's version views).
+LAND_TABLES: tuple[str, ...] = ("parcel", "parcel_land", "parcel_sale")
+
 # A sale-status history entry as others see it: the sequence of statuses and the year.
 PUBLIC_STATUS_HISTORY_FIELDS: tuple[str, ...] = ("changed_year", "from_status", "to_status")
 # ... and in full (for readers with read_confidential).
 STATUS_HISTORY_FIELDS: tuple[str, ...] = ("changed_at", "from_status", "to_status", "actor", "note")
 # The collections whose features carry a parcel's land and sale rows (gis.editing.specs).
 LAND_COLLECTIONS: frozenset[str] = frozenset({"plots", "parcels"})
-# Of a plan change that wrote sale data, what others see besides its year (the id stays: a
-# planner restores a version by it; it is a sequence number, not a time).
+# Of a plan change that wrote sale data, what others see besides its year: its kind, and its
+# id made opaque (a planner restores a version by it; the real id is a place in the one
+# sequence of changes, and so bounds the change's time between two public changes).
 PUBLIC_CHANGE_FIELDS: tuple[str, ...] = ("id", "kind")
 
 
@@ -105,25 +117,47 @@ _SALE_CHANGES = text(
 )
 
 
+_MASKED = text("SELECT c, vm_mask_change(c) FROM unnest(CAST(:ids AS bigint[])) c")
+
+
 def feature_history(
     conn: Connection, collection: str, feature_id: int, versions: list[dict], reader: Reader
 ) -> list[dict]:
     """A Part 4 feature history (gis.editing.history) as `reader` may see it: of a parcel's
-    versions made by a change of its land or sale data, others see the change's year only."""
+    versions made by a change of its land or sale data, others see the change's year only,
+    its id and the version's tag opaque (`gis.record.masked_tag`: the id is a place in the
+    one sequence of changes, which bounds the time between two public changes), and its
+    place in the list within its year only: those versions come first in their year (the
+    feature's current version stays last, as a writer takes its tag from there). The
+    features the versions show are the database's, by the year too (migration 0026)."""
     if collection not in LAND_COLLECTIONS or may_read(reader):
         return versions
     found = conn.execute(_SALE_CHANGES, {"id": feature_id}).scalars()
     secret = {c for c in found if c is not None}
+    ids = sorted({v["change"]["id"] for v in versions} & secret)
+    masked = dict(conn.execute(_MASKED, {"ids": ids}).all()) if ids else {}
     out = []
     for v in versions:
         change = v["change"]
         if change["id"] in secret:
             shown = {k: (change[k] if k in PUBLIC_CHANGE_FIELDS else None) for k in change}
+            shown["id"] = masked[change["id"]]
             shown["recorded_at"] = None
             shown["recorded_year"] = year_of(change["recorded_at"])
-            v = {**v, "change": shown}
+            tag = v["version"]
+            tag = f'{tag[: tag.rindex("v")]}v{shown["id"]}"'
+            v = {**v, "change": shown, "version": tag}
         out.append(v)
-    return out
+    if not out:
+        return out
+
+    def place(i: int) -> tuple[int, int, int]:
+        change = out[i]["change"]
+        year = change.get("recorded_year") or year_of(change["recorded_at"])
+        return (year, 0 if change["recorded_at"] is None else 1, i)
+
+    order = sorted(range(len(out) - 1), key=place)
+    return [out[i] for i in order] + [out[-1]]
 
 
 # A parcel not yet sold whose public owner (its own, or a building's on it) names its option

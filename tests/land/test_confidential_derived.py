@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from gis.errors import DataError
 from gis.land.confidential import check_reference
-from gis.record import LOCAL
+from gis.record import LOCAL, MASKED_CHANGE_MIN
 from tests.support import engine_for, rolled_back
 
 
@@ -120,6 +120,12 @@ def test_no_path_shows_a_secret_buyer_or_date(writable_client, writable_ref, db,
     paths += [("/collections/buildings/items", {"f": f, "limit": 1000}) for f in ("json", "csv")]
     paths += [("/land/sellable", {"status": "any", "f": f}) for f in ("json", "csv")]
     paths += [(f"/kort/lag/{layer}.geojson", {"year": 2026}) for layer in ("parcels", "buildings")]
+    # The plan as recorded at a time (the land rows by the year, migration 0026).
+    paths += [
+        (c, {"recorded": "2024-06-01", "limit": 1000})
+        for c in ("/collections/plots/items", "/collections/parcels/items")
+    ]
+    paths += [("/land/sellable", {"recorded": "2024-06-01", "status": "any"})]
     for path, params in paths:
         got = writable_client.get(path, params=params, headers=h)
         assert got.status_code in (200, 404), (path, got.text[:200])
@@ -179,7 +185,13 @@ def test_a_status_change_s_time_reaches_others_as_its_year(writable_client, writ
             got = writable_client.get(path, headers=_headers(writable_ref, reader))
             assert got.status_code == 200
             assert day not in got.text and "4417" not in got.text, (c, reader)
-            shown = next(v for v in got.json() if v["change"]["id"] == changed["change_id"])
+            # Its id is opaque (a place in the one sequence of changes would bound its time
+            # between two public changes), and so is its version's tag.
+            versions = got.json()
+            assert changed["change_id"] not in [v["change"]["id"] for v in versions]
+            shown = versions[-1]
+            assert shown["change"]["id"] >= MASKED_CHANGE_MIN
+            assert shown["version"] == f'"v{shown["change"]["id"]}"'
             assert shown["change"]["recorded_at"] is None
             assert shown["change"]["recorded_year"] == at.astimezone(LOCAL).year
             assert shown["change"]["actor"] is None and shown["change"]["note"] is None
