@@ -15,10 +15,10 @@ endif
 
 .PHONY: run test bench lint db db-stop deps test-deps clean-db
 
+# One Python start-up: migrations and the reference data (when the database is empty) are
+# checked, one query each, by the process that then serves.
 run: deps $(VENV)/.installed db
-	$(BIN)/vollsmose db upgrade
-	$(BIN)/vollsmose load-reference --if-empty
-	$(BIN)/vollsmose serve
+	$(BIN)/vollsmose serve --upgrade --load-reference-if-empty
 
 test: test-deps $(VENV)/.installed db
 	$(BIN)/ruff check .

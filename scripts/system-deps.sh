@@ -10,7 +10,9 @@ need=()
 # Walking distances along the street network (land queries) use pgRouting.
 [ -f /usr/share/postgresql/15/extension/pgrouting.control ] || need+=(postgresql-15-pgrouting)
 command -v runuser >/dev/null || need+=(util-linux)
-python3.11 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3.11-venv)
+# Only to make the venv: once it is there, no Python start-up here.
+[ -x "$(dirname "$0")/../.venv/bin/python" ] || python3.11 -c 'import ensurepip, venv' 2>/dev/null \
+    || need+=(python3.11-venv)
 # Maps need a font with æøå.
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ "$purpose" = test ]; then

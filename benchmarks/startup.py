@@ -1,0 +1,107 @@
+"""`make run` to its first answer: the wall time from starting a command to the first 200 of
+/healthz on the port it serves, median of several runs, with the machine's load.
+
+    python -m benchmarks.startup --runs 5                 # make run, here
+    python -m benchmarks.startup --cwd /tmp/old -- make run
+
+Each run starts the command in a process group of its own with PORT set to a free port,
+asks /healthz every 10 ms, notes the time of the first 200 and the serving process's RSS
+then, and ends the group. Run it where nothing needs installing (the venv's stamp newer than
+pyproject.toml, the cluster running): that is the start-up measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.serving import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _tree(pid: int) -> list[int]:
+    out = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            for child in f.read().split():
+                out += _tree(int(child))
+    except OSError:
+        pass
+    return out
+
+
+def one_run(command: list[str], cwd: Path, timeout: float = 120) -> tuple[float, float]:
+    """Seconds to the first 200, and the RSS (MB) of the largest process serving then."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "VOLLSMOSE_LOG_LEVEL": "warning"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        while time.perf_counter() - start < timeout:
+            if proc.poll() is not None:
+                raise SystemExit(f"{' '.join(command)} exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        took = time.perf_counter() - start
+                        return took, max(_rss_mb(p) for p in _tree(proc.pid))
+            except OSError:
+                time.sleep(0.01)
+        raise SystemExit(f"no answer within {timeout} s")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--cwd", type=Path, default=ROOT)
+    p.add_argument("command", nargs="*", default=["make", "run"])
+    args = p.parse_args()
+    one_run(args.command, args.cwd)  # warm-up: file caches, not counted
+    times, rss = [], []
+    for _ in range(args.runs):
+        t, m = one_run(args.command, args.cwd)
+        times.append(t)
+        rss.append(m)
+        print(f"  {t:.2f} s to the first 200, serving process {m:.0f} MB", flush=True)
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    print(
+        f"{' '.join(args.command)} (in {args.cwd}): median {statistics.median(times):.2f} s "
+        f"(min {min(times):.2f}, max {max(times):.2f}), RSS at first answer median "
+        f"{statistics.median(rss):.0f} MB; load {' '.join(load)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
