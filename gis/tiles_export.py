@@ -200,6 +200,7 @@ def export_pyramid(
     helpers: Sequence[Connection] = (),
     max_tiles: int = MAX_TILES,
     show_progress: bool = False,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> Pyramid:
     """Writes the pyramid of `year` in plan version `view` to `out` (PMTiles v3).
 
@@ -207,7 +208,10 @@ def export_pyramid(
     more connections (none in a transaction), make tiles beside it, each in a transaction
     of the same snapshot, so the pyramid is one version however many make it. Arguments
     are checked before the database is asked; an unknown scenario is `NotFound`. With
-    `show_progress`, a bar per zoom on stderr (a national pyramid takes hours)."""
+    `show_progress`, a bar per zoom on stderr (a national pyramid takes hours). `bounds`
+    (west, south, east, north in CRS84) limits the pyramid at every zoom to the tiles over
+    that region, one more on each side (a measure of a part of a pyramid too long to make
+    whole here: benchmarks/ogc_national.py)."""
     years = check_year(year)
     if not tiles.MIN_ZOOM <= zooms[0] <= zooms[1] <= tiles.MAX_ZOOM:
         raise InvalidQuery("zoom", f"zoom: {zooms} is not a zoom range.")
@@ -233,7 +237,9 @@ def export_pyramid(
                 helper.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE}")
                 record.enter(helper, view)
                 idle.put(helper)
-        bounds = _bounds(conn)
+        region = bounds is not None
+        if bounds is None:
+            bounds = _bounds(conn)
 
         def make(
             z: int, chunk: list[tuple[int, int, int]]
@@ -260,6 +266,9 @@ def export_pyramid(
             with os.fdopen(fd, "wb") as f:
                 writer = Writer(f)
                 for z in range(zooms[0], zooms[1] + 1):
+                    if region:  # only the tiles over the region (±1), at every zoom
+                        rx0, rx1, ry0, ry1 = tile_range(bounds, z)
+                        level = [(x, y) for x, y in level if rx0 <= x <= rx1 and ry0 <= y <= ry1]
                     made_count += len(level)
                     if made_count > max_tiles:
                         raise InvalidQuery(

@@ -294,3 +294,31 @@ def test_too_large_a_pyramid_is_refused_and_nothing_written(setting, writable_re
     finally:
         engine.dispose()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_regions_pyramid_is_the_whole_pyramids_tiles_over_it(setting, writable_ref, tmp_path):
+    # A region of the extent (how a national pyramid too long to make here is measured):
+    # at every zoom only the tiles over the region, one more on each side, each the whole
+    # pyramid's tile. The adopted pyramid reaches the shed 6 km east; the region does not.
+    region = (10.43, 55.40, 10.44, 55.41)
+    engine = create_engine(writable_ref.url)
+    try:
+        with engine.connect() as conn:
+            made = tiles_export.export_pyramid(
+                conn, tmp_path / "region.pmtiles", YEAR, ZOOMS, bounds=region
+            )
+    finally:
+        engine.dispose()
+    _, _, whole = setting["adopted"]
+    _, _, part = _read(tmp_path / "region.pmtiles")
+    assert made.tiles == len(part) and part
+    for (z, x, y), data in part.items():
+        x0, x1, y0, y1 = tiles_export.tile_range(region, z)
+        assert x0 <= x <= x1 and y0 <= y <= y1, (z, x, y)
+        assert data == whole[(z, x, y)]
+    inside = {
+        (z, x, y)
+        for z, x, y in whole
+        if (r := tiles_export.tile_range(region, z))[0] <= x <= r[1] and r[2] <= y <= r[3]
+    }
+    assert set(part) == inside and len(whole) > len(part)
