@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import NullPool
 
 from gis.errors import InvalidQuery
 
@@ -46,6 +45,7 @@ log = logging.getLogger(__name__)
 # the primary until a probe has seen a replica past its write: at most this long, plus the
 # replica's own delay, after the write.
 PROBE_SECONDS = 0.25
+STALE_SECONDS = 2.0
 
 # pg_lsn's text form: two hexadecimal halves of a 64-bit WAL position.
 _LSN = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
@@ -90,6 +90,7 @@ class Replica:
     up: bool = False
     replay_lsn: int = 0
     lag: float = float("inf")  # seconds; inf until a probe has placed it
+    seen: float = float("-inf")  # time.monotonic() of the last probe that reached it
     probe: Engine = field(repr=False, default=None)  # type: ignore[assignment]
 
 
@@ -127,24 +128,34 @@ class Replication:
         self._lock = threading.Lock()
 
     def _probe_engine(self, url: str) -> Engine:
-        # No pool: a probe that meets a dead server must not leave a broken connection for
-        # the next; and one connection a process every PROBE_SECONDS is nothing.
+        # One connection kept per server (a new one at every probe would fork a backend four
+        # times a second per worker); one that fails is dropped by the pool, so the probe
+        # after a failure connects afresh.
         return create_engine(
             url,
-            poolclass=NullPool,
+            pool_size=1,
+            max_overflow=0,
             connect_args={
                 "connect_timeout": self._connect_timeout,
                 "application_name": "vollsmose-probe",
+                # A server that stops answering (not just refusing) fails the probe too.
+                "tcp_user_timeout": self._connect_timeout * 1000,
             },
         )
 
     # -- choosing ------------------------------------------------------------------------
     def choose(self, min_lsn: int | None = None) -> Replica | None:
         """The replica to read from, or None for the primary. No I/O."""
+        # What a probe saw longer ago than this is no longer known (a probe stuck on a
+        # server that stopped answering): that replica is not read from meanwhile.
+        fresh = time.monotonic() - STALE_SECONDS
         usable = [
             r
             for r in self.replicas
-            if r.up and r.lag <= self.max_lag and (min_lsn is None or r.replay_lsn >= min_lsn)
+            if r.up
+            and r.seen >= fresh
+            and r.lag <= self.max_lag
+            and (min_lsn is None or r.replay_lsn >= min_lsn)
         ]
         if not usable:
             return None
@@ -195,6 +206,7 @@ class Replication:
                 # behind as its last replayed commit is old (unknown: none replayed yet).
                 lag = float(replayed_age) if replayed_age is not None else float("inf")
             r.lag = lag
+            r.seen = now
             r.up = True
 
     def start(self) -> None:
