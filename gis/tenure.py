@@ -3,9 +3,11 @@
 All counting happens in PostGIS in one statement; this module checks the request, picks the
 statement, fills in the tenure columns and shapes the rows into plain dataclasses. The
 adopted plan as it stands now is summed from the derived state changes the database keeps
-with the data (`sql/tenure_delta.sql`, migration 0019); a scenario or a recorded time is
-computed from the plan version views (`sql/tenure_mix.sql`, the rule written out in full).
-Both give the same figures (tests/gis/test_tenure_derived.py).
+with the data (`sql/tenure_delta.sql`, migration 0019); a scenario or a recorded time sums
+them corrected by the few buildings it has otherwise (`sql/tenure_version.sql`, migration
+0027), and is computed from the plan version views (`sql/tenure_mix.sql`, the rule written
+out in full) when those are many or a quarter is otherwise. All give the same figures
+(tests/gis/test_tenure_derived.py, tests/gis/test_tenure_version.py).
 """
 
 from __future__ import annotations
@@ -114,12 +116,30 @@ def check_year(year: int, parameter: str = "year") -> int:
     return year
 
 
+def _sql(name: str) -> str:
+    return files("gis").joinpath(f"sql/{name}.sql").read_text()
+
+
+# A version's answer is no row at all when its corrections say they cannot answer it.
+_VERSION_FILTER = "\n  AND NOT EXISTS (SELECT FROM corrections WHERE kind = 'x')"
+
+
 @cache
 def _statement(name: str = "tenure_mix") -> TextClause:
     """`tenure_mix` computes from the plan tables (or the plan version views on the
-    search_path); `tenure_delta` sums the derived state changes of the adopted plan now.
-    Both answer every tenure's dwellings, then every tenure's floor area (`_mix_reader`)."""
-    sql = files("gis").joinpath(f"sql/{name}.sql").read_text()
+    search_path); `tenure_delta` sums the derived state changes of the adopted plan now;
+    `tenure_version` sums them corrected by the buildings the version on the search_path
+    has otherwise (`sql/tenure_version.sql`). All answer every tenure's dwellings, then every
+    tenure's floor area (`_mix_reader`)."""
+    sql = _sql("tenure_delta" if name == "tenure_version" else name)
+    # tenure_delta.sql's placeholders for a version: its corrections (migration 0027).
+    version = name == "tenure_version"
+    for placeholder, value in (
+        ("{version_ctes}", "\n" + _sql("tenure_version").rstrip() if version else ""),
+        ("{deltas}", "deltas" if version else "derived.tenure_delta"),
+        ("{version_filter}", _VERSION_FILTER if version else ""),
+    ):
+        sql = sql.replace(placeholder, value)
 
     def each(template: str, sep: str = ",\n           ") -> str:
         return sep.join(template.format(t=t, k=k) for k in ("d", "fa") for t in TENURES)
@@ -159,6 +179,13 @@ def _statement(name: str = "tenure_mix") -> TextClause:
     return text(sql)
 
 
+# Above this many buildings that a version has otherwise than the adopted plan now, its
+# tenure mix is computed from the plan views (tenure_mix.sql) rather than as the derived
+# state changes corrected by theirs (tenure_version.sql): measured break-even,
+# benchmarks/README.md ("The tenure mix of a version").
+MAX_CORRECTED = 2000
+
+
 # Whether the connection reads the plan tables themselves (the adopted plan now), or the
 # plan version views `gis.record.enter` put first on the search_path, which the derived
 # state changes (migration 0019) do not follow.
@@ -191,13 +218,22 @@ def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
     return read
 
 
-def _quarter_names(conn: Connection, quarter_set: QuarterSetInfo | None) -> dict[int, tuple]:
+_QUARTER_NAMES = "SELECT id, slug, name FROM {table} WHERE quarter_set_id = :qs ORDER BY id"
+# The version's quarters (the plan views on the search_path), or today's: a version's answer
+# from the derived state changes is one whose quarters are today's (migration 0027), and
+# reading the table plans no version view.
+_NAMES = {
+    True: text(_QUARTER_NAMES.format(table="public.quarter")),
+    False: text(_QUARTER_NAMES.format(table="quarter")),
+}
+
+
+def _quarter_names(
+    conn: Connection, quarter_set: QuarterSetInfo | None, *, today: bool = False
+) -> dict[int, tuple]:
     if quarter_set is None:
         return {}
-    rows = conn.execute(
-        text("SELECT id, slug, name FROM quarter WHERE quarter_set_id = :qs ORDER BY id"),
-        {"qs": quarter_set.id},
-    )
+    rows = conn.execute(_NAMES[today], {"qs": quarter_set.id})
     return {r.id: (r.slug, r.name) for r in rows}
 
 
@@ -239,13 +275,22 @@ def _compute(
     last_year: int,
     *,
     derived: bool | None = None,
+    statement: str | None = None,
 ) -> list[TenureMix]:
-    """`derived`: sum the derived state changes (True) or compute from the plan tables or
-    views (False); None: the former exactly when the connection reads the tables."""
-    if derived is None:
-        derived = _reads_tables(conn)
-    statement = _statement("tenure_delta" if derived else "tenure_mix")
-    result = conn.execute(statement, _parameters(area, quarter_set, first_year, last_year))
+    """`statement`: `tenure_delta` (the derived state changes: the adopted plan now),
+    `tenure_version` (those corrected by what the version on the search_path has
+    otherwise, migration 0027) or `tenure_mix` (computed from the plan tables or views);
+    None: the first when the connection reads the tables, else the second, which falls back
+    on the third. `derived` True or False names the first or the last."""
+    if derived is not None:
+        statement = "tenure_delta" if derived else "tenure_mix"
+    if statement is None:
+        statement = "tenure_delta" if _reads_tables(conn) else "tenure_version"
+    parameters = {
+        **_parameters(area, quarter_set, first_year, last_year),
+        "max_corrected": MAX_CORRECTED,
+    }
+    result = conn.execute(_statement(statement), parameters)
     columns = list(result.keys())
     _mix = _mix_reader(columns)
     year_at, total_at, quarter_at = (columns.index(c) for c in ("year", "is_total", "quarter_id"))
@@ -253,7 +298,13 @@ def _compute(
     with _no_cycle_collection():
         # Plain tuples, read by position: a national trajectory is 160,000 rows.
         rows = result.tuples().all()
-        names = _quarter_names(conn, quarter_set)
+        if not rows and statement == "tenure_version":
+            # No row: the version has too many buildings otherwise, or a quarter (its
+            # corrections say so, migration 0027), or the area holds nothing: the plan views
+            # answer each.
+            statement = "tenure_mix"
+            rows = conn.execute(_statement(statement), parameters).tuples().all()
+        names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
         by_year: dict[int, dict] = {}
         for row in rows:
             year, quarter_id = row[year_at], row[quarter_at]

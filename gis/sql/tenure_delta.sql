@@ -17,7 +17,7 @@
 -- The placeholders are filled from gis.models.TENURES (constants, never input).
 WITH years AS (
     SELECT generate_series(CAST(:first_year AS integer), CAST(:last_year AS integer)) AS year
-),
+),{version_ctes}
 changes AS (
     -- A quarter id below 1 is a part of the buildings in none of the quarters (migration
     -- 0023: 64 parts, so that an edit recomputes a 64th of them).
@@ -26,7 +26,7 @@ changes AS (
            {change_columns},
            sum(business) AS business_m2, CAST(sum(demolished) AS integer) AS not_replaced,
            CAST(sum(present) AS integer) AS present
-    FROM derived.tenure_delta
+    FROM {deltas}
     WHERE area_id = :area_id AND quarter_set_id IN (:place_set_id, 0) AND year <= :last_year
       -- the law counts demolitions from its year: a demolition in D changes D + 1
       AND (kind <> 'd' OR year > :demolition_from)
@@ -35,7 +35,7 @@ changes AS (
 quarters AS (
     SELECT is_total, quarter_id FROM changes
     UNION
-    SELECT false, id FROM quarter WHERE quarter_set_id = :quarter_set_id
+    SELECT false, id FROM public.quarter WHERE quarter_set_id = :quarter_set_id
 ),
 running AS (
     SELECT k.is_total, k.quarter_id, y.year, {running_columns},
@@ -51,5 +51,5 @@ SELECT year, quarter_id, is_total, {output_columns},
        CAST(coalesce(business_m2, 0) AS float8) AS business_m2,
        coalesce(not_replaced, 0) AS demolished_not_replaced
 FROM running
-WHERE is_total OR quarter_id <> 0 OR present > 0
+WHERE (is_total OR quarter_id <> 0 OR present > 0){version_filter}
 ORDER BY is_total, quarter_id, year
