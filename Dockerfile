@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    WEB_CONCURRENCY=1
 
 RUN useradd --system --create-home --home-dir /app vollsmose
 WORKDIR /app
@@ -30,4 +31,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4)"
 ENTRYPOINT ["docker-entrypoint.sh"]
+# WEB_CONCURRENCY worker processes (uvicorn's supervisor; README, "Deployment"). Behind a load
+# balancer, set FORWARDED_ALLOW_IPS to its address; VOLLSMOSE_REPLICA_URLS to read from
+# streaming replicas of DATABASE_URL.
 CMD ["vollsmose", "serve"]
