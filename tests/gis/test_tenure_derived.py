@@ -4,7 +4,8 @@ After every kind of write the tenure mix reads (buildings, their dwellings, quar
 quarter sets, areas; insert, update, delete, truncate), the derived tables equal a rebuild
 from the plan tables, and the tenure mix from them equals the one computed from the plan
 tables themselves, for every year and every quarter set. A read of a recorded time or a
-scenario does not use them. All in the test's rolled-back transaction.
+scenario does not read them as they are (it corrects them: tests/gis/test_tenure_version.py).
+All in the test's rolled-back transaction.
 """
 
 from __future__ import annotations
