@@ -18,6 +18,7 @@ import json
 import math
 from pathlib import Path
 
+import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from sqlalchemy import Connection, Table, func, insert, select, text, update
@@ -71,9 +72,9 @@ def is_empty(conn: Connection) -> bool:
     return conn.execute(select(Area.id).limit(1)).first() is None
 
 
-def _plain(value, na):
-    """pandas' missing values (`na`: pandas.NA) and numpy scalars as plain Python values."""
-    if value is None or value is na:
+def _plain(value):
+    """GDAL's missing values (None, NaN) and numpy scalars as plain Python values."""
+    if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -91,15 +92,24 @@ def _geometry(geom, column_kind: str):
 
 
 def _records(path: Path, layer: str) -> list[dict]:
-    # Here, not at the top: pyogrio brings pandas and geopandas (some 140 MB, 0.5 s), and a
-    # start-up that only asks `is_empty` must not pay for them.
-    import pandas as pd
-    import pyogrio
+    """The layer's rows as dicts of plain values, `geometry` a shapely geometry. Read as
+    arrays (pyogrio.raw), not as a data frame: pandas and geopandas are no dependency of the
+    platform's (only of the reference builder's and the tests')."""
+    import pyogrio.raw
+    from pyproj import CRS
 
-    df = pyogrio.read_dataframe(path, layer=layer, read_geometry=True)
-    if getattr(df, "crs", None) is not None and df.crs.to_epsg() != SRID:
-        raise DataError(f"Layer '{layer}' is in {df.crs}, not EPSG:{SRID}.")
-    return [{k: _plain(v, pd.NA) for k, v in row.items()} for row in df.to_dict("records")]
+    meta, _fids, geoms, fields = pyogrio.raw.read(path, layer=layer)
+    if meta["crs"] is not None and CRS(meta["crs"]).to_epsg() != SRID:
+        raise DataError(f"Layer '{layer}' is in {meta['crs']}, not EPSG:{SRID}.")
+    names = list(meta["fields"])
+    n = len(geoms) if geoms is not None else len(fields[0]) if fields else 0
+    rows = []
+    for i in range(n):
+        row = {name: _plain(fields[k][i]) for k, name in enumerate(names)}
+        if geoms is not None:
+            row["geometry"] = None if geoms[i] is None else shapely.from_wkb(geoms[i])
+        rows.append(row)
+    return rows
 
 
 def _insert(conn: Connection, table: Table, rows: list[dict]) -> dict:
@@ -137,7 +147,7 @@ def load_reference(conn: Connection, path: Path) -> dict[str, int]:
     (`UPDATES`); returns the number of rows per table (and of recorded updates)."""
     if not path.exists():
         raise DataError(f"No reference dataset at {path}.")
-    import pyogrio
+    import pyogrio  # GDAL: only to load
 
     missing = set(LAYERS) - {name for name, _ in pyogrio.list_layers(path)}
     if missing:
