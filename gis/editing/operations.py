@@ -335,7 +335,8 @@ def _answer(
     confidential.check_public_owner(conn, confidential.parcels_of(conn, spec.layer, fid))
     layer = LAYERS[spec.layer].for_reader(reader)
     found, version = features.item_version(conn, layer, str(fid))
-    return Written(fid, record.version_tag(version, target.slug), found, target.slug)
+    tag = confidential.version_tag(conn, spec.layer, version, target.slug, reader)
+    return Written(fid, tag, found, target.slug)
 
 
 def _geometry(conn, spec, geometry, crs, current_hex: str | None) -> str:
@@ -474,14 +475,7 @@ def _existing(conn, spec: Spec, fid: int, if_match: str | None, target) -> tuple
     served, version = _served(conn, _full(spec), fid)
     if served is None:
         raise NotFound("feature", str(fid))
-    # A reader who may not read sale data has a land feature's tag opaque where it read the
-    # feature at a version (migration 0026): either tag names the version.
-    aliases = (
-        (record.masked_tag(conn, version, target.slug),)
-        if spec.layer in confidential.LAND_COLLECTIONS
-        else ()
-    )
-    record.check_if_match(if_match, record.version_tag(version, target.slug), *aliases)
+    _check_version(conn, spec, if_match, version, target.slug)
     state = store.load(
         conn,
         spec.owner,
@@ -597,6 +591,18 @@ def _permit_delete(spec: Spec, reader: Reader, served: dict) -> None:
         _permit(spec, reader, [next(p.name for p in spec.props if p.confidential)])
 
 
+def _check_version(conn, spec: Spec, if_match: str | None, change_id, slug: str) -> None:
+    """The write's precondition on the feature's current version. A land feature's version
+    reaches a reader who may not read sale data as an opaque tag (migration 0026; its change
+    id would bound a sale change's time): either tag names it, and a 412, which any writer
+    may get, names the opaque one."""
+    tag = record.version_tag(change_id, slug)
+    if spec.layer in confidential.LAND_COLLECTIONS:
+        record.check_if_match(if_match, record.masked_tag(conn, change_id, slug), tag)
+    else:
+        record.check_if_match(if_match, tag)
+
+
 def _unmasked(conn: Connection, ids: list[int], masked: int) -> int:
     """The change of `ids` whose opaque id (`gis.record.masked_tag`) is `masked`; -1 if none."""
     found = conn.execute(
@@ -635,13 +641,10 @@ def restore(
     versions = history.events(conn, spec, fid, target)
     if not versions:
         raise NotFound("feature", str(fid))
+    _check_version(conn, spec, if_match, versions[-1].change_id, target.slug)
     # A land feature's history gives others its versions' change ids opaque (gis.land.
     # confidential.feature_history): a version is named by either.
-    land = spec.layer in confidential.LAND_COLLECTIONS
-    last = versions[-1].change_id
-    aliases = (record.masked_tag(conn, last, target.slug),) if land else ()
-    record.check_if_match(if_match, record.version_tag(last, target.slug), *aliases)
-    if land and wanted >= record.MASKED_CHANGE_MIN:
+    if spec.layer in confidential.LAND_COLLECTIONS and wanted >= record.MASKED_CHANGE_MIN:
         wanted = _unmasked(conn, [v.change_id for v in versions], wanted)
     event = next((v for v in versions if v.change_id == wanted), None)
     if event is None:

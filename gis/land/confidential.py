@@ -117,6 +117,19 @@ _SALE_CHANGES = text(
 )
 
 
+def version_tag(
+    conn: Connection, collection: str, change_id: int | None, scenario: str, reader: Reader
+) -> str:
+    """A feature's version tag (ETag) as `reader` reads it: of a land feature, opaque for
+    a reader who may not read sale data (`gis.record.masked_tag`, as the version views and
+    `vm_land_change` give it, migration 0026), so a write answers the tag its GET gives."""
+    from gis import record
+
+    if collection in LAND_COLLECTIONS and not may_read(reader):
+        return record.masked_tag(conn, change_id, scenario)
+    return record.version_tag(change_id, scenario)
+
+
 _MASKED = text("SELECT c, vm_mask_change(c) FROM unnest(CAST(:ids AS bigint[])) c")
 
 
