@@ -11,19 +11,33 @@ before and after.
 
 A kept national database is used as it is (whatever migration made it: the items read only
 the buildings); without one it is generated (`national.ensure`, about 75 s).
+
+Tiles (issue 19: z8-z17 with a p95 under 50 ms at 16 clients): for each zoom the tiles
+holding `--tiles-per-zoom` buildings spread over the country (every 997th by id), driven by
+wrk at `--tile-clients` connections for `--tile-seconds`, `--runs` times (medians), on two
+servers side by side: one without the tile cache (every tile made: cold) and one with it
+(`gis.tile_cache`, every tile asked once first: what a map's repeated tiles cost); then all
+zooms' tiles mixed in one run. `--export-region` then makes the pyramid z8-z17 of a region
+(`gis.tiles_export.export_pyramid(bounds=...)`, one connection, the 2030 map) and prints
+tiles per second and bytes, scaled to the national extent by area (the stock is spread
+evenly over it). `--skip-items` / `--skip-tiles` leave a part out.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
 
 from benchmarks import databases, national
+from benchmarks.ogc import Run, _load, _median_run
 from benchmarks.serving import PLATFORM, serve
 
 ITEMS = "/collections/buildings/items"
@@ -95,9 +109,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--limit", type=int, default=10)
+    parser.add_argument("--skip-items", action="store_true", help="no items part")
+    parser.add_argument("--skip-tiles", action="store_true", help="no tiles part")
+    parser.add_argument("--tile-runs", type=int, default=3, help="runs per tile cell")
+    parser.add_argument("--tile-seconds", type=int, default=3)
+    parser.add_argument("--tile-clients", type=int, default=16)
+    parser.add_argument("--tiles-per-zoom", type=int, default=40)
+    parser.add_argument(
+        "--export-region",
+        type=float,
+        default=0.0,
+        metavar="KM",
+        help="make the 2030 pyramid z8-z17 of a KM x KM region and scale it to the country "
+        "(0: not)",
+    )
     args = parser.parse_args()
     url = _database()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not args.skip_items:
+        _items(url, args)
+    if not args.skip_tiles:
+        _tiles(url, args)
+    if args.export_region:
+        _export_region(url, args.export_region)
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def _items(url: str, args) -> None:
     env = {"DATABASE_URL": url, "VOLLSMOSE_LOG_LEVEL": "warning"}
     with serve(PLATFORM, env) as base, httpx.Client(timeout=120) as client:
         page = {"limit": args.limit}
@@ -141,7 +179,125 @@ def main() -> None:
                 f"  {name:<24} default {est_ms:7.1f} ms: {est['numberMatched']:>9,} ({kind});"
                 f"  count=exact {exact_ms:7.1f} ms: {exact['numberMatched']:>9,}"
             )
-    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+TILE_ZOOMS = range(8, 18)
+TILE_PATH = "/collections/buildings/tiles/WebMercatorQuad/{}/{}/{}"
+# Issue 19's goal for the live tiles on the national stock.
+P95_GOAL_MS = 50.0
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    return (
+        int((lon + 180) / 360 * n),
+        int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n),
+    )
+
+
+def _sample_points(url: str, n: int) -> list[tuple[float, float]]:
+    """CRS84 anchors of `n` buildings spread over the country (every 997th by id)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(anchor, 4326) AS p"
+                    " FROM building WHERE id % 997 = 0 ORDER BY id LIMIT :n) s"
+                ),
+                {"n": n},
+            ).all()
+    finally:
+        engine.dispose()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _tiles(url: str, args) -> None:
+    points = _sample_points(url, args.tiles_per_zoom)
+    paths = {
+        z: sorted({TILE_PATH.format(z, *_tile_of(lon, lat, z)) for lon, lat in points})
+        for z in TILE_ZOOMS
+    }
+    c, secs = args.tile_clients, args.tile_seconds
+    env = {"DATABASE_URL": url, "VOLLSMOSE_LOG_LEVEL": "warning", "VOLLSMOSE_DB_POOL_SIZE": "16"}
+    print(
+        f"\ntiles of buildings, {c} clients, {secs} s a run, median of {args.tile_runs} runs; "
+        f"cold: without the tile cache (every tile made), warm: with it"
+    )
+    print(f"{'zoom':<6}{'tiles':>6}  {'cold req/s':>10} {'p50':>8} {'p95 ms':>8}"
+          f"  {'warm req/s':>10} {'p50':>8} {'p95 ms':>8}")  # fmt: skip
+    rows: list[tuple[str, Run, Run]] = []
+    with (
+        serve(PLATFORM, {**env, "VOLLSMOSE_TILE_CACHE_MB": "0"}) as cold,
+        serve(PLATFORM, {**env, "VOLLSMOSE_TILE_CACHE_MB": "256"}) as warm,
+    ):
+        # Every tile once on the cached server first: a low zoom's tiles take longer than
+        # the load's own one-second warm-up to make.
+        with httpx.Client(base_url=warm, timeout=600) as client:
+            for z in TILE_ZOOMS:
+                for path in paths[z]:
+                    client.get(path).raise_for_status()
+        cells = [(f"z{z}", paths[z]) for z in TILE_ZOOMS]
+        cells.append(("z8-z17", [p for z in TILE_ZOOMS for p in paths[z]]))
+        for name, cell in cells:
+            runs: dict[str, list[Run]] = {"cold": [], "warm": []}
+            for _ in range(args.tile_runs):  # interleaved, so drift hits both alike
+                runs["cold"].append(_load(cold, cell, c, secs))
+                runs["warm"].append(_load(warm, cell, c, secs))
+            a, b = _median_run(runs["cold"]), _median_run(runs["warm"])
+            rows.append((name, a, b))
+            errors = f"  errors {a.errors}/{b.errors}" if a.errors or b.errors else ""
+            print(
+                f"{name:<6}{len(cell):>6}  {a.rps:>10,.0f} {a.p50 * 1000:>8.1f} "
+                f"{a.p95 * 1000:>8.1f}  {b.rps:>10,.0f} {b.p50 * 1000:>8.1f} "
+                f"{b.p95 * 1000:>8.1f}{errors}",
+                flush=True,
+            )
+    for label, i in (("cold", 1), ("warm", 2)):
+        met = [r[0] for r in rows[:-1] if r[i].p95 * 1000 < P95_GOAL_MS]
+        print(
+            f"- {label}: p95 under {P95_GOAL_MS:.0f} ms in {len(met)} of {len(rows) - 1} zooms"
+            f" ({', '.join(met) or 'none'}); all zooms mixed: p95 {rows[-1][i].p95 * 1000:.1f} ms"
+        )
+
+
+def _export_region(url: str, km: float) -> None:
+    """The 2030 pyramid z8-z17 of a km x km region in the middle of the country, on one
+    connection, scaled to the national extent by area."""
+    from gis import tiles_export
+    from gis.layers import LAYERS
+    from gis.ogc import features
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            extent = features.extents(conn, [LAYERS["buildings"]])["buildings"]
+            west, south, east, north = extent.bbox_crs84
+            lon, lat = (west + east) / 2, (south + north) / 2
+            dlat = km / 2 / 111.32
+            dlon = dlat / math.cos(math.radians(lat))
+            region = (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+            with tempfile.TemporaryDirectory() as tmp:
+                made = tiles_export.export_pyramid(
+                    conn, Path(tmp) / "region.pmtiles", 2030, (8, 17), bounds=region
+                )
+    finally:
+        engine.dispose()
+    # The stock is spread evenly, so the tiles with data at the high zooms (most of them)
+    # scale with the area; the few low-zoom tiles are counted as they are.
+    country_km2 = (east - west) * 111.32 * math.cos(math.radians(lat)) * (north - south) * 111.32
+    scale = country_km2 / (km * km)
+    tiles_s = (made.tiles + made.empty) / made.seconds
+    print(
+        f"\nexport z8-z17, 2030, a {km:g} x {km:g} km region: {made.tiles:,} tiles stored, "
+        f"{made.empty:,} empty made, {made.bytes / 1e6:.1f} MB, {made.seconds:.1f} s "
+        f"({tiles_s:.0f} tiles/s made)"
+    )
+    print(
+        f"  scaled to the extent ({country_km2:,.0f} km², ×{scale:,.0f}): about "
+        f"{made.tiles * scale / 1e6:.1f} M tiles, {made.bytes * scale / 1e9:.1f} GB, "
+        f"{made.seconds * scale / 3600:.1f} h on one connection"
+    )
 
 
 if __name__ == "__main__":
