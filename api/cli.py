@@ -43,6 +43,9 @@ def prepare(settings: Settings, *, upgrade: bool, reference: bool) -> list[str]:
     return done
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -65,6 +68,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "api.app:create_app",
         factory=True,
         workers=workers,
+        # The supervisor kills a worker that leaves its ping unanswered this long. At its
+        # default of 5 s, workers importing the app on a loaded machine (2 cores, load 13)
+        # were killed and started again in a loop (benchmarks/README.md, "Several workers").
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         host=host,
         port=port,
         log_level=settings.log_level,

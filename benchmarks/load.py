@@ -43,7 +43,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from benchmarks.serving import free_port
+from benchmarks.serving import cpu_seconds, free_port
 from gis import auth, migrate
 from gis.reference import default_reference_path, load_reference
 
@@ -109,7 +109,8 @@ def platform(c: Cluster, workers: int, log: Path) -> Iterator[tuple[str, int]]:
         "DATABASE_URL": c.primary_url,
         "VOLLSMOSE_REPLICA_URLS": c.replica_url,
         "PORT": str(port),
-        "VOLLSMOSE_LOG_LEVEL": "warning",
+        # info: the supervisor logs a worker it replaces ("Child process [...] died").
+        "VOLLSMOSE_LOG_LEVEL": "info",
     }
     vollsmose = str(Path(sys.executable).with_name("vollsmose"))
     with log.open("wb") as out:
@@ -184,12 +185,20 @@ def _role(pid: int, depth: int) -> str:
     return _ROLE.get(depth, "child")
 
 
-def memory(platform_pid: int, c: Cluster) -> list[tuple[str, int, int, int]]:
-    """(what, pid, RSS MB, PSS MB) of every platform process, then each PostgreSQL server's
-    processes summed (PSS: shared buffers counted once)."""
+def _cpu(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except OSError:
+        return 0.0
+
+
+def memory(platform_pid: int, c: Cluster) -> list[tuple[str, int, int, int, float]]:
+    """(what, pid, RSS MB, PSS MB, CPU s) of every platform process, then each PostgreSQL
+    server's processes summed (PSS: shared buffers counted once; CPU: the postmaster's
+    children that live on, not the backends of closed connections)."""
     rows = [
         (_role(p, d), p, _kb(p, "status", "VmRSS:") // 1024,
-         _kb(p, "smaps_rollup", "Pss:") // 1024)
+         _kb(p, "smaps_rollup", "Pss:") // 1024, _cpu(p))
         for p, d in _tree(platform_pid)
     ]  # fmt: skip
     for label, d in (
@@ -204,7 +213,7 @@ def memory(platform_pid: int, c: Cluster) -> list[tuple[str, int, int, int]]:
         pids = [p for p, _ in _tree(postmaster)]
         rss = sum(_kb(p, "status", "VmRSS:") for p in pids) // 1024
         pss = sum(_kb(p, "smaps_rollup", "Pss:") for p in pids) // 1024
-        rows.append((label, postmaster, rss, pss))
+        rows.append((label, postmaster, rss, pss, sum(_cpu(p) for p in pids)))
     return rows
 
 
@@ -354,10 +363,12 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_clients(base, 4, 3, buildings, c.tokens["planner"]))
             before = memory(pid, c)
             started = time.monotonic()
+            client_cpu = time.process_time()
             res = asyncio.run(
                 run_clients(base, args.clients, args.seconds, buildings, c.tokens["planner"])
             )
             took = time.monotonic() - started
+            client_cpu = time.process_time() - client_cpu
             after = memory(pid, c)
     total = sum(len(v) for v in res.ms.values())
     errors = sum(res.errors.values())
@@ -376,11 +387,20 @@ def main(argv: list[str] | None = None) -> int:
     print("answered by: " + ", ".join(f"{k} {n}" for k, n in sorted(res.served.items())))
     for line in res.examples:
         print("error:", line)
-    print("\nmemory (MB)       pid    RSS start  RSS end  PSS start  PSS end")
-    ends = {(name, pid_): (rss, pss) for name, pid_, rss, pss in after}
-    for name, pid_, rss, pss in before:
-        rss_end, pss_end = ends.get((name, pid_), (0, 0))
-        print(f"{name:24} {pid_:>7} {rss:9} {rss_end:8} {pss:10} {pss_end:8}")
+    print(f"the clients' own process: {client_cpu:.0f} CPU s of {took:.0f} s")
+    print("\nmemory (MB)       pid    RSS start  RSS end  PSS start  PSS end  CPU s in run")
+    ends = {(name, pid_): (rss, pss, cpu) for name, pid_, rss, pss, cpu in after}
+    for name, pid_, rss, pss, cpu in before:
+        rss_end, pss_end, cpu_end = ends.get((name, pid_), (0, 0, cpu))
+        cpu_run = cpu_end - cpu
+        print(f"{name:24} {pid_:>7} {rss:9} {rss_end:8} {pss:10} {pss_end:8} {cpu_run:13.0f}")
+    # A worker the supervisor replaced during the run (gone: its end is 0 above).
+    started = {(name, pid_) for name, pid_, *_ in before}
+    for name, pid_, rss, pss, _ in after:
+        if (name, pid_) not in started:
+            print(f"{name + ' (new)':24} {pid_:>7} {'-':>9} {rss:8} {'-':>10} {pss:8}")
+    replaced = log.read_text(errors="replace").count(" died")
+    print(f"workers the supervisor replaced during the run: {replaced} (log: {log})")
     print(f"load average after: {_loadavg()}")
     return 1 if errors else 0
 
