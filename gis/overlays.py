@@ -12,8 +12,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pyproj import Transformer
-
 from gis.errors import DataError, NotFound
 from gis.models import SRID
 
@@ -41,6 +39,9 @@ def _files() -> dict[str, Path]:
 
 def wgs84_bounds(bbox: tuple[float, float, float, float], crs: str | int = SRID) -> list:
     """[[south, west], [north, east]] of a bbox in `crs`, as Leaflet takes bounds."""
+    # pyproj (PROJ, some 10 MB) where the viewer asks for bounds, not in every worker.
+    from pyproj import Transformer
+
     t = Transformer.from_crs(crs, 4326, always_xy=True)
     xs, ys = t.transform([bbox[0], bbox[0], bbox[2], bbox[2]], [bbox[1], bbox[3], bbox[1], bbox[3]])
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
