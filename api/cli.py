@@ -69,8 +69,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         factory=True,
         workers=workers,
         # The supervisor kills a worker that leaves its ping unanswered this long. At its
-        # default of 5 s, workers importing the app on a loaded machine (2 cores, load 13)
-        # were killed and started again in a loop (benchmarks/README.md, "Several workers").
+        # default of 5 s, busy workers on a loaded machine (2 cores, load 12-16) were killed
+        # and replaced during load runs (benchmarks/README.md, "Several workers").
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         host=host,
         port=port,

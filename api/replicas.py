@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import errors
 from api.asgi import Headers, editing_headers
 from gis.errors import DomainError
-from gis.replication import Replica, Replication, commit_lsn, format_lsn, parse_lsn
+from gis.replication import Replica, commit_lsn, format_lsn, parse_lsn
 
 HEADER = "Vollsmose-Min-LSN"
 SERVED_BY = "Vollsmose-Served-By"
@@ -103,10 +103,6 @@ class ReadYourWrites:
             return headers
 
         await self.app(scope, receive, editing_headers(send, with_positions))
-
-
-def replication(request: Request) -> Replication | None:
-    return request.app.state.replication
 
 
 def _routing(request: Request) -> Routing | None:

@@ -230,19 +230,6 @@ class Replication:
             r.probe.dispose()
         self._primary_probe.dispose()
 
-    def status(self) -> list[dict]:
-        """What the probe last saw of each replica (for /healthz and the logs)."""
-        return [
-            {
-                "name": r.name,
-                "up": r.up,
-                "replay_lsn": format_lsn(r.replay_lsn) if r.up else None,
-                "lag_seconds": round(r.lag, 3) if r.lag != float("inf") else None,
-                "read_from": r.up and r.lag <= self.max_lag,
-            }
-            for r in self.replicas
-        ]
-
 
 def _lag(samples: list[tuple[float, int]], replayed: int, now: float) -> float | None:
     """How long ago the primary was at or before `replayed`, by the samples (oldest first):
