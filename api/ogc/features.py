@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.declared import document
 from api.ogc import html as ogc_html
 from api.ogc.caching import Validator
 from api.ogc.links import (
@@ -36,13 +38,22 @@ from api.ogc.links import (
     url,
 )
 from api.ogc.openapi import openapi_document
-from api.ogc.read import CollectionReadDep, ReadDatabase, ReadDep
+from api.ogc.read import CollectionRead, CollectionReading, Read, ReadDatabase, Reading
 from gis import feature_files, record
 from gis.layers import LAYERS, Layer
-from gis.ogc import features
-from gis.ogc.crs import CRS84, SUPPORTED, parse_crs
+from gis.ogc import features, params
+from gis.ogc.crs import CRS84, SUPPORTED
 
 router = APIRouter(tags=["OGC API – Features"])
+
+# Each route's query parameters, declared once (gis.ogc.params): parsed and checked before
+# the route runs, and written into the API document (`document(router)`, below).
+DocumentRead = Annotated[Read, Depends(Reading(params.DOCUMENT))]
+CollectionDocumentRead = Annotated[CollectionRead, Depends(CollectionReading(params.DOCUMENT))]
+ItemsRead = Annotated[
+    CollectionRead, Depends(CollectionReading(features.ITEMS, features.items_parameters))
+]
+ItemRead = Annotated[CollectionRead, Depends(CollectionReading(features.ITEM))]
 
 TITLE = "Fremtidens Vollsmose – OGC API"
 DESCRIPTION = (
@@ -185,7 +196,7 @@ def _collection_doc(request: Request, layer: Layer, extent: features.Extent | No
 
 
 @router.get("/collections", summary="The collections (layers)")
-async def collections(request: Request, read: ReadDep) -> Response:
+async def collections(request: Request, read: DocumentRead) -> Response:
     db, cache = read.db, read.cache
     layers = list(LAYERS.values())
     hit, extents = await db.read_unless_held(cache.not_modified, features.extents, layers)
@@ -202,7 +213,7 @@ async def collections(request: Request, read: ReadDep) -> Response:
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
-async def collection(request: Request, read: CollectionReadDep) -> Response:
+async def collection(request: Request, read: CollectionDocumentRead) -> Response:
     layer, db, cache = read.collection, read.db, read.cache
     hit, extents = await db.read_unless_held(cache.not_modified, features.extents, [layer])
     if hit is not None:
@@ -214,7 +225,7 @@ async def collection(request: Request, read: CollectionReadDep) -> Response:
 
 
 @router.get("/collections/{collection_id}/queryables", summary="What a filter may use")
-async def queryables(request: Request, read: CollectionReadDep) -> Response:
+async def queryables(request: Request, read: CollectionDocumentRead) -> Response:
     layer, db, cache = read.layer, read.db, read.cache
     if (hit := await db.run(cache.not_modified)) is not None:
         return hit
@@ -236,7 +247,7 @@ async def queryables(request: Request, read: CollectionReadDep) -> Response:
 
 
 @router.get("/collections/{collection_id}/schema", summary="Schema of the features")
-async def schema(request: Request, read: CollectionReadDep) -> Response:
+async def schema(request: Request, read: CollectionDocumentRead) -> Response:
     layer, db, cache = read.layer, read.db, read.cache
     if (hit := await db.run(cache.not_modified)) is not None:
         return hit
@@ -322,13 +333,13 @@ async def _items_file(
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}, "text/csv": {}, GPKG: {}}}},
 )
-async def items(request: Request, read: CollectionReadDep) -> Response:
+async def items(request: Request, read: ItemsRead) -> Response:
     layer, db, cache = read.layer, read.db, read.cache
     fmt = output_format(request, ("json", "html", "csv", "gpkg"))
     is_file = fmt in ("csv", "gpkg")
-    q = features.ItemsQuery.from_params(
+    q = features.ItemsQuery.from_args(
         layer,
-        request.query_params,
+        read.args,
         default_limit=features.MAX_LIMIT if is_file else features.DEFAULT_LIMIT,
     )
     if is_file:
@@ -350,12 +361,25 @@ async def items(request: Request, read: CollectionReadDep) -> Response:
     if fmt == "html":
         doc = {"features": json.loads(f"[{page.features}]"), **tail}
         item_href = lambda fid: url(request, f"/collections/{layer.id}/items/{fid}", f="html")  # noqa: E731
-        body = await run_in_threadpool(ogc_html.items, layer.title, doc, item_href)
+        action = url(request, f"/collections/{layer.id}/items")
+        form = ogc_html.query_form(action, _form(request, layer))
+        body = await run_in_threadpool(ogc_html.items, layer.title, doc, item_href, form)
         return HTMLResponse(body, headers=headers)
     # The features are GeoJSON text from PostGIS; they are not parsed again here.
     extra = json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:]
     body = '{"type":"FeatureCollection","features":[' + page.features + "]," + extra
     return Response(body, media_type=GEOJSON, headers=headers)
+
+
+# Not in the form: the format (the form asks for HTML) and the cursor (a `next` link's).
+_NOT_IN_FORM = ("f", "cursor")
+
+
+def _form(request: Request, layer: Layer) -> list[dict]:
+    """The items query form's fields, from the declaration, holding what this page asked."""
+    given = request.query_params
+    declared = features.items_parameters(layer).params
+    return [p.form(given.get(p.name)) for p in declared if p.name not in _NOT_IN_FORM]
 
 
 @router.get(
@@ -364,14 +388,10 @@ async def items(request: Request, read: CollectionReadDep) -> Response:
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}, HTML: {}}}},
 )
-async def item(request: Request, read: CollectionReadDep, feature_id: str) -> Response:
+async def item(request: Request, read: ItemRead, feature_id: str) -> Response:
     layer, db, cache = read.layer, read.db, read.cache
     fmt = output_format(request)
-    for name in request.query_params:
-        # scenario and recorded name the version read (api.ogc.read._read_database).
-        if name not in ("f", "crs", "scenario", "recorded"):
-            raise features.InvalidQuery(name, f"Unknown query parameter '{name}'.")
-    crs = parse_crs(request.query_params.get("crs"), "crs")
+    crs = read.args.get("crs", CRS84)
     if features.versioned_table(layer) is None:
         hit, found = await db.read_unless_held(
             cache.not_modified, features.item, layer, feature_id, crs
@@ -380,7 +400,7 @@ async def item(request: Request, read: CollectionReadDep, feature_id: str) -> Re
         # The ETag of an item is its version (gis.record.version_tag), the one a write's
         # If-Match names: the same in every format and CRS a client edits from.
         found, version = await db.run(features.item_version, layer, feature_id, crs)
-        scenario = record.parse_scenario(request.query_params.get("scenario"))
+        scenario = read.args.get("scenario", record.ADOPTED)
         hit = cache.hold(record.version_tag(version, scenario))
     if hit is not None:
         hit.headers["Content-Crs"] = crs.header
@@ -395,3 +415,6 @@ async def item(request: Request, read: CollectionReadDep, feature_id: str) -> Re
         return HTMLResponse(ogc_html.item(layer.title, json.loads(found), links), headers=headers)
     body = found[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
     return Response(body, media_type=GEOJSON, headers=headers)
+
+
+document(router)

@@ -121,7 +121,36 @@ def _props_table(props: dict) -> str:
     return f"<table>{rows}</table>"
 
 
-def items(title: str, doc: dict, item_href) -> str:
+def query_form(action: str, fields: list[dict]) -> str:
+    """A GET form of the page's query parameters, one field each as its declaration
+    describes it (`gis.ogc.params.Param.form`): a choice for an enum or a boolean, a number
+    within its bounds, else text. Sent, it asks for the same page as HTML."""
+    rows = []
+    for f in fields:
+        name, value = escape(f["name"]), f.get("value")
+        if "options" in f:
+            options = "".join(
+                f"<option{' selected' if o == value else ''}>{escape(o)}</option>"
+                for o in f["options"]
+            )
+            control = f'<select name="{name}" id="q-{name}"><option></option>{options}</select>'
+        else:
+            attrs = "".join(f' {k}="{escape(str(f[k]))}"' for k in ("min", "max", "step") if k in f)
+            shown = "" if value is None else f' value="{escape(str(value))}"'
+            control = (
+                f'<input type="{f.get("type", "text")}" name="{name}" id="q-{name}"{attrs}{shown}>'
+            )
+        rows.append(
+            f'<tr><th><label for="q-{name}">{name}</label></th><td>{control}</td>'
+            f"<td><small>{escape(f['title'])}</small></td></tr>"
+        )
+    return (
+        f'<form method="get" action="{escape(action)}"><input type="hidden" name="f" '
+        f'value="html"><table>{"".join(rows)}</table><button>Search</button></form>'
+    )
+
+
+def items(title: str, doc: dict, item_href, form: str = "") -> str:
     features = doc["features"]
     names: list[str] = []
     for f in features:
@@ -142,7 +171,8 @@ def items(title: str, doc: dict, item_href) -> str:
         + (f" of {matched}" if matched is not None else "")
         + ".</p>"
     )
-    return page(title, f"{summary}<table><tr>{head}</tr>{rows}</table>", doc["links"])
+    body = f"{form}{summary}<table><tr>{head}</tr>{rows}</table>"
+    return page(title, body, doc["links"])
 
 
 def item(title: str, feature: dict, links: list[dict]) -> str:

@@ -15,100 +15,14 @@ from fastapi import FastAPI
 from api.errors import PROBLEM_SCHEMA, READ_ERRORS, WRITE_ERRORS
 from gis.editing.specs import SPECS
 from gis.layers import LAYERS
-from gis.ogc import features
-from gis.ogc.crs import CRS84, SUPPORTED
+from gis.ogc import features, params
 
 GEOJSON = "application/geo+json"
 
 
-def _param(name: str, schema: dict, description: str, **extra) -> dict:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "style": "form",
-        "explode": False,
-        "schema": schema,
-        "description": description,
-        **extra,
-    }
-
-
-CRS_ENUM = [c.uri for c in SUPPORTED]
-PARAMETERS = {
-    "limit": _param(
-        "limit",
-        {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": features.MAX_LIMIT,
-            "default": features.DEFAULT_LIMIT,
-        },
-        f"Features per page: default {features.DEFAULT_LIMIT}, at most {features.MAX_LIMIT} "
-        "(CSV and GeoPackage: default the maximum). Follow `next` links for more.",
-    ),
-    "offset": _param(
-        "offset",
-        {"type": "integer", "minimum": 0, "maximum": features.MAX_OFFSET, "default": 0},
-        "Features to skip. Kept for clients that page so; the `next` link pages by `cursor`, "
-        "which costs the same on the last page as on the first.",
-    ),
-    "cursor": _param(
-        "cursor",
-        {"type": "string", "maxLength": features.MAX_CURSOR_LENGTH},
-        "Where the page starts: opaque, taken from a `next` link (it holds the last "
-        "feature's sort keys and id, so features added or removed meanwhile neither "
-        "repeat nor go missing). Only with the sortby it was made for; not with offset.",
-    ),
-    "count": _param(
-        "count",
-        {"type": "string", "enum": list(features.COUNT_MODES), "default": "estimate"},
-        "How numberMatched is found: `estimate` (default) counts where that is cheap "
-        f"(up to {features.NUMBER_MATCHED_CAP:,} matches) and otherwise gives the "
-        "planner's estimate, `numberMatchedExact` saying which; `exact` always counts.",
-    ),
-    "bbox": _param(
-        "bbox",
-        {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
-        "Bounding box in bbox-crs (default CRS84), in that CRS's axis order.",
-    ),
-    "bbox-crs": _param("bbox-crs", {"type": "string", "enum": CRS_ENUM}, "CRS of bbox."),
-    "crs": _param("crs", {"type": "string", "enum": CRS_ENUM, "default": CRS84.uri}, "Output CRS."),
-    "datetime": _param(
-        "datetime",
-        {"type": "string"},
-        "An instant (2025-06-01, 2025-06-01T00:00:00Z, or a year 2030 = 1 January 2030) or "
-        "an interval (2024-01-01/2027-12-31, open ends as '..'). Year-granular: an instant "
-        "selects the state of its year (as of 1 January); an interval selects features "
-        "present in any of its years.",
-    ),
-    "filter": _param("filter", {"type": "string"}, "A CQL2 filter (see the queryables)."),
-    "filter-lang": _param(
-        "filter-lang",
-        {"type": "string", "enum": list(features.FILTER_LANGS), "default": "cql2-text"},
-        "Encoding of filter. `cql-text` is CQL2 text as GDAL writes it (booleans as 0 and 1, "
-        "dates as quoted strings); GDAL pushes a `-where` to the server only when it is "
-        "offered.",
-    ),
-    "filter-crs": _param(
-        "filter-crs", {"type": "string", "enum": CRS_ENUM}, "CRS of geometries in filter."
-    ),
-    "sortby": _param("sortby", {"type": "string"}, "Comma-separated properties, -desc."),
-    "properties": _param("properties", {"type": "string"}, "Comma-separated properties."),
-    "skipGeometry": _param("skipGeometry", {"type": "boolean"}, "Leave out geometries."),
-    "f": _param("f", {"type": "string", "enum": ["json", "html", "csv", "gpkg"]}, "Output format."),
-    "scenario": _param(
-        "scenario",
-        {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "default": "vedtaget"},
-        "The scenario to answer (its slug): `vedtaget`, the adopted plan, by default.",
-    ),
-    "recorded": _param(
-        "recorded",
-        {"type": "string"},
-        "The plan as recorded at this time: an RFC 3339 date-time, or a date (the end of "
-        "that day, Danish time). Default: now.",
-    ),
-}
+# GDAL and QGIS read the items parameters (limit's default and maximum) here, under
+# `components/parameters`; each from its one declaration (gis.ogc.features.ITEMS).
+PARAMETERS = {p.name: p.openapi() for p in features.ITEMS.params}
 
 
 def openapi_document(app: FastAPI) -> dict:
@@ -127,9 +41,9 @@ def _openapi_document(app: FastAPI) -> dict:
     doc = copy.deepcopy(app.openapi())
     refs = [{"$ref": f"#/components/parameters/{name}"} for name in PARAMETERS]
     for layer in LAYERS.values():
+        # The layer's queryables as property filters, as the public may use them.
         simple = [
-            _param(name, {"type": kind}, f"Features whose {name} equals this value.")
-            for name, kind in layer.property_types().items()
+            p.openapi() for p in features.items_parameters(layer).params if p.name not in PARAMETERS
         ]
         # Only the GET is written here: other methods of the path (the writes) stay as
         # FastAPI documents them.
@@ -148,29 +62,24 @@ def _openapi_document(app: FastAPI) -> dict:
     return openapi_30(complete(doc))
 
 
-# The query parameters of the routes that read them by hand (gis.ogc.features.ItemsQuery,
-# api.routes.ogc_tiles), declared on the generic paths of both documents.
-TILE_QUERY = ("datetime", "scenario", "recorded")
+# The query parameters of the tile routes, which check them themselves
+# (api.routes.ogc_tiles), declared on the generic paths of both documents; the features
+# routes declare their own (api.declared.document).
+TILE_QUERY = (params.DATETIME, params.SCENARIO, params.RECORDED)
 _TILE_PATHS = ("/tiles/{tms}", "/collections/{collection_id}/tiles/{tms}")
 
 
 def _declare_parameters(doc: dict) -> None:
     doc.setdefault("components", {}).setdefault("parameters", {}).update(copy.deepcopy(PARAMETERS))
     for path, operations in doc["paths"].items():
-        if path == "/collections/{collection_id}/items":
-            names = list(PARAMETERS)
-        elif path.startswith(_TILE_PATHS):
-            names = list(TILE_QUERY)
-        else:
-            continue
         op = operations.get("get")
-        if op is None:
+        if op is None or not path.startswith(_TILE_PATHS):
             continue
         # Inline, not `$ref`s: readers of the generic paths (the odd-input sweep, fuzzers)
         # take each parameter's name from the path.
-        params = op.setdefault("parameters", [])
-        have = {p.get("name") for p in params}
-        params += [copy.deepcopy(PARAMETERS[n]) for n in names if n not in have]
+        declared = op.setdefault("parameters", [])
+        have = {p.get("name") for p in declared}
+        declared += [p.openapi() for p in TILE_QUERY if p.name not in have]
 
 
 def openapi_30(doc: dict) -> dict:

@@ -5,7 +5,7 @@ and the one dependency (`Read`) that hands a route both and its answer's validat
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request, Response
@@ -16,12 +16,14 @@ from sqlalchemy.util import greenlet_spawn
 
 from api import replicas
 from api.auth import get_reader
+from api.declared import Declared
 from api.ogc.caching import Validator
 from api.timing import Timing, timing_of
 from gis import record
 from gis.db import SCENARIO_GONE_SQLSTATE, elevate, translate_errors
 from gis.errors import NotFound
 from gis.layers import LAYERS, Layer
+from gis.ogc.params import VERSION, Parameters, view_of
 from gis.record import PlanView
 from gis.roles import Permission, Reader
 
@@ -159,17 +161,6 @@ def _read_unless_held(conn: Connection, check, read, *args):
     return None, read(conn, *args)
 
 
-def _read_database(request: Request, reader: Reader) -> ReadDatabase:
-    query = request.query_params
-    view = record.CURRENT
-    if "scenario" in query or "recorded" in query:
-        view = record.plan_view(query.get("scenario"), query.get("recorded"))
-    confidential = reader.may(Permission.READ_CONFIDENTIAL)
-    # The primary's, or a replica's (api/replicas.py).
-    engine = replicas.read_engine(request)
-    return ReadDatabase(engine, timing_of(request.scope), view, confidential)
-
-
 class Read:
     """What an OGC API read needs, solved as one dependency: the database (`db`) and the
     answer's validator (`cache`, its ETag), for the reader asking.
@@ -179,41 +170,83 @@ class Read:
     about 0.07 ms of the 0.3–0.4 ms the API spends beside a small page's query (in process).
     """
 
-    __slots__ = ("cache", "db", "reader")
+    __slots__ = ("args", "cache", "db", "reader")
 
-    def __init__(self, request: Request, reader: Reader) -> None:
+    def __init__(self, request: Request, reader: Reader, args: Mapping[str, object]) -> None:
         self.reader = reader
-        self.db = _read_database(request, reader)
-        view = "confidential" if reader.may(Permission.READ_CONFIDENTIAL) else "public"
-        self.cache = Validator(request, view)
+        # The route's query parameters as its declaration parsed them (gis.ogc.params).
+        self.args = args
+        confidential = reader.may(Permission.READ_CONFIDENTIAL)
+        engine = replicas.read_engine(request)  # the primary's, or a replica's (api/replicas.py)
+        self.db = ReadDatabase(engine, timing_of(request.scope), view_of(args), confidential)
+        self.cache = Validator(request, "confidential" if confidential else "public")
 
 
 class CollectionRead(Read):
     """A read of one collection (`collection_id` in the path; 404 if unknown)."""
 
-    __slots__ = ("collection",)
+    __slots__ = ("collection", "layer")
 
-    def __init__(self, request: Request, reader: Reader, collection: Layer) -> None:
-        super().__init__(request, reader)
+    def __init__(
+        self, request: Request, reader: Reader, collection: Layer, args: Mapping[str, object]
+    ) -> None:
+        super().__init__(request, reader, args)
         self.collection = collection
+        # The collection as the reader may see it: items, queryables, filters and sorting
+        # take their properties from it, so a confidential one is unknown (400) to a reader
+        # without the right. Tiles keep `collection`: they never carry confidential
+        # properties.
+        self.layer = collection.for_reader(reader)
 
-    @property
-    def layer(self) -> Layer:
-        """The collection as the reader may see it: items, queryables, filters and sorting
-        take their properties from it, so a confidential one is unknown (400) to a reader
-        without the right. Tiles keep `collection`: they never carry confidential
-        properties."""
-        return self.collection.for_reader(self.reader)
+
+class Reading(Declared):
+    """The dependency of a route whose query parameters are `declared`: its `Read`, the
+    query string parsed and checked whole (a 400 naming a parameter) before the route runs,
+    so before any connection is taken."""
+
+    async def __call__(
+        self, request: Request, reader: Annotated[Reader, Depends(get_reader)]
+    ) -> Read:
+        return Read(request, reader, self.declared.parse(request.query_params))
+
+
+class CollectionReading(Declared):
+    """As `Reading`, for a route of one collection; `of_layer`, where given, is the
+    declaration of the collection as the reader may see it (its queryables as property
+    filters), `declared` what every collection shares (the generic path's document)."""
+
+    def __init__(
+        self, declared: Parameters, of_layer: Callable[[Layer], Parameters] | None = None
+    ) -> None:
+        super().__init__(declared)
+        self.of_layer = of_layer
+
+    async def __call__(
+        self,
+        request: Request,
+        collection_id: str,
+        reader: Annotated[Reader, Depends(get_reader)],
+    ) -> CollectionRead:
+        collection = await get_collection(collection_id)
+        layer = collection.for_reader(reader)
+        declared = self.declared if self.of_layer is None else self.of_layer(layer)
+        args = declared.parse(request.query_params)
+        return CollectionRead(request, reader, collection, args)
+
+
+# For the routes that check their query string themselves (tiles): the version only.
+_VERSION_ONLY = Parameters(VERSION.params, closed=False)
 
 
 async def get_read(request: Request, reader: Annotated[Reader, Depends(get_reader)]) -> Read:
-    return Read(request, reader)
+    return Read(request, reader, _VERSION_ONLY.parse(request.query_params))
 
 
 async def get_collection_read(
     request: Request, collection_id: str, reader: Annotated[Reader, Depends(get_reader)]
 ) -> CollectionRead:
-    return CollectionRead(request, reader, await get_collection(collection_id))
+    collection = await get_collection(collection_id)
+    return CollectionRead(request, reader, collection, _VERSION_ONLY.parse(request.query_params))
 
 
 ReadDep = Annotated[Read, Depends(get_read)]

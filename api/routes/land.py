@@ -7,13 +7,13 @@ import json
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
+from api.declared import Declared, document
 from api.deps import ConnectionDep, ReaderDep
 from gis import feature_files
-from gis.errors import InvalidQuery
 from gis.land import sellable as land
-from gis.layers import LAYERS
+from gis.layers import LAYERS, Layer
 from gis.ogc.features import Rows
 
 router = APIRouter(prefix="/land", tags=["land"])
@@ -23,8 +23,25 @@ CSV = "text/csv; charset=utf-8"
 GPKG = "application/geopackage+sqlite3"
 
 
-def _doc(description: str):
-    return Query(description=description)
+class SellableReading(Declared):
+    """The query of /land/sellable from its declaration (`gis.land.sellable.PARAMETERS`),
+    checked whole against the plots as the reader may see them, before the route's
+    connection is taken (FastAPI solves a route's dependencies in their order)."""
+
+    async def __call__(self, request: Request, reader: ReaderDep) -> SellableRequest:
+        args = self.declared.parse(request.query_params)
+        layer = LAYERS["plots"].for_reader(reader)
+        query = land.SellableQuery.from_args(args, layer)
+        return SellableRequest(query, layer, args.get("f", "json"))
+
+
+class SellableRequest:
+    """What /land/sellable is asked: the query, the plots as the reader sees them, the format."""
+
+    __slots__ = ("fmt", "layer", "query")
+
+    def __init__(self, query: land.SellableQuery, layer: Layer, fmt: str) -> None:
+        self.query, self.layer, self.fmt = query, layer, fmt
 
 
 @router.get(
@@ -48,29 +65,10 @@ def _doc(description: str):
 )
 def get_sellable(
     request: Request,
+    asked: Annotated[SellableRequest, Depends(SellableReading(land.PARAMETERS))],
     conn: ConnectionDep,
-    reader: ReaderDep,
-    available_by: Annotated[str | None, _doc("Year by which the plot is for sale.")] = None,
-    year: Annotated[str | None, _doc("Year of the walking network.")] = None,
-    use: Annotated[list[str] | None, _doc("Planned use(s): housing, business, …")] = None,
-    min_area: Annotated[str | None, _doc("Minimum plot area, m².")] = None,
-    max_area: Annotated[str | None, _doc("Maximum plot area, m².")] = None,
-    owner: Annotated[list[str] | None, _doc("Owner categories, e.g. company, civica.")] = None,
-    status: Annotated[list[str] | None, _doc("Sale statuses, or `any`.")] = None,
-    max_walk_to_stop: Annotated[str | None, _doc("Max walk to a letbane stop, m.")] = None,
-    max_walk_to_bygade: Annotated[str | None, _doc("Max walk to the bygade, m.")] = None,
-    within: Annotated[str | None, _doc("Quarter slug, or a WKT/GeoJSON polygon.")] = None,
-    filter: Annotated[str | None, _doc("CQL2 filter (text or JSON).")] = None,
-    f: Annotated[str | None, _doc("`json` (GeoJSON, default), `csv` or `gpkg`.")] = None,
 ):
-    params: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
-        params.setdefault(name, []).append(value)
-    fmt = (params.get("f") or ["json"])[-1]
-    if fmt not in ("json", "csv", "gpkg"):
-        raise InvalidQuery("f", "f must be one of: json, csv, gpkg.")
-    q = land.SellableQuery.from_params(params)
-    layer = LAYERS["plots"].for_reader(reader)
+    q, layer, fmt = asked.query, asked.layer, asked.fmt
     found = land.sellable(conn, layer, q)
     name = f"sellable-{found.walk_year}"
     if fmt in ("csv", "gpkg"):
@@ -130,3 +128,6 @@ def _with(request: Request, **changes: str) -> str:
     items = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     items += list(changes.items())
     return str(request.url.replace(query=urlencode(items)))
+
+
+document(router)

@@ -22,7 +22,6 @@ Meanings (documented in the README and the OpenAPI text):
 from __future__ import annotations
 
 import json
-import math
 import re
 import threading
 from collections import OrderedDict
@@ -36,10 +35,10 @@ from sqlalchemy import Connection, text
 
 from gis.errors import InvalidQuery
 from gis.land.network import Walk, parcel_walks
-from gis.layers import Layer
+from gis.layers import LAYERS, Layer
 from gis.models import PLANNED_USES
 from gis.models.land import OWNER_CATEGORIES, SALE_STATUSES
-from gis.ogc import cql2
+from gis.ogc import cql2, params
 from gis.ogc.crs import (
     CRS84,
     STORAGE,
@@ -47,7 +46,6 @@ from gis.ogc.crs import (
     check_bounds,
     input_geometry_sql,
     output_geometry_sql,
-    parse_crs,
 )
 from gis.ogc.features import queryables
 from gis.state import MAX_YEAR, MIN_YEAR
@@ -91,28 +89,6 @@ DATA_SOURCE = (
     "chosen); the layout is approximate, not surveyed. Walking distances along the street and "
     "path network of the walk year (pgRouting); straight-line distances beside them."
 )
-PARAMETERS = frozenset(
-    {
-        "scenario",
-        "recorded",
-        "available_by",
-        "year",
-        "use",
-        "min_area",
-        "max_area",
-        "owner",
-        "status",
-        "max_walk_to_stop",
-        "max_walk_to_bygade",
-        "within",
-        "within-crs",
-        "filter",
-        "filter-lang",
-        "filter-crs",
-        "crs",
-        "f",
-    }
-)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A polygon to select plots by is a few vertices; as long as a CQL2 filter may be.
 MAX_WITHIN = cql2.MAX_FILTER_LENGTH
@@ -141,96 +117,106 @@ class SellableQuery:
         return self.year or self.available_by or DEFAULT_WALK_YEAR
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Sequence[str]]) -> SellableQuery:
-        """From the query string as name -> every value given (repeatable parameters)."""
-        for name in params:
-            if name not in PARAMETERS:
-                raise InvalidQuery(name, f"Unknown query parameter '{name}'.")
-        one = {k: _single(k, v) for k, v in params.items() if k not in ("status", "use", "owner")}
+    def from_params(cls, query: params.Query, layer: Layer | None = None) -> SellableQuery:
+        """From the query string (every name and value checked against `PARAMETERS`)."""
+        return cls.from_args(PARAMETERS.parse(query), layer)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, object], layer: Layer | None = None) -> SellableQuery:
+        """From the parsed parameters: what one means given another, and the filter's
+        properties and types against `layer` (the plots collection as the reader may see
+        it; the public's if not given), all before any I/O."""
         q = cls()
-        q.available_by = _year(one.get("available_by"), "available_by")
-        q.year = _year(one.get("year"), "year")
-        q.uses = _listed(params.get("use"), "use", PLANNED_USES)
-        q.owners = _listed(params.get("owner"), "owner", OWNER_CATEGORIES)
-        statuses = _listed(params.get("status"), "status", (*SALE_STATUSES, "any"))
+        q.available_by = args.get("available_by")
+        q.year = args.get("year")
+        q.uses = args.get("use")
+        q.owners = args.get("owner")
+        statuses = args.get("status")
         if statuses is None:
             q.statuses = list(SELLABLE_STATUSES)
         elif "any" in statuses:
             q.statuses = None
         else:
             q.statuses = statuses
-        q.min_area = _metres(one.get("min_area"), "min_area")
-        q.max_area = _metres(one.get("max_area"), "max_area")
+        q.min_area = args.get("min_area")
+        q.max_area = args.get("max_area")
         if q.min_area is not None and q.max_area is not None and q.min_area > q.max_area:
             raise InvalidQuery("max_area", "max_area must not be below min_area.")
-        q.max_walk_to_stop = _metres(one.get("max_walk_to_stop"), "max_walk_to_stop")
-        q.max_walk_to_bygade = _metres(one.get("max_walk_to_bygade"), "max_walk_to_bygade")
-        q.within_crs = parse_crs(one.get("within-crs"), "within-crs", STORAGE)
-        within = (one.get("within") or "").strip()
+        q.max_walk_to_stop = args.get("max_walk_to_stop")
+        q.max_walk_to_bygade = args.get("max_walk_to_bygade")
+        q.within_crs = args.get("within-crs", STORAGE)
+        within = (args.get("within") or "").strip()
         if within:
             if _SLUG.match(within):
                 q.within_quarter = within
             else:
                 q.within_geometry = _polygon(within, q.within_crs)
-        elif "within-crs" in params:
+        elif "within-crs" in args:
             raise InvalidQuery("within-crs", "within-crs is given without within.")
-        q.filter_crs = parse_crs(one.get("filter-crs"), "filter-crs")
-        if one.get("filter"):
-            q.filter = cql2.parse(one["filter"], one.get("filter-lang"))
-        elif one.get("filter-lang") not in (None, "cql2-text", "cql2-json"):
-            raise InvalidQuery("filter-lang", "filter-lang must be 'cql2-text' or 'cql2-json'.")
-        q.crs = parse_crs(one.get("crs"), "crs")
+        q.filter_crs = args.get("filter-crs", CRS84)
+        if "filter" in args:
+            q.filter = cql2.parse(args["filter"], args.get("filter-lang"))
+            cql2.check(q.filter, queryables(layer or LAYERS["plots"]), q.filter_crs)
+        q.crs = args.get("crs", CRS84)
         return q
 
 
-def _single(name: str, values: Sequence[str] | str) -> str:
-    if isinstance(values, str):
-        return values
-    if len(values) > 1:
-        raise InvalidQuery(name, f"{name} may be given once.")
-    return values[0]
+def _year(description: str, name: str) -> params.Param:
+    return params.Param(
+        name, {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}, description
+    )
 
 
-def _year(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        year = int(value)
-    except ValueError:
-        raise InvalidQuery(name, f"{name} must be a year.") from None
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InvalidQuery(name, f"{name} must be {MIN_YEAR} to {MAX_YEAR}.")
-    return year
+def _metres(description: str, name: str) -> params.Param:
+    return params.Param(name, {"type": "number", "minimum": 0}, description)
 
 
-def _metres(value: str | None, name: str) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        n = float(value)
-    except ValueError:
-        raise InvalidQuery(name, f"{name} must be a number of metres (m², for areas).") from None
-    if not math.isfinite(n) or n < 0:
-        raise InvalidQuery(name, f"{name} must be a non-negative number.")
-    return n
+def _listed(description: str, name: str, allowed: Sequence[str]) -> params.Param:
+    schema = {"type": "array", "items": {"type": "string", "enum": list(allowed)}}
+    return params.Param(name, schema, description, repeat=True)
 
 
-def _listed(
-    values: Sequence[str] | str | None, name: str, allowed: Sequence[str]
-) -> list[str] | None:
-    if values is None:
-        return None
-    if isinstance(values, str):
-        values = [values]
-    out = [v.strip() for value in values for v in value.split(",") if v.strip()]
-    if not out:
-        return None
-    unknown = [v for v in out if v not in allowed]
-    if unknown:
-        raise InvalidQuery(
-            name, f"{name}: unknown value '{unknown[0]}'; one of: {', '.join(allowed)}."
+# The query parameters of /land/sellable, declared once: the parser (`from_params`), the
+# API document and the route's checks all take them from here.
+PARAMETERS = (
+    params.Parameters(
+        (
+            _year("Year by which the plot is for sale.", "available_by"),
+            _year("Year of the walking network.", "year"),
+            _listed("Planned use(s): housing, business, …", "use", PLANNED_USES),
+            _metres("Minimum plot area, m².", "min_area"),
+            _metres("Maximum plot area, m².", "max_area"),
+            _listed("Owner categories, e.g. company, civica.", "owner", OWNER_CATEGORIES),
+            _listed("Sale statuses, or `any`.", "status", (*SALE_STATUSES, "any")),
+            _metres("Max walk to a letbane stop, m.", "max_walk_to_stop"),
+            _metres("Max walk to the bygade, m.", "max_walk_to_bygade"),
+            params.Param(
+                "within",
+                {"type": "string", "maxLength": MAX_WITHIN},
+                "Quarter slug, or a WKT/GeoJSON polygon.",
+            ),
+            params.crs_param("within-crs", "CRS of within (default EPSG:25832).", STORAGE),
+            params.Param(
+                "filter",
+                {"type": "string", "maxLength": cql2.MAX_FILTER_LENGTH},
+                "CQL2 filter (text or JSON) over the plots collection's queryables.",
+            ),
+            params.Param(
+                "filter-lang",
+                {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"},
+                "Encoding of filter.",
+            ),
+            params.crs_param("filter-crs", "CRS of geometries in filter."),
+            params.CRS,
+            params.Param(
+                "f",
+                {"type": "string", "enum": ["json", "csv", "gpkg"], "default": "json"},
+                "`json` (GeoJSON, default), `csv` or `gpkg`.",
+            ),
         )
-    return list(dict.fromkeys(out))
+    )
+    + params.VERSION
+)
 
 
 def _polygon(value: str, crs: Crs) -> str:
@@ -306,9 +292,8 @@ class Sellable:
 
 def sellable(conn: Connection, layer: Layer, q: SellableQuery) -> Sellable:
     """The plots matching `q`, as `layer` (the plots collection as the reader may see it)
-    shows them, with walking distances and a summary."""
-    if q.filter is not None:  # names and types as the reader sees them, before any statement
-        cql2.check(q.filter, queryables(layer), q.filter_crs)
+    shows them, with walking distances and a summary. `q` was made for `layer`
+    (`SellableQuery.from_args`), its filter checked against it."""
     params: dict = {}
     where = ["TRUE"]
     if q.statuses is not None:

@@ -268,15 +268,29 @@ def box_literal_sql(
     return f"ST_Collect({parts[0]}, {parts[1]})"
 
 
-def bbox_sql(geometry: str, crs: Crs, prefix: str) -> str:
+def bbox_sql(geometry: str, crs: Crs, prefix: str, box: tuple[float, float, float, float]) -> str:
     """SQL of the condition that `geometry` (stored) meets the bbox bound as in
-    `envelope_sql`. The two sides of a box across the antimeridian are met one by one, never
-    as one multipolygon: sides a hair apart (`170.000…1,…,170,…`) would touch in UTM, an
-    invalid geometry on which GEOS fails the statement."""
-    one = f"ST_Intersects({geometry}, {envelope_sql(crs, prefix)})"
-    if not crs.geographic:
-        return one
-    return f"({one} OR ST_Intersects({geometry}, {envelope_sql(crs, prefix, 1)}))"
+    `envelope_sql`, whose values `box` (x first, from `parse_bbox`) are. The SQL is made for
+    the box: only one that crosses the antimeridian has two sides, met one by one, never as
+    one multipolygon (sides a hair apart, `170.000…1,…,170,…`, would touch in UTM, an invalid
+    geometry on which GEOS fails the statement); and one inside DOMAIN, as a box over the
+    data is, is segmented and transformed with no clipping: items limit 10 bbox's query
+    about 30 % faster than with both sides clipped (benchmarks/README.md, "The bbox made for
+    the box")."""
+    x0, y0, x1, y1 = box
+    if crs.geographic and x0 > x1:
+        one = f"ST_Intersects({geometry}, {envelope_sql(crs, prefix)})"
+        return f"({one} OR ST_Intersects({geometry}, {envelope_sql(crs, prefix, 1)}))"
+    if crs.srid == SRID:
+        return f"ST_Intersects({geometry}, {envelope_sql(crs, prefix)})"
+    d0, e0, d1, e1 = DOMAIN[crs.srid]
+    if not (d0 <= x0 and x1 <= d1 and e0 <= y0 and y1 <= e1):
+        return f"ST_Intersects({geometry}, {envelope_sql(crs, prefix)})"
+    # As `to_storage_sql` segments a box inside DOMAIN, its piece length known here.
+    piece = max(SEGMENT[crs.srid], (x1 - x0 + y1 - y0) / SEGMENTS)
+    corners = ", ".join(f":{prefix}{k}" for k in ("x0", "y0", "x1", "y1"))
+    envelope = f"ST_MakeEnvelope({corners}, {crs.srid})"
+    return f"ST_Intersects({geometry}, ST_Transform(ST_Segmentize({envelope}, {piece!r}), {SRID}))"
 
 
 def output_geometry_sql(geometry: str, crs: Crs) -> str:

@@ -39,8 +39,8 @@ from gis.db import statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import Layer
 from gis.models import Base
-from gis.ogc import cql2
-from gis.ogc.crs import CRS84, STORAGE, Crs, bbox_sql, output_geometry_sql, parse_bbox, parse_crs
+from gis.ogc import cql2, params
+from gis.ogc.crs import CRS84, STORAGE, Crs, bbox_sql, output_geometry_sql, parse_bbox
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -52,31 +52,14 @@ MAX_LIMIT = 10_000
 NUMBER_MATCHED_CAP = 1_000
 MAX_OFFSET = 10_000_000
 COUNT_MODES = ("estimate", "exact")
+# `cql-text` is the pre-CQL2 name GDAL's OAPIF driver (3.6 to 3.12 at least) asks for: it
+# sends a `-where` to the server only if the items path declares that value, and otherwise
+# downloads every feature to filter it itself.
+FILTER_LANGS = ("cql2-text", "cql2-json", "cql-text")
+# The formats of /items: pages as GeoJSON or HTML, files as CSV or GeoPackage.
+FORMATS = ("json", "html", "csv", "gpkg")
 # A cursor is the server's own text; one longer than this is not.
 MAX_CURSOR_LENGTH = 8_192
-
-# Query parameters of /items besides the queryables (Part 1 property filters).
-ITEMS_PARAMETERS = frozenset(
-    {
-        "f",
-        "limit",
-        "offset",
-        "bbox",
-        "bbox-crs",
-        "crs",
-        "datetime",
-        "filter",
-        "filter-lang",
-        "filter-crs",
-        "sortby",
-        "properties",
-        "skipGeometry",
-        "scenario",
-        "recorded",
-        "cursor",
-        "count",
-    }
-)
 
 
 @lru_cache(maxsize=256)
@@ -134,6 +117,96 @@ def queryables_schema(layer: Layer) -> dict:
         "properties": props,
         "additionalProperties": False,
     }
+
+
+# The query parameters of /items, beside the layer's queryables as property filters (Part 1):
+# the one declaration the parser (`ItemsQuery.from_params`), the API document and the HTML
+# form take them from.
+ITEMS = (
+    params.Parameters(
+        (
+            params.Param(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                f"Features per page: default {DEFAULT_LIMIT}, at most {MAX_LIMIT} (CSV and "
+                "GeoPackage: default the maximum). Follow `next` links for more.",
+            ),
+            params.Param(
+                "offset",
+                {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+                "Features to skip. Kept for clients that page so; the `next` link pages by "
+                "`cursor`, which costs the same on the last page as on the first.",
+            ),
+            params.Param(
+                "cursor",
+                {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
+                "Where the page starts: opaque, taken from a `next` link (it holds the last "
+                "feature's sort keys and id, so features added or removed meanwhile neither "
+                "repeat nor go missing). Only with the sortby it was made for; not with offset.",
+            ),
+            params.Param(
+                "count",
+                {"type": "string", "enum": list(COUNT_MODES), "default": "estimate"},
+                "How numberMatched is found: `estimate` (default) counts where that is cheap "
+                f"(up to {NUMBER_MATCHED_CAP:,} matches) and otherwise gives the planner's "
+                "estimate, `numberMatchedExact` saying which; `exact` always counts.",
+            ),
+            params.Param(
+                "bbox",
+                {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+                "Bounding box in bbox-crs (default CRS84), in that CRS's axis order.",
+            ),
+            params.crs_param("bbox-crs", "CRS of bbox."),
+            params.CRS,
+            params.DATETIME,
+            params.Param(
+                "filter",
+                {"type": "string", "maxLength": cql2.MAX_FILTER_LENGTH},
+                "A CQL2 filter (see the queryables).",
+            ),
+            params.Param(
+                "filter-lang",
+                {"type": "string", "enum": list(FILTER_LANGS), "default": "cql2-text"},
+                "Encoding of filter. `cql-text` is CQL2 text as GDAL writes it (booleans as 0 "
+                "and 1, dates as quoted strings); GDAL pushes a `-where` to the server only "
+                "when it is offered.",
+            ),
+            params.crs_param("filter-crs", "CRS of geometries in filter."),
+            params.Param("sortby", {"type": "string"}, "Comma-separated properties, -desc."),
+            params.Param(
+                "properties",
+                {"type": "string"},
+                "Comma-separated properties.",
+                keep_empty=True,
+            ),
+            params.Param("skipGeometry", {"type": "boolean"}, "Leave out geometries."),
+            params.format_param(FORMATS),
+        )
+    )
+    + params.VERSION
+)
+# The query parameters of one feature, /items/{featureId}.
+ITEM = params.Parameters((params.format_param(("json", "html")), params.CRS)) + params.VERSION
+# What a queryable given as a query parameter (an equality) is, as a schema.
+_EQUALS_SCHEMAS = {
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "string": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+}
+
+
+@lru_cache(maxsize=256)
+def items_parameters(layer: Layer) -> params.Parameters:
+    """`ITEMS` and the layer's queryables that can be compared for equality, each as a
+    parameter of its type (Part 1's property filters): per reader's view of the layer, as
+    its confidential queryables are unknown to a reader without the right."""
+    return ITEMS + (
+        params.Param(name, _EQUALS_SCHEMAS[q.type], f"Features whose {name} equals this value.")
+        for name, q in queryables(layer).items()
+        if q.type in _EQUALS_SCHEMAS and name not in ITEMS
+    )
 
 
 def _columns(layer: Layer) -> dict[str, object]:
@@ -213,56 +286,54 @@ class ItemsQuery:
     sortby: list[tuple[str, bool]] = field(default_factory=list)
     properties: list[str] | None = None
     skip_geometry: bool = False
-    # Part 1 property filters: name=value, equality.
-    equals: dict[str, str] = field(default_factory=dict)
+    # Part 1 property filters: name=value, equality (the value as its queryable's type).
+    equals: dict[str, object] = field(default_factory=dict)
     # Keyset paging: the page starts after this row of the sort order.
     after: Cursor | None = None
     count_exact: bool = False
 
     @classmethod
     def from_params(
-        cls, layer: Layer, params: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT
+        cls, layer: Layer, query: params.Query, *, default_limit: int = DEFAULT_LIMIT
     ) -> ItemsQuery:
+        """From a query string (every name and value checked against `items_parameters`)."""
+        args = items_parameters(layer).parse(query)
+        return cls.from_args(layer, args, default_limit=default_limit)
+
+    @classmethod
+    def from_args(
+        cls, layer: Layer, args: Mapping[str, object], *, default_limit: int = DEFAULT_LIMIT
+    ) -> ItemsQuery:
+        """From the parsed parameters (`items_parameters(layer).parse`): what one parameter
+        means given another (bbox in bbox-crs, a filter's properties and types against the
+        queryables, a cursor's sortby), all before any I/O."""
         q = cls()
         known = queryables(layer)
-        for name in params:
-            if name not in ITEMS_PARAMETERS and name not in known:
-                raise InvalidQuery(name, f"Unknown query parameter '{name}'.")
-            if name in known and known[name].type in ("geometry", "life", "array"):
-                raise InvalidQuery(name, f"'{name}' cannot be used as a query parameter.")
-        q.limit = _int(params.get("limit"), "limit", default_limit, 1, MAX_LIMIT)
-        q.offset = _int(params.get("offset"), "offset", 0, 0, MAX_OFFSET)
-        q.crs = parse_crs(params.get("crs"), "crs")
-        q.bbox_crs = parse_crs(params.get("bbox-crs"), "bbox-crs")
-        if params.get("bbox"):
-            q.bbox = parse_bbox(params["bbox"], q.bbox_crs)
-        elif "bbox-crs" in params:
+        q.limit = args.get("limit", default_limit)
+        q.offset = args.get("offset", 0)
+        q.crs = args.get("crs", CRS84)
+        q.bbox_crs = args.get("bbox-crs", CRS84)
+        if "bbox" in args:
+            q.bbox = parse_bbox(args["bbox"], q.bbox_crs)
+        elif "bbox-crs" in args:
             raise InvalidQuery("bbox-crs", "bbox-crs is given without a bbox.")
-        q.datetime = temporal.parse_datetime(params.get("datetime"))
-        q.filter_crs = parse_crs(params.get("filter-crs"), "filter-crs")
-        lang = params.get("filter-lang")
-        if lang not in (None, *FILTER_LANGS):
-            raise InvalidQuery(
-                "filter-lang", f"filter-lang must be one of: {', '.join(FILTER_LANGS)}."
-            )
-        if params.get("filter"):
-            source = params["filter"]
+        q.datetime = args.get("datetime")
+        q.filter_crs = args.get("filter-crs", CRS84)
+        if "filter" in args:
+            source, lang = args["filter"], args.get("filter-lang")
             if lang == "cql-text":
                 source, lang = legacy_cql_text(source, known, date_properties(layer)), "cql2-text"
             q.filter = cql2.parse(source, lang)
-            cql2.check(q.filter, known, q.filter_crs)  # all of it before any I/O
-        q.sortby = _sortby(params.get("sortby"), known)
-        q.properties = _properties(params.get("properties"), layer)
-        q.skip_geometry = _bool(params.get("skipGeometry"), "skipGeometry")
-        q.equals = {k: v for k, v in params.items() if k in known}
-        if params.get("cursor"):
+            cql2.check(q.filter, known, q.filter_crs)
+        q.sortby = _sortby(args.get("sortby"), known)
+        q.properties = _properties(args.get("properties"), layer)
+        q.skip_geometry = args.get("skipGeometry", False)
+        q.equals = {k: v for k, v in args.items() if k in known and k not in ITEMS}
+        if "cursor" in args:
             if q.offset:
                 raise InvalidQuery("cursor", "cursor and offset cannot be given together.")
-            q.after = Cursor.decode(params["cursor"], q.sortby, known)
-        count = params.get("count") or "estimate"
-        if count not in COUNT_MODES:
-            raise InvalidQuery("count", f"count must be one of: {', '.join(COUNT_MODES)}.")
-        q.count_exact = count == "exact"
+            q.after = Cursor.decode(args["cursor"], q.sortby, known)
+        q.count_exact = args.get("count") == "exact"
         return q
 
 
@@ -363,10 +434,6 @@ def _key_value(value, kind: str, bad):
     return found
 
 
-# `cql-text` is the pre-CQL2 name GDAL's OAPIF driver (3.6 to 3.12 at least) asks for: it
-# sends a `-where` to the server only if the items path declares that value, and otherwise
-# downloads every feature to filter it itself.
-FILTER_LANGS = ("cql2-text", "cql2-json", "cql-text")
 # What GDAL writes that CQL2 text spells otherwise: a boolean (an integer field to GDAL)
 # compared with 0 or 1, and a date or timestamp as a quoted string (GDAL's
 # BuildFilterCQLText). Outside quoted strings only, so a literal is never rewritten.
@@ -413,26 +480,6 @@ def date_properties(layer: Layer) -> frozenset[str]:
     )
 
 
-def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        n = int(value)
-    except ValueError:
-        raise InvalidQuery(name, f"{name} must be a whole number.") from None
-    if not low <= n <= high:
-        raise InvalidQuery(name, f"{name} must be between {low} and {high}.")
-    return n
-
-
-def _bool(value: str | None, name: str) -> bool:
-    if value is None or value.lower() in ("", "false", "0"):
-        return False
-    if value.lower() in ("true", "1"):
-        return True
-    raise InvalidQuery(name, f"{name} must be true or false.")
-
-
 def _sortby(value: str | None, known: dict[str, cql2.Queryable]) -> list[tuple[str, bool]]:
     out = []
     for part in (value or "").split(","):
@@ -462,7 +509,7 @@ def _where(layer: Layer, q: ItemsQuery, params: dict) -> str:
     where = ["TRUE"]
     if q.bbox is not None:
         params.update(zip(("bb_x0", "bb_y0", "bb_x1", "bb_y1"), q.bbox, strict=True))
-        where.append(bbox_sql(layer.geometry, q.bbox_crs, "bb_"))
+        where.append(bbox_sql(layer.geometry, q.bbox_crs, "bb_", q.bbox))
     if q.datetime is not None:
         where.append(temporal.life_in_range(layer, q.datetime, params))
     for i, (name, value) in enumerate(q.equals.items()):
@@ -472,25 +519,9 @@ def _where(layer: Layer, q: ItemsQuery, params: dict) -> str:
     return " AND ".join(where)
 
 
-def _equals(queryable: cql2.Queryable, value: str, params: dict, name: str) -> str:
-    try:
-        params[name] = {
-            "integer": int,
-            "number": float,
-            "boolean": _strict_bool,
-            "date": cql2.date_value,
-        }.get(queryable.type, str)(value)
-    except ValueError:
-        raise InvalidQuery(name, f"'{value}' is not a {queryable.type}.") from None
+def _equals(queryable: cql2.Queryable, value: object, params: dict, name: str) -> str:
+    params[name] = value  # typed by the declaration (`items_parameters`)
     return f"{queryable.sql} = :{name}"
-
-
-def _strict_bool(value: str) -> bool:
-    # 0 and 1 too: GDAL's booleans are integers, and its OAPIF driver sends a `-where
-    # "decided = 0"` as `?decided=0`.
-    if value.lower() not in ("true", "false", "1", "0"):
-        raise ValueError(value)
-    return value.lower() in ("true", "1")
 
 
 def _order(layer: Layer, q: ItemsQuery) -> str:

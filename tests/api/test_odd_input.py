@@ -18,7 +18,7 @@ QUERIES = {
     "/areas/vollsmose/tenure-mix": ["year", "quarters", "f"],
     "/areas/vollsmose/tenure-mix/trajectory": ["from", "to", "quarters", "f"],
     "/areas/vollsmose/tenure-mix/gap": ["year", "target", "quarters"],
-    "/land/sellable": sorted(sellable.PARAMETERS),
+    "/land/sellable": sorted(sellable.PARAMETERS.names),
     "/areas/vollsmose/progress": ["year", "f"],
     "/areas/vollsmose/criteria": ["from", "to", "f"],
     "/criteria/areas": ["year"],
@@ -28,7 +28,7 @@ QUERIES = {
     "/kort/lag/bygninger.geojson": ["year"],
     "/kort/omraader/vollsmose": ["from", "to", "quarters"],
     # The items parameters, and two queryables given as query parameters.
-    "/collections/buildings/items": sorted(features.ITEMS_PARAMETERS | {"owner", "storeys"}),
+    "/collections/buildings/items": sorted({*features.ITEMS.names, "owner", "storeys"}),
     "/collections/buildings/tiles/WebMercatorQuad/14/8666/5149": ["datetime"],
 }
 PATHS = [
