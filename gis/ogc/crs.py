@@ -290,7 +290,10 @@ def bbox_sql(geometry: str, crs: Crs, prefix: str, box: tuple[float, float, floa
     piece = max(SEGMENT[crs.srid], (x1 - x0 + y1 - y0) / SEGMENTS)
     corners = ", ".join(f":{prefix}{k}" for k in ("x0", "y0", "x1", "y1"))
     envelope = f"ST_MakeEnvelope({corners}, {crs.srid})"
-    return f"ST_Intersects({geometry}, ST_Transform(ST_Segmentize({envelope}, {piece!r}), {SRID}))"
+    # A scalar subquery, as in `to_storage_sql`: made once per statement, in a generic plan
+    # too (where the bound corners are no constants to fold), not once per row.
+    box_sql = f"(SELECT ST_Transform(ST_Segmentize({envelope}, {piece!r}), {SRID}))"
+    return f"ST_Intersects({geometry}, {box_sql})"
 
 
 def output_geometry_sql(geometry: str, crs: Crs) -> str:
