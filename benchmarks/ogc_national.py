@@ -262,41 +262,58 @@ def _tiles(url: str, args) -> None:
 
 
 def _export_region(url: str, km: float) -> None:
-    """The 2030 pyramid z8-z17 of a km x km region in the middle of the country, on one
-    connection, scaled to the national extent by area."""
+    """The national 2030 pyramid z8-z17, in part: z8-z11 made whole (few tiles, each heavy),
+    z12-z17 made over a km x km region in the middle of the country, one zoom at a time, and
+    scaled to the country by the number of tiles at that zoom over the data's extent (every
+    such tile holds data: the generated area covers the extent). One connection."""
     from gis import tiles_export
     from gis.layers import LAYERS
     from gis.ogc import features
 
     engine = create_engine(url)
+    rows = []
     try:
-        with engine.connect() as conn:
-            extent = features.extents(conn, [LAYERS["buildings"]])["buildings"]
-            west, south, east, north = extent.bbox_crs84
-            lon, lat = (west + east) / 2, (south + north) / 2
+        with engine.connect() as conn, tempfile.TemporaryDirectory() as tmp:
+            extents = features.extents(conn, list(LAYERS.values()))
+            conn.rollback()  # the export begins its own transaction
+            boxes = [e.bbox_crs84 for e in extents.values() if e.bbox_crs84]
+            whole = (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
+            lon, lat = (whole[0] + whole[2]) / 2, (whole[1] + whole[3]) / 2
             dlat = km / 2 / 111.32
             dlon = dlat / math.cos(math.radians(lat))
             region = (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
-            with tempfile.TemporaryDirectory() as tmp:
-                made = tiles_export.export_pyramid(
-                    conn, Path(tmp) / "region.pmtiles", 2030, (8, 17), bounds=region
-                )
+
+            def count(box, z: int) -> int:
+                x0, x1, y0, y1 = tiles_export.tile_range(box, z)
+                return (x1 - x0 + 1) * (y1 - y0 + 1)
+
+            out = Path(tmp) / "part.pmtiles"
+            made = tiles_export.export_pyramid(conn, out, 2030, (8, 11))
+            rows.append(("z8-z11 (whole)", made.tiles, made.bytes, made.seconds, 1.0))
+            for z in range(12, 18):
+                made = tiles_export.export_pyramid(conn, out, 2030, (z, z), bounds=region)
+                scale = count(whole, z) / count(region, z)
+                rows.append((f"z{z} (region)", made.tiles, made.bytes, made.seconds, scale))
     finally:
         engine.dispose()
-    # The stock is spread evenly, so the tiles with data at the high zooms (most of them)
-    # scale with the area; the few low-zoom tiles are counted as they are.
-    country_km2 = (east - west) * 111.32 * math.cos(math.radians(lat)) * (north - south) * 111.32
-    scale = country_km2 / (km * km)
-    tiles_s = (made.tiles + made.empty) / made.seconds
+    print(f"\nexport, 2030, one connection; z12-z17 over a {km:g} x {km:g} km region, scaled")
+    print(f"{'zoom':<16}{'tiles':>8}{'MB':>8}{'s':>8}{'tiles/s':>9}{'×':>8}"
+          f"{'country: tiles':>16}{'GB':>7}{'h':>7}")  # fmt: skip
+    total = [0.0, 0.0, 0.0]
+    for name, n, size, secs, scale in rows:
+        total = [total[0] + n * scale, total[1] + size * scale, total[2] + secs * scale]
+        print(
+            f"{name:<16}{n:>8,}{size / 1e6:>8.1f}{secs:>8.1f}{n / secs:>9.0f}{scale:>8.0f}"
+            f"{n * scale:>16,.0f}{size * scale / 1e9:>7.2f}{secs * scale / 3600:>7.2f}"
+        )
     print(
-        f"\nexport z8-z17, 2030, a {km:g} x {km:g} km region: {made.tiles:,} tiles stored, "
-        f"{made.empty:,} empty made, {made.bytes / 1e6:.1f} MB, {made.seconds:.1f} s "
-        f"({tiles_s:.0f} tiles/s made)"
-    )
-    print(
-        f"  scaled to the extent ({country_km2:,.0f} km², ×{scale:,.0f}): about "
-        f"{made.tiles * scale / 1e6:.1f} M tiles, {made.bytes * scale / 1e9:.1f} GB, "
-        f"{made.seconds * scale / 3600:.1f} h on one connection"
+        f"national z8-z17: about {total[0] / 1e6:.1f} M tiles, {total[1] / 1e9:.1f} GB, "
+        f"{total[2] / 3600:.1f} h on one connection"
     )
 
 
