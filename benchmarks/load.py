@@ -1,11 +1,13 @@
 """The platform under load as it would be deployed: several workers, a streaming replica.
 
     .venv/bin/python -m benchmarks.load [--seconds 300] [--clients 64] [--workers 4]
+                                        [--ramp-seconds 5]
 
 Starts a PostgreSQL primary and a hot standby of its own (`scripts/pg.sh`, as the
 replication tests do: initdb, the migrations and the reference data with a token per role,
 then `pg_basebackup -R`), serves the platform with `vollsmose serve --workers N` reading from
-the replica (`VOLLSMOSE_REPLICA_URLS`), and runs `--clients` clients for `--seconds` on a mix:
+the replica (`VOLLSMOSE_REPLICA_URLS`), and runs `--clients` clients (a pool of as many
+connections; the clients start one after another over `--ramp-seconds`) for `--seconds` on a mix:
 
 | kind | share | request |
 | --- | --- | --- |
@@ -253,8 +255,16 @@ def _items(rnd: random.Random, buildings: list[int]) -> str:
 
 
 async def _client(
-    i: int, http: httpx.AsyncClient, until: float, res: Results, own: int, buildings, token
+    i: int,
+    http: httpx.AsyncClient,
+    until: float,
+    res: Results,
+    own: int,
+    buildings,
+    token,
+    delay: float = 0.0,
 ) -> None:
+    await asyncio.sleep(delay)
     rnd = random.Random(i)
     kinds = [k for k, w in MIX for _ in range(w)]
     year = 2030
@@ -311,14 +321,25 @@ async def _edit(http: httpx.AsyncClient, building: int, token: str, res: Results
     res.served["after a write: " + back.headers.get("vollsmose-served-by", "?")] += 1
 
 
-async def run_clients(base: str, clients: int, seconds: float, buildings, token) -> Results:
+async def run_clients(
+    base: str, clients: int, seconds: float, buildings, token, ramp: float = 0.0
+) -> Results:
     res = Results()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     until = time.monotonic() + seconds
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         await asyncio.gather(
             *(
-                _client(i, http, until, res, buildings[i % len(buildings)], buildings, token)
+                _client(
+                    i,
+                    http,
+                    until,
+                    res,
+                    buildings[i % len(buildings)],
+                    buildings,
+                    token,
+                    ramp * i / clients,
+                )
                 for i in range(clients)
             )
         )
@@ -342,6 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=300.0)
     p.add_argument("--clients", type=int, default=64)
     p.add_argument("--workers", type=int, default=4)
+    p.add_argument(
+        "--ramp-seconds",
+        type=float,
+        default=5.0,
+        help="clients start one after another over this long (0: all at once)",
+    )
     args = p.parse_args(argv)
     print(f"load average before: {_loadavg()}")
     with cluster() as c:
@@ -365,7 +392,14 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             client_cpu = time.process_time()
             res = asyncio.run(
-                run_clients(base, args.clients, args.seconds, buildings, c.tokens["planner"])
+                run_clients(
+                    base,
+                    args.clients,
+                    args.seconds,
+                    buildings,
+                    c.tokens["planner"],
+                    args.ramp_seconds,
+                )
             )
             took = time.monotonic() - started
             client_cpu = time.process_time() - client_cpu
@@ -373,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(len(v) for v in res.ms.values())
     errors = sum(res.errors.values())
     print(
-        f"\n{args.clients} clients, {args.workers} workers, 1 replica, {took:.0f} s: "
+        f"\n{args.clients} clients (ramp {args.ramp_seconds:g} s), {args.workers} workers, "
+        f"1 replica, {took:.0f} s: "
         f"{total} requests, {total / took:.1f} req/s, errors {errors}"
     )
     print(f"{'kind':8} {'n':>7} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8}")
