@@ -12,6 +12,7 @@ Without replicas none of this is installed: nothing is added to a request.
 
 from __future__ import annotations
 
+import logging
 from http.cookies import SimpleCookie
 
 from fastapi import Request
@@ -24,6 +25,8 @@ from api import errors
 from api.asgi import Headers, editing_headers
 from gis.errors import DomainError
 from gis.replication import Replica, commit_lsn, format_lsn, parse_lsn
+
+log = logging.getLogger(__name__)
 
 HEADER = "Vollsmose-Min-LSN"
 SERVED_BY = "Vollsmose-Served-By"
@@ -178,7 +181,12 @@ def committed(request: Request, conn) -> None:
     routing = _routing(request)
     if rep is None or routing is None:
         return
-    routing.commit_lsn = commit_lsn(conn)
+    try:
+        routing.commit_lsn = commit_lsn(conn)
+    except DBAPIError as exc:
+        # The write is committed: its answer must say so. Without the position, the client's
+        # next reads may lag (within the bound) instead.
+        log.warning("commit position not read after a write: %s", exc.orig)
 
 
 def fell_back(request: Request, replica: Replica, exc: BaseException) -> None:
