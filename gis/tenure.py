@@ -120,8 +120,8 @@ def _sql(name: str) -> str:
     return files("gis").joinpath(f"sql/{name}.sql").read_text()
 
 
-# A version's answer is no row at all when its corrections say they cannot answer it.
-_VERSION_FILTER = "\n  AND NOT EXISTS (SELECT FROM corrections WHERE kind = 'x')"
+# A version's answer is no row at all when its corrections cannot answer it (migration 0030).
+_VERSION_FILTER = "\n  AND derived.tenure_version_answers(:max_corrected)"
 
 
 @cache
@@ -299,9 +299,8 @@ def _compute(
         # Plain tuples, read by position: a national trajectory is 160,000 rows.
         rows = result.tuples().all()
         if not rows and statement == "tenure_version":
-            # No row: the version has too many buildings otherwise, or a quarter (its
-            # corrections say so, migration 0027), or the area holds nothing: the plan views
-            # answer each.
+            # No row: the version has too many buildings otherwise, or a quarter (migration
+            # 0030), or the area holds nothing: the plan views answer each.
             statement = "tenure_mix"
             rows = conn.execute(_statement(statement), parameters).tuples().all()
         names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
