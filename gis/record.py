@@ -12,6 +12,14 @@ views are named as the plan tables, first on the search_path and names the versi
 session settings the views read. The adopted plan as it stands now needs nothing: the plan
 tables themselves are that version, so its reads cost what they always did.
 
+Land data goes by the year for a reader who may not read sale data (issue 15, migration
+0026): the land tables' views (parcel, parcel_land) answer such a reader as recorded at the
+end of the year asked for (now, within the current year), with opaque change ids
+(`MASKED_CHANGE_MIN`, `masked_tag`) and `recorded_from` by the year. The database decides it
+in each statement from the role the statement runs as, not from the settings `enter` makes,
+so a connection that keeps a version's settings between requests (the read engine's) gives
+the public and the company each their own answer.
+
 `begin_change(conn, ...)` opens a change for a write: an audit row (who, when, why), taken
 after the writer has serialised with every other writer, so that recorded times follow the
 order of commits and no two writers interleave.
