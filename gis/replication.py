@@ -152,14 +152,14 @@ class Replication:
         usable = [
             r
             for r in self.replicas
-            if r.up
-            and r.seen >= fresh
-            and r.lag <= self.max_lag
-            and (min_lsn is None or r.replay_lsn >= min_lsn)
+            if self._usable(r, fresh) and (min_lsn is None or r.replay_lsn >= min_lsn)
         ]
         if not usable:
             return None
         return usable[next(self._turn) % len(usable)]
+
+    def _usable(self, r: Replica, fresh: float) -> bool:
+        return r.up and r.seen >= fresh and r.lag <= self.max_lag
 
     def fell_back(self, replica: Replica, exc: BaseException) -> None:
         """A read could not reach `replica`: no read goes there until a probe finds it up."""
@@ -229,6 +229,21 @@ class Replication:
             await r.read_engine.dispose()
             r.probe.dispose()
         self._primary_probe.dispose()
+
+    def status(self) -> list[dict]:
+        """What the probe last saw of each replica, by name (never its URL)."""
+        fresh = time.monotonic() - STALE_SECONDS
+        return [
+            {
+                "name": r.name,
+                "up": r.up and r.seen >= fresh,
+                "lag_seconds": None if r.lag == float("inf") else round(r.lag, 3),
+                "replay_lsn": format_lsn(r.replay_lsn) if r.replay_lsn else None,
+                # Whether it takes the reads that carry no position.
+                "read_from": self._usable(r, fresh),
+            }
+            for r in self.replicas
+        ]
 
 
 def _lag(samples: list[tuple[float, int]], replayed: int, now: float) -> float | None:

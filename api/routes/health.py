@@ -18,4 +18,9 @@ def healthz(engine: EngineDep, request: Request) -> JSONResponse:
             found = versions(conn)
     except DBAPIError:
         return problem(request, 503, "Database unavailable", "The database cannot be reached.")
-    return JSONResponse({"status": "ok", "database": found})
+    body = {"status": "ok", "database": found}
+    if request.app.state.replication is not None:
+        # What this worker last saw of the read replicas (gis/replication.py): each up or
+        # not, its lag, and whether reads go to it. The primary answering is the 200.
+        body["replicas"] = request.app.state.replication.status()
+    return JSONResponse(body)

@@ -136,9 +136,19 @@ def test_a_bad_position_header_is_a_400_naming_it_and_a_bad_cookie_is_ignored(cl
     assert r.status_code == 200
 
 
+def _replica_status(client) -> dict:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    (status,) = r.json()["replicas"]
+    return status
+
+
 def test_a_stopped_replica_is_skipped_without_an_error(client, pair, building):
     pair.caught_up()
     _until(lambda: _life(client, building).headers[SERVED_BY] == "replica-1")
+    status = _replica_status(client)
+    assert (status["name"], status["up"], status["read_from"]) == ("replica-1", True, True)
+    assert pair.replica_url.split("@")[1] not in client.get("/healthz").text
     # Pooled connections to the replica exist now (the reads above); stopping it closes them.
     pair.stop_replica()
     try:
@@ -148,7 +158,10 @@ def test_a_stopped_replica_is_skipped_without_an_error(client, pair, building):
             r = client.get("/collections/buildings/items", params={"limit": 1})
             assert r.status_code == 200, r.text
             assert r.headers[SERVED_BY] == "primary"
+        # /healthz stays 200 (the primary answers) and says the replica is down.
+        assert _replica_status(client)["up"] is False
     finally:
         pair.start_replica()
     # Back up: the probe finds it, and reads go to it again.
     _until(lambda: _life(client, building).headers[SERVED_BY] == "replica-1", timeout=30)
+    assert _replica_status(client)["read_from"] is True
