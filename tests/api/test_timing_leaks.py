@@ -192,7 +192,8 @@ def test_a_binary_search_over_a_year_finds_only_the_year(client, writable_ref, p
 
 def test_the_company_finds_the_exact_instant(client, writable_ref, plot):
     h = writable_ref.bearer("developer_company")
-    for name in ("plot item", "plots items", "plot tile", "sale status"):
+    # (One item and the status: the pages and tiles read the same rows, at more cost.)
+    for name in ("plot item", "sale status"):
         path, params = _paths(plot)[name]
         read = _reads(client, h, path, params)
         found = _first_as_at(read, YEAR_START, YEAR_END)
