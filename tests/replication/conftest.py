@@ -48,7 +48,8 @@ class Pair:
         engine = create_engine(self.replica_url, isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as c:
-                return c.execute(text(sql)).scalar()
+                result = c.execute(text(sql))
+                return result.scalar() if result.returns_rows else None
         finally:
             engine.dispose()
 
