@@ -68,10 +68,20 @@ def _until(predicate, timeout: float = 10) -> None:
 def test_a_read_without_a_position_is_answered_by_the_replica(client, pair, building):
     pair.caught_up()
     _until(lambda: _life(client, building).headers[SERVED_BY] == "replica-1")
-    # The OGC API's reads too (their own async engines).
-    r = client.get("/collections/buildings/items", params={"limit": 2})
-    assert r.status_code == 200
-    assert r.headers[SERVED_BY] == "replica-1"
+    # The OGC API's reads too (their own async engines): the public's, a recorded version's
+    # (session settings on a standby), and a confidential reader's (its own transaction with
+    # the login role's rights: a token's check itself is the primary's, as it writes).
+    for params, headers in (
+        ({"limit": 2}, {}),
+        ({"limit": 2, "recorded": "2022-12-31"}, {}),
+        ({"limit": 2, "f": "json"}, pair.bearer("admin")),
+    ):
+        r = client.get("/collections/buildings/items", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.headers[SERVED_BY] == "replica-1"
+    r = client.get("/collections/plots/items", params={"limit": 50}, headers=pair.bearer("admin"))
+    assert (r.status_code, r.headers[SERVED_BY]) == (200, "replica-1")
+    assert any("price_dkk" in f["properties"] for f in r.json()["features"])
 
 
 def test_a_write_goes_to_the_primary_and_answers_its_position(client, pair, building):
