@@ -120,8 +120,9 @@ def _sql(name: str) -> str:
     return files("gis").joinpath(f"sql/{name}.sql").read_text()
 
 
-# A version's answer is no row at all when its corrections cannot answer it (migration 0030).
-_VERSION_FILTER = "\n  AND derived.tenure_version_answers(:max_corrected)"
+# A version's answer is no row at all when its corrections cannot answer it (migration 0031).
+_VERSION_COLUMNS = ",\n           bool_or(kind = 'x') AS unanswered"
+_VERSION_FILTER = "\n  AND NOT EXISTS (SELECT FROM changes WHERE unanswered)"
 
 
 @cache
@@ -137,6 +138,7 @@ def _statement(name: str = "tenure_mix") -> TextClause:
     for placeholder, value in (
         ("{version_ctes}", "\n" + _sql("tenure_version").rstrip() if version else ""),
         ("{deltas}", "deltas" if version else "derived.tenure_delta"),
+        ("{version_columns}", _VERSION_COLUMNS if version else ""),
         ("{version_filter}", _VERSION_FILTER if version else ""),
     ):
         sql = sql.replace(placeholder, value)
@@ -300,7 +302,7 @@ def _compute(
         rows = result.tuples().all()
         if not rows and statement == "tenure_version":
             # No row: the version has too many buildings otherwise, or a quarter (migration
-            # 0030), or the area holds nothing: the plan views answer each.
+            # 0031), or the area holds nothing: the plan views answer each.
             statement = "tenure_mix"
             rows = conn.execute(_statement(statement), parameters).tuples().all()
         names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")

@@ -25,7 +25,7 @@ changes AS (
            greatest(year, CAST(:first_year AS integer)) AS year,
            {change_columns},
            sum(business) AS business_m2, CAST(sum(demolished) AS integer) AS not_replaced,
-           CAST(sum(present) AS integer) AS present
+           CAST(sum(present) AS integer) AS present{version_columns}
     FROM {deltas}
     WHERE area_id = :area_id AND quarter_set_id IN (:place_set_id, 0) AND year <= :last_year
       -- the law counts demolitions from its year: a demolition in D changes D + 1
