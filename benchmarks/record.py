@@ -18,6 +18,12 @@ process (the query on a connection that entered the version, no HTTP), the HTTP 
 (`/conformance`, no database) and the machine's load average. The issue's goal is at most
 1.2× the adopted read; figures are reported, never asserted. `--explain` prints
 `EXPLAIN (ANALYZE, BUFFERS)` of every statement of one case in each version.
+
+`--national DATABASE` times the tenure mix of the national stock instead (a year and the
+trajectory of the generated `danmark`, in process), adopted, a scenario overriding 5
+buildings and a recorded time just before an edit of 5 others, on a throwaway copy of
+DATABASE (one `benchmarks/national.py` generated at the schema's head), and checks each
+version's answer against the plan views'.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from sqlalchemy import Connection, create_engine, event, text
 from benchmarks import databases
 from benchmarks.serving import PLATFORM, serve
 from gis import record, tenure, tiles
+from gis.areas import get_area, get_quarter_set
 from gis.layers import LAYERS
 from gis.ogc import features
 from gis.ogc.crs import CRS84
@@ -173,6 +180,111 @@ def make_scenario(url: str) -> int:
         engine.dispose()
 
 
+def edit_adopted(url: str, n: int = OVERRIDDEN) -> str:
+    """An edit of the adopted plan now (the demolitions of `n` buildings moved two years,
+    one change); returns a recorded time just before it, which differs from now by those."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            before = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+            record.begin_change(conn, actor="benchmark", role=None, kind="edit", note="benchmark")
+            conn.execute(
+                text(
+                    "UPDATE building SET demolished_year = demolished_year + 2 WHERE id IN ("
+                    " SELECT b.id FROM building b WHERE b.demolished_year IS NOT NULL"
+                    " ORDER BY b.id DESC LIMIT :n)"
+                ),
+                {"n": n},
+            )
+        return before.isoformat()
+    finally:
+        engine.dispose()
+
+
+def national(template: str, runs: int) -> None:
+    """The tenure mix of the national stock (benchmarks/national.py) for the adopted plan, a
+    scenario overriding `OVERRIDDEN` buildings and a recorded time just before an edit of
+    `OVERRIDDEN` others, in process; on a throwaway copy of the database `template` names
+    (generated at the schema's head), so the edits touch no one else's. Each version's
+    answer is checked against the plan views' (tenure_mix.sql) once."""
+    from benchmarks.national import AREA_SLUG, QUARTER_SET
+
+    copy = f"{databases.PREFIX}record_national_{os.getpid()}"
+    admin = create_engine(
+        databases.server_url().set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"'))
+    url = databases.url_of(copy)
+    try:
+        make_scenario(url)
+        recorded = edit_adopted(url)
+        versions = {
+            "adopted": {},
+            "scenario": {"scenario": SCENARIO},
+            "recorded": {"recorded": recorded},
+        }
+        years = {"one year 2030": (2030, 2030), "trajectory 2020-2035": (2020, 2035)}
+        national_cases = [
+            Case(
+                "one year 2030",
+                "",
+                {},
+                lambda c: tenure.tenure_mix(c, AREA_SLUG, 2030, QUARTER_SET),
+            ),
+            Case(
+                "trajectory 2020-2035",
+                "",
+                {},
+                lambda c: tenure.trajectory(c, AREA_SLUG, 2020, 2035, QUARTER_SET),
+            ),
+        ]
+        print(f"load average (1 / 5 / 15 min): {_load()} before")
+        print(
+            "| case (national, in process) | adopted s | scenario s | scenario / adopted"
+            " | recorded s | recorded / adopted | equals the plan views' |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for case in national_cases:
+            ms = {v: _in_process(url, case, version, runs) for v, version in versions.items()}
+            first, last = years[case.name]
+            same = all(
+                _equals_full(url, version, first, last) for version in list(versions.values())[1:]
+            )
+            a = ms["adopted"] / 1000
+            print(
+                f"| {case.name} | {a:.3f} | {ms['scenario'] / 1000:.3f}"
+                f" | {ms['scenario'] / ms['adopted']:.2f}× | {ms['recorded'] / 1000:.3f}"
+                f" | {ms['recorded'] / ms['adopted']:.2f}× | {'yes' if same else 'NO'} |"
+            )
+        print(f"load average (1 / 5 / 15 min): {_load()} after")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _equals_full(url: str, version: dict, first: int, last: int) -> bool:
+    """Whether the version's national answer (as a read picks it) is the one computed from
+    its plan views."""
+    from benchmarks.national import AREA_SLUG, QUARTER_SET
+
+    engine = create_engine(url, connect_args={"options": "-c jit=off"})
+    view = record.plan_view(version.get("scenario"), version.get("recorded"))
+    try:
+        with engine.connect() as conn, conn.begin():
+            record.enter(conn, view)
+            area = get_area(conn, AREA_SLUG)
+            qs = get_quarter_set(area, QUARTER_SET)
+            answers = [
+                tenure._compute(conn, area, qs, first, last, statement=statement)
+                for statement in (None, "tenure_mix")
+            ]
+            return answers[0] == answers[1]
+    finally:
+        engine.dispose()
+
+
 class Client:
     """One keep-alive HTTP connection; each GET's Server-Timing `app` and round trip (ms)."""
 
@@ -285,9 +397,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--explain", metavar="CASE", help="print EXPLAIN ANALYZE of the case named (e.g. 'one')"
     )
+    p.add_argument(
+        "--national",
+        metavar="DATABASE",
+        help="time the tenure mix of the national stock instead, on a copy of DATABASE"
+        " (benchmarks/national.py generates one: vollsmose_bench_national)",
+    )
     args = p.parse_args(argv)
     if args.runs < 1 or args.requests < 1:
         p.error("--runs and --requests must be at least 1")
+    if args.national:
+        national(args.national, args.runs)
+        return
 
     with databases.with_reference("record") as url:
         building_id = make_scenario(url)
