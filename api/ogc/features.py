@@ -43,6 +43,7 @@ from gis import feature_files, record
 from gis.layers import LAYERS, Layer
 from gis.ogc import features, params
 from gis.ogc.crs import CRS84, SUPPORTED
+from gis.ogc.queryables import feature_schema, queryables_schema
 
 router = APIRouter(tags=["OGC API – Features"])
 
@@ -229,7 +230,7 @@ async def queryables(request: Request, read: CollectionDocumentRead) -> Response
     layer, db, cache = read.layer, read.db, read.cache
     if (hit := await db.run(cache.not_modified)) is not None:
         return hit
-    doc = features.queryables_schema(layer)
+    doc = queryables_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/queryables")
     # GDAL (3.6 to 3.12) takes the properties a `cql-text` filter may name from the
     # pre-2021 draft's `queryables` list (and from the OpenAPI document, which never names
@@ -251,7 +252,7 @@ async def schema(request: Request, read: CollectionDocumentRead) -> Response:
     layer, db, cache = read.layer, read.db, read.cache
     if (hit := await db.run(cache.not_modified)) is not None:
         return hit
-    doc = features.feature_schema(layer)
+    doc = feature_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/schema")
     if output_format(request) == "html":
         return cache.finish(_html(ogc_html.schema(doc)))

@@ -47,7 +47,7 @@ from gis.ogc.crs import (
     input_geometry_sql,
     output_geometry_sql,
 )
-from gis.ogc.features import queryables
+from gis.ogc.queryables import queryables
 from gis.state import MAX_YEAR, MIN_YEAR
 
 SELLABLE_STATUSES = ("planned", "on_offer")

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
-from gis.ogc import features
+from gis.ogc import features, queryables
 from tests.api.test_errors import assert_problem as _problem
 from tests.support import make_client
 
@@ -218,7 +218,7 @@ def test_a_forged_cursor_is_a_400_before_any_io():
 
 def test_good_cursors_decode_to_bound_values():
     layer = LAYERS["buildings"]
-    known = features.queryables(layer)
+    known = queryables.queryables(layer)
     q = features.ItemsQuery.from_params(
         layer, {"sortby": SORTBY, "cursor": _cursor([1, SORTBY, [None, "x", False, None], 7])}
     )

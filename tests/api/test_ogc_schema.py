@@ -14,7 +14,7 @@ from openapi_schema_validator import OAS30Validator
 
 from gis.layers import LAYERS
 from gis.models import Base
-from gis.ogc import features
+from gis.ogc import features, queryables
 from tests.api.test_errors import assert_problem
 
 OAS30 = "application/vnd.oai.openapi+json;version=3.0"
@@ -71,8 +71,8 @@ def test_schema_as_html_and_unknown_collection(ref_client):
 
 def test_confidential_dates_are_dates_only_to_who_may_read_them():
     plots = LAYERS["plots"]
-    assert "offered_date" not in json.dumps(features.feature_schema(plots))
-    assert "offered_date" in features.date_properties(
+    assert "offered_date" not in json.dumps(queryables.feature_schema(plots))
+    assert "offered_date" in queryables.date_properties(
         plots.__class__(**{**plots.__dict__, "properties": plots.properties + plots.confidential})
     )
 
@@ -168,7 +168,7 @@ def test_filter_lang_offers_gdals_cql_text(ref_client):
     pytest.fail("no filter-lang on the buildings' items path")
 
 
-KNOWN = features.queryables(LAYERS["buildings"])
+KNOWN = queryables.queryables(LAYERS["buildings"])
 
 
 @pytest.mark.parametrize(

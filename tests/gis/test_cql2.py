@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
-from gis.ogc import cql2, features
+from gis.ogc import cql2, features, queryables
 from gis.ogc.crs import STORAGE
 
 BUILDINGS = LAYERS["buildings"]
@@ -295,7 +295,7 @@ def test_bad_filters_say_what_is_wrong(buildings, filter_, lang, says):
 def test_values_are_bound_never_pasted(buildings):
     params: dict = {}
     tree = cql2.parse_text("owner = 'x'' OR 1=1 --' AND name LIKE '%'")
-    sql = cql2.compile_filter(tree, features.queryables(BUILDINGS), STORAGE, params)
+    sql = cql2.compile_filter(tree, queryables.queryables(BUILDINGS), STORAGE, params)
     assert "OR 1=1" not in sql and "x'" not in sql
     assert "x' OR 1=1 --" in params.values()
     assert names(buildings, "owner = 'x'' OR 1=1 --'") == set()

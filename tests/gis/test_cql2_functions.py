@@ -17,7 +17,7 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import Connection, text
 
 from gis.layers import LAYERS
-from gis.ogc import features
+from gis.ogc import features, queryables
 from gis.roles import Reader, Role
 
 BUILDINGS = LAYERS["buildings"]
@@ -408,9 +408,9 @@ def test_the_queryables_document_names_every_queryable():
     admin = Reader(Role.ADMIN, "test")
     for layer in LAYERS.values():
         for view in (layer, layer.for_reader(admin)):
-            schema = features.queryables_schema(view)["properties"]
-            assert set(schema) == set(features.queryables(view)), layer.id
-    plots = features.queryables_schema(LAYERS["plots"].for_reader(admin))["properties"]
+            schema = queryables.queryables_schema(view)["properties"]
+            assert set(schema) == set(queryables.queryables(view)), layer.id
+    plots = queryables.queryables_schema(LAYERS["plots"].for_reader(admin))["properties"]
     assert plots["constraint_list"] == {
         "title": "constraint_list",
         "type": "array",

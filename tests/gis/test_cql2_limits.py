@@ -11,7 +11,7 @@ import pytest
 from api.guards import MAX_TARGET
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
-from gis.ogc import cql2, features
+from gis.ogc import cql2, queryables
 from gis.ogc.crs import CRS84
 from gis.roles import Reader, Role
 
@@ -71,11 +71,11 @@ def test_long_flat_filters_within_the_limit_compile():
     text = " OR ".join(f"id = {i}" for i in range(1_500))
     assert len(text) < cql2.MAX_FILTER_LENGTH
     params: dict = {}
-    sql = cql2.compile_filter(cql2.parse_text(text), features.queryables(plots), CRS84, params)
+    sql = cql2.compile_filter(cql2.parse_text(text), queryables.queryables(plots), CRS84, params)
     assert len(params) == 1_500 and sql.count(" OR ") == 1_499
     # As deep as the limits let through: the compiler's recursion stays far from Python's.
     deep = "(" * cql2.MAX_DEPTH + "NOT " * cql2.MAX_RUN + "id = 1" + ")" * cql2.MAX_DEPTH
-    cql2.compile_filter(cql2.parse_text(deep), features.queryables(plots), CRS84, {})
+    cql2.compile_filter(cql2.parse_text(deep), queryables.queryables(plots), CRS84, {})
     arithmetic = "id = " + " + ".join(["1"] * (cql2.MAX_ARITHMETIC + 2))
     with pytest.raises(InvalidQuery, match="arithmetic"):
         cql2.parse_text(arithmetic)

@@ -11,11 +11,11 @@ from sqlalchemy import Connection
 
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
-from gis.ogc import features
+from gis.ogc import features, queryables
 from gis.roles import Reader, Role
 
 LAYER_VIEWS = [LAYERS["buildings"], LAYERS["plots"].for_reader(Reader(Role.ADMIN, "test"))]
-NAMES = sorted({n for layer in LAYER_VIEWS for n in features.queryables(layer)})
+NAMES = sorted({n for layer in LAYER_VIEWS for n in queryables.queryables(layer)})
 
 numbers = st.one_of(
     st.just(0),  # a divisor, often
@@ -140,7 +140,7 @@ def test_arithmetic_on_every_numeric_queryable_with_extreme_values(ref_conn: Con
     edges (zero divisors, float8's largest and smallest, powers beyond numeric's range),
     on every building: a result or unknown (NULL), never an error of PostgreSQL."""
     layer = LAYERS["buildings"]
-    known = features.queryables(layer)
+    known = queryables.queryables(layer)
     # An integer, a float and a year that is often NULL: the kinds of numeric column.
     numeric = ["storeys", "floor_area_m2", "built_year"]
     assert {known[n].type for n in numeric} == {"integer", "number"}
