@@ -118,11 +118,12 @@ def _html(body: str) -> HTMLResponse:
 
 @router.get("/", summary="Landing page")
 async def landing(request: Request) -> Response:
+    fmt = output_format(request)
     doc = {
         "title": TITLE,
         "description": DESCRIPTION,
         "links": [
-            *self_links(request, "/"),
+            *self_links(request, "/", fmt),
             link(url(request, "/api"), "service-desc", OPENAPI, "The API definition"),
             link(url(request, "/docs"), "service-doc", HTML, "The API documentation"),
             link(url(request, "/conformance"), "conformance", JSON, "Conformance classes"),
@@ -133,7 +134,7 @@ async def landing(request: Request) -> Response:
             link(url(request, "/kort"), "related", HTML, "The map viewer"),
         ],
     }
-    if output_format(request) == "html":
+    if fmt == "html":
         return _html(ogc_html.landing(doc))
     return json_response(doc)
 
@@ -204,11 +205,11 @@ async def collections(request: Request, read: DocumentRead) -> Response:
     if hit is not None:
         return hit
     doc = {
-        "links": self_links(request, "/collections"),
+        "links": self_links(request, "/collections", read.format),
         "crs": CRS_URIS,
         "collections": [_collection_doc(request, lay, extents.get(lay.id)) for lay in layers],
     }
-    if output_format(request) == "html":
+    if read.format == "html":
         return cache.finish(_html(ogc_html.collections(doc)))
     return cache.finish(json_response(doc))
 
@@ -220,7 +221,7 @@ async def collection(request: Request, read: CollectionDocumentRead) -> Response
     if hit is not None:
         return hit
     doc = _collection_doc(request, layer, extents.get(layer.id))
-    if output_format(request) == "html":
+    if read.format == "html":
         return cache.finish(_html(ogc_html.collection(doc)))
     return cache.finish(json_response(doc))
 
@@ -237,7 +238,7 @@ async def queryables(request: Request, read: CollectionDocumentRead) -> Response
     # a confidential one): without it, a `-where` on a sale date ran on the client. An
     # unknown keyword to JSON Schema.
     doc["queryables"] = [{"id": name} for name, spec in doc["properties"].items() if "type" in spec]
-    if output_format(request) == "html":
+    if read.format == "html":
         return cache.finish(_html(ogc_html.queryables(doc)))
     # GDAL asks for JSON only, and takes nothing else (the answer varies on Accept).
     accept = request.headers.get("accept", "")
@@ -254,7 +255,7 @@ async def schema(request: Request, read: CollectionDocumentRead) -> Response:
         return hit
     doc = feature_schema(layer)
     doc["$id"] = url(request, f"/collections/{layer.id}/schema")
-    if output_format(request) == "html":
+    if read.format == "html":
         return cache.finish(_html(ogc_html.schema(doc)))
     return cache.finish(json_response(doc, SCHEMA))
 
@@ -276,8 +277,9 @@ def _next_url(request: Request, fmt: str, cursor: str) -> str:
     return _page_url(request, fmt, cursor=cursor, offset=None)
 
 
-def _items_links(request: Request, layer: Layer, q: features.ItemsQuery, page) -> list[dict]:
-    fmt = output_format(request, ("json", "html", "csv", "gpkg"))
+def _items_links(
+    request: Request, layer: Layer, q: features.ItemsQuery, page, fmt: str
+) -> list[dict]:
     types = {"json": GEOJSON, "html": HTML, "csv": "text/csv", "gpkg": GPKG}
     links = [link(_page_url(request, fmt), "self", types[fmt], "This page")]
     links += [
@@ -336,7 +338,7 @@ async def _items_file(
 )
 async def items(request: Request, read: ItemsRead) -> Response:
     layer, db, cache = read.layer, read.db, read.cache
-    fmt = output_format(request, ("json", "html", "csv", "gpkg"))
+    fmt = read.format
     is_file = fmt in ("csv", "gpkg")
     q = features.ItemsQuery.from_args(
         layer,
@@ -351,7 +353,7 @@ async def items(request: Request, read: ItemsRead) -> Response:
         hit.headers["Content-Crs"] = q.crs.header
         return hit
     cache.seal(page.data_version)
-    links = _items_links(request, layer, q, page)
+    links = _items_links(request, layer, q, page, fmt)
     headers = {"Content-Crs": q.crs.header, "Link": link_header(links), **cache.headers}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tail = {"numberReturned": page.number_returned, "timeStamp": stamp, "links": links}
@@ -391,7 +393,7 @@ def _form(request: Request, layer: Layer) -> list[dict]:
 )
 async def item(request: Request, read: ItemRead, feature_id: str) -> Response:
     layer, db, cache = read.layer, read.db, read.cache
-    fmt = output_format(request)
+    fmt = read.format
     crs = read.args.get("crs", CRS84)
     if features.versioned_table(layer) is None:
         hit, found = await db.read_unless_held(
@@ -409,7 +411,7 @@ async def item(request: Request, read: ItemRead, feature_id: str) -> Response:
     headers = {"Content-Crs": crs.header, **cache.headers}
     path = f"/collections/{layer.id}/items/{feature_id}"
     links = [
-        *self_links(request, path, GEOJSON),
+        *self_links(request, path, fmt, GEOJSON),
         link(url(request, f"/collections/{layer.id}"), "collection", JSON, layer.title),
     ]
     if fmt == "html":

@@ -26,17 +26,24 @@ REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 REL_TMS = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 
 
-def output_format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:
-    """`f` if given (400 if not offered); else HTML for a browser, JSON for the rest."""
-    f = request.query_params.get("f")
+def negotiated(request: Request, f: str | None) -> str:
+    """The format a request asks for: `f` where it gives one (checked by the route's
+    declaration), else HTML for a browser and JSON for the rest."""
     if f is not None:
-        if f not in allowed:
-            raise InvalidQuery("f", f"f must be one of: {', '.join(allowed)}.")
         return f
     accept = request.headers.get("accept", "")
     if "text/html" in accept and "json" not in accept.split("text/html")[0]:
         return "html"
     return "json"
+
+
+def output_format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:
+    """As `negotiated`, for a route with no declaration (the landing page, conformance):
+    `f` if given (400 if not offered)."""
+    f = request.query_params.get("f")
+    if f is not None and f not in allowed:
+        raise InvalidQuery("f", f"f must be one of: {', '.join(allowed)}.")
+    return negotiated(request, f)
 
 
 def base_url(request: Request) -> str:
@@ -55,9 +62,8 @@ def link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
     return out
 
 
-def self_links(request: Request, path: str, json_type: str = JSON) -> list[dict]:
-    """`self` and `alternate` for a document offered as JSON and as HTML."""
-    fmt = output_format(request)
+def self_links(request: Request, path: str, fmt: str, json_type: str = JSON) -> list[dict]:
+    """`self` and `alternate` for a document offered as JSON and as HTML, in `fmt` now."""
     here, other = ("html", "json") if fmt == "html" else ("json", "html")
     types = {"json": json_type, "html": HTML}
     return [
