@@ -24,6 +24,7 @@ time per request, and the API's p50 over the time of its own query called in pro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -38,6 +39,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
@@ -290,6 +292,10 @@ class Run:
     p95: float
     errors: int
     cpu_ms: float  # the server process's CPU time per request
+    # The CPU time per request of the database's backends serving it (every backend on the
+    # benchmark's database: the other servers are idle meanwhile). With the server's, what
+    # a request costs the machine, which a loaded machine's throughput hides.
+    db_cpu_ms: float = float("nan")
 
 
 # wrk (C, one thread, epoll) drives the load: a Python client on the same machine would
@@ -335,11 +341,32 @@ def _wrk(base: str, paths: list[str], hooks: str, concurrency: int, seconds: int
         os.unlink(f.name)
 
 
-def _load(base: BaseURL, paths: list[str], concurrency: int, seconds: int) -> Run:
+def _backends_cpu(database: str | None) -> dict[int, float]:
+    """CPU seconds so far of each backend connected to `database` (a libpq URL), but ours."""
+    if database is None:
+        return {}
+    with psycopg.connect(database, autocommit=True) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    out = {}
+    for (pid,) in pids:
+        with contextlib.suppress(OSError):  # gone meanwhile
+            out[pid] = cpu_seconds(pid)
+    return out
+
+
+def _load(
+    base: BaseURL, paths: list[str], concurrency: int, seconds: int, database: str | None = None
+) -> Run:
     _wrk(base, paths, _WRK_LOAD, concurrency, 1)  # warm-up: connections, pool, plans
+    db = _backends_cpu(database)
     cpu = cpu_seconds(base.pid)
     out = _wrk(base, paths, _WRK_LOAD, concurrency, seconds)
     cpu = cpu_seconds(base.pid) - cpu
+    # A backend that connected during the run counts whole (its start is the run's).
+    db_cpu = sum(t - db.get(pid, 0.0) for pid, t in _backends_cpu(database).items())
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     requests, duration_us, p50_us, p95_us, errors = (int(v) for v in line.split()[1:])
     return Run(
@@ -348,6 +375,7 @@ def _load(base: BaseURL, paths: list[str], concurrency: int, seconds: int) -> Ru
         p95_us / 1e6,
         errors,
         cpu * 1000 / max(requests, 1),
+        db_cpu * 1000 / max(requests, 1) if database else float("nan"),
     )
 
 
@@ -355,7 +383,14 @@ def _median_run(runs: list[Run]) -> Run:
     def med(attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in runs)
 
-    return Run(med("rps"), med("p50"), med("p95"), sum(r.errors for r in runs), med("cpu_ms"))
+    return Run(
+        med("rps"),
+        med("p50"),
+        med("p95"),
+        sum(r.errors for r in runs),
+        med("cpu_ms"),
+        med("db_cpu_ms"),
+    )
 
 
 def _server_timing(base: str, paths: list[str], seconds: int = 2) -> tuple[float, float]:
@@ -455,9 +490,11 @@ def main() -> None:
                             if case.in_process:
                                 sqls.append(_in_process_ms(url, case))
                             timings.append(_server_timing(ours, case.ours))
-                        ours_runs.append(_load(ours, case.ours, c, args.seconds))
+                        ours_runs.append(_load(ours, case.ours, c, args.seconds, plain))
                         for n in here:
-                            peer_runs[n].append(_load(served[n], case.peers[n], c, args.seconds))
+                            peer_runs[n].append(
+                                _load(served[n], case.peers[n], c, args.seconds, plain)
+                            )
                     sql_ms = statistics.median(sqls) if sqls else None
                     app_db = (
                         tuple(statistics.median(t[i] for t in timings) for i in (0, 1))
@@ -508,13 +545,14 @@ def _row(
             else f"{b.rps:,.0f} | {b.p50 * 1000:.2f} / {b.p95 * 1000:.2f} | "
             f"**{a.rps / b.rps:.2f}×**"
         )
-    cpu = " / ".join([f"{a.cpu_ms:.2f}", *(f"{peers[n].cpu_ms:.2f}" for n in peers_shown
-                                           if n in peers)])  # fmt: skip
+    shown = [a, *(peers[n] for n in peers_shown if n in peers)]
+    cpu = " / ".join(f"{r.cpu_ms:.2f}" for r in shown)
+    db_cpu = " / ".join(f"{r.db_cpu_ms:.2f}" for r in shown)
     errors = [a.errors, *(peers[n].errors for n in peers_shown if n in peers)]
     return (
         f"| {name} | {c} | {a.rps:,.0f} | {a.p50 * 1000:.2f} / {a.p95 * 1000:.2f} | "
         + " | ".join(cells)
-        + f" | {cpu} | {overhead}"
+        + f" | {cpu} | {db_cpu} | {overhead}"
         + (f" | errors {'/'.join(map(str, errors))}" if any(errors) else " |")
     )
 
@@ -586,8 +624,9 @@ def _table(rows: list, peers: list[str]) -> str:
         "| case | clients | ours req/s | ours p50 / p95 ms | "
         + "".join(f"{n} req/s | {n} p50 / p95 ms | ours / {n} | " for n in peers)
         + f"server CPU ms/req, ours / {' / '.join(peers)} "
+        f"| database CPU ms/req, ours / {' / '.join(peers)} "
         "| query in process; API p50 / query | Server-Timing app / db; app / db |"
-        "\n|" + "---|" * (4 + 3 * len(peers) + 3)
+        "\n|" + "---|" * (4 + 3 * len(peers) + 4)
     )
     return "\n".join([head, *(_row(*r, peers_shown=peers) for r in rows)])
 
