@@ -108,7 +108,8 @@ def change_sale_status(
         raise NotFound("land record of parcel", parcel_key)
     tag = record.version_tag(row.change_id)
     if if_match is not None:
-        record.check_if_match(if_match, tag)
+        # The public read the plot's version opaque (migration 0026): either tag names it.
+        record.check_if_match(if_match, tag, record.masked_tag(conn, row.change_id))
     if row.sale_status != from_status:
         raise PreconditionFailed(
             f"Parcel '{parcel_key}' is '{row.sale_status}' now, not '{from_status}': someone "

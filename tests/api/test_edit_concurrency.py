@@ -394,8 +394,11 @@ def test_eight_concurrent_sale_status_editors_keep_an_unbroken_history(
     lock = threading.Lock()
 
     def edit(client: httpx.Client, n: int) -> None:
-        done = 0
+        done = tries = 0
         while done < WRITES_EACH:
+            # Bounded: a tag the write never takes would otherwise loop for ever.
+            tries += 1
+            assert tries <= 50 * WRITES_EACH, f"editor {n}: {done} writes in {tries} tries"
             got = client.get(base)
             assert got.status_code == 200, got.text
             status = got.json()["sale_status"]
