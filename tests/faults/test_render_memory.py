@@ -35,11 +35,16 @@ RENDERS = [
 
 
 def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for {pid}")
+    # A worker that exits between `children` and here is gone, or a zombie without VmRSS
+    # until it is reaped: either way it holds no memory (this raised, now and then).
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def children(pid: int) -> list[int]:
