@@ -16,12 +16,10 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
 
 from api.deps import (
     ConnectionDep,
     EditPlanDep,
-    EngineDep,
     FormatQuery,
     PlanViewDep,
     SettingsDep,
@@ -459,7 +457,6 @@ async def get_report(
     area: Slug,
     view: PlanViewDep,
     settings: SettingsDep,
-    engine: EngineDep,
     year: StatusYear = DEFAULT_YEAR,
     f: Annotated[Literal["html", "pdf"], Query(description="`html` or `pdf`.")] = "html",
 ) -> Response:
@@ -475,13 +472,14 @@ async def get_report(
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
         )
-    context = await run_in_threadpool(_read_context, engine, view, area, year)
+    context = await run_in_threadpool(_read_context, request, view, area, year)
     return templates.TemplateResponse(request, "monitoring/rapport.html", context)
 
 
-def _read_context(engine: Engine, view: PlanView, area: str, year: int) -> dict:
-    # The connection the other pages get as a dependency, opened only for the HTML.
-    with contextmanager(get_connection)(engine, view) as conn:
+def _read_context(request: Request, view: PlanView, area: str, year: int) -> dict:
+    # The connection the other pages get as a dependency (from a replica where one may
+    # answer, api.replicas), opened only for the HTML.
+    with contextmanager(get_connection)(request, view) as conn:
         context = _context(conn, area, year)
         context["texts"] = texts_mod.for_report(conn, context["area"].slug, year)
         titles = {i["key"]: i["name"] for d in delprogrammer(conn) for i in d["indicators"]}
