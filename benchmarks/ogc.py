@@ -495,7 +495,11 @@ def main() -> None:
                             peer_runs[n].append(
                                 _load(served[n], case.peers[n], c, args.seconds, plain)
                             )
-                    sql_ms = statistics.median(sqls) if sqls else None
+                    # NaN: a case with a query run without 1 client (its time is measured
+                    # there); None: the floor, which has none.
+                    sql_ms = (
+                        statistics.median(sqls) if sqls else math.nan if case.in_process else None
+                    )
                     app_db = (
                         tuple(statistics.median(t[i] for t in timings) for i in (0, 1))
                         if timings

@@ -81,3 +81,14 @@ def test_the_table_shows_a_dash_where_a_peer_has_no_such_case() -> None:
     assert "| 300 | 3.00 / 6.00 | **3.00×** | – | – | – |" in items
     assert "| 700 | 1.30 / 2.60 | **1.29×** |" in tiles
     assert all(row.count("|") == table[0].count("|") for row in table[2:])
+
+
+def test_a_run_without_one_client_still_counts_its_cells() -> None:
+    # `--concurrency 16` alone: a case with a query has no time in process (NaN), the floor
+    # none (None); the throughput is counted all the same.
+    rows = [
+        ("floor", 16, _run(6000, 2.0), {"timvt": _run(2000, 7.0)}, None, None),
+        ("tiles", 16, _run(1500, 10.0), {"timvt": _run(1000, 17.0)}, float("nan"), None),
+    ]
+    lines = _goals(rows, ["timvt"]).splitlines()
+    assert lines[1] == "- throughput at least timvt's: 1 of 1 cells (1.50–1.50×)"
