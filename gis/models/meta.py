@@ -6,7 +6,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Table, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    LargeBinary,
+    Table,
+    func,
+    text,
+)
 
 from gis.models.base import Base
 
@@ -15,4 +25,14 @@ data_version = Table(
     Base.metadata,
     Column("version", BigInteger, nullable=False, server_default=text("1")),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The key of the opaque land change ids (migration 0026): one row, closed to the reader role,
+# read only by the database's own masking function.
+vm_secret = Table(
+    "vm_secret",
+    Base.metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("key", LargeBinary, nullable=False),
+    CheckConstraint("id"),
 )
