@@ -53,6 +53,11 @@ CHECKS = [
     response_schema_conformance,
 ]
 READS = {"GET", "HEAD"}
+# uvicorn's parser (httptools) refuses a request head over 64 KiB itself, in plain text,
+# before the app sees it (api.guards.MAX_TARGET says why the app's own limit stays below).
+# A generated request that long (a few long strings of 4-byte characters, each sent as 12
+# URL-encoded bytes) meets the transport's limit, not the API's contract: counted apart.
+HEAD_LIMIT = 64 * 1024
 # Path values the reference data holds. Generated ones are nearly always a 404, which says
 # little; half of the requests take their path from these instead, so the fuzzer reaches the
 # code behind the path (the parameters, the body) on real features.
@@ -165,6 +170,10 @@ def _run(operation, name, mode, base_url, headers, n, seed, counts, is_known) ->
             (counts.known if is_known else counts.findings).append(finding)
             return
         counts.requests += 1
+        target = response.request.path_url if response.request is not None else ""
+        if response.status_code == 400 and len(target) > HEAD_LIMIT:
+            counts.by_status["head over 64 KiB (refused by the HTTP server)"] += 1
+            return
         counts.by_status[f"{response.status_code // 100}xx"] += 1
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
