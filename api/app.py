@@ -19,6 +19,7 @@ from api import auth, errors, guards, head, replicas, timing
 from api.ogc import edit as ogc_edit
 from api.ogc import features as ogc_features
 from api.ogc import openapi as ogc_openapi
+from api.ogc import tiles as ogc_tiles
 from api.routes import (
     areas,
     criteria,
@@ -28,7 +29,6 @@ from api.routes import (
     land_page,
     maps,
     monitoring,
-    ogc_tiles,
     program,
     registers,
     scenarios,

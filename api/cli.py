@@ -249,8 +249,9 @@ def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_tiles(args: argparse.Namespace, settings: Settings) -> int:
     from contextlib import ExitStack
 
-    from gis import record, tiles_export
+    from gis import record
     from gis.errors import InvalidParameter
+    from gis.ogc import tiles_export
 
     # Every argument checked before the database is asked.
     zooms = tiles_export.parse_zooms(args.zoom)

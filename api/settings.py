@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Freeze what start-up made out of the garbage collector's reach (api/app.py says why).
     # Off for apps made and stopped by the dozen in one process, as the tests make them.
     gc_freeze: bool = True
-    # Each worker's cache of the vector tiles it made, in MB of tile data (gis/tile_cache.py:
+    # Each worker's cache of the vector tiles it made, in MB of tile data (gis/ogc/tile_cache.py:
     # keyed by the data version, so right across workers); 0 keeps none.
     tile_cache_mb: int = Field(32, ge=0, le=4096)
     # Streaming replicas (hot standbys of DATABASE_URL) to read from, comma-separated; writes,

@@ -18,7 +18,7 @@ from `PEERS`' pinned requirements), never into .venv. Each cell is run `--runs` 
 and the peers' interleaved, after a one-second warm-up; the table shows the medians:
 requests per second, p50/p95 latency, our throughput over each peer's, each server's CPU
 time per request, and the API's p50 over the time of its own query called in process
-(`gis.ogc.features.items`, `gis.tiles.tile`). Figures are reported, never asserted.
+(`gis.ogc.features.items`, `gis.ogc.tiles.tile`). Figures are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -45,9 +45,8 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import databases, national
 from benchmarks.serving import PLATFORM, BaseURL, cpu_seconds, serve
-from gis import tiles
 from gis.layers import LAYERS
-from gis.ogc import features
+from gis.ogc import features, tiles
 
 VOLLSMOSE = (10.418, 55.401, 10.446, 55.416)
 BBOX = "10.425,55.403,10.435,55.410"  # the western half of the hard area

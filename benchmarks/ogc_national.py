@@ -16,9 +16,9 @@ Tiles (issue 19: z8-z17 with a p95 under 50 ms at 16 clients): for each zoom the
 holding `--tiles-per-zoom` buildings spread over the country (every 997th by id), driven by
 wrk at `--tile-clients` connections for `--tile-seconds`, `--runs` times (medians), on two
 servers side by side: one without the tile cache (every tile made: cold) and one with it
-(`gis.tile_cache`, every tile asked once first: what a map's repeated tiles cost); then all
+(`gis.ogc.tile_cache`, every tile asked once first: what a map's repeated tiles cost); then all
 zooms' tiles mixed in one run. `--export-region` then makes the pyramid z8-z17 of a region
-(`gis.tiles_export.export_pyramid(bounds=...)`, one connection, the 2030 map) and prints
+(`gis.ogc.tiles_export.export_pyramid(bounds=...)`, one connection, the 2030 map) and prints
 tiles per second and bytes, scaled to the national extent by area (the stock is spread
 evenly over it). `--skip-items` / `--skip-tiles` leave a part out.
 """
@@ -266,9 +266,8 @@ def _export_region(url: str, km: float) -> None:
     z12-z17 made over a km x km region in the middle of the country, one zoom at a time, and
     scaled to the country by the number of tiles at that zoom over the data's extent (every
     such tile holds data: the generated area covers the extent). One connection."""
-    from gis import tiles_export
     from gis.layers import LAYERS
-    from gis.ogc import features
+    from gis.ogc import features, tiles_export
 
     engine = create_engine(url)
     rows = []

@@ -43,11 +43,11 @@ from sqlalchemy import Connection, create_engine, event, text
 
 from benchmarks import databases
 from benchmarks.serving import PLATFORM, serve
-from gis import record, tenure, tiles
+from gis import record, tenure
 from gis.areas import get_area, get_quarter_set
 from gis.db import READER_ROLE, close_read, make_engine
 from gis.layers import LAYERS
-from gis.ogc import features
+from gis.ogc import features, tiles
 from gis.ogc.crs import CRS84
 
 SCENARIO = "benchmark-scenario"

@@ -27,9 +27,9 @@ from sqlalchemy import Connection, create_engine, text
 
 from benchmarks import databases
 from benchmarks.record import RECORDED, TORV, ZOOM, _load, _ms, _tile_at
-from gis import record, tiles
+from gis import record
 from gis.layers import LAYERS
-from gis.ogc import features
+from gis.ogc import features, tiles
 from gis.ogc.crs import CRS84
 
 MIGRATION = (

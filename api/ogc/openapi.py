@@ -63,7 +63,7 @@ def _openapi_document(app: FastAPI) -> dict:
 
 
 # The query parameters of the tile routes, which check them themselves
-# (api.routes.ogc_tiles), declared on the generic paths of both documents; the features
+# (api.ogc.tiles), declared on the generic paths of both documents; the features
 # routes declare their own (api.declared.document).
 TILE_QUERY = (params.DATETIME, params.SCENARIO, params.RECORDED)
 _TILE_PATHS = ("/tiles/{tms}", "/collections/{collection_id}/tiles/{tms}")

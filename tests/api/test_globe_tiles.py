@@ -21,8 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from gis import tiles
 from gis.layers import LAYERS
+from gis.ogc import tiles
 from gis.ogc.crs import DOMAIN
 from tests.api.test_globe import (
     NEAR_LAT,

@@ -105,7 +105,8 @@ def test_empty_tile_is_a_cheap_204(ref_client):
 def test_each_feature_is_clipped_once(ref_conn, year):
     """ST_AsMVTGeom, the dearest step of a tile, must not be planned as a filter as well
     as an output (which the planner does if it flattens the inner query): once per layer."""
-    from gis import temporal, tiles
+    from gis import temporal
+    from gis.ogc import tiles
 
     layers = list(LAYERS.values())
     years = temporal.parse_datetime(year)

@@ -1,4 +1,4 @@
-"""Each worker's tile cache (gis.tile_cache): a hit is the tile the database would make now,
+"""Each worker's tile cache (gis.ogc.tile_cache): a hit is the tile the database would make now,
 with the same ETag; an edit, by this worker or any other process, is seen on the next tile;
 the years and the reader's view are part of the key; and a database that comes back to an
 earlier version and is written again is not mistaken for the first."""
@@ -8,9 +8,9 @@ from __future__ import annotations
 import mapbox_vector_tile
 from sqlalchemy import create_engine, text
 
-from gis import tiles
 from gis.layers import LAYERS
-from gis.tile_cache import TileCache
+from gis.ogc import tiles
+from gis.ogc.tile_cache import TileCache
 from tests.api.test_ogc_tiles import TORV, decode, tile_of
 from tests.support import make_client, prepared_database
 

@@ -19,8 +19,8 @@ from pmtiles.tile import Compression, TileType
 from sqlalchemy import create_engine, text
 
 from api import cli
-from gis import tiles_export
 from gis.layers import LAYERS
+from gis.ogc import tiles_export
 from tests.gis.test_scenarios import delete_building, edit
 from tests.support import make_client
 

@@ -7,7 +7,7 @@ web maps write them; the OGC tileset metadata names the same places `{tileMatrix
 Tiles and their metadata carry an ETag of the data version and the request (see
 `api.ogc.caching.Validator`) and Cache-Control; a matching If-None-Match gets a 304 before
 the tile is built. Each worker keeps the tiles it made, by the ETag's key and the data's
-stamp (`gis.tile_cache`, `VOLLSMOSE_TILE_CACHE_MB`, 0 for none).
+stamp (`gis.ogc.tile_cache`, `VOLLSMOSE_TILE_CACHE_MB`, 0 for none).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from fastapi import APIRouter, Path, Request, Response
 from api.ogc.caching import Validator
 from api.ogc.links import JSON, MVT, REL_TMS, json_response, link, url
 from api.ogc.read import CollectionDep, CollectionReadDep, ReadDatabase, ReadDep
-from gis import temporal, tiles
+from gis import temporal
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS, Layer
-from gis.ogc import features
+from gis.ogc import features, tiles
 from gis.ogc.crs import CRS84
-from gis.tile_cache import TileCache
+from gis.ogc.tile_cache import TileCache
 
 router = APIRouter(tags=["OGC API – Tiles"])
 

@@ -1,7 +1,7 @@
 """A pre-rendered tile pyramid as one static file: a PMTiles v3 archive per year and plan
 version, for offline use and for serving from any static file host.
 
-Every tile is made by `gis.tiles.tile`, the one function the tile server uses, for all
+Every tile is made by `gis.ogc.tiles.tile`, the one function the tile server uses, for all
 layers, so a stored tile is byte for byte the server's tile of the same z/x/y, year and
 version (gzip-compressed, as PMTiles stores MVT). The pyramid is every tile over the data's
 extent, one more tile on each side (a feature next to a tile edge lies in the neighbour's
@@ -40,11 +40,11 @@ from pmtiles.writer import Writer
 from sqlalchemy import Connection, text
 from tqdm import tqdm
 
-from gis import data_version, record, temporal, tiles
+from gis import data_version, record, temporal
 from gis.db import READER_ROLE, statement
 from gis.errors import InvalidQuery, NotFound
 from gis.layers import LAYERS
-from gis.ogc import features
+from gis.ogc import features, tiles
 
 ATTRIBUTION = "Fremtidens Vollsmose (reference layout, not surveyed)"
 # A guard against a pyramid nobody meant to make (z24 over the national stock): counted

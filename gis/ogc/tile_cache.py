@@ -23,9 +23,10 @@ from typing import NamedTuple
 from cachetools import LRUCache
 from sqlalchemy import Connection
 
-from gis import data_version, temporal, tiles
+from gis import data_version, temporal
 from gis.db import statement
 from gis.layers import Layer
+from gis.ogc import tiles
 
 STAMP_SQL = f"SELECT version, changed_at FROM {data_version.TABLE}"
 
@@ -64,7 +65,7 @@ class TileCache:
         y: int,
         years: temporal.YearRange | None = None,
     ) -> tiles.Tile:
-        """`gis.tiles.tile(conn, layers, z, x, y, years)`, from the cache when it holds the
+        """`gis.ogc.tiles.tile(conn, layers, z, x, y, years)`, from the cache when it holds the
         tile of `key` at the data's present stamp. `key` must name everything the tile's
         bytes depend on besides the data (the API's ETag key does)."""
         if self.max_bytes <= 0:
