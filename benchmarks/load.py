@@ -45,7 +45,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from benchmarks.serving import cpu_seconds, free_port
+from benchmarks.serving import children, cpu_seconds, free_port
 from gis import auth, migrate
 from gis.reference import default_reference_path, load_reference
 
@@ -128,7 +128,7 @@ def platform(c: Cluster, workers: int, log: Path) -> Iterator[tuple[str, int]]:
             try:
                 # The workers and multiprocessing's resource tracker all started.
                 with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                    if r.status == 200 and len(_children(proc.pid)) > workers:
+                    if r.status == 200 and len(children(proc.pid)) > workers:
                         break
             except OSError:
                 pass
@@ -145,18 +145,10 @@ def platform(c: Cluster, workers: int, log: Path) -> Iterator[tuple[str, int]]:
 
 
 # -- memory ----------------------------------------------------------------------------------
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
-
-
 def _tree(pid: int, depth: int = 0) -> list[tuple[int, int]]:
     """(pid, depth) of `pid` and all its descendants."""
     out = [(pid, depth)]
-    for child in _children(pid):
+    for child in children(pid):
         out += _tree(child, depth + 1)
     return out
 

@@ -24,20 +24,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import databases
 from benchmarks.ogc import PEERS, _load, cases
-from benchmarks.serving import PLATFORM, serve
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [int(p) for p in f.read().split()]
+from benchmarks.serving import PLATFORM, children, rss_mb, serve
 
 
 def _children_mb(pid: int) -> str:

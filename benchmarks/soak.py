@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks import databases
 from benchmarks.ogc import BBOX, _tiles
-from benchmarks.serving import PLATFORM, serve
+from benchmarks.serving import PLATFORM, children, rss_mb, serve
 from gis import auth
 
 PYTHON_CLIENTS = 4
@@ -95,23 +95,8 @@ def read_paths() -> list[str]:
     return paths
 
 
-def rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except FileNotFoundError:
-        pass
-    return 0.0
-
-
 def memory(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            kids = [int(p) for p in f.read().split()]
-    except FileNotFoundError:
-        kids = []
+    kids = children(pid)
     workers = sum(rss_mb(k) for k in kids)
     return f"server {rss_mb(pid):.0f} MB, its {len(kids)} child processes {workers:.0f} MB"
 

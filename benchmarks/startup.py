@@ -22,31 +22,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.serving import free_port
+from benchmarks.serving import free_port, process_tree, rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _tree(pid: int) -> list[int]:
-    out = [pid]
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            for child in f.read().split():
-                out += _tree(int(child))
-    except OSError:
-        pass
-    return out
 
 
 def _cpu(pids: list[int]) -> float:
@@ -87,8 +65,8 @@ def one_run(
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
                     if r.status == 200:
                         took = time.perf_counter() - start
-                        tree = _tree(proc.pid)
-                        return took, _cpu(tree), max(_rss_mb(p) for p in tree)
+                        tree = process_tree(proc.pid)
+                        return took, _cpu(tree), max(rss_mb(p) for p in tree)
             except OSError:
                 time.sleep(0.01)
         raise SystemExit(f"no answer within {timeout} s")

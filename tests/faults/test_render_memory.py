@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from benchmarks.serving import children, rss_mb
 from gis.record import CURRENT
 from gis.render import worker
 from tests.maps import kort_data
@@ -32,24 +33,6 @@ RENDERS = [
     "/maps/fremtidsbillede/2030.png?area=testby&dpi=300",
     "/areas/testby/report?year=2025&f=pdf",
 ]
-
-
-def rss_mb(pid: int) -> float:
-    # A worker that exits between `children` and here is gone, or a zombie without VmRSS
-    # until it is reaped: either way it holds no memory (this raised, now and then).
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [int(p) for p in f.read().split()]
 
 
 @pytest.fixture(scope="module")
