@@ -121,7 +121,12 @@ def test_every_worker_answers_the_same_and_an_edit_changes_all(servers, writable
     before = _read_everywhere(servers, building)
     for path, answers in before.items():
         assert len(answers) == 1, f"{path}: {len(answers)} different answers"
-    # The two workers and the other server each answered (each names its connections).
+    # The two workers and the other server each answered (each names its connections). The
+    # kernel may hand a burst of connections to one worker: read again until both have.
+    for _ in range(5):
+        if len(_worker_processes(writable_ref.url)) >= 3:
+            break
+        assert _read_everywhere(servers, building) == before
     assert len(_worker_processes(writable_ref.url)) >= 3
 
     tag = httpx.get(servers[0].url + f"/buildings/{building}/life", headers=HOST).headers["etag"]
