@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from api.errors import PROBLEM_SCHEMA, READ_ERRORS, WRITE_ERRORS
 from gis.editing.specs import SPECS
 from gis.layers import LAYERS
-from gis.ogc import features, params
+from gis.ogc import features
 
 GEOJSON = "application/geo+json"
 
@@ -62,24 +62,8 @@ def _openapi_document(app: FastAPI) -> dict:
     return openapi_30(complete(doc))
 
 
-# The query parameters of the tile routes, which check them themselves
-# (api.ogc.tiles), declared on the generic paths of both documents; the features
-# routes declare their own (api.declared.document).
-TILE_QUERY = (params.DATETIME, params.SCENARIO, params.RECORDED)
-_TILE_PATHS = ("/tiles/{tms}", "/collections/{collection_id}/tiles/{tms}")
-
-
 def _declare_parameters(doc: dict) -> None:
     doc.setdefault("components", {}).setdefault("parameters", {}).update(copy.deepcopy(PARAMETERS))
-    for path, operations in doc["paths"].items():
-        op = operations.get("get")
-        if op is None or not path.startswith(_TILE_PATHS):
-            continue
-        # Inline, not `$ref`s: readers of the generic paths (the odd-input sweep, fuzzers)
-        # take each parameter's name from the path.
-        declared = op.setdefault("parameters", [])
-        have = {p.get("name") for p in declared}
-        declared += [p.openapi() for p in TILE_QUERY if p.name not in have]
 
 
 def openapi_30(doc: dict) -> dict:

@@ -15,21 +15,34 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
+from api.declared import document
 from api.ogc.caching import Validator
 from api.ogc.links import JSON, MVT, REL_TMS, json_response, link, url
-from api.ogc.read import CollectionDep, CollectionReadDep, ReadDatabase, ReadDep
+from api.ogc.read import (
+    CollectionDep,
+    CollectionRead,
+    CollectionReading,
+    Read,
+    ReadDatabase,
+    Reading,
+)
 from gis import temporal
-from gis.errors import InvalidQuery, NotFound
+from gis.errors import NotFound
 from gis.layers import LAYERS, Layer
-from gis.ogc import features, tiles
+from gis.ogc import features, params, tiles
 from gis.ogc.crs import CRS84
 from gis.ogc.tile_cache import TileCache
 
 router = APIRouter(tags=["OGC API – Tiles"])
 
-TILE_PARAMETERS = {"datetime", "f", "scenario", "recorded"}
+# Each route's query parameters, declared once (gis.ogc.params): parsed and checked before
+# the route runs, and written into the API document (`document(router)`, below).
+TileRead = Annotated[Read, Depends(Reading(params.TILE))]
+CollectionTileRead = Annotated[CollectionRead, Depends(CollectionReading(params.TILE))]
+TilesetRead = Annotated[Read, Depends(Reading(params.TILESET))]
+CollectionTilesetRead = Annotated[CollectionRead, Depends(CollectionReading(params.TILESET))]
 CONTENT_CRS = "<http://www.opengis.net/def/crs/EPSG/0/3857>"
 Z = Annotated[int, Path(description="Zoom level (tileMatrix)")]
 X = Annotated[int, Path(description="Tile column (tileCol), from the left")]
@@ -59,13 +72,6 @@ TILE_MATRIX_SET = {
 }
 
 
-def _years(request: Request) -> temporal.YearRange | None:
-    for name in request.query_params:
-        if name not in TILE_PARAMETERS:
-            raise InvalidQuery(name, f"Unknown query parameter '{name}'.")
-    return temporal.parse_datetime(request.query_params.get("datetime"))
-
-
 def _tile_cache(request: Request) -> TileCache:
     # One per app (so per worker, and per database in a process of several apps, as the
     # tests make), made on its first tile.
@@ -84,8 +90,8 @@ async def _tile(
     z: int,
     x: int,
     y: int,
+    years: temporal.YearRange | None,
 ) -> Response:
-    years = _years(request)
     tiles.check_tile(z, x, y)
     store = _tile_cache(request)
     hit, tile = await db.read_unless_held(
@@ -255,7 +261,7 @@ async def all_tilesets(request: Request) -> Response:
 
 
 @router.get("/tiles/{tms}", summary="Tileset metadata, all layers")
-async def all_tileset(request: Request, tms: str, read: ReadDep) -> Response:
+async def all_tileset(request: Request, tms: str, read: TilesetRead) -> Response:
     _check_tms(tms)
     if (hit := await read.db.run(read.cache.not_modified)) is not None:
         return hit
@@ -265,9 +271,8 @@ async def all_tileset(request: Request, tms: str, read: ReadDep) -> Response:
 
 
 @router.get("/tiles/{tms}/tilejson.json", summary="TileJSON, all layers")
-async def all_tilejson(request: Request, tms: str, read: ReadDep) -> Response:
+async def all_tilejson(request: Request, tms: str, read: TileRead) -> Response:
     _check_tms(tms)
-    _years(request)
     layers = list(LAYERS.values())
     return await _tilejson_response(request, read.db, read.cache, "", layers, "vollsmose")
 
@@ -278,9 +283,10 @@ async def all_tilejson(request: Request, tms: str, read: ReadDep) -> Response:
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
-async def all_tile(request: Request, tms: str, z: Z, x: X, y: Y, read: ReadDep) -> Response:
+async def all_tile(request: Request, tms: str, z: Z, x: X, y: Y, read: TileRead) -> Response:
     _check_tms(tms)
-    return await _tile(request, read.db, read.cache, list(LAYERS.values()), z, x, y)
+    years = read.args.get("datetime")
+    return await _tile(request, read.db, read.cache, list(LAYERS.values()), z, x, y, years)
 
 
 # One collection.
@@ -292,7 +298,7 @@ async def tilesets(request: Request, layer: CollectionDep) -> Response:
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}", summary="Tileset metadata")
-async def tileset(request: Request, read: CollectionReadDep, tms: str) -> Response:
+async def tileset(request: Request, read: CollectionTilesetRead, tms: str) -> Response:
     layer, db, cache = read.collection, read.db, read.cache
     _check_tms(tms)
     if (hit := await db.run(cache.not_modified)) is not None:
@@ -302,10 +308,9 @@ async def tileset(request: Request, read: CollectionReadDep, tms: str) -> Respon
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}/tilejson.json", summary="TileJSON")
-async def tilejson(request: Request, read: CollectionReadDep, tms: str) -> Response:
+async def tilejson(request: Request, read: CollectionTileRead, tms: str) -> Response:
     layer, db, cache = read.collection, read.db, read.cache
     _check_tms(tms)
-    _years(request)
     prefix = f"/collections/{layer.id}"
     return await _tilejson_response(request, db, cache, prefix, [layer], layer.id)
 
@@ -317,7 +322,11 @@ async def tilejson(request: Request, read: CollectionReadDep, tms: str) -> Respo
     responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
 )
 async def collection_tile(
-    request: Request, read: CollectionReadDep, tms: str, z: Z, x: X, y: Y
+    request: Request, read: CollectionTileRead, tms: str, z: Z, x: X, y: Y
 ) -> Response:
     _check_tms(tms)
-    return await _tile(request, read.db, read.cache, [read.collection], z, x, y)
+    years = read.args.get("datetime")
+    return await _tile(request, read.db, read.cache, [read.collection], z, x, y, years)
+
+
+document(router)

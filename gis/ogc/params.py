@@ -257,6 +257,18 @@ DATETIME = Param(
 )
 CRS = crs_param("crs", "Output CRS.")
 
+# The tile routes': a tile and a TileJSON take the year(s) and the version, and refuse any
+# other name; a tileset's metadata, which names them in its links, leaves others alone (as the
+# documents below). `f` is taken as some clients send it: a tile is always MVT, a tileset
+# and a TileJSON always JSON.
+TILE_FORMAT = Param(
+    "f",
+    {"type": "string", "enum": ["mvt", "json"]},
+    "Taken as clients send it: a tile is always a Mapbox Vector Tile, its metadata JSON.",
+)
+TILE = Parameters((DATETIME, TILE_FORMAT)) + VERSION
+TILESET = Parameters((DATETIME, TILE_FORMAT), closed=False) + VERSION
+
 # The documents that are JSON or HTML and read nothing but the version. Open: QGIS sends
 # the query parameters of its layer's URI (a filter, a datetime) to the collection's
 # documents too, and OGC API – Features asks a 400 for unknown ones of the items only.

@@ -97,6 +97,8 @@ def _example_path(path: str) -> str:
         path.replace("{collection_id}", "buildings")
         .replace("{feature_id}", "1")
         .replace("{featureId}", "1")
+        .replace("{tms}", "WebMercatorQuad")
+        .replace("{z}/{x}/{y}", "15/17340/10128")
     )
 
 
@@ -118,6 +120,12 @@ def test_the_declared_routes_are_the_ones_meant(documents):
         "/collections/{collection_id}/items",
         "/collections/{collection_id}/items/{feature_id}",
         "/land/sellable",
+        "/tiles/{tms}",
+        "/tiles/{tms}/tilejson.json",
+        "/tiles/{tms}/{z}/{x}/{y}",
+        "/collections/{collection_id}/tiles/{tms}",
+        "/collections/{collection_id}/tiles/{tms}/tilejson.json",
+        "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
     }
 
 
@@ -197,6 +205,10 @@ def test_undeclared_and_repeated_parameters_are_400(documents, no_database):
         "/collections/{collection_id}/items",
         "/collections/{collection_id}/items/{feature_id}",
         "/land/sellable",
+        "/tiles/{tms}/tilejson.json",
+        "/tiles/{tms}/{z}/{x}/{y}",
+        "/collections/{collection_id}/tiles/{tms}/tilejson.json",
+        "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
     }
     for path in closed:
         r = no_database.get(_example_path(path), params={"colour": "red"})
