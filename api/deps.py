@@ -72,29 +72,56 @@ def get_connection(
     """A read connection for one request, answering the version of the plan the request
     names, with the reader's rights; a lost database becomes a 503 here. From a replica
     when one may answer it (api.replicas); one that cannot be reached falls back to the
-    primary."""
+    primary.
+
+    Its transaction is READ ONLY and ends in a COMMIT: psycopg forgets which statements it
+    has prepared at every ROLLBACK (and every statement's count towards preparing it), so a
+    read that ended in one planned each of its statements anew on every request; a
+    read-only transaction has nothing a COMMIT could keep."""
+    yield from _read(request, view, reader, read_only=True)
+
+
+def get_scratch_connection(
+    request: Request,
+    view: PlanViewDep,
+    reader: Annotated[Reader, Depends(get_reader)] = PUBLIC,
+) -> Iterator[Connection]:
+    """As `get_connection`, for a read that writes hypothetical rows it rolls back (what-if,
+    the gap): a transaction that may write, always rolled back."""
+    yield from _read(request, view, reader, read_only=False)
+
+
+def _read(
+    request: Request, view: PlanView, reader: Reader, read_only: bool
+) -> Iterator[Connection]:
     replica, engine = replicas.engine(request)
     with translate_errors():
         try:
-            conn = _open_read(engine, view, reader)
+            conn = _open_read(engine, view, reader, read_only)
         except DBAPIError as exc:
             if replica is None or not (
                 isinstance(exc, OperationalError) or exc.connection_invalidated
             ):
                 raise
             replicas.fell_back(request, replica, exc)
-            conn = _open_read(request.app.state.engine, view, reader)
+            conn = _open_read(request.app.state.engine, view, reader, read_only)
+    answered = False
     try:
         with translate_errors():
             yield conn
+        answered = True
     finally:
         # After the answer is sent (FastAPI ends a yield dependency then): too late for a
         # 503, and nothing of a read is lost if the database went away meanwhile.
-        close_read(conn)
+        close_read(conn, commit=answered and read_only)
 
 
-def _open_read(engine: Engine, view: PlanView, reader: Reader) -> Connection:
+def _open_read(engine: Engine, view: PlanView, reader: Reader, read_only: bool) -> Connection:
     conn = engine.connect()
+    if read_only:
+        # BEGIN READ ONLY (psycopg's own), no round trip of its own; reset when the
+        # connection goes back to the pool.
+        conn = conn.execution_options(postgresql_readonly=True)
     try:
         as_reader(conn, reader)
         record.enter(conn, view)
@@ -121,6 +148,7 @@ def get_write_connection(
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
+ScratchConnectionDep = Annotated[Connection, Depends(get_scratch_connection)]
 # scope="function": the transaction commits before the answer is sent, so a client that
 # reads again the moment it has its answer sees its own write (with FastAPI's default, a
 # yield dependency ends after the answer is sent), and a refusal at commit (a deferred

@@ -175,11 +175,15 @@ OWNER_LEAK_SQLSTATE = "VM422"
 SCENARIO_GONE_SQLSTATE = "VM404"
 
 
-def close_read(conn: Connection) -> None:
-    """Closes a read's connection (rolling its transaction back). A database lost since the
-    read was answered makes the rollback fail: that loses nothing, and the pool replaces
-    the connection; any other failure is raised."""
+def close_read(conn: Connection, *, commit: bool = False) -> None:
+    """Closes a read's connection, rolling its transaction back, or with `commit` (a
+    read-only transaction that answered) committing it, which keeps the statements psycopg
+    prepared on the connection. A database lost since the read was answered makes either
+    fail: that loses nothing, and the pool replaces the connection; any other failure is
+    raised."""
     try:
+        if commit and conn.in_transaction():
+            conn.commit()
         conn.close()
     except DBAPIError as exc:
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ConnectionDep, QuarterSetQuery, YearQuery
+from api.deps import QuarterSetQuery, ScratchConnectionDep, YearQuery
 from api.schemas import LawOut, MixOut
 from gis import law
 from gis.land import gap as gap_mod
@@ -196,7 +196,7 @@ class WhatIfOut(BaseModel):
     response_model=WhatIfOut,
     summary="The tenure mix and legal share before and after proposed developments",
 )
-def post_what_if(body: WhatIfIn, conn: ConnectionDep) -> WhatIfOut:
+def post_what_if(body: WhatIfIn, conn: ScratchConnectionDep) -> WhatIfOut:
     developments = [
         wi.Development(d.parcel, d.year, d.dwellings, d.business_m2, d.decided)
         for d in body.developments
@@ -290,7 +290,7 @@ TargetQuery = Annotated[
 )
 def get_gap(
     area: str,
-    conn: ConnectionDep,
+    conn: ScratchConnectionDep,
     year: YearQuery = law.DEADLINE_YEAR,
     target: TargetQuery = law.MAX_LEGAL_SHARE,
     quarters: QuarterSetQuery = None,
