@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from api.deps import get_connection
+from api.deps import get_connection, get_scratch_connection
 from tests.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -114,6 +114,7 @@ def conn_client(database_url: str, conn) -> Iterator[TestClient]:
     hand-made data without committing it."""
     client = make_client(database_url)
     client.app.dependency_overrides[get_connection] = lambda: conn
+    client.app.dependency_overrides[get_scratch_connection] = lambda: conn
     with client:
         yield client
 

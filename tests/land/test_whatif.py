@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
-from api.deps import get_connection
+from api.deps import get_connection, get_scratch_connection
 from gis import law
 from gis.areas import get_area, get_quarter_set
 from gis.errors import InvalidParameter, NotFound
@@ -386,6 +386,7 @@ def test_http_errors_are_problems_naming_the_field(
 def test_http_a_plot_label_may_be_written_as_a_number(ref_database_url, ref_conn, plots):
     client = make_client(ref_database_url)
     client.app.dependency_overrides[get_connection] = lambda: ref_conn
+    client.app.dependency_overrides[get_scratch_connection] = lambda: ref_conn
     with client:
         r = client.post(
             "/land/what-if",
@@ -448,6 +449,7 @@ def test_a_development_outside_every_quarter_is_shown_as_unassigned(database_url
         )
     client = make_client(database_url)
     client.app.dependency_overrides[get_connection] = lambda: conn
+    client.app.dependency_overrides[get_scratch_connection] = lambda: conn
     body = {
         "area": "halves",
         "developments": [
