@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,12 +44,16 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from benchmarks.serving import children, cpu_seconds, free_port
+from benchmarks.serving import (
+    PrimaryAndReplica,
+    children,
+    cpu_seconds,
+    free_port,
+    primary_and_replica,
+)
 from gis import auth, migrate
 from gis.reference import default_reference_path, load_reference
 
-ROOT = Path(__file__).resolve().parents[1]
-PG_SH = ROOT / "scripts" / "pg.sh"
 MIX = (("tile", 40), ("items", 25), ("tenure", 15), ("land", 10), ("edit", 10))
 # Vollsmose in WGS84, for tiles and bboxes.
 WEST, SOUTH, EAST, NORTH = 10.418, 55.398, 10.448, 55.414
@@ -65,42 +68,21 @@ class Cluster:
     env: dict
     tokens: dict = field(default_factory=dict)
 
-    def pg(self, *args: str) -> None:
-        subprocess.run(["bash", str(PG_SH), *args], env=self.env, check=True, capture_output=True)
-
 
 @contextmanager
 def cluster() -> Iterator[Cluster]:
-    base = tempfile.mkdtemp(prefix="vollsmose-load-", dir="/var/tmp")
-    os.chmod(base, 0o755)
-    port, rport = free_port(), free_port()
-    env = {
-        **os.environ,
-        "PGDATA_DIR": f"{base}/primary",
-        "PGREPLICA_DATA_DIR": f"{base}/replica",
-        "PGPORT": str(port),
-        "PGREPLICA_PORT": str(rport),
-        "PGDATABASE_NAME": "vollsmose",
-    }
-    c = Cluster(
-        f"postgresql+psycopg://postgres@127.0.0.1:{port}/vollsmose",
-        f"postgresql+psycopg://postgres@127.0.0.1:{rport}/vollsmose",
-        env,
-    )
-    try:
-        c.pg("start")
-        engine = create_engine(c.primary_url)
+    tokens: dict = {}
+
+    def prepare(pair: PrimaryAndReplica) -> None:
+        engine = create_engine(pair.primary_url)
         with engine.begin() as conn:
             migrate.upgrade(conn)
             load_reference(conn, default_reference_path())
-            c.tokens["planner"] = auth.create_token(conn, "load-planner", "planner")
+            tokens["planner"] = auth.create_token(conn, "load-planner", "planner")
         engine.dispose()
-        c.pg("replica", "start")
-        yield c
-    finally:
-        c.pg("replica", "stop")
-        c.pg("stop")
-        shutil.rmtree(base, ignore_errors=True)
+
+    with primary_and_replica("vollsmose-load-", prepare) as pair:
+        yield Cluster(pair.primary_url, pair.replica_url, pair.env, tokens)
 
 
 @contextmanager

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 PLATFORM = ["--factory", "api.app:create_app"]
+PG_SH = Path(__file__).resolve().parents[1] / "scripts" / "pg.sh"
 
 
 class BaseURL(str):
@@ -96,3 +101,49 @@ def serve(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@dataclass
+class PrimaryAndReplica:
+    """A cluster of its own and a `pg_basebackup -R` hot standby of it (`scripts/pg.sh`)."""
+
+    primary_url: str
+    replica_url: str
+    env: dict[str, str]
+
+    def pg(self, *args: str) -> None:
+        subprocess.run(["bash", str(PG_SH), *args], env=self.env, check=True, capture_output=True)
+
+
+@contextmanager
+def primary_and_replica(
+    prefix: str, prepare: Callable[[PrimaryAndReplica], None]
+) -> Iterator[PrimaryAndReplica]:
+    """Starts a primary, lets `prepare` fill it (migrate, load), streams it to a standby,
+    and takes both down after. Under /var/tmp, where the postgres system user can reach it
+    (the checkout may be closed to it)."""
+    base = tempfile.mkdtemp(prefix=prefix, dir="/var/tmp")
+    os.chmod(base, 0o755)
+    port, replica_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PGDATA_DIR": f"{base}/primary",
+        "PGREPLICA_DATA_DIR": f"{base}/replica",
+        "PGPORT": str(port),
+        "PGREPLICA_PORT": str(replica_port),
+        "PGDATABASE_NAME": "vollsmose",
+    }
+    pair = PrimaryAndReplica(
+        f"postgresql+psycopg://postgres@127.0.0.1:{port}/vollsmose",
+        f"postgresql+psycopg://postgres@127.0.0.1:{replica_port}/vollsmose",
+        env,
+    )
+    try:
+        pair.pg("start")
+        prepare(pair)
+        pair.pg("replica", "start")
+        yield pair
+    finally:
+        pair.pg("replica", "stop")
+        pair.pg("stop")
+        shutil.rmtree(base, ignore_errors=True)

@@ -7,10 +7,7 @@ loaded, then `pg_basebackup -R` streams it to the standby. About 5 s in all.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,9 +15,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import ROOT, free_port, prepared_database
-
-PG_SH = ROOT / "scripts" / "pg.sh"
+from benchmarks.serving import PG_SH, PrimaryAndReplica, primary_and_replica
+from tests.support import prepared_database
 
 
 @dataclass
@@ -74,36 +70,15 @@ def pair() -> Iterator[Pair]:
     from gis import auth
     from gis.reference import default_reference_path, load_reference
 
-    # Where the postgres system user can reach it (the checkout may be closed to it).
-    base = tempfile.mkdtemp(prefix="vollsmose-replication-", dir="/var/tmp")
-    os.chmod(base, 0o755)
-    port, replica_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "PGDATA_DIR": f"{base}/primary",
-        "PGREPLICA_DATA_DIR": f"{base}/replica",
-        "PGPORT": str(port),
-        "PGREPLICA_PORT": str(replica_port),
-        "PGDATABASE_NAME": "vollsmose",
-    }
-    pair = Pair(
-        f"postgresql+psycopg://postgres@127.0.0.1:{port}/vollsmose",
-        f"postgresql+psycopg://postgres@127.0.0.1:{replica_port}/vollsmose",
-        {},
-        env,
-    )
-    try:
-        pair.pg("start")
+    tokens: dict[str, str] = {}
 
-        def load(conn):
-            load_reference(conn, default_reference_path())
-            for role in ("planner", "developer_company", "admin"):
-                pair.tokens[role] = auth.create_token(conn, f"{role}-writer", role)
+    def load(conn):
+        load_reference(conn, default_reference_path())
+        for role in ("planner", "developer_company", "admin"):
+            tokens[role] = auth.create_token(conn, f"{role}-writer", role)
 
-        prepared_database(lambda: pair.primary_url, load)
-        pair.start_replica()
-        yield pair
-    finally:
-        pair.pg("replica", "stop")
-        pair.pg("stop")
-        shutil.rmtree(base, ignore_errors=True)
+    def prepare(started: PrimaryAndReplica) -> None:
+        prepared_database(lambda: started.primary_url, load)
+
+    with primary_and_replica("vollsmose-replication-", prepare) as started:
+        yield Pair(started.primary_url, started.replica_url, tokens, started.env)
