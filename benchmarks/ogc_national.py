@@ -248,14 +248,16 @@ def _tiles(url: str, args) -> None:
         for z in TILE_ZOOMS
     }
     c, secs = args.tile_clients, args.tile_seconds
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     env = {"DATABASE_URL": url, "VOLLSMOSE_LOG_LEVEL": "warning", "VOLLSMOSE_DB_POOL_SIZE": "16"}
     print(
         f"\ntiles of {args.tile_layers} ({template}), {c} clients, {secs} s a run, median of "
         f"{args.tile_runs} runs; "
-        f"cold: without the tile cache (every tile made), warm: with it"
+        f"cold: without the tile cache (every tile made), warm: with it; CPU ms a tile: the "
+        "server's + the database's"
     )
-    print(f"{'zoom':<6}{'tiles':>6}  {'cold req/s':>10} {'p50':>8} {'p95 ms':>8}"
-          f"  {'warm req/s':>10} {'p50':>8} {'p95 ms':>8}")  # fmt: skip
+    print(f"{'zoom':<6}{'tiles':>6}  {'cold req/s':>10} {'p50':>8} {'p95 ms':>8} {'CPU':>11}"
+          f"  {'warm req/s':>10} {'p50':>8} {'p95 ms':>8} {'CPU':>11}")  # fmt: skip
     rows: list[tuple[str, Run, Run]] = []
     with (
         serve(PLATFORM, {**env, "VOLLSMOSE_TILE_CACHE_MB": "0"}) as cold,
@@ -272,15 +274,15 @@ def _tiles(url: str, args) -> None:
         for name, cell in cells:
             runs: dict[str, list[Run]] = {"cold": [], "warm": []}
             for _ in range(args.tile_runs):  # interleaved, so drift hits both alike
-                runs["cold"].append(_load(cold, cell, c, secs))
-                runs["warm"].append(_load(warm, cell, c, secs))
+                runs["cold"].append(_load(cold, cell, c, secs, plain))
+                runs["warm"].append(_load(warm, cell, c, secs, plain))
             a, b = _median_run(runs["cold"]), _median_run(runs["warm"])
             rows.append((name, a, b))
             errors = f"  errors {a.errors}/{b.errors}" if a.errors or b.errors else ""
             print(
                 f"{name:<6}{len(cell):>6}  {a.rps:>10,.0f} {a.p50 * 1000:>8.1f} "
-                f"{a.p95 * 1000:>8.1f}  {b.rps:>10,.0f} {b.p50 * 1000:>8.1f} "
-                f"{b.p95 * 1000:>8.1f}{errors}",
+                f"{a.p95 * 1000:>8.1f} {_cpu(a):>11}  {b.rps:>10,.0f} {b.p50 * 1000:>8.1f} "
+                f"{b.p95 * 1000:>8.1f} {_cpu(b):>11}{errors}",
                 flush=True,
             )
     for label, i in (("cold", 1), ("warm", 2)):
@@ -289,6 +291,10 @@ def _tiles(url: str, args) -> None:
             f"- {label}: p95 under {P95_GOAL_MS:.0f} ms in {len(met)} of {len(rows) - 1} zooms"
             f" ({', '.join(met) or 'none'}); all zooms mixed: p95 {rows[-1][i].p95 * 1000:.1f} ms"
         )
+
+
+def _cpu(run: Run) -> str:
+    return f"{run.cpu_ms:.2f}+{run.db_cpu_ms:.2f}"
 
 
 PEER_PATHS = {
