@@ -592,9 +592,10 @@ def item_version(
     q = ItemsQuery(crs=crs)
     table = versioned_table(layer)
     # A parcel's version as the reader may see it: opaque unless they may read sale data
-    # (migration 0026; its change id would bound a sale change's time). Issue 15, engineer E.
-    change = "vm_land_change(v.change_id)" if table == "parcel" else "v.change_id"
-    version = f"(SELECT {change} FROM {table} v WHERE v.id = t.id)" if table else "NULL"
+    # (its change id would bound a sale change's time). The database gives it so: the
+    # reader role's `parcel` is a view with the change ids opaque, in every version of the
+    # plan (migrations 0026, 0032).
+    version = f"(SELECT v.change_id FROM {table} v WHERE v.id = t.id)" if table else "NULL"
     feature = _feature_sql(layer, q, ITEM_EXTRAS.get(layer.id, ""))
     sql = f"SELECT {feature} AS feature, {version} AS version FROM {layer.source} WHERE t.id = :id"
     found = conn.execute(text(sql), {"id": fid}).first()
