@@ -215,36 +215,52 @@ def _reads_tables(conn: Connection) -> bool:
 # The same question, and which version the connection reads: everything the plan version
 # views and derived.tenure_version_changes() read of the session (migration 0010's
 # vm_scenario(), vm_recorded(), vm_base_recorded(), and the views' schema), and the
-# database, so that a version's corrections are kept per version (`_version_rows`).
+# database, so that a version's corrections are kept per version (`_version_rows`); and for
+# a version only (a CASE evaluates its subqueries only when taken), the data's stamp.
 _PROBE = text(
     f"""{_READS_TABLES.text} AS reads_tables,
            current_database() AS db, current_setting('search_path') AS search_path,
            current_setting('vm.scenario', true) AS scenario,
            current_setting('vm.recorded', true) AS recorded,
-           current_setting('vm.base_recorded', true) AS base_recorded"""
+           current_setting('vm.base_recorded', true) AS base_recorded,
+           CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
+                THEN (SELECT version FROM public.data_version) END AS stamp_version,
+           CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
+                THEN (SELECT changed_at FROM public.data_version) END AS stamp_at"""
 )
 
 
-class _Corrections(NamedTuple):
-    """A version's corrections (derived.tenure_version_changes' rows, as JSON) and the
-    data's stamp they were computed at: data_version's number and the instant of its last
-    bump, which every write to a plan table (and to its versions) makes, committed or not,
-    so that no two states of the data share one (as gis.ogc.tile_cache keys its tiles)."""
+class _Stamp(NamedTuple):
+    """The data's stamp: data_version's number and the instant of its last bump, which every
+    write to a plan table (and to its versions) makes, committed or not, so that no two
+    states of the data share one (as gis.ogc.tile_cache keys its tiles by it)."""
 
     version: int
     changed_at: dt.datetime
+
+
+class _Corrections(NamedTuple):
+    """A version's corrections (derived.tenure_version_changes' rows, as JSON) and the stamp
+    of the data they were computed from."""
+
+    stamp: _Stamp
     rows: str
 
 
 # A version's corrections, kept per process so that reads of one version at one state of the
 # data (a planner's scenario, a recorded time) compute them once: they were 0.4-0.5 ms of the
 # database's CPU in a read of 0.9 ms (benchmarks/README.md, "Scenario and recorded reads").
-# Keyed by the version and the read's area and sets, checked against the data's stamp in the
-# statement that uses them (sql/tenure_memo.sql), so a write since is never answered past;
-# bounded by the JSON's size (least recently used out). The lock: sync routes read from a
-# thread pool.
+# Keyed by the version and the read's area and sets; used only while the data is at their
+# stamp, which the statement that uses them checks in its own snapshot
+# (sql/tenure_memo.sql), so a write since is never answered past. They are kept at a
+# version's second read at one stamp (the first keeps only the stamp): keeping them costs a
+# statement of its own, which a read after every write (a planner editing a scenario and
+# watching its share) would pay each time for nothing. Bounded by the JSON's size (least
+# recently used out); the lock: sync routes read from a thread pool.
 MEMO_BYTES = 8 * 1024 * 1024
-_memo: LRUCache = LRUCache(MEMO_BYTES, getsizeof=lambda c: len(c.rows) + 100)
+_memo: LRUCache = LRUCache(
+    MEMO_BYTES, getsizeof=lambda kept: len(kept.rows) + 100 if type(kept) is _Corrections else 100
+)
 _memo_lock = threading.Lock()
 
 _CORRECTIONS = text(
@@ -322,54 +338,49 @@ def _run(conn: Connection, statement: str, parameters: dict) -> tuple[list[str],
     return list(result.keys()), result.tuples().all()
 
 
-def _version_rows(
-    conn: Connection, parameters: dict, version: tuple
-) -> tuple[str, list[str], list[tuple]]:
+def _version_rows(conn: Connection, parameters: dict, probe) -> tuple[str, list[str], list[tuple]]:
     """The statement that answered a version's read, its columns and rows: the derived state
     changes corrected by the version's corrections, kept (`_memo`) while the data is at their
-    stamp, else computed and kept; the plan views (`tenure_mix`) when the corrections cannot
-    answer (too many buildings otherwise, or a quarter: migration 0031), or the area holds
-    nothing. `version`: the connection's, as `_PROBE` reads it."""
+    stamp, else computed; the plan views (`tenure_mix`) when the corrections cannot answer
+    (too many buildings otherwise, or a quarter: migration 0031), or the area holds nothing.
+    `probe`: `_PROBE`'s row on the connection."""
+    version = tuple(probe)[1:6]
     key = (version, *(parameters[k] for k in ("area_id", "place_set_id", "quarter_set_id")))
     key += (parameters["max_corrected"],)
-    with _memo_lock:
-        kept = _memo.get(key)
+    kept = None
+    if probe.stamp_version is not None:  # else no data_version row to stamp them with
+        now = _Stamp(probe.stamp_version, probe.stamp_at)
+        with _memo_lock:
+            kept = _memo.get(key)
+            if kept is None or (kept if type(kept) is _Stamp else kept.stamp) != now:
+                kept = None
+                _memo[key] = now  # the first read at this stamp keeps only the stamp
     if kept is not None:
-        answer = _from_corrections(conn, parameters, kept)
-        if answer is not None:
-            return ("tenure_version", *answer)
-    # None kept, or the data moved since: computed (again) in one snapshot with the stamp.
-    row = conn.execute(_CORRECTIONS, parameters).one_or_none()
-    if row is None:  # no data_version row to stamp them with: as they are
-        columns, rows = _run(conn, "tenure_version", parameters)
+        if type(kept) is _Stamp:  # the second: the corrections, kept with their stamp
+            row = conn.execute(_CORRECTIONS, parameters).one()
+            if row.unanswered:
+                return ("tenure_mix", *_run(conn, "tenure_mix", parameters))
+            kept = _Corrections(_Stamp(row.version, row.changed_at), row.rows)
+            # (Larger than the whole memo: used once, computed again at the next read.)
+            if _memo.getsizeof(kept) <= MEMO_BYTES:
+                with _memo_lock:
+                    _memo[key] = kept
+        stamped = {
+            **parameters,
+            "corrections": kept.rows,
+            "stamp_version": kept.stamp.version,
+            "stamp_at": kept.stamp.changed_at,
+        }
+        columns, rows = _run(conn, "tenure_memo", stamped)
         if rows:
             return "tenure_version", columns, rows
-    elif not row.unanswered:
-        kept = _Corrections(row.version, row.changed_at, row.rows)
-        if _memo.getsizeof(kept) <= MEMO_BYTES:
-            with _memo_lock:
-                _memo[key] = kept
-        answer = _from_corrections(conn, parameters, kept)
-        if answer is not None:
-            return ("tenure_version", *answer)
-    # The corrections cannot answer, the area holds nothing (no row), or the data moved
-    # between the two statements just now: the plan views answer each, as they always can.
+        # No row: the data moved since the probe, or the area holds nothing. As ever:
+    columns, rows = _run(conn, "tenure_version", parameters)
+    if rows:
+        return "tenure_version", columns, rows
+    # No row: the corrections cannot answer, or the area holds nothing; the plan views
+    # answer each.
     return ("tenure_mix", *_run(conn, "tenure_mix", parameters))
-
-
-def _from_corrections(
-    conn: Connection, parameters: dict, kept: _Corrections
-) -> tuple[list[str], list[tuple]] | None:
-    """The answer from `kept`, or None when the data is no longer at its stamp (the
-    statement answers no row) or the area holds nothing."""
-    stamped = {
-        **parameters,
-        "corrections": kept.rows,
-        "stamp_version": kept.version,
-        "stamp_at": kept.changed_at,
-    }
-    columns, rows = _run(conn, "tenure_memo", stamped)
-    return (columns, rows) if rows else None
 
 
 @contextmanager
@@ -418,7 +429,7 @@ def _compute(
         if statement == "tenure_version":
             if probe is None:
                 probe = conn.execute(_PROBE).one()
-            statement, columns, rows = _version_rows(conn, parameters, tuple(probe)[1:])
+            statement, columns, rows = _version_rows(conn, parameters, probe)
         else:
             columns, rows = _run(conn, statement, parameters)
         _mix = _mix_reader(columns)

@@ -3,7 +3,9 @@ the buildings the version has otherwise (migration 0027, gis/sql/tenure_version.
 the same mix computed from the plan version views (gis/sql/tenure_mix.sql, the rule written
 out in full): for every scenario, recorded times before and after the 2023 reference update,
 every area and quarter set, every year; and the corrections are what answers, unless they
-are too many or a quarter is otherwise. All in the test's rolled-back transaction."""
+are too many or a quarter is otherwise. Corrections kept from one read (gis.tenure's memo)
+answer the next only for the same version at the same data. All in the test's rolled-back
+transaction."""
 
 from __future__ import annotations
 
@@ -231,21 +233,59 @@ def test_a_version_read_again_at_the_same_data_uses_the_corrections_it_kept(
 ) -> None:
     _scenario(ref_conn)
     view = PlanView("egeparken-udskudt")
-    first, full = _read(ref_conn, view)
-    seen: list[str] = []
-    again, _ = _read(ref_conn, view, seen)
-    assert first == again == full
-    # Not computed again: the kept corrections, handed to the statement.
-    assert not any("derived.tenure_version_changes" in s for s in seen)
-    assert any("json_to_recordset" in s for s in seen)
+    reads = [_read(ref_conn, view, seen := []) + (seen,) for _ in range(3)]
+    full = reads[0][1]
+    assert all(read == full for read, _full, _seen in reads)
+    first, second, third = (seen for _read, _full, seen in reads)
+    # The first read computes the corrections in its statement, the second keeps them, the
+    # third is answered from them: the statement is handed them, nothing computes them.
+    assert not any("json_to_recordset" in s for s in first)
+    assert any("derived.tenure_version_changes" in s for s in second)
+    assert not any("derived.tenure_version_changes" in s for s in third)
+    assert any("json_to_recordset" in s for s in third)
+
+
+def test_kept_corrections_answer_only_at_their_stamp(ref_conn: Connection) -> None:
+    """The statement that sums kept corrections checks, in its own snapshot, that the data
+    is still at their stamp (a write may come between the read's first statement and it)."""
+    _scenario(ref_conn)
+    with ref_conn.begin_nested() as inner:
+        record.enter(ref_conn, PlanView("egeparken-udskudt"))
+        area = get_area(ref_conn, "vollsmose")
+        parameters = {
+            **tenure._parameters(area, get_quarter_set(area, "kvarterer"), 2020, 2035),
+            "max_corrected": tenure.MAX_CORRECTED,
+        }
+        computed = tenure._run(ref_conn, "tenure_version", parameters)
+        kept = ref_conn.execute(tenure._CORRECTIONS, parameters).one()
+
+        def summed(version: int, at) -> tuple:
+            stamped = {**parameters, "corrections": kept.rows}
+            stamped.update(stamp_version=version, stamp_at=at)
+            return tenure._run(ref_conn, "tenure_memo", stamped)
+
+        assert summed(kept.version, kept.changed_at) == computed
+        assert summed(kept.version - 1, kept.changed_at)[1] == []
+        # A write: the scenario's new building one year later (its table's trigger bumps the
+        # data version, as every write to a plan table does).
+        written = ref_conn.execute(
+            text(
+                "UPDATE building_version SET built_year = built_year + 1"
+                " WHERE name = 'Nyt byggeri' AND recorded_to = 'infinity'"
+            )
+        )
+        assert written.rowcount == 1
+        assert summed(kept.version, kept.changed_at)[1] == []
+        inner.rollback()
 
 
 def test_kept_corrections_are_not_answered_after_a_write(ref_conn: Connection) -> None:
     """An edit of the scenario, and of the adopted plan now (which a recorded time differs
-    from), after each version was read: the next read answers the edit."""
+    from), after each version was read and kept its corrections: the next read answers the
+    edit."""
     sid = _scenario(ref_conn)
     scenario, at_2024 = PlanView("egeparken-udskudt"), PlanView(recorded=RECORDED["after it"])
-    before = {view: _read(ref_conn, view) for view in (scenario, at_2024)}
+    before = {view: [_read(ref_conn, view) for _ in range(3)][-1] for view in (scenario, at_2024)}
     postponed = almen_buildings(ref_conn, 1)[0]
     ref_conn.execute(
         text(
@@ -259,9 +299,12 @@ def test_kept_corrections_are_not_answered_after_a_write(ref_conn: Connection) -
         text("UPDATE building SET demolished_year = 2026 WHERE id = :id"),
         {"id": almen_buildings(ref_conn, 2)[1]},
     )
-    after = {view: _read(ref_conn, view) for view in (scenario, at_2024)}
+    seen: list[str] = []
+    after = {view: _read(ref_conn, view, seen) for view in (scenario, at_2024)}
     for view, (read, full) in after.items():
         assert read == full, view
+    # The read's first statement saw the new stamp: the kept corrections were not tried.
+    assert not any("json_to_recordset" in s for s in seen)
     # The scenario follows both edits; the plan as recorded in 2024 neither, but the
     # corrections that say so changed (kept ones would answer it with today's edit in).
     assert after[scenario][0] != before[scenario][0]
@@ -280,7 +323,7 @@ def test_versions_at_the_same_data_keep_corrections_of_their_own(ref_conn: Conne
         PlanView(recorded=RECORDED["before the 2023 update"]),
     ]
     answers = []
-    for _ in range(2):  # the second time round, each from the corrections it kept
+    for _ in range(3):  # the third time round, each from the corrections it kept
         for view in views:
             read, full = _read(ref_conn, view)
             assert read == full, view
