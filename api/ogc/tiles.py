@@ -48,6 +48,10 @@ CollectionTileRead = Annotated[CollectionRead, Depends(CollectionReading(params.
 TilesetRead = Annotated[Read, Depends(Reading(params.TILESET))]
 CollectionTilesetRead = Annotated[CollectionRead, Depends(CollectionReading(params.TILESET))]
 CONTENT_CRS = "<http://www.opengis.net/def/crs/EPSG/0/3857>"
+EMPTY_TILE = (
+    "Empty tile: no feature there, or a zoom below the minimum zoom of every layer asked for "
+    "(TileJSON `minzoom`, the tileset's `layers[].minTileMatrix`)"
+)
 Z = Annotated[int, Path(description="Zoom level (tileMatrix)")]
 X = Annotated[int, Path(description="Tile column (tileCol), from the left")]
 Y = Annotated[int, Path(description="Tile row (tileRow), from the top")]
@@ -291,7 +295,7 @@ async def all_tilejson(request: Request, tms: str, read: TileRead) -> Response:
     "/tiles/{tms}/{z}/{x}/{y}",
     summary="A vector tile of all layers (one MVT layer per collection)",
     response_class=Response,
-    responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
+    responses={200: {"content": {MVT: {}}}, 204: {"description": EMPTY_TILE}},
 )
 async def all_tile(request: Request, tms: str, z: Z, x: X, y: Y, read: TileRead) -> Response:
     _check_tms(tms)
@@ -329,7 +333,7 @@ async def tilejson(request: Request, read: CollectionTileRead, tms: str) -> Resp
     "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
     summary="A vector tile of a collection",
     response_class=Response,
-    responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
+    responses={200: {"content": {MVT: {}}}, 204: {"description": EMPTY_TILE}},
 )
 async def collection_tile(
     request: Request, read: CollectionTileRead, tms: str, z: Z, x: X, y: Y
