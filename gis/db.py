@@ -130,7 +130,6 @@ def make_read_engine(
         },
     )
     _ping_when_idle(engine.sync_engine, idle_ping_seconds)
-    _name_the_version(engine.sync_engine)
     return engine
 
 
@@ -147,19 +146,27 @@ def make_confidential_read_engine(url: str, **options) -> AsyncEngine:
 SESSION_SCHEMA = "vm_plan_schema"
 
 
-def _name_the_version(engine: Engine) -> None:
-    """Each statement on a connection left in another version of the plan starts with a
-    comment naming that version's schema. psycopg prepares a statement per text, and
-    PostgreSQL plans a prepared statement again whenever the search_path differs from the
-    one it was planned with: a connection that answers the adopted plan and a scenario in
-    turn would plan every statement anew; with a text per schema, each keeps its plan."""
+def name_the_version(conn: Connection) -> None:
+    """Each statement on `conn` (a read engine's, left in another version of the plan)
+    starts with a comment naming that version's schema, until `conn` is closed. psycopg
+    prepares a statement per text, and PostgreSQL plans a prepared statement again whenever
+    the search_path differs from the one it was planned with: a connection that answers the
+    adopted plan and a scenario in turn would plan every statement anew; with a text per
+    schema, each keeps its plan.
 
-    @event.listens_for(engine, "before_cursor_execute", retval=True)
-    def _named(conn, cursor, statement, parameters, context, executemany):
-        schema = conn.info.get(SESSION_SCHEMA)
-        if schema is not None:
-            statement = f"/* {schema} */ {statement}"
-        return statement, parameters
+    A listener on this Connection only (SQLAlchemy makes one per checkout), not on the
+    engine: with any connection event on the engine, SQLAlchemy dispatches every one of
+    them around every statement of every read, the adopted plan's too (items limit 10:
+    about 0.03 ms of the API's CPU a read, benchmarks/README.md); here only the reads of
+    another version pay, about 0.02 ms a read for the listening."""
+    event.listen(conn, "before_cursor_execute", _named, retval=True)
+
+
+def _named(conn, cursor, statement, parameters, context, executemany):
+    schema = conn.info.get(SESSION_SCHEMA)
+    if schema is not None:
+        statement = f"/* {schema} */ {statement}"
+    return statement, parameters
 
 
 def _ping_when_idle(engine: Engine, seconds: float) -> None:
