@@ -6,6 +6,7 @@ removed) to show that a scenario's pyramid is that scenario's map."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import subprocess
@@ -19,6 +20,7 @@ from pmtiles.tile import Compression, TileType
 from sqlalchemy import create_engine, text
 
 from api import cli
+from gis import record
 from gis.layers import LAYERS
 from gis.ogc import tiles_export
 from tests.gis.test_scenarios import delete_building, edit
@@ -196,6 +198,17 @@ def test_a_layer_is_in_the_pyramid_from_its_minimum_zoom_on(setting):
         below = {i for i in footprints if z < LAYERS[i].tile_minzoom}
         assert not found & below, z
     assert "buildings" in layers[BUILDINGS_MINZOOM]
+
+
+def test_a_pyramid_below_a_layers_minimum_zoom_does_not_name_it():
+    # z8-z12: no tile of it carries the footprints, so its metadata names only the rest.
+    as_of = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    named = tiles_export._metadata(YEAR, record.CURRENT, (8, 12), as_of, 1)["vector_layers"]
+    assert {v["id"] for v in named} == {
+        i for i, layer in LAYERS.items() if layer.tile_minzoom <= 12
+    }
+    assert "buildings" not in {v["id"] for v in named} and "quarters" in {v["id"] for v in named}
+    assert all((v["minzoom"], v["maxzoom"]) == (8, 12) for v in named)
 
 
 def test_a_scenarios_pyramid_is_the_scenarios_map(setting):
