@@ -16,8 +16,11 @@ shows the medians over the runs of each run's median (a ratio: the median over t
 run's ratio, the two measured a moment apart). Beside them: the same read in
 process (the query on a connection that entered the version, no HTTP), the HTTP floor
 (`/conformance`, no database) and the machine's load average. The issue's goal is at most
-1.2× the adopted read; figures are reported, never asserted. `--explain` prints
-`EXPLAIN (ANALYZE, BUFFERS)` of every statement of one case in each version.
+1.2× the adopted read; figures are reported, never asserted. Last, the tenure cases' CPU
+per read when every read comes after a write (another connection bumps the data stamp), so
+a version computes the tenure corrections it would otherwise have kept (gis.tenure).
+`--explain` prints `EXPLAIN (ANALYZE, BUFFERS)` of every statement of one case in each
+version.
 
 `--national DATABASE` times the tenure mix of the national stock instead (a year and the
 trajectory of the generated `danmark`, in process), adopted, a scenario overriding 5

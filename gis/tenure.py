@@ -344,7 +344,7 @@ def _version_rows(conn: Connection, parameters: dict, probe) -> tuple[str, list[
     stamp, else computed; the plan views (`tenure_mix`) when the corrections cannot answer
     (too many buildings otherwise, or a quarter: migration 0031), or the area holds nothing.
     `probe`: `_PROBE`'s row on the connection."""
-    version = tuple(probe)[1:6]
+    version = (probe.db, probe.search_path, probe.scenario, probe.recorded, probe.base_recorded)
     key = (version, *(parameters[k] for k in ("area_id", "place_set_id", "quarter_set_id")))
     key += (parameters["max_corrected"],)
     kept = None
