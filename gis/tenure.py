@@ -293,45 +293,108 @@ def _compute(
         "max_corrected": MAX_CORRECTED,
     }
     result = conn.execute(_statement(statement), parameters)
-    columns = list(result.keys())
-    _mix = _mix_reader(columns)
-    year_at, total_at, quarter_at = (columns.index(c) for c in ("year", "is_total", "quarter_id"))
     # Allocation-heavy and acyclic: see _no_cycle_collection.
     with _no_cycle_collection():
-        # Plain tuples, read by position: a national trajectory is 160,000 rows.
+        # Plain tuples, read by position: a national trajectory is tens of thousands of rows.
         rows = result.tuples().all()
+        columns = list(result.keys())
         if not rows and statement == "tenure_version":
             # No row: the version has too many buildings otherwise, or a quarter (migration
             # 0031), or the area holds nothing: the plan views answer each.
             statement = "tenure_mix"
-            rows = conn.execute(_statement(statement), parameters).tuples().all()
+            result = conn.execute(_statement(statement), parameters)
+            rows, columns = result.tuples().all(), list(result.keys())
         names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
-        by_year: dict[int, dict] = {}
-        for row in rows:
-            year, quarter_id = row[year_at], row[quarter_at]
-            entry = by_year.get(year)
-            if entry is None:
-                entry = by_year[year] = {"quarters": [], "unassigned": None, "total": None}
-            if row[total_at]:
-                entry["total"] = _mix(row)
+        return _shape(
+            rows,
+            columns,
+            area,
+            quarter_set,
+            names,
+            first_year,
+            last_year,
+            changes_only=statement != "tenure_mix",
+        )
+
+
+def _shape(
+    rows: Sequence[Sequence],
+    columns: Sequence[str],
+    area: AreaInfo,
+    quarter_set: QuarterSetInfo | None,
+    names: dict[int, tuple],
+    first_year: int,
+    last_year: int,
+    *,
+    changes_only: bool,
+) -> list[TenureMix]:
+    """The answer's years from its rows. `changes_only`: a row holds a cell's state from its
+    year until the cell's next row (tenure_delta.sql), and a quarter of the set without a
+    row yet holds nothing; otherwise every year's rows are all there is of it
+    (tenure_mix.sql). A Mix is immutable, so the years a state lasts share one object."""
+    _mix = _mix_reader(columns)
+    empty = Mix({t: 0 for t in TENURES}, {t: 0.0 for t in TENURES}, 0.0, 0)
+    year_at, total_at, quarter_at = (columns.index(c) for c in ("year", "is_total", "quarter_id"))
+    present_at = columns.index("present") if changes_only else None
+    n = last_year - first_year + 1
+    # Each cell's figures by year, from the first of the years: the total's and the
+    # unassigned part's a Mix, a quarter's a QuarterMix; None where a row is not listed.
+    total: list = [None] * n
+    unassigned: list = [None] * n
+    quarters: dict[int, list] = {}
+    cell: list = total
+    key = None
+    for row in rows:
+        is_total, quarter_id = row[total_at], row[quarter_at]
+        if (is_total, quarter_id) != key:
+            key = (is_total, quarter_id)
+            if is_total:
+                cell = total
             elif quarter_id == 0:
-                entry["unassigned"] = _mix(row)
+                cell = unassigned
             else:
-                slug, name = names[quarter_id]
-                entry["quarters"].append(QuarterMix(slug, name, _mix(row)))
-        empty = Mix({t: 0 for t in TENURES}, {t: 0.0 for t in TENURES}, 0.0, 0)
-        return [
-            TenureMix(
-                area=area,
-                year=year,
-                quarter_set=quarter_set,
-                total=by_year.get(year, {}).get("total") or empty,
-                quarters=by_year.get(year, {}).get("quarters", []),
-                # Without a quarter set there is nothing to be outside of: the total says it all.
-                unassigned=by_year.get(year, {}).get("unassigned") if quarter_set else None,
-            )
-            for year in range(first_year, last_year + 1)
-        ]
+                # tenure_mix.sql's rows come by year, tenure_delta.sql's by cell
+                cell = quarters.setdefault(quarter_id, [None] * n)
+        if cell is unassigned and present_at is not None and row[present_at] <= 0:
+            # The part outside every quarter is listed only while something there counts.
+            figures = None
+        elif cell is total or cell is unassigned:
+            figures = _mix(row)
+        else:
+            slug, name = names[quarter_id]
+            figures = QuarterMix(slug, name, _mix(row))
+        i = row[year_at] - first_year
+        if present_at is None:
+            cell[i] = figures
+        else:
+            # The state holds until the cell's next row, which overwrites the years it holds.
+            cell[i:] = [figures] * (n - i)
+    listed: list[list[QuarterMix]] = [[] for _ in range(n)]
+    for quarter_id, (slug, name) in names.items():
+        figures = quarters.get(quarter_id)
+        if figures is None:
+            if not changes_only:
+                continue
+            figures = [QuarterMix(slug, name, empty)] * n
+        elif changes_only and figures[0] is None:
+            # No figures before the quarter's first change: nothing there yet.
+            nothing = QuarterMix(slug, name, empty)
+            figures = [f or nothing for f in figures]
+        for i, f in enumerate(figures):
+            if f is not None:
+                listed[i].append(f)
+    return [
+        TenureMix(
+            area=area,
+            year=first_year + i,
+            quarter_set=quarter_set,
+            total=total[i] or empty,
+            quarters=listed[i],
+            # Without a quarter set there is nothing to be outside of: the total says it all.
+            unassigned=unassigned[i] if quarter_set else None,
+        )
+        for i in range(n)
+    ]
 
 
 def tenure_mix(
