@@ -16,14 +16,15 @@
 -- counts then, as in tenure_mix.sql; the set's own quarters are listed in every year, with
 -- no figures before their first change (gis.tenure reads their names).
 --
--- Rows come ordered by cell, then year (the running sums' own order, no sort after).
+-- Rows come ordered by cell, then year: the aggregate's own order, which the running sums
+-- and the answer keep (partitioned by quarter_set_id, not by is_total, so no sort after).
 -- Dwellings are summed as integers, floor areas as numeric (exact, whatever the order).
 -- The placeholders are filled from gis.models.TENURES (constants, never input).
 WITH{version_ctes}
 changes AS (
     -- A quarter id below 1 is a part of the buildings in none of the quarters (migration
     -- 0023: 64 parts, so that an edit recomputes a 64th of them).
-    SELECT quarter_set_id = 0 AS is_total, greatest(quarter_id, 0) AS quarter_id,
+    SELECT quarter_set_id, greatest(quarter_id, 0) AS quarter_id,
            greatest(year, CAST(:first_year AS integer)) AS year,
            {change_columns},
            sum(business) AS business_m2, CAST(sum(demolished) AS integer) AS not_replaced,
@@ -37,15 +38,16 @@ changes AS (
 running AS (
     -- A cell's state from each year it changes until the next: the running sum over its
     -- change rows alone, not over every year (gis.tenure fills the years between).
-    SELECT c.is_total, c.quarter_id, c.year, {running_columns},
+    SELECT c.quarter_set_id = 0 AS is_total, c.quarter_set_id, c.quarter_id, c.year,
+           {running_columns},
            sum(c.business_m2) OVER w AS business_m2, sum(c.not_replaced) OVER w AS not_replaced,
            sum(c.present) OVER w AS present
     FROM changes c
-    WINDOW w AS (PARTITION BY c.is_total, c.quarter_id ORDER BY c.year)
+    WINDOW w AS (PARTITION BY c.quarter_set_id, c.quarter_id ORDER BY c.year)
 )
 SELECT year, quarter_id, is_total, {output_columns},
        CAST(coalesce(business_m2, 0) AS float8) AS business_m2,
        coalesce(not_replaced, 0) AS demolished_not_replaced, coalesce(present, 0) AS present
 FROM running
 WHERE TRUE{version_filter}
-ORDER BY is_total, quarter_id, year
+ORDER BY quarter_set_id, quarter_id, year
