@@ -37,7 +37,7 @@ from api.routes import (
 )
 from api.routing import include_flat
 from api.settings import Settings
-from gis.db import READER_ROLE, make_engine, make_read_engine
+from gis.db import READER_ROLE, make_confidential_read_engine, make_engine, make_read_engine
 from gis.render import worker as render_worker
 from gis.replication import Replication
 
@@ -84,13 +84,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = make_engine(settings.database_url, **pool)
         # The OGC API's reads, on the event loop (gis.db.make_read_engine says why).
         app.state.read_engine = make_read_engine(settings.database_url, **pool)
-        # Streaming replicas to read from, each with the same two engines (gis/replication.py).
+        # A confidential reader's OGC reads: the login role, READ ONLY (gis.db says why).
+        app.state.confidential_read_engine = make_confidential_read_engine(
+            settings.database_url, **pool
+        )
+        # Streaming replicas to read from, each with the same engines (gis/replication.py).
         app.state.replication = None
         if settings.replica_urls:
             app.state.replication = Replication(
                 settings.database_url,
                 settings.replica_urls,
-                lambda url: (make_engine(url, **pool), make_read_engine(url, **pool)),
+                lambda url: (
+                    make_engine(url, **pool),
+                    make_read_engine(url, **pool),
+                    make_confidential_read_engine(url, **pool),
+                ),
                 max_lag=settings.replica_max_lag_seconds,
                 connect_timeout=settings.db_connect_timeout,
             )
@@ -110,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 gc.unfreeze()
             app.state.engine.dispose()
             await app.state.read_engine.dispose()
+            await app.state.confidential_read_engine.dispose()
             if app.state.replication is not None:
                 await app.state.replication.dispose()
             # The map renderer's worker processes, if a render started any.

@@ -130,40 +130,44 @@ def served(request: Request, replica: Replica | None) -> None:
         routing.served_by = replica.name if replica is not None else "primary"
 
 
-def read_engine(request: Request) -> AsyncEngine:
+def read_engine(request: Request, confidential: bool = False) -> AsyncEngine:
     """The OGC API's async engine for this request's read (`api.ogc.read.ReadDatabase`
     uses only its `sync_engine.connect()`): the primary's, or a replica's that falls back to
-    the primary's when the replica cannot be reached."""
+    the primary's when the replica cannot be reached. `confidential`: the engine of readers
+    who may see confidential data (`gis.db.make_confidential_read_engine`)."""
+    name = "confidential_read_engine" if confidential else "read_engine"
     replica = choose(request)
     if replica is None:
-        return request.app.state.read_engine
-    return _ReplicaRead(request, replica)  # type: ignore[return-value]
+        return getattr(request.app.state, name)
+    return _ReplicaRead(request, replica, name)  # type: ignore[return-value]
 
 
 class _ReplicaRead:
     __slots__ = ("sync_engine",)
 
-    def __init__(self, request: Request, replica: Replica) -> None:
-        self.sync_engine = _FallingBack(request, replica)
+    def __init__(self, request: Request, replica: Replica, name: str) -> None:
+        self.sync_engine = _FallingBack(request, replica, name)
 
 
 class _FallingBack:
-    """`connect()` on the replica, else (unreachable) on the primary, noting which."""
+    """`connect()` on the replica, else (unreachable) on the primary, noting which; `name`
+    is the engine's, the same on both."""
 
-    __slots__ = ("_replica", "_request")
+    __slots__ = ("_name", "_replica", "_request")
 
-    def __init__(self, request: Request, replica: Replica) -> None:
+    def __init__(self, request: Request, replica: Replica, name: str) -> None:
         self._request = request
         self._replica = replica
+        self._name = name
 
     def connect(self) -> Connection:
         try:
-            return self._replica.read_engine.sync_engine.connect()
+            return getattr(self._replica, self._name).sync_engine.connect()
         except DBAPIError as exc:
             if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
                 raise
             fell_back(self._request, self._replica, exc)
-            return self._request.app.state.read_engine.sync_engine.connect()
+            return getattr(self._request.app.state, self._name).sync_engine.connect()
 
 
 def engine(request: Request) -> tuple[Replica | None, Engine]:

@@ -13,11 +13,17 @@ A kept national database is used as it is (whatever migration made it: the items
 the buildings); without one it is generated (`national.ensure`, about 75 s).
 
 Tiles (issue 19: z8-z17 with a p95 under 50 ms at 16 clients): for each zoom the tiles
-holding `--tiles-per-zoom` buildings spread over the country (every 997th by id), driven by
+(`--tile-layers all`: of all layers, what a map asks for; `buildings`: of the buildings
+collection alone, empty below its minimum zoom, `Layer.tile_minzoom`) holding
+`--tiles-per-zoom` buildings spread over the country (every 997th by id), driven by
 wrk at `--tile-clients` connections for `--tile-seconds`, `--runs` times (medians), on two
 servers side by side: one without the tile cache (every tile made: cold) and one with it
 (`gis.ogc.tile_cache`, every tile asked once first: what a map's repeated tiles cost); then all
-zooms' tiles mixed in one run. `--export-region` then makes the pyramid z8-z17 of a region
+zooms' tiles mixed in one run. `--peers tipg timvt` then drives the buildings collection's
+tiles at the zooms that carry them (its minimum zoom to z17, where the peers, which have no
+minimum zoom, serve the same features) at 1 and 16 clients on ours without and with the tile
+cache and on each peer (`benchmarks.ogc.PEERS`, over the same database), with each server's
+and the database's CPU time per tile. `--export-region` then makes the pyramid z8-z17 of a region
 (`gis.ogc.tiles_export.export_pyramid(bounds=...)`, one connection, the 2030 map) and prints
 tiles per second and bytes, scaled to the national extent by area (the stock is spread
 evenly over it). `--skip-items` / `--skip-tiles` leave a part out.
@@ -26,6 +32,7 @@ evenly over it). `--skip-items` / `--skip-tiles` leave a part out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import statistics
@@ -35,9 +42,10 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from benchmarks import databases, national
-from benchmarks.ogc import Run, _load, _median_run
+from benchmarks.ogc import PEERS, Run, _load, _median_run, ensure_peer
 from benchmarks.serving import PLATFORM, serve
 
 ITEMS = "/collections/buildings/items"
@@ -116,6 +124,12 @@ def main() -> None:
     parser.add_argument("--tile-clients", type=int, default=16)
     parser.add_argument("--tiles-per-zoom", type=int, default=40)
     parser.add_argument(
+        "--tile-layers",
+        choices=sorted(TILE_PATHS),
+        default="all",
+        help="the tiles of all layers (what a map asks for) or of the buildings alone",
+    )
+    parser.add_argument(
         "--export-region",
         type=float,
         default=0.0,
@@ -123,13 +137,24 @@ def main() -> None:
         help="make the 2030 pyramid z8-z17 of a KM x KM region and scale it to the country "
         "(0: not)",
     )
+    parser.add_argument(
+        "--peers",
+        nargs="*",
+        choices=["tipg", "timvt"],
+        default=[],
+        help="tiles against these peers at the zooms that carry buildings (none: not)",
+    )
     args = parser.parse_args()
+    for name in args.peers:
+        ensure_peer(PEERS[name])
     url = _database()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.skip_items:
         _items(url, args)
     if not args.skip_tiles:
         _tiles(url, args)
+    if args.peers:
+        _peers(url, args)
     if args.export_region:
         _export_region(url, args.export_region)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -182,7 +207,10 @@ def _items(url: str, args) -> None:
 
 
 TILE_ZOOMS = range(8, 18)
-TILE_PATH = "/collections/buildings/tiles/WebMercatorQuad/{}/{}/{}"
+TILE_PATHS = {
+    "all": "/tiles/WebMercatorQuad/{}/{}/{}",
+    "buildings": "/collections/buildings/tiles/WebMercatorQuad/{}/{}/{}",
+}
 # Issue 19's goal for the live tiles on the national stock.
 P95_GOAL_MS = 50.0
 
@@ -214,18 +242,22 @@ def _sample_points(url: str, n: int) -> list[tuple[float, float]]:
 
 def _tiles(url: str, args) -> None:
     points = _sample_points(url, args.tiles_per_zoom)
+    template = TILE_PATHS[args.tile_layers]
     paths = {
-        z: sorted({TILE_PATH.format(z, *_tile_of(lon, lat, z)) for lon, lat in points})
+        z: sorted({template.format(z, *_tile_of(lon, lat, z)) for lon, lat in points})
         for z in TILE_ZOOMS
     }
     c, secs = args.tile_clients, args.tile_seconds
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     env = {"DATABASE_URL": url, "VOLLSMOSE_LOG_LEVEL": "warning", "VOLLSMOSE_DB_POOL_SIZE": "16"}
     print(
-        f"\ntiles of buildings, {c} clients, {secs} s a run, median of {args.tile_runs} runs; "
-        f"cold: without the tile cache (every tile made), warm: with it"
+        f"\ntiles of {args.tile_layers} ({template}), {c} clients, {secs} s a run, median of "
+        f"{args.tile_runs} runs; "
+        f"cold: without the tile cache (every tile made), warm: with it; CPU ms a tile: the "
+        "server's + the database's"
     )
-    print(f"{'zoom':<6}{'tiles':>6}  {'cold req/s':>10} {'p50':>8} {'p95 ms':>8}"
-          f"  {'warm req/s':>10} {'p50':>8} {'p95 ms':>8}")  # fmt: skip
+    print(f"{'zoom':<6}{'tiles':>6}  {'cold req/s':>10} {'p50':>8} {'p95 ms':>8} {'CPU':>11}"
+          f"  {'warm req/s':>10} {'p50':>8} {'p95 ms':>8} {'CPU':>11}")  # fmt: skip
     rows: list[tuple[str, Run, Run]] = []
     with (
         serve(PLATFORM, {**env, "VOLLSMOSE_TILE_CACHE_MB": "0"}) as cold,
@@ -242,15 +274,15 @@ def _tiles(url: str, args) -> None:
         for name, cell in cells:
             runs: dict[str, list[Run]] = {"cold": [], "warm": []}
             for _ in range(args.tile_runs):  # interleaved, so drift hits both alike
-                runs["cold"].append(_load(cold, cell, c, secs))
-                runs["warm"].append(_load(warm, cell, c, secs))
+                runs["cold"].append(_load(cold, cell, c, secs, plain))
+                runs["warm"].append(_load(warm, cell, c, secs, plain))
             a, b = _median_run(runs["cold"]), _median_run(runs["warm"])
             rows.append((name, a, b))
             errors = f"  errors {a.errors}/{b.errors}" if a.errors or b.errors else ""
             print(
                 f"{name:<6}{len(cell):>6}  {a.rps:>10,.0f} {a.p50 * 1000:>8.1f} "
-                f"{a.p95 * 1000:>8.1f}  {b.rps:>10,.0f} {b.p50 * 1000:>8.1f} "
-                f"{b.p95 * 1000:>8.1f}{errors}",
+                f"{a.p95 * 1000:>8.1f} {_cpu(a):>11}  {b.rps:>10,.0f} {b.p50 * 1000:>8.1f} "
+                f"{b.p95 * 1000:>8.1f} {_cpu(b):>11}{errors}",
                 flush=True,
             )
     for label, i in (("cold", 1), ("warm", 2)):
@@ -259,6 +291,85 @@ def _tiles(url: str, args) -> None:
             f"- {label}: p95 under {P95_GOAL_MS:.0f} ms in {len(met)} of {len(rows) - 1} zooms"
             f" ({', '.join(met) or 'none'}); all zooms mixed: p95 {rows[-1][i].p95 * 1000:.1f} ms"
         )
+
+
+def _cpu(run: Run) -> str:
+    return f"{run.cpu_ms:.2f}+{run.db_cpu_ms:.2f}"
+
+
+PEER_PATHS = {
+    "tipg": "/collections/public.building/tiles/WebMercatorQuad/{}/{}/{}",
+    "timvt": "/tiles/WebMercatorQuad/public.building/{}/{}/{}",
+}
+
+
+def _peers(url: str, args) -> None:
+    """The buildings' tiles from their minimum zoom to z17 on ours (cold: no tile cache;
+    warm: every tile asked once first) and on each peer, at 1 and 16 clients, interleaved
+    runs, medians: throughput, p50/p95, ours over each peer's throughput, and each server's
+    and the database's CPU time per tile (what a tile costs, which the load hides less)."""
+    from gis.layers import LAYERS
+
+    minzoom = LAYERS["buildings"].tile_minzoom
+    points = _sample_points(url, args.tiles_per_zoom)
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    env = {"DATABASE_URL": url, "VOLLSMOSE_LOG_LEVEL": "warning", "VOLLSMOSE_DB_POOL_SIZE": "16"}
+    names = ["cold", "warm", *args.peers]
+    print(
+        f"\nbuildings' tiles z{minzoom}-z17 against {', '.join(args.peers)}, {args.tile_seconds} s"
+        f" a run, median of {args.tile_runs} runs (req/s, p50 / p95 ms, ours over the peer's "
+        "req/s; CPU ms a tile, server + database)"
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        servers = {
+            "cold": stack.enter_context(serve(PLATFORM, {**env, "VOLLSMOSE_TILE_CACHE_MB": "0"})),
+            "warm": stack.enter_context(serve(PLATFORM, {**env, "VOLLSMOSE_TILE_CACHE_MB": "256"})),
+        }
+        for name in args.peers:
+            peer = PEERS[name]
+            servers[name] = stack.enter_context(
+                serve(peer.app, peer.env(plain, Path(tmp)), peer.ready, python=peer.python())
+            )
+        for z in range(minzoom, 18):
+            tiles = sorted({_tile_of(lon, lat, z) for lon, lat in points})
+            paths = {
+                "cold": [TILE_PATHS["buildings"].format(z, x, y) for x, y in tiles],
+                **{n: [PEER_PATHS[n].format(z, x, y) for x, y in tiles] for n in args.peers},
+            }
+            paths["warm"] = paths["cold"]
+            with httpx.Client(base_url=servers["warm"], timeout=600) as client:
+                for path in paths["warm"]:
+                    client.get(path).raise_for_status()
+            for c in (1, 16):
+                runs: dict[str, list[Run]] = {n: [] for n in names}
+                for _ in range(args.tile_runs):  # interleaved, so drift hits all alike
+                    for n in names:
+                        runs[n].append(_load(servers[n], paths[n], c, args.tile_seconds, plain))
+                med = {n: _median_run(r) for n, r in runs.items()}
+                rows.append((f"z{z}", c, med))
+                cells = "  ".join(
+                    f"{n} {m.rps:,.0f} {m.p50 * 1000:.1f}/{m.p95 * 1000:.1f}"
+                    f" ({m.cpu_ms:.2f}+{m.db_cpu_ms:.2f})"
+                    for n, m in med.items()
+                )
+                print(f"z{z} c{c:<3} {len(tiles)} tiles: {cells}", flush=True)
+    print(
+        "\n| zoom | clients | "
+        + " | ".join(f"{n} req/s, p50 / p95 ms, CPU ms" for n in names)
+        + " | "
+        + " | ".join(f"cold / {p} | warm / {p}" for p in args.peers)
+        + " |"
+    )
+    print("|---|---|" + "---|" * (len(names) + 2 * len(args.peers)))
+    for zoom, c, med in rows:
+        shown = [
+            f"{m.rps:,.0f}, {m.p50 * 1000:.1f} / {m.p95 * 1000:.1f}, "
+            f"{m.cpu_ms:.2f} + {m.db_cpu_ms:.2f}"
+            for m in med.values()
+        ]
+        ratios = [f"{med[o].rps / med[p].rps:.2f}×" for p in args.peers for o in ("cold", "warm")]
+        print(f"| {zoom} | {c} | " + " | ".join(shown + ratios) + " |")
 
 
 def _export_region(url: str, km: float) -> None:

@@ -30,6 +30,15 @@ SESSION_OPTIONS = "-c jit=off"
 READER_ROLE = "vm_public"
 
 
+# The read engine a reader who may see confidential data reads through (`make_read_engine`'s
+# `role` None and `read_only`): its sessions are the login role's, so such a read is one
+# statement in autocommit as a public one is, where a transaction on the reader role's engine
+# cost three more round trips (BEGIN, SET LOCAL ROLE, COMMIT): in process, items limit 10
+# 0.87 -> 0.49 ms of the API's CPU, 0.35 -> 0.25 ms of the database's (benchmarks/README.md).
+# Every statement on it is READ ONLY: nothing is written with the login role's rights there.
+READ_ONLY_OPTION = " -c default_transaction_read_only=on"
+
+
 def _options(role: str | None) -> str:
     return SESSION_OPTIONS if role is None else f"{SESSION_OPTIONS} -c role={role}"
 
@@ -96,14 +105,17 @@ def make_read_engine(
     connect_timeout: int = 5,
     idle_ping_seconds: float = IDLE_PING_SECONDS,
     role: str | None = None,
+    read_only: bool = False,
 ) -> AsyncEngine:
     """An asyncio engine (psycopg's async connection) for read-only answers in autocommit.
+    `read_only`: every statement of its sessions READ ONLY (`READ_ONLY_OPTION`), for the
+    engine of the login role's reads, which nothing may write through.
 
     For the OGC API's requests, which come by the hundred: run on the event loop, they
     skip the thread-pool hop a sync route costs (about 0.2 ms, as much as a small tile's
     query) and do not queue behind one another for the GIL under concurrent load. The
     domain functions stay sync: run in a greenlet, as `AsyncConnection.run_sync` runs them,
-    they get a Connection (`api.ogc_common.ReadDatabase`).
+    they get a Connection (`api.ogc.read.ReadDatabase`).
     Autocommit: each answer is one statement (one snapshot), so BEGIN and ROLLBACK would
     be two round trips for nothing.
     """
@@ -113,13 +125,20 @@ def make_read_engine(
         isolation_level="AUTOCOMMIT",
         connect_args={
             "connect_timeout": connect_timeout,
-            "options": _options(role),
+            "options": _options(role) + (READ_ONLY_OPTION if read_only else ""),
             "application_name": application_name(),
         },
     )
     _ping_when_idle(engine.sync_engine, idle_ping_seconds)
-    _name_the_version(engine.sync_engine)
     return engine
+
+
+def make_confidential_read_engine(url: str, **options) -> AsyncEngine:
+    """The read engine of readers who may see confidential data (`READ_ONLY_OPTION` says
+    why): `make_read_engine` as the login role, READ ONLY; `options` as for it (a `role`
+    given is ignored)."""
+    options["role"] = None
+    return make_read_engine(url, read_only=True, **options)
 
 
 # Where `gis.record.enter(..., session=True)` notes, in the pool record's `info` of a
@@ -127,19 +146,27 @@ def make_read_engine(
 SESSION_SCHEMA = "vm_plan_schema"
 
 
-def _name_the_version(engine: Engine) -> None:
-    """Each statement on a connection left in another version of the plan starts with a
-    comment naming that version's schema. psycopg prepares a statement per text, and
-    PostgreSQL plans a prepared statement again whenever the search_path differs from the
-    one it was planned with: a connection that answers the adopted plan and a scenario in
-    turn would plan every statement anew; with a text per schema, each keeps its plan."""
+def name_the_version(conn: Connection) -> None:
+    """Each statement on `conn` (a read engine's, left in another version of the plan)
+    starts with a comment naming that version's schema, until `conn` is closed. psycopg
+    prepares a statement per text, and PostgreSQL plans a prepared statement again whenever
+    the search_path differs from the one it was planned with: a connection that answers the
+    adopted plan and a scenario in turn would plan every statement anew; with a text per
+    schema, each keeps its plan.
 
-    @event.listens_for(engine, "before_cursor_execute", retval=True)
-    def _named(conn, cursor, statement, parameters, context, executemany):
-        schema = conn.info.get(SESSION_SCHEMA)
-        if schema is not None:
-            statement = f"/* {schema} */ {statement}"
-        return statement, parameters
+    A listener on this Connection only (SQLAlchemy makes one per checkout), not on the
+    engine: with any connection event on the engine, SQLAlchemy dispatches every one of
+    them around every statement of every read, the adopted plan's too (items limit 10:
+    about 0.03 ms of the API's CPU a read, benchmarks/README.md); here only the reads of
+    another version pay, about 0.02 ms a read for the listening."""
+    event.listen(conn, "before_cursor_execute", _named, retval=True)
+
+
+def _named(conn, cursor, statement, parameters, context, executemany):
+    schema = conn.info.get(SESSION_SCHEMA)
+    if schema is not None:
+        statement = f"/* {schema} */ {statement}"
+    return statement, parameters
 
 
 def _ping_when_idle(engine: Engine, seconds: float) -> None:

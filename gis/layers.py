@@ -42,6 +42,10 @@ class Layer:
     confidential_source: str | None = None
     # JSON Schema types of properties no table holds as such (computed in `source`).
     types: tuple[tuple[str, str], ...] = ()
+    # The lowest zoom whose vector tiles carry the layer: below it a tile has no MVT layer
+    # of it (`gis.ogc.tiles`), and TileJSON, the tileset metadata and an exported pyramid's
+    # metadata say so. Dense footprint layers only (FOOTPRINT_MINZOOM, below).
+    tile_minzoom: int = 0
 
     def for_reader(self, reader: Reader) -> Layer:
         """The layer as `reader` may see it: with the confidential properties, or without."""
@@ -105,6 +109,13 @@ PLOTS_CONFIDENTIAL_SOURCE = _PLOTS.format(
     LEFT JOIN parcel_sale s ON s.parcel_id = p.id""",
 )
 
+# The vector tiles' minimum zoom of the footprint layers, dense wherever there are buildings
+# (a national building tile at z8 holds ~26,000 of them, each under a pixel, and takes
+# 0.1-0.2 s of a core to make; z12 ~400 for 1-5 ms): as in every mature basemap (OpenMapTiles'
+# buildings start at z13), a zoomed-out map shows the quarters and areas, not the footprints.
+# Measured on the national stock: benchmarks/README.md, "Tiles on the national stock".
+FOOTPRINT_MINZOOM = 13
+
 # Where an imported feature's values come from (gis.registers): the register (`bbr`,
 # `matrikel`), its record id there, the date of the extract it was first seen with them.
 # NULL for the reference dataset's and planners' features. Read-only (gis.editing.specs).
@@ -143,6 +154,7 @@ LAYERS: dict[str, Layer] = {
             source="parcel t",
             geometry="t.geom",
             geometry_type="MultiPolygon",
+            tile_minzoom=FOOTPRINT_MINZOOM,
             properties=(
                 "ejerlavskode",
                 "matrikelnummer",
@@ -164,6 +176,7 @@ LAYERS: dict[str, Layer] = {
             source=PLOTS_SOURCE,
             geometry="t.geom",
             geometry_type="MultiPolygon",
+            tile_minzoom=FOOTPRINT_MINZOOM,
             properties=(
                 "plot_label",
                 "matrikel",
@@ -192,6 +205,7 @@ LAYERS: dict[str, Layer] = {
             source="building t",
             geometry="t.footprint",
             geometry_type="MultiPolygon",
+            tile_minzoom=FOOTPRINT_MINZOOM,
             properties=(
                 "source_id",
                 "name",

@@ -87,6 +87,8 @@ class Replica:
     url: str
     engine: Engine
     read_engine: AsyncEngine
+    # A confidential reader's reads (gis.db.make_confidential_read_engine).
+    confidential_read_engine: AsyncEngine
     up: bool = False
     replay_lsn: int = 0
     lag: float = float("inf")  # seconds; inf until a probe has placed it
@@ -97,8 +99,9 @@ class Replica:
 class Replication:
     """The primary's and the replicas' engines of one process, and which answers a read.
 
-    `make_engines(url)` returns the (sync, async) engine pair the platform reads with, so a
-    replica's sessions start exactly as the primary's do (the reader role, the options)."""
+    `make_engines(url)` returns the engines the platform reads with (sync, async, and the
+    async one of confidential reads), so a replica's sessions start exactly as the
+    primary's do (the role, the options)."""
 
     def __init__(
         self,
@@ -113,11 +116,18 @@ class Replication:
         self._connect_timeout = connect_timeout
         self.replicas: list[Replica] = []
         for i, url in enumerate(replica_urls, start=1):
-            engine, read_engine = make_engines(url)
-            _drop_closed_on_checkout(engine)
-            _drop_closed_on_checkout(read_engine.sync_engine)
+            engine, read_engine, confidential = make_engines(url)
+            for each in (engine, read_engine.sync_engine, confidential.sync_engine):
+                _drop_closed_on_checkout(each)
             self.replicas.append(
-                Replica(f"replica-{i}", url, engine, read_engine, probe=self._probe_engine(url))
+                Replica(
+                    f"replica-{i}",
+                    url,
+                    engine,
+                    read_engine,
+                    confidential,
+                    probe=self._probe_engine(url),
+                )
             )
         self._primary_probe = self._probe_engine(primary_url)
         # (monotonic time, the primary's WAL position then), for measuring lag in time.
@@ -227,6 +237,7 @@ class Replication:
         for r in self.replicas:
             r.engine.dispose()
             await r.read_engine.dispose()
+            await r.confidential_read_engine.dispose()
             r.probe.dispose()
         self._primary_probe.dispose()
 

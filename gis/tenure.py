@@ -6,19 +6,25 @@ adopted plan as it stands now is summed from the derived state changes the datab
 with the data (`sql/tenure_delta.sql`, migration 0019); a scenario or a recorded time sums
 them corrected by the few buildings it has otherwise (`sql/tenure_version.sql`, migration
 0027), and is computed from the plan version views (`sql/tenure_mix.sql`, the rule written
-out in full) when those are many or a quarter is otherwise. All give the same figures
+out in full) when those are many or a quarter is otherwise. A version's corrections are kept
+per process by the data's stamp (`_version_rows`): read again before any write, it sums
+them as kept (`sql/tenure_memo.sql`). All give the same figures
 (tests/gis/test_tenure_derived.py, tests/gis/test_tenure_version.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
+from typing import NamedTuple
 
+from cachetools import LRUCache
 from sqlalchemy import Connection, TextClause, text
 
 from gis import law
@@ -123,6 +129,12 @@ def _sql(name: str) -> str:
 # A version's answer is no row at all when its corrections cannot answer it (migration 0031).
 _VERSION_COLUMNS = ",\n           bool_or(kind = 'x') AS unanswered"
 _VERSION_FILTER = "\n  AND NOT EXISTS (SELECT FROM changes WHERE unanswered)"
+# A version's answer from corrections it was handed (sql/tenure_memo.sql) is no row at all
+# unless the data is still at the stamp they were computed at.
+_MEMO_FILTER = (
+    "\n  AND (SELECT d.version = :stamp_version AND d.changed_at = :stamp_at"
+    " FROM public.data_version d)"
+)
 
 
 @cache
@@ -130,16 +142,18 @@ def _statement(name: str = "tenure_mix") -> TextClause:
     """`tenure_mix` computes from the plan tables (or the plan version views on the
     search_path); `tenure_delta` sums the derived state changes of the adopted plan now;
     `tenure_version` sums them corrected by the buildings the version on the search_path
-    has otherwise (`sql/tenure_version.sql`). All answer every tenure's dwellings, then every
-    tenure's floor area (`_mix_reader`)."""
-    sql = _sql("tenure_delta" if name == "tenure_version" else name)
+    has otherwise (`sql/tenure_version.sql`); `tenure_memo` the same from corrections
+    computed before (`sql/tenure_memo.sql`, `_version_rows`). All answer every tenure's
+    dwellings, then every tenure's floor area (`_mix_reader`)."""
+    version = name in ("tenure_version", "tenure_memo")
+    sql = _sql("tenure_delta" if version else name)
     # tenure_delta.sql's placeholders for a version: its corrections (migration 0027).
-    version = name == "tenure_version"
+    computed = name == "tenure_version"
     for placeholder, value in (
-        ("{version_ctes}", "\n" + _sql("tenure_version").rstrip() if version else ""),
+        ("{version_ctes}", "\n" + _sql(name).rstrip() if version else ""),
         ("{deltas}", "deltas" if version else "derived.tenure_delta"),
-        ("{version_columns}", _VERSION_COLUMNS if version else ""),
-        ("{version_filter}", _VERSION_FILTER if version else ""),
+        ("{version_columns}", _VERSION_COLUMNS if computed else ""),
+        ("{version_filter}", _VERSION_FILTER if computed else _MEMO_FILTER if version else ""),
     ):
         sql = sql.replace(placeholder, value)
 
@@ -198,6 +212,71 @@ def _reads_tables(conn: Connection) -> bool:
     return bool(conn.execute(_READS_TABLES).scalar())
 
 
+# The same question, and which version the connection reads: everything the plan version
+# views and derived.tenure_version_changes() read of the session (migration 0010's
+# vm_scenario(), vm_recorded(), vm_base_recorded(), and the views' schema), and the
+# database, so that a version's corrections are kept per version (`_version_rows`); and for
+# a version only (a CASE evaluates its subqueries only when taken), the data's stamp.
+_PROBE = text(
+    f"""{_READS_TABLES.text} AS reads_tables,
+           current_database() AS db, current_setting('search_path') AS search_path,
+           current_setting('vm.scenario', true) AS scenario,
+           current_setting('vm.recorded', true) AS recorded,
+           current_setting('vm.base_recorded', true) AS base_recorded,
+           CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
+                THEN (SELECT version FROM public.data_version) END AS stamp_version,
+           CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
+                THEN (SELECT changed_at FROM public.data_version) END AS stamp_at"""
+)
+
+
+class _Stamp(NamedTuple):
+    """The data's stamp: data_version's number and the instant of its last bump, which every
+    write to a plan table (and to its versions) makes, committed or not, so that no two
+    states of the data share one (as gis.ogc.tile_cache keys its tiles by it)."""
+
+    version: int
+    changed_at: dt.datetime
+
+
+class _Corrections(NamedTuple):
+    """A version's corrections (derived.tenure_version_changes' rows, as JSON) and the stamp
+    of the data they were computed from."""
+
+    stamp: _Stamp
+    rows: str
+
+
+# A version's corrections, kept per process so that reads of one version at one state of the
+# data (a planner's scenario, a recorded time) compute them once: they were 0.4-0.5 ms of the
+# database's CPU in a read of 0.9 ms (benchmarks/README.md, "Scenario and recorded reads").
+# Keyed by the version and the read's area and sets; used only while the data is at their
+# stamp, which the statement that uses them checks in its own snapshot
+# (sql/tenure_memo.sql), so a write since is never answered past. They are kept at a
+# version's second read at one stamp (the first keeps only the stamp): keeping them costs a
+# statement of its own, which a read after every write (a planner editing a scenario and
+# watching its share) would pay each time for nothing. Bounded by the JSON's size (least
+# recently used out); the lock: sync routes read from a thread pool.
+MEMO_BYTES = 8 * 1024 * 1024
+_memo: LRUCache = LRUCache(
+    MEMO_BYTES, getsizeof=lambda kept: len(kept.rows) + 100 if type(kept) is _Corrections else 100
+)
+_memo_lock = threading.Lock()
+
+_CORRECTIONS = text(
+    """
+    SELECT d.version, d.changed_at, c.rows, c.unanswered
+    FROM public.data_version d,
+    (
+        SELECT CAST(coalesce(json_agg(c), '[]') AS text) AS rows,
+               coalesce(bool_or(c.kind = 'x'), false) AS unanswered
+        FROM derived.tenure_version_changes(
+            :area_id, :place_set_id, :quarter_set_id, :max_corrected) c
+    ) c
+    """
+)
+
+
 def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
     """Reads a Mix from a result row by position (a national trajectory has 160,000 rows):
     every tenure's dwellings (bigint, read as int) side by side, then their floor areas
@@ -253,6 +332,57 @@ def _parameters(
     }
 
 
+def _run(conn: Connection, statement: str, parameters: dict) -> tuple[list[str], list[tuple]]:
+    result = conn.execute(_statement(statement), parameters)
+    # Plain tuples, read by position: a national trajectory is 160,000 rows.
+    return list(result.keys()), result.tuples().all()
+
+
+def _version_rows(conn: Connection, parameters: dict, probe) -> tuple[str, list[str], list[tuple]]:
+    """The statement that answered a version's read, its columns and rows: the derived state
+    changes corrected by the version's corrections, kept (`_memo`) while the data is at their
+    stamp, else computed; the plan views (`tenure_mix`) when the corrections cannot answer
+    (too many buildings otherwise, or a quarter: migration 0031), or the area holds nothing.
+    `probe`: `_PROBE`'s row on the connection."""
+    version = tuple(probe)[1:6]
+    key = (version, *(parameters[k] for k in ("area_id", "place_set_id", "quarter_set_id")))
+    key += (parameters["max_corrected"],)
+    kept = None
+    if probe.stamp_version is not None:  # else no data_version row to stamp them with
+        now = _Stamp(probe.stamp_version, probe.stamp_at)
+        with _memo_lock:
+            kept = _memo.get(key)
+            if kept is None or (kept if type(kept) is _Stamp else kept.stamp) != now:
+                kept = None
+                _memo[key] = now  # the first read at this stamp keeps only the stamp
+    if kept is not None:
+        if type(kept) is _Stamp:  # the second: the corrections, kept with their stamp
+            row = conn.execute(_CORRECTIONS, parameters).one()
+            if row.unanswered:
+                return ("tenure_mix", *_run(conn, "tenure_mix", parameters))
+            kept = _Corrections(_Stamp(row.version, row.changed_at), row.rows)
+            # (Larger than the whole memo: used once, computed again at the next read.)
+            if _memo.getsizeof(kept) <= MEMO_BYTES:
+                with _memo_lock:
+                    _memo[key] = kept
+        stamped = {
+            **parameters,
+            "corrections": kept.rows,
+            "stamp_version": kept.stamp.version,
+            "stamp_at": kept.stamp.changed_at,
+        }
+        columns, rows = _run(conn, "tenure_memo", stamped)
+        if rows:
+            return "tenure_version", columns, rows
+        # No row: the data moved since the probe, or the area holds nothing. As ever:
+    columns, rows = _run(conn, "tenure_version", parameters)
+    if rows:
+        return "tenure_version", columns, rows
+    # No row: the corrections cannot answer, or the area holds nothing; the plan views
+    # answer each.
+    return ("tenure_mix", *_run(conn, "tenure_mix", parameters))
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """Keeps Python's cyclic garbage collector out of the shaping: a national trajectory
@@ -286,24 +416,22 @@ def _compute(
     on the third. `derived` True or False names the first or the last."""
     if derived is not None:
         statement = "tenure_delta" if derived else "tenure_mix"
+    probe = None
     if statement is None:
-        statement = "tenure_delta" if _reads_tables(conn) else "tenure_version"
+        probe = conn.execute(_PROBE).one()
+        statement = "tenure_delta" if probe.reads_tables else "tenure_version"
     parameters = {
         **_parameters(area, quarter_set, first_year, last_year),
         "max_corrected": MAX_CORRECTED,
     }
-    result = conn.execute(_statement(statement), parameters)
     # Allocation-heavy and acyclic: see _no_cycle_collection.
     with _no_cycle_collection():
-        # Plain tuples, read by position: a national trajectory is tens of thousands of rows.
-        rows = result.tuples().all()
-        columns = list(result.keys())
-        if not rows and statement == "tenure_version":
-            # No row: the version has too many buildings otherwise, or a quarter (migration
-            # 0031), or the area holds nothing: the plan views answer each.
-            statement = "tenure_mix"
-            result = conn.execute(_statement(statement), parameters)
-            rows, columns = result.tuples().all(), list(result.keys())
+        if statement == "tenure_version":
+            if probe is None:
+                probe = conn.execute(_PROBE).one()
+            statement, columns, rows = _version_rows(conn, parameters, probe)
+        else:
+            columns, rows = _run(conn, statement, parameters)
         names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
         return _shape(
             rows,

@@ -21,7 +21,7 @@ from api.ogc.caching import Validator
 from api.ogc.links import negotiated
 from api.timing import Timing, timing_of
 from gis import record
-from gis.db import SCENARIO_GONE_SQLSTATE, elevate, translate_errors
+from gis.db import SCENARIO_GONE_SQLSTATE, name_the_version, translate_errors
 from gis.errors import NotFound
 from gis.layers import LAYERS, Layer
 from gis.ogc.params import VERSION, Parameters, view_of
@@ -54,21 +54,17 @@ class ReadDatabase:
     answer's Server-Timing (`api.timing`).
     """
 
-    __slots__ = ("_confidential", "_engine", "_timing", "_view")
+    __slots__ = ("_engine", "_timing", "_view")
 
     def __init__(
-        self,
-        engine: AsyncEngine,
-        timing: Timing | None,
-        view: PlanView = record.CURRENT,
-        confidential: bool = False,
+        self, engine: AsyncEngine, timing: Timing | None, view: PlanView = record.CURRENT
     ) -> None:
+        # The engine's sessions have the reader's rights: the reader role's
+        # (gis.db.READER_ROLE), or for a reader who may see confidential data the login
+        # role's, READ ONLY (gis.db.make_confidential_read_engine); both read in autocommit.
         self._engine = engine
         self._timing = timing
         self._view = view
-        # The read engine's sessions are the reader role (gis.db.READER_ROLE); a reader who
-        # may see confidential data reads in a transaction of the login role's rights.
-        self._confidential = confidential
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         start = time.perf_counter()
@@ -78,10 +74,6 @@ class ReadDatabase:
                 # check-in, where `async with engine.connect()` and `run_sync` take three.
                 # Items limit 10's read, in process: 0.83 ms that way, 0.71 ms this way
                 # (medians, the two alternated).
-                if self._confidential:
-                    return await greenlet_spawn(
-                        _confidentially, self._engine.sync_engine, self._view, fn, *args
-                    )
                 if self._view.is_current_adopted:
                     return await greenlet_spawn(_on_connection, self._engine.sync_engine, fn, *args)
                 return await greenlet_spawn(
@@ -124,6 +116,7 @@ def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
 
 def _on_version(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:
     with engine.connect() as conn:
+        name_the_version(conn)
         key = view.key()
         for attempt in (1, 2):
             if conn.info.get(_IN_VERSION) != key:
@@ -142,18 +135,6 @@ def _on_version(engine: Engine, view: PlanView, fn: Callable[..., T], *args: obj
                     raise
                 conn.info[_IN_VERSION] = True
         raise AssertionError("unreachable")
-
-
-def _confidentially(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:
-    # One transaction (BEGIN, the rights, the read, COMMIT), its settings local to it: the
-    # connection goes back to the pool as it came, the reader role.
-    with engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            _as_adopted(conn)
-            elevate(conn)
-            record.enter(conn, view)
-            return fn(conn, *args)
 
 
 def _read_unless_held(conn: Connection, check, read, *args):
@@ -179,8 +160,9 @@ class Read:
         self.args = args
         self.format = negotiated(request, args.get("f"))  # type: ignore[arg-type]
         confidential = reader.may(Permission.READ_CONFIDENTIAL)
-        engine = replicas.read_engine(request)  # the primary's, or a replica's (api/replicas.py)
-        self.db = ReadDatabase(engine, timing_of(request.scope), view_of(args), confidential)
+        # The primary's, or a replica's (api/replicas.py), with the reader's rights.
+        engine = replicas.read_engine(request, confidential)
+        self.db = ReadDatabase(engine, timing_of(request.scope), view_of(args))
         self.cache = Validator(request, "confidential" if confidential else "public")
 
 

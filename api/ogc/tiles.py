@@ -4,6 +4,10 @@ Tiles are `/tiles/WebMercatorQuad/{z}/{x}/{y}` (x the column, y the row from the
 web maps write them; the OGC tileset metadata names the same places `{tileMatrix}/{tileCol}/
 {tileRow}` and TileJSON `{z}/{x}/{y}`, so clients substituting by name get them right.
 `datetime` selects the year(s) as for features. An empty tile is a 204 without a body.
+A layer is in the tiles from its minimum zoom on (`Layer.tile_minzoom`: the footprints from
+z13), which TileJSON's `vector_layers[].minzoom` and the tileset's `layers[].minTileMatrix`
+and `maxScaleDenominator` declare; a collection's TileJSON `minzoom` is its layer's, so a map
+never asks for its empty tiles below it.
 Tiles and their metadata carry an ETag of the data version and the request (see
 `api.ogc.caching.Validator`) and Cache-Control; a matching If-None-Match gets a 304 before
 the tile is built. Each worker keeps the tiles it made, by the ETag's key and the data's
@@ -44,6 +48,10 @@ CollectionTileRead = Annotated[CollectionRead, Depends(CollectionReading(params.
 TilesetRead = Annotated[Read, Depends(Reading(params.TILESET))]
 CollectionTilesetRead = Annotated[CollectionRead, Depends(CollectionReading(params.TILESET))]
 CONTENT_CRS = "<http://www.opengis.net/def/crs/EPSG/0/3857>"
+EMPTY_TILE = (
+    "Empty tile: no feature there, or a zoom below the minimum zoom of every layer asked for "
+    "(TileJSON `minzoom`, the tileset's `layers[].minTileMatrix`)"
+)
 Z = Annotated[int, Path(description="Zoom level (tileMatrix)")]
 X = Annotated[int, Path(description="Tile column (tileCol), from the left")]
 Y = Annotated[int, Path(description="Tile row (tileRow), from the top")]
@@ -58,7 +66,7 @@ TILE_MATRIX_SET = {
     "tileMatrices": [
         {
             "id": str(z),
-            "scaleDenominator": 559082264.0287178 / (1 << z),
+            "scaleDenominator": tiles.scale_denominator(z),
             "cellSize": 156543.03392804097 / (1 << z),
             "cornerOfOrigin": "topLeft",
             "pointOfOrigin": [-20037508.3427892, 20037508.3427892],
@@ -153,6 +161,11 @@ def _tileset(request: Request, prefix: str, layers: list[Layer], title: str) -> 
                 "title": layer.title,
                 "dataType": "vector",
                 "geometryDimension": {"Point": 0, "MultiLineString": 1}.get(layer.geometry_type, 2),
+                # The tile matrices that carry the layer (2D-TMS 2.0 geospatialData).
+                "minTileMatrix": str(layer.tile_minzoom),
+                "maxTileMatrix": str(tiles.MAX_ZOOM),
+                "maxScaleDenominator": tiles.scale_denominator(layer.tile_minzoom),
+                "minScaleDenominator": tiles.scale_denominator(tiles.MAX_ZOOM),
                 "propertiesSchema": {
                     "type": "object",
                     "properties": {p: {"type": t} for p, t in layer.property_types().items()},
@@ -205,7 +218,8 @@ def _tilejson(
         "name": name,
         "scheme": "xyz",
         "tiles": [template],
-        "minzoom": tiles.MIN_ZOOM,
+        # The lowest zoom at which any of the layers is in the tiles: below it all are empty.
+        "minzoom": min(layer.tile_minzoom for layer in layers),
         "maxzoom": tiles.MAX_ZOOM,
         "bounds": bounds,
         "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 14],
@@ -214,7 +228,7 @@ def _tilejson(
                 "id": layer.id,
                 "description": layer.title,
                 "fields": tiles.vector_fields(layer),
-                "minzoom": tiles.MIN_ZOOM,
+                "minzoom": layer.tile_minzoom,
                 "maxzoom": tiles.MAX_ZOOM,
             }
             for layer in layers
@@ -281,7 +295,7 @@ async def all_tilejson(request: Request, tms: str, read: TileRead) -> Response:
     "/tiles/{tms}/{z}/{x}/{y}",
     summary="A vector tile of all layers (one MVT layer per collection)",
     response_class=Response,
-    responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
+    responses={200: {"content": {MVT: {}}}, 204: {"description": EMPTY_TILE}},
 )
 async def all_tile(request: Request, tms: str, z: Z, x: X, y: Y, read: TileRead) -> Response:
     _check_tms(tms)
@@ -319,7 +333,7 @@ async def tilejson(request: Request, read: CollectionTileRead, tms: str) -> Resp
     "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
     summary="A vector tile of a collection",
     response_class=Response,
-    responses={200: {"content": {MVT: {}}}, 204: {"description": "Empty tile"}},
+    responses={200: {"content": {MVT: {}}}, 204: {"description": EMPTY_TILE}},
 )
 async def collection_tile(
     request: Request, read: CollectionTileRead, tms: str, z: Z, x: X, y: Y

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from gis import record
+from gis.db import elevated
 from gis.editing import store
 from gis.editing.specs import Spec
 from gis.errors import NotFound
@@ -59,10 +60,13 @@ _EVENTS = """
 
 
 def events(conn: Connection, spec: Spec, fid: int, target: store.Target) -> list[Event]:
-    """The changes that made a version of the feature, as the scenario's history holds them."""
-    rows = conn.execute(
-        text(_EVENTS.format(t=spec.owner)), {"id": fid, "s": target.scenario_id}
-    ).all()
+    """The changes that made a version of the feature, as the scenario's history holds them:
+    exact, for every reader (the login role's rights: the reader role may not read a land
+    change's time, migration 0032); `history` shows a reader what it may see of them."""
+    with elevated(conn):
+        rows = conn.execute(
+            text(_EVENTS.format(t=spec.owner)), {"id": fid, "s": target.scenario_id}
+        ).all()
     own = [r for r in rows if r.sid == target.scenario_id]
     base = [r for r in rows if r.sid == record.ADOPTED_ID]
     if not target.adopted:

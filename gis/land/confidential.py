@@ -34,6 +34,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
+from gis.db import elevated
 from gis.errors import DataError, Forbidden, InvalidParameter
 from gis.roles import Permission, Reader
 
@@ -49,9 +50,10 @@ CONFIDENTIAL_FIELDS: tuple[str, ...] = (
 )
 
 # What the database's reader role (`gis.db.READER_ROLE`: the public's and a planner's
-# sessions) may not select, as migration 0014 closes it; a test holds the database to this.
-# Tables closed as a whole (of the first two, only which change wrote a row stays open; the
-# token table is here because it is closed the same way, though it is not land data) ...
+# sessions) may not select, as migrations 0014 and 0032 close it; a test holds the database
+# to this. Tables closed as a whole (of the first two, only which parcel a row is of stays
+# open; the token table is here because it is closed the same way, though it is not land
+# data) ...
 CONFIDENTIAL_TABLES: tuple[str, ...] = (
     "parcel_sale",
     "parcel_sale_version",
@@ -59,12 +61,27 @@ CONFIDENTIAL_TABLES: tuple[str, ...] = (
     "api_token",
     # the key of the opaque change ids below (migration 0026)
     "vm_secret",
+    # every change's time, actor and note, and which change ids exist (migration 0032)
+    "plan_change",
 )
-# ... and the columns of them that stay closed where others are open.
+# What dates or orders a version of a plan row (migration 0010): of a land table's rows, the
+# exact time of a land change, a sale date (migration 0032) ...
+VERSION_COLUMNS: tuple[str, ...] = ("recorded_from", "change_id")
+# ... and of its version table's rows also when they were superseded and by which change,
+# and their place in the table's own sequence.
+SUPERSEDED_COLUMNS: tuple[str, ...] = (*VERSION_COLUMNS, "recorded_to", "superseded_by", "vid")
+# The land tables the reader role reads the rest of: the adopted plan through the views
+# named as them in the schema named as the role (on its default search_path, `"$user"`),
+# every version through the plan version views, which run with their owner's rights and
+# give the reader the versions by the year with opaque change ids (migrations 0026, 0032).
+READER_VIEW_TABLES: tuple[str, ...] = ("parcel", "parcel_land")
+# ... and the columns that stay closed where others are open.
 CONFIDENTIAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "parcel_sale": CONFIDENTIAL_FIELDS,
-    "parcel_sale_version": CONFIDENTIAL_FIELDS,
-    "sale_status_change": ("changed_at", "actor", "note"),
+    "parcel_sale": (*CONFIDENTIAL_FIELDS, *VERSION_COLUMNS),
+    "parcel_sale_version": (*CONFIDENTIAL_FIELDS, *SUPERSEDED_COLUMNS),
+    "sale_status_change": ("changed_at", "actor", "note", "change_id"),
+    **{t: VERSION_COLUMNS for t in READER_VIEW_TABLES},
+    **{f"{t}_version": SUPERSEDED_COLUMNS for t in READER_VIEW_TABLES},
 }
 
 # The plan tables of the parcel feature, whose versions (at a recorded time, their change ids
@@ -145,10 +162,13 @@ def feature_history(
     features the versions show are the database's, by the year too (migration 0026)."""
     if collection not in LAND_COLLECTIONS or may_read(reader):
         return versions
-    found = conn.execute(_SALE_CHANGES, {"id": feature_id}).scalars()
-    secret = {c for c in found if c is not None}
-    ids = sorted({v["change"]["id"] for v in versions} & secret)
-    masked = dict(conn.execute(_MASKED, {"ids": ids}).all()) if ids else {}
+    # Which changes wrote land or sale rows, and their opaque ids: closed to the reader role
+    # (migration 0032), read with the login role's rights for these statements only.
+    with elevated(conn):
+        found = conn.execute(_SALE_CHANGES, {"id": feature_id}).scalars().all()
+        secret = {c for c in found if c is not None}
+        ids = sorted({v["change"]["id"] for v in versions} & secret)
+        masked = dict(conn.execute(_MASKED, {"ids": ids}).all()) if ids else {}
     out = []
     for v in versions:
         change = v["change"]

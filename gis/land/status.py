@@ -22,12 +22,13 @@ from gis.roles import Reader
 
 # `parcel` and `parcel_land` are the plan version the transaction entered (gis.record.enter);
 # the parcel's change_id moves with its land data too (a trigger of migration 0010). The
-# version is as the statement's role may see it (`vm_land_change`, migration 0026): a reader
-# who may not read sale data gets an opaque tag, not the change's place in the sequence of
-# changes, which would bound the time of the status change; the company and writers, the id.
+# version is as the statement's role may see it: a reader who may not read sale data reads
+# `parcel` through a view with an opaque tag (migrations 0026, 0032), not the change's place
+# in the sequence of changes, which would bound the time of the status change; the company
+# and writers read the table, the id.
 _CURRENT = text(
     """
-    SELECT l.sale_status, vm_land_change(p.change_id) AS change_id
+    SELECT l.sale_status, p.change_id
     FROM parcel p JOIN parcel_land l ON l.parcel_id = p.id
     WHERE p.id = :id
     """

@@ -471,20 +471,41 @@ def estimate_matches(conn: Connection, source: str, where: str, params: dict) ->
     return round(plan[0]["Plan"]["Plan Rows"])
 
 
+def _page_numbers(q: ItemsQuery) -> tuple[str, str, str]:
+    """How the statement names the page's limit, offset and count cap: as bound values, or
+    written in as numbers when no bound value selects the page's rows.
+
+    A statement with a bound LIMIT or OFFSET is planned anew on every request: PostgreSQL
+    costs its generic plan for an unknown LIMIT as if it read a tenth of the table, never
+    cheaper than the plan made for the values, so it keeps making that one (planning was
+    half the database's CPU of an items page, benchmarks/README.md). With the numbers in
+    the text, the generic plan costs what the custom one does and is kept. Only where no
+    bound value selects rows (a bbox is bound, but met through a scalar subquery: unknown
+    to the planner either way): a filter's, a property's or a time's values tell the
+    planner how many rows match, and a generic plan made without them may scan the whole
+    table for a rare value. The offset is written in only as 0, the first page: every
+    other offset would be a statement of its own."""
+    if q.filter is not None or q.equals or q.datetime is not None:
+        return ":limit", ":offset", ":cap"
+    offset = "0" if q.offset == 0 else ":offset"
+    return str(int(q.limit)), offset, str(NUMBER_MATCHED_CAP + 1)
+
+
 def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
     params: dict = {"limit": q.limit, "offset": q.offset, "cap": NUMBER_MATCHED_CAP + 1}
     where = _where(layer, q, params)
+    limit, offset, cap = _page_numbers(q)
     page_where = where if q.after is None else f"{where} AND {_after(layer, q, params)}"
     order = _order(layer, q)
     if q.count_exact:
         counted = f"(SELECT count(*) FROM {layer.source} WHERE {where})"
     else:
         counted = (
-            f"(SELECT count(*) FROM (SELECT 1 FROM {layer.source} WHERE {where} LIMIT :cap) c)"
+            f"(SELECT count(*) FROM (SELECT 1 FROM {layer.source} WHERE {where} LIMIT {cap}) c)"
         )
     # One row more than the page says whether there is a next one; an offset page that is
     # the last (or an empty first one) knows its count for free; one past the end does not.
-    free = "NOT more AND (returned > 0 OR :offset = 0)" if q.after is None else "FALSE"
+    free = f"NOT more AND (returned > 0 OR {offset} = 0)" if q.after is None else "FALSE"
     # The features are made above the LIMIT, from the page's rows only: made in the same
     # SELECT, every row OFFSET skips was made too (the national stock's last page by offset
     # took 10.4 s so, benchmarks/README.md).
@@ -494,21 +515,21 @@ def items(conn: Connection, layer: Layer, q: ItemsQuery) -> Page:
             FROM {layer.source}
             WHERE {page_where}
             ORDER BY {order}
-            LIMIT :limit + 1 OFFSET :offset
+            LIMIT {limit} + 1 OFFSET {offset}
         ), page AS (
             SELECT {_feature_sql(layer, q)} AS feature, {_cursor_keys_sql(layer, q)} AS keys,
                    t.vm_n AS n
             FROM found t
         ), agg AS (
             SELECT coalesce(string_agg(feature, ',' ORDER BY n)
-                                FILTER (WHERE n <= :offset + :limit), '') AS features,
-                   count(*) FILTER (WHERE n <= :offset + :limit) AS returned,
-                   count(*) > :limit AS more
+                                FILTER (WHERE n <= {offset} + {limit}), '') AS features,
+                   count(*) FILTER (WHERE n <= {offset} + {limit}) AS returned,
+                   count(*) > {limit} AS more
             FROM page
         )
         SELECT features, returned, more, {free} AS free,
-               CASE WHEN {free} THEN :offset + returned ELSE {counted} END AS matched,
-               CASE WHEN more THEN (SELECT keys FROM page WHERE n = :offset + :limit) END AS last,
+               CASE WHEN {free} THEN {offset} + returned ELSE {counted} END AS matched,
+               CASE WHEN more THEN (SELECT keys FROM page WHERE n = {offset} + {limit}) END AS last,
                {data_version.COLUMN_SQL} AS version
         FROM agg
     """
@@ -571,9 +592,10 @@ def item_version(
     q = ItemsQuery(crs=crs)
     table = versioned_table(layer)
     # A parcel's version as the reader may see it: opaque unless they may read sale data
-    # (migration 0026; its change id would bound a sale change's time). Issue 15, engineer E.
-    change = "vm_land_change(v.change_id)" if table == "parcel" else "v.change_id"
-    version = f"(SELECT {change} FROM {table} v WHERE v.id = t.id)" if table else "NULL"
+    # (its change id would bound a sale change's time). The database gives it so: the
+    # reader role's `parcel` is a view with the change ids opaque, in every version of the
+    # plan (migrations 0026, 0032).
+    version = f"(SELECT v.change_id FROM {table} v WHERE v.id = t.id)" if table else "NULL"
     feature = _feature_sql(layer, q, ITEM_EXTRAS.get(layer.id, ""))
     sql = f"SELECT {feature} AS feature, {version} AS version FROM {layer.source} WHERE t.id = :id"
     found = conn.execute(text(sql), {"id": fid}).first()

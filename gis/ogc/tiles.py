@@ -6,6 +6,8 @@ and the layers' bytes are concatenated (a valid MVT). The tile's envelope is tak
 storage CRS to use the GiST index on the stored geometry: clipped first to the part of the
 world where that transform is defined (`gis.crs.DOMAIN`), so a tile at any zoom, the whole
 world at z0 included, has a box in UTM; a tile wholly outside it has none, and no features.
+A layer is in the tiles from its `Layer.tile_minzoom` on: below it the statement does not
+name it, so the tile has no MVT layer of it (and a tile of no layer at all is empty: a 204).
 
 `OFFSET 0` keeps the planner from flattening the inner query: flattened, the outer
 `m.geom IS NOT NULL` becomes a filter on the clipped geometry, so `ST_AsMVTGeom`, the
@@ -45,6 +47,16 @@ def check_tile(z: int, x: int, y: int) -> None:
     n = 1 << z
     if not (0 <= x < n and 0 <= y < n):
         raise InvalidQuery("tile", f"x (tileCol) and y (tileRow) must be 0 to {n - 1} at z={z}.")
+
+
+def tiled_layers(layers: list[Layer], z: int) -> list[Layer]:
+    """The layers a tile at zoom `z` carries: those whose minimum zoom it reaches."""
+    return [layer for layer in layers if z >= layer.tile_minzoom]
+
+
+def scale_denominator(z: int) -> float:
+    """WebMercatorQuad's scale denominator at zoom `z` (0.28 mm pixels, at the equator)."""
+    return 559082264.0287178 / (1 << z)
 
 
 def _layer_sql(layer: Layer, rng: temporal.YearRange | None, params: dict, i: int) -> str:
@@ -107,11 +119,11 @@ def tile_statement(
     params = bounds_params(z, x, y)
     parts = " || ".join(
         f"COALESCE({_layer_sql(layer, years, params, i)}, ''::bytea)"
-        for i, layer in enumerate(layers)
+        for i, layer in enumerate(tiled_layers(layers, z))
     )
     sql = f"""
         WITH {BOUNDS_SQL}
-        SELECT {parts} AS data, {data_version.COLUMN_SQL} AS version
+        SELECT {parts or "''::bytea"} AS data, {data_version.COLUMN_SQL} AS version
     """
     return sql, params
 

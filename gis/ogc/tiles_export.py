@@ -16,6 +16,8 @@ whole or not at all.
 
 The `pmtiles` package writes the archive (directories, run-length entries for repeated
 tiles, metadata); tiles are given to it in tile id order, so the archive is clustered.
+A layer is in the pyramid's tiles from its minimum zoom on (`Layer.tile_minzoom`, as the
+server's), and the metadata's `vector_layers` say from which.
 """
 
 from __future__ import annotations
@@ -177,15 +179,19 @@ def _metadata(
         "recorded": recorded,
         "recorded_as_of": as_of.isoformat(),
         "data_version": version,
+        # A layer's zooms are the pyramid's from its own minimum zoom on (the tiles below
+        # it do not carry it); a layer whose minimum zoom the pyramid never reaches is in
+        # none of its tiles, so not named.
         "vector_layers": [
             {
                 "id": layer.id,
                 "description": layer.title,
                 "fields": tiles.vector_fields(layer),
-                "minzoom": zooms[0],
+                "minzoom": max(zooms[0], layer.tile_minzoom),
                 "maxzoom": zooms[1],
             }
             for layer in layers
+            if layer.tile_minzoom <= zooms[1]
         ],
     }
 

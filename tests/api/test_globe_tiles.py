@@ -5,7 +5,8 @@ every tile from z0 to z6 and many far from Denmark failed in PROJ (a 500). Each 
 checked against the features taken to EPSG:3857 by pyproj (`test_globe.fetch_features`):
 a feature is in the tile if it meets the tile's envelope by enough to survive MVT's grid of
 4,096 cells (a building at z0 is a fraction of a cell, and MVT has no place for it), and no
-feature is in it that does not meet the envelope with its buffer of 64 cells.
+feature is in it that does not meet the envelope with its buffer of 64 cells, nor any below
+its layer's minimum zoom (`Layer.tile_minzoom`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def expected_in_tile(features, z: int, x: int, y: int) -> tuple[set, set]:
     outer = box.buffer((tiles.BUFFER + 2) * cell, join_style="mitre")
     must, may = set(), set()
     for f in features:
-        if not f.merc.intersects(outer):
+        # Below its layer's minimum zoom a feature is in no tile (gis.layers.Layer).
+        if z < LAYERS[f.layer].tile_minzoom or not f.merc.intersects(outer):
             continue
         may.add((f.layer, f.id))
         if f.merc.intersects(inner) and survives(f.merc.intersection(box), cell):

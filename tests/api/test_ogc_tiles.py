@@ -196,3 +196,58 @@ def test_bad_tile_requests(ref_client, url, status):
 def ids_absent_in_2030(ref_conn) -> set[int]:
     sql = "SELECT id FROM building WHERE NOT state_includes(built_year, demolished_year, 2030)"
     return {r[0] for r in ref_conn.execute(text(sql))}
+
+
+FOOTPRINTS = [layer for layer in LAYERS.values() if layer.tile_minzoom > 0]
+
+
+def test_the_footprint_layers_have_a_minimum_zoom():
+    # The national stock's building tiles below z12 cost 3-180 ms each to make (issue 19).
+    assert {"buildings", "parcels", "plots"} <= {layer.id for layer in FOOTPRINTS}
+    assert all(12 <= layer.tile_minzoom <= 14 for layer in FOOTPRINTS)
+    assert LAYERS["quarters"].tile_minzoom == LAYERS["areas"].tile_minzoom == 0
+
+
+@pytest.mark.parametrize("layer", FOOTPRINTS, ids=lambda layer: layer.id)
+def test_a_layer_is_in_the_tiles_from_its_minimum_zoom_on(ref_client, ref_conn, layer):
+    minzoom = layer.tile_minzoom
+    # A feature of the layer lies in the tile just below the minimum zoom too.
+    lon, lat = ref_conn.execute(
+        text(
+            f"SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_PointOnSurface("
+            f"{layer.geometry}), 4326) AS p FROM {layer.source} ORDER BY ST_Area("
+            f"{layer.geometry}) DESC LIMIT 1) s"
+        )
+    ).one()
+    for z in (minzoom - 1, minzoom):
+        tile = "/tiles/WebMercatorQuad/{}/{}/{}".format(*tile_of(lon, lat, z))
+        own = ref_client.get(f"/collections/{layer.id}{tile}")
+        whole = decode(ref_client.get(tile))
+        assert "quarters" in whole and "areas" in whole  # a zoomed-out map shows these
+        if z < minzoom:
+            assert own.status_code == 204 and not own.content
+            assert layer.id not in whole
+        else:
+            assert decode(own)[layer.id]["features"]
+            assert whole[layer.id]["features"]
+
+
+def test_tilejson_and_tileset_declare_the_minimum_zoom(ref_client):
+    tms = ref_client.get("/tileMatrixSets/WebMercatorQuad").json()["tileMatrices"]
+    whole = ref_client.get("/tiles/WebMercatorQuad/tilejson.json").json()
+    assert whole["minzoom"] == 0
+    declared = {v["id"]: v["minzoom"] for v in whole["vector_layers"]}
+    assert declared == {layer.id: layer.tile_minzoom for layer in LAYERS.values()}
+    assert declared["buildings"] > 0 and declared["quarters"] == 0
+    tileset = ref_client.get("/tiles/WebMercatorQuad").json()
+    for entry in tileset["layers"]:
+        minzoom = LAYERS[entry["id"]].tile_minzoom
+        assert entry["minTileMatrix"] == tms[minzoom]["id"] == str(minzoom)
+        assert entry["maxTileMatrix"] == tms[-1]["id"]
+        assert entry["maxScaleDenominator"] == tms[minzoom]["scaleDenominator"]
+        assert entry["minScaleDenominator"] == tms[-1]["scaleDenominator"]
+    # A collection's own TileJSON starts at its layer's minimum zoom: a map asks no lower.
+    for layer in FOOTPRINTS:
+        tj = ref_client.get(f"/collections/{layer.id}/tiles/WebMercatorQuad/tilejson.json")
+        assert tj.json()["minzoom"] == tj.json()["vector_layers"][0]["minzoom"]
+        assert tj.json()["minzoom"] == layer.tile_minzoom

@@ -3,7 +3,9 @@ the buildings the version has otherwise (migration 0027, gis/sql/tenure_version.
 the same mix computed from the plan version views (gis/sql/tenure_mix.sql, the rule written
 out in full): for every scenario, recorded times before and after the 2023 reference update,
 every area and quarter set, every year; and the corrections are what answers, unless they
-are too many or a quarter is otherwise. All in the test's rolled-back transaction."""
+are too many or a quarter is otherwise. Corrections kept from one read (gis.tenure's memo)
+answer the next only for the same version at the same data. All in the test's rolled-back
+transaction."""
 
 from __future__ import annotations
 
@@ -201,3 +203,129 @@ def test_a_quarter_otherwise_falls_back_on_the_plan_views(ref_conn: Connection) 
         assert redrawn == _every_mix(ref_conn, "tenure_mix")
         inner.rollback()
     assert redrawn != _every_mix(ref_conn, "tenure_delta")
+
+
+def _read(conn: Connection, view: PlanView, seen: list[str] | None = None) -> tuple:
+    """In `view`: the trajectory 2020-2035 per quarter as a read answers it (the statements it
+    sent into `seen`), and as the plan views compute it."""
+
+    def note(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    with conn.begin_nested() as inner:
+        record.enter(conn, view)
+        if seen is not None:
+            event.listen(conn, "before_cursor_execute", note)
+        try:
+            read = tenure.trajectory(conn, "vollsmose", 2020, 2035, "kvarterer").years
+        finally:
+            if seen is not None:
+                event.remove(conn, "before_cursor_execute", note)
+        area = get_area(conn, "vollsmose")
+        qs = get_quarter_set(area, "kvarterer")
+        full = tenure._compute(conn, area, qs, 2020, 2035, statement="tenure_mix")
+        inner.rollback()
+    return read, full
+
+
+def test_a_version_read_again_at_the_same_data_uses_the_corrections_it_kept(
+    ref_conn: Connection,
+) -> None:
+    _scenario(ref_conn)
+    view = PlanView("egeparken-udskudt")
+    reads = [_read(ref_conn, view, seen := []) + (seen,) for _ in range(3)]
+    full = reads[0][1]
+    assert all(read == full for read, _full, _seen in reads)
+    first, second, third = (seen for _read, _full, seen in reads)
+    # The first read computes the corrections in its statement, the second keeps them, the
+    # third is answered from them: the statement is handed them, nothing computes them.
+    assert not any("json_to_recordset" in s for s in first)
+    assert any("derived.tenure_version_changes" in s for s in second)
+    assert not any("derived.tenure_version_changes" in s for s in third)
+    assert any("json_to_recordset" in s for s in third)
+
+
+def test_kept_corrections_answer_only_at_their_stamp(ref_conn: Connection) -> None:
+    """The statement that sums kept corrections checks, in its own snapshot, that the data
+    is still at their stamp (a write may come between the read's first statement and it)."""
+    _scenario(ref_conn)
+    with ref_conn.begin_nested() as inner:
+        record.enter(ref_conn, PlanView("egeparken-udskudt"))
+        area = get_area(ref_conn, "vollsmose")
+        parameters = {
+            **tenure._parameters(area, get_quarter_set(area, "kvarterer"), 2020, 2035),
+            "max_corrected": tenure.MAX_CORRECTED,
+        }
+        computed = tenure._run(ref_conn, "tenure_version", parameters)
+        kept = ref_conn.execute(tenure._CORRECTIONS, parameters).one()
+
+        def summed(version: int, at) -> tuple:
+            stamped = {**parameters, "corrections": kept.rows}
+            stamped.update(stamp_version=version, stamp_at=at)
+            return tenure._run(ref_conn, "tenure_memo", stamped)
+
+        assert summed(kept.version, kept.changed_at) == computed
+        assert summed(kept.version - 1, kept.changed_at)[1] == []
+        # A write: the scenario's new building one year later (its table's trigger bumps the
+        # data version, as every write to a plan table does).
+        written = ref_conn.execute(
+            text(
+                "UPDATE building_version SET built_year = built_year + 1"
+                " WHERE name = 'Nyt byggeri' AND recorded_to = 'infinity'"
+            )
+        )
+        assert written.rowcount == 1
+        assert summed(kept.version, kept.changed_at)[1] == []
+        inner.rollback()
+
+
+def test_kept_corrections_are_not_answered_after_a_write(ref_conn: Connection) -> None:
+    """An edit of the scenario, and of the adopted plan now (which a recorded time differs
+    from), after each version was read and kept its corrections: the next read answers the
+    edit."""
+    sid = _scenario(ref_conn)
+    scenario, at_2024 = PlanView("egeparken-udskudt"), PlanView(recorded=RECORDED["after it"])
+    before = {view: [_read(ref_conn, view) for _ in range(3)][-1] for view in (scenario, at_2024)}
+    postponed = almen_buildings(ref_conn, 1)[0]
+    ref_conn.execute(
+        text(
+            "UPDATE building_version SET demolished_year = 2027 WHERE scenario_id = :s"
+            " AND id = :id AND recorded_to = 'infinity'"
+        ),
+        {"s": sid, "id": postponed},
+    )
+    record.begin_change(ref_conn, actor="test", role="planner", kind="edit")
+    ref_conn.execute(
+        text("UPDATE building SET demolished_year = 2026 WHERE id = :id"),
+        {"id": almen_buildings(ref_conn, 2)[1]},
+    )
+    seen: list[str] = []
+    after = {view: _read(ref_conn, view, seen) for view in (scenario, at_2024)}
+    for view, (read, full) in after.items():
+        assert read == full, view
+    # The read's first statement saw the new stamp: the kept corrections were not tried.
+    assert not any("json_to_recordset" in s for s in seen)
+    # The scenario follows both edits; the plan as recorded in 2024 neither, but the
+    # corrections that say so changed (kept ones would answer it with today's edit in).
+    assert after[scenario][0] != before[scenario][0]
+    assert after[at_2024][0] == before[at_2024][0]
+
+
+def test_versions_at_the_same_data_keep_corrections_of_their_own(ref_conn: Connection) -> None:
+    _scenario(ref_conn)
+    pinned = make(ref_conn, "fastholdt", base_recorded=RECORDED["the day before it"].isoformat())
+    edit(ref_conn, pinned)
+    change_building(ref_conn, pinned, almen_buildings(ref_conn, 1)[0], demolished_year=2029)
+    views = [
+        PlanView("egeparken-udskudt"),
+        PlanView("egeparken-udskudt", RECORDED["after it"]),
+        PlanView("fastholdt"),
+        PlanView(recorded=RECORDED["before the 2023 update"]),
+    ]
+    answers = []
+    for _ in range(3):  # the third time round, each from the corrections it kept
+        for view in views:
+            read, full = _read(ref_conn, view)
+            assert read == full, view
+            answers.append(read)
+    assert len({repr(a) for a in answers}) == len(views)

@@ -6,6 +6,7 @@ removed) to show that a scenario's pyramid is that scenario's map."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import subprocess
@@ -19,6 +20,7 @@ from pmtiles.tile import Compression, TileType
 from sqlalchemy import create_engine, text
 
 from api import cli
+from gis import record
 from gis.layers import LAYERS
 from gis.ogc import tiles_export
 from tests.gis.test_scenarios import delete_building, edit
@@ -31,6 +33,7 @@ SCENARIO = "uden-blok"
 # 5 m west of a z12 tile's edge (x 2168 begins at 10.546875°), 6 km east of the rest.
 RECORDED = "2022-12-31"
 SHED = {"lon": 10.5468, "lat": 55.39}
+BUILDINGS_MINZOOM = LAYERS["buildings"].tile_minzoom
 
 
 def _tile_url(z: int, x: int, y: int, scenario: str | None = None) -> str:
@@ -150,7 +153,11 @@ def test_header_and_metadata(setting):
     assert [v["id"] for v in metadata["vector_layers"]] == list(LAYERS)
     buildings = next(v for v in metadata["vector_layers"] if v["id"] == "buildings")
     assert buildings["fields"]["built_year"] == "Number"
-    assert (buildings["minzoom"], buildings["maxzoom"]) == ZOOMS
+    # A layer's zooms start at its own minimum zoom where the pyramid's start below it.
+    assert ZOOMS[0] < BUILDINGS_MINZOOM <= ZOOMS[1]
+    assert (buildings["minzoom"], buildings["maxzoom"]) == (BUILDINGS_MINZOOM, ZOOMS[1])
+    quarters = next(v for v in metadata["vector_layers"] if v["id"] == "quarters")
+    assert (quarters["minzoom"], quarters["maxzoom"]) == ZOOMS
     assert metadata["year"] == YEAR and metadata["scenario"] == "vedtaget"
     assert metadata["recorded"] is None and metadata["recorded_as_of"]
     assert metadata["attribution"] == tiles_export.ATTRIBUTION
@@ -179,14 +186,40 @@ def test_every_tile_is_the_servers_and_empty_ones_are_left_out(setting):
     assert all(per_zoom.values()), per_zoom
 
 
+def test_a_layer_is_in_the_pyramid_from_its_minimum_zoom_on(setting):
+    _, _, stored = setting["adopted"]
+    layers: dict[int, set[str]] = {}
+    for (z, _, _), data in stored.items():
+        layers.setdefault(z, set()).update(mapbox_vector_tile.decode(gzip.decompress(data)))
+    footprints = {layer.id for layer in LAYERS.values() if layer.tile_minzoom > ZOOMS[0]}
+    assert "buildings" in footprints
+    for z, found in layers.items():
+        assert "quarters" in found, z
+        below = {i for i in footprints if z < LAYERS[i].tile_minzoom}
+        assert not found & below, z
+    assert "buildings" in layers[BUILDINGS_MINZOOM]
+
+
+def test_a_pyramid_below_a_layers_minimum_zoom_does_not_name_it():
+    # z8-z12: no tile of it carries the footprints, so its metadata names only the rest.
+    as_of = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    named = tiles_export._metadata(YEAR, record.CURRENT, (8, 12), as_of, 1)["vector_layers"]
+    assert {v["id"] for v in named} == {
+        i for i, layer in LAYERS.items() if layer.tile_minzoom <= 12
+    }
+    assert "buildings" not in {v["id"] for v in named} and "quarters" in {v["id"] for v in named}
+    assert all((v["minzoom"], v["maxzoom"]) == (8, 12) for v in named)
+
+
 def test_a_scenarios_pyramid_is_the_scenarios_map(setting):
     client, gone = setting["client"], setting["gone"]
     _, _, adopted = setting["adopted"]
     _, _, scenario = setting["scenario"]
     assert adopted.keys() <= scenario.keys()
     changed = {k for k in scenario if adopted.get(k) != scenario[k]}
-    # The removed building's tile at every zoom, and nothing else far from it.
-    for z in range(ZOOMS[0], ZOOMS[1] + 1):
+    # The removed building's tile at every zoom that carries buildings, and nothing else
+    # far from it.
+    for z in range(BUILDINGS_MINZOOM, ZOOMS[1] + 1):
         x0, _, y0, _ = tiles_export.tile_range((gone.lon, gone.lat, gone.lon, gone.lat), z)
         key = (z, x0 + 1, y0 + 1)
         assert key in changed, key
