@@ -288,10 +288,13 @@ def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
     assert [at[f"fa_{t}"] for t in TENURES] == list(range(fa0, fa0 + n))
     business, demolished = at["business_m2"], at["demolished_not_replaced"]
 
+    dwellings = tuple(zip(TENURES, range(d0, d0 + n), strict=True))
+    floor_areas = tuple(zip(TENURES, range(fa0, fa0 + n), strict=True))
+
     def read(row: Sequence) -> Mix:
         return Mix(
-            dwellings=dict(zip(TENURES, row[d0 : d0 + n], strict=True)),
-            floor_area_m2=dict(zip(TENURES, row[fa0 : fa0 + n], strict=True)),
+            dwellings={t: row[i] for t, i in dwellings},
+            floor_area_m2={t: row[i] for t, i in floor_areas},
             business_floor_area_m2=row[business],
             demolished_not_replaced=row[demolished],
         )
@@ -497,20 +500,22 @@ def _shape(
         else:
             # The state holds until the cell's next row, which overwrites the years it holds.
             cell[i:] = [figures] * (n - i)
-    listed: list[list[QuarterMix]] = [[] for _ in range(n)]
+    # Each quarter's figures over the years, in the set's order, then turned to each year's
+    # quarters (a national trajectory: 10,000 quarters by 16 years).
+    by_quarter = []
     for quarter_id, (slug, name) in names.items():
         figures = quarters.get(quarter_id)
         if figures is None:
-            if not changes_only:
-                continue
-            figures = [QuarterMix(slug, name, empty)] * n
+            figures = [QuarterMix(slug, name, empty) if changes_only else None] * n
         elif changes_only and figures[0] is None:
             # No figures before the quarter's first change: nothing there yet.
             nothing = QuarterMix(slug, name, empty)
             figures = [f or nothing for f in figures]
-        for i, f in enumerate(figures):
-            if f is not None:
-                listed[i].append(f)
+        by_quarter.append(figures)
+    listed = [list(year) for year in zip(*by_quarter, strict=True)] or [[] for _ in range(n)]
+    if not changes_only:
+        # The plan tables' statement lists what a year holds: no row, no entry.
+        listed = [[f for f in year if f is not None] for year in listed]
     return [
         TenureMix(
             area=area,
