@@ -288,10 +288,13 @@ def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
     assert [at[f"fa_{t}"] for t in TENURES] == list(range(fa0, fa0 + n))
     business, demolished = at["business_m2"], at["demolished_not_replaced"]
 
+    dwellings = tuple(zip(TENURES, range(d0, d0 + n), strict=True))
+    floor_areas = tuple(zip(TENURES, range(fa0, fa0 + n), strict=True))
+
     def read(row: Sequence) -> Mix:
         return Mix(
-            dwellings=dict(zip(TENURES, row[d0 : d0 + n], strict=True)),
-            floor_area_m2=dict(zip(TENURES, row[fa0 : fa0 + n], strict=True)),
+            dwellings={t: row[i] for t, i in dwellings},
+            floor_area_m2={t: row[i] for t, i in floor_areas},
             business_floor_area_m2=row[business],
             demolished_not_replaced=row[demolished],
         )
@@ -432,37 +435,99 @@ def _compute(
             statement, columns, rows = _version_rows(conn, parameters, probe)
         else:
             columns, rows = _run(conn, statement, parameters)
-        _mix = _mix_reader(columns)
-        year_at, total_at, quarter_at = (
-            columns.index(c) for c in ("year", "is_total", "quarter_id")
-        )
         names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
-        by_year: dict[int, dict] = {}
-        for row in rows:
-            year, quarter_id = row[year_at], row[quarter_at]
-            entry = by_year.get(year)
-            if entry is None:
-                entry = by_year[year] = {"quarters": [], "unassigned": None, "total": None}
-            if row[total_at]:
-                entry["total"] = _mix(row)
+        return _shape(
+            rows,
+            columns,
+            area,
+            quarter_set,
+            names,
+            first_year,
+            last_year,
+            changes_only=statement != "tenure_mix",
+        )
+
+
+def _shape(
+    rows: Sequence[Sequence],
+    columns: Sequence[str],
+    area: AreaInfo,
+    quarter_set: QuarterSetInfo | None,
+    names: dict[int, tuple],
+    first_year: int,
+    last_year: int,
+    *,
+    changes_only: bool,
+) -> list[TenureMix]:
+    """The answer's years from its rows. `changes_only`: a row holds a cell's state from its
+    year until the cell's next row (tenure_delta.sql), and a quarter of the set without a
+    row yet holds nothing; otherwise every year's rows are all there is of it
+    (tenure_mix.sql). A Mix is immutable, so the years a state lasts share one object."""
+    _mix = _mix_reader(columns)
+    empty = Mix({t: 0 for t in TENURES}, {t: 0.0 for t in TENURES}, 0.0, 0)
+    year_at, total_at, quarter_at = (columns.index(c) for c in ("year", "is_total", "quarter_id"))
+    present_at = columns.index("present") if changes_only else None
+    n = last_year - first_year + 1
+    # Each cell's figures by year, from the first of the years: the total's and the
+    # unassigned part's a Mix, a quarter's a QuarterMix; None where a row is not listed.
+    total: list = [None] * n
+    unassigned: list = [None] * n
+    quarters: dict[int, list] = {}
+    cell: list = total
+    key = None
+    for row in rows:
+        is_total, quarter_id = row[total_at], row[quarter_at]
+        if (is_total, quarter_id) != key:
+            key = (is_total, quarter_id)
+            if is_total:
+                cell = total
             elif quarter_id == 0:
-                entry["unassigned"] = _mix(row)
+                cell = unassigned
             else:
-                slug, name = names[quarter_id]
-                entry["quarters"].append(QuarterMix(slug, name, _mix(row)))
-        empty = Mix({t: 0 for t in TENURES}, {t: 0.0 for t in TENURES}, 0.0, 0)
-        return [
-            TenureMix(
-                area=area,
-                year=year,
-                quarter_set=quarter_set,
-                total=by_year.get(year, {}).get("total") or empty,
-                quarters=by_year.get(year, {}).get("quarters", []),
-                # Without a quarter set there is nothing to be outside of: the total says it all.
-                unassigned=by_year.get(year, {}).get("unassigned") if quarter_set else None,
-            )
-            for year in range(first_year, last_year + 1)
-        ]
+                # tenure_mix.sql's rows come by year, tenure_delta.sql's by cell
+                cell = quarters.setdefault(quarter_id, [None] * n)
+        if cell is unassigned and present_at is not None and row[present_at] <= 0:
+            # The part outside every quarter is listed only while something there counts.
+            figures = None
+        elif cell is total or cell is unassigned:
+            figures = _mix(row)
+        else:
+            slug, name = names[quarter_id]
+            figures = QuarterMix(slug, name, _mix(row))
+        i = row[year_at] - first_year
+        if present_at is None:
+            cell[i] = figures
+        else:
+            # The state holds until the cell's next row, which overwrites the years it holds.
+            cell[i:] = [figures] * (n - i)
+    # Each quarter's figures over the years, in the set's order, then turned to each year's
+    # quarters (a national trajectory: 10,000 quarters by 16 years).
+    by_quarter = []
+    for quarter_id, (slug, name) in names.items():
+        figures = quarters.get(quarter_id)
+        if figures is None:
+            figures = [QuarterMix(slug, name, empty) if changes_only else None] * n
+        elif changes_only and figures[0] is None:
+            # No figures before the quarter's first change: nothing there yet.
+            nothing = QuarterMix(slug, name, empty)
+            figures = [f or nothing for f in figures]
+        by_quarter.append(figures)
+    listed = [list(year) for year in zip(*by_quarter, strict=True)] or [[] for _ in range(n)]
+    if not changes_only:
+        # The plan tables' statement lists what a year holds: no row, no entry.
+        listed = [[f for f in year if f is not None] for year in listed]
+    return [
+        TenureMix(
+            area=area,
+            year=first_year + i,
+            quarter_set=quarter_set,
+            total=total[i] or empty,
+            quarters=listed[i],
+            # Without a quarter set there is nothing to be outside of: the total says it all.
+            unassigned=unassigned[i] if quarter_set else None,
+        )
+        for i in range(n)
+    ]
 
 
 def tenure_mix(

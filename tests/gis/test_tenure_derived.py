@@ -268,3 +268,20 @@ def test_a_recorded_time_is_read_from_the_plan_as_it_was(conn: Connection, area:
         inner.rollback()
     assert then.total.total_dwellings == 0
     assert tenure._reads_tables(conn)
+
+
+def test_a_trajectory_reads_a_row_per_change_not_per_year(ref_conn: Connection) -> None:
+    """Vollsmose 2020-2035 by its quarters: the statement answers each cell in the years it
+    changes (and the first), and the years between carry the state over, equal to the plan
+    tables' answer for every year."""
+    area = get_area(ref_conn, "vollsmose")
+    qs = get_quarter_set(area, None)
+    first, last = 2020, 2035
+    parameters = {**tenure._parameters(area, qs, first, last), "max_corrected": 0}
+    rows = ref_conn.execute(tenure._statement("tenure_delta"), parameters).all()
+    cells = {(r.is_total, r.quarter_id) for r in rows}
+    assert len(rows) < len(cells) * (last - first + 1)
+    assert all(r.year >= first for r in rows)
+    assert tenure._compute(ref_conn, area, qs, first, last, derived=True) == tenure._compute(
+        ref_conn, area, qs, first, last, derived=False
+    )
