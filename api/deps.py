@@ -13,7 +13,7 @@ from api import replicas
 from api.auth import get_reader, require
 from api.settings import Settings
 from gis import record
-from gis.db import close_read, elevate, translate_errors
+from gis.db import close_read, elevate, name_the_version, translate_errors
 from gis.record import PlanView
 from gis.roles import PUBLIC, Permission, Reader
 from gis.state import MAX_YEAR, MIN_YEAR
@@ -124,10 +124,14 @@ def _open_read(engine: Engine, view: PlanView, reader: Reader, read_only: bool) 
         conn = conn.execution_options(postgresql_readonly=True)
     try:
         as_reader(conn, reader)
-        record.enter(conn, view)
+        schema = record.enter(conn, view)
     except BaseException:
         close_read(conn)
         raise
+    if schema is not None:
+        # A text per version's schema, so that a pooled connection answering the adopted
+        # plan and other versions in turn keeps each statement's plan (name_the_version).
+        name_the_version(conn, schema)
     return conn
 
 

@@ -146,9 +146,10 @@ def make_confidential_read_engine(url: str, **options) -> AsyncEngine:
 SESSION_SCHEMA = "vm_plan_schema"
 
 
-def name_the_version(conn: Connection) -> None:
+def name_the_version(conn: Connection, schema: str | None = None) -> None:
     """Each statement on `conn` (a read engine's, left in another version of the plan)
-    starts with a comment naming that version's schema, until `conn` is closed. psycopg
+    starts with a comment naming that version's schema, until `conn` is closed: `schema`,
+    or the one `gis.record.enter(..., session=True)` noted in the pool record's `info`. psycopg
     prepares a statement per text, and PostgreSQL plans a prepared statement again whenever
     the search_path differs from the one it was planned with: a connection that answers the
     adopted plan and a scenario in turn would plan every statement anew; with a text per
@@ -159,7 +160,15 @@ def name_the_version(conn: Connection) -> None:
     them around every statement of every read, the adopted plan's too (items limit 10:
     about 0.03 ms of the API's CPU a read, benchmarks/README.md); here only the reads of
     another version pay, about 0.02 ms a read for the listening."""
-    event.listen(conn, "before_cursor_execute", _named, retval=True)
+    if schema is None:
+        event.listen(conn, "before_cursor_execute", _named, retval=True)
+        return
+    prefix = f"/* {schema} */ "
+
+    def named(conn, cursor, statement, parameters, context, executemany):
+        return prefix + statement, parameters
+
+    event.listen(conn, "before_cursor_execute", named, retval=True)
 
 
 def _named(conn, cursor, statement, parameters, context, executemany):

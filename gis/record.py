@@ -185,21 +185,24 @@ _LEAVE = text(
 )
 
 
-def enter(conn: Connection, view: PlanView, *, session: bool = False) -> None:
+def enter(conn: Connection, view: PlanView, *, session: bool = False) -> str | None:
     """Makes the queries on `conn` answer `view`: until its transaction ends, or, with
     `session`, until `leave` (for a connection in autocommit, where a transaction would cost
     two more round trips; its owner must `leave` before it answers the adopted plan again).
-    The adopted plan now needs nothing."""
+    The adopted plan now needs nothing. Returns the schema of the version's views (None for
+    the adopted plan now), which `gis.db.name_the_version` names."""
     if view.is_current_adopted:
-        return
+        return None
     recorded = view.recorded.isoformat() if view.recorded else None
     statement = _ENTER_SESSION if session else _ENTER_LOCAL
     row = conn.execute(statement, {"slug": view.scenario, "recorded": recorded, "now": NOW}).first()
     if row is None:
         raise NotFound("scenario", view.scenario)
+    schema = row.search_path.split(",")[0]
     if session:
-        # The read engine names it before each statement (gis.db.make_read_engine).
-        conn.info[SESSION_SCHEMA] = row.search_path.split(",")[0]
+        # The read engine names it before each statement (gis.db.name_the_version).
+        conn.info[SESSION_SCHEMA] = schema
+    return schema
 
 
 def leave(conn: Connection) -> None:

@@ -56,3 +56,31 @@ def test_what_if_still_writes_and_leaves_nothing(ref_client):
     r = ref_client.post("/land/what-if", json=body)
     assert r.status_code == 200, r.text
     assert ref_client.get(TENURE).json() == before
+
+
+def test_versions_read_in_turn_keep_their_plans(ref_database_url):
+    """The adopted plan and a recorded time read in turn on one pooled connection: entering
+    the version changes the search_path, and PostgreSQL plans a prepared statement again
+    whenever the search_path differs from the one it was planned with. So each version's
+    statements get a text of their own (`gis.db.name_the_version`), prepared beside the
+    adopted plan's, each keeping its plan."""
+    recorded = TENURE + "&recorded=2021-03-01T00:00:00Z"
+    with make_client(ref_database_url, db_pool_size=1) as client:
+        for _ in range(8):
+            assert client.get(TENURE).status_code == 200
+            assert client.get(recorded).status_code == 200
+        pool = client.app.state.engine.pool
+        conn = pool.connect()
+        try:
+            with conn.dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT statement FROM pg_prepared_statements")
+                texts = [r[0] for r in cursor.fetchall()]
+        finally:
+            conn.close()
+    named = "/* plan_recorded */ "
+    versions = {t.removeprefix(named) for t in texts if t.startswith(named)}
+    adopted = {t for t in texts if not t.startswith(named)}
+    # The version's tenure statement is prepared under its name, and the statements both
+    # read (the area, its quarter sets, ...) once for each.
+    assert any(t.startswith("-- Tenure mix") for t in versions), texts
+    assert len(versions & adopted) >= 3, texts
