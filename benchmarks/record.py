@@ -16,7 +16,9 @@ shows the medians over the runs of each run's median (a ratio: the median over t
 run's ratio, the two measured a moment apart). Beside them: the same read in
 process (the query on a connection that entered the version, no HTTP), the HTTP floor
 (`/conformance`, no database) and the machine's load average. The issue's goal is at most
-1.2× the adopted read; figures are reported, never asserted. Last, the tenure cases' CPU
+1.2× the adopted read; figures are reported, never asserted. Then the same requests with
+the versions asked one after another (a pooled connection answering the adopted plan and
+the others in turn, as under a real mix of readers). Last, the tenure cases' CPU
 per read when every read comes after a write (another connection bumps the data stamp), so
 a version computes the tenure corrections it would otherwise have kept (gis.tenure).
 `--explain` prints `EXPLAIN (ANALYZE, BUFFERS)` of every statement of one case in each
@@ -338,6 +340,19 @@ def _run(client: Client, path: str, params: dict, requests: int) -> tuple[float,
     return statistics.median(apps), statistics.median(dbs), statistics.median(trips), statuses
 
 
+def _in_turn(client: Client, path: str, params: dict, requests: int) -> dict[str, float]:
+    """Median Server-Timing `app` of each version when the versions are asked one after
+    another, `requests` rounds: a pooled connection then answers the adopted plan and the
+    others in turn, as it does under a real mix of readers."""
+    apps: dict[str, list[float]] = {v: [] for v in VERSIONS}
+    for _ in range(requests):
+        for vname, version in VERSIONS.items():
+            status, app, _db, _trip = client.get(path, {**params, **version})
+            if status == 200:
+                apps[vname].append(app)
+    return {v: statistics.median(a) if a else math.nan for v, a in apps.items()}
+
+
 def _in_process(url: str, case: Case, version: dict, runs: int = 30) -> float:
     """Median ms of the case's read in process, in a transaction that entered the version
     (as the API's reads of another version run), the transaction included."""
@@ -482,6 +497,7 @@ def main(argv: list[str] | None = None) -> None:
         in_process: dict = {}
         cpu: dict = {}
         cpu_after: dict = {}  # the same, each read after a write (gis.tenure's kept corrections)
+        in_turn: dict = {}  # app per run, the versions asked one after another (_in_turn)
         statuses: dict = {}
         with serve(PLATFORM, {"DATABASE_URL": url}) as base:
             client = Client(base)
@@ -500,6 +516,9 @@ def main(argv: list[str] | None = None) -> None:
                             db.setdefault((name, vname), []).append(d)
                             trip.setdefault((name, vname), []).append(t)
                             statuses.setdefault((name, vname), set()).update(s)
+                        if path != "/conformance":
+                            for vname, a in _in_turn(client, path, params, args.requests).items():
+                                in_turn.setdefault((name, vname), []).append(a)
                     # The same reads in process, once per run too, between the HTTP passes:
                     # a single pass at the end was caught by other work on the machine.
                     for c in all_cases:
@@ -578,6 +597,23 @@ def main(argv: list[str] | None = None) -> None:
         )
     n = "HTTP floor (/conformance)"
     lines.append(f"| {n} | {cell(n, 'adopted')} | | | | | | | | {_ms(med(trip, (n, 'adopted')))} |")
+
+    def turn_ratio(name: str, vname: str) -> str:
+        pairs = zip(in_turn[(name, vname)], in_turn[(name, "adopted")], strict=True)
+        return f"{statistics.median(v / a for v, a in pairs):.2f}×"
+
+    lines += [
+        "",
+        "| the versions asked in turn (adopted, scenario, recorded, ...) "
+        "| Server-Timing app: adopted / scenario / recorded ms | scenario / adopted "
+        "| recorded / adopted |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {c.name} | {' / '.join(_ms(med(in_turn, (c.name, v))) for v in VERSIONS)} "
+        f"| {turn_ratio(c.name, 'scenario')} | {turn_ratio(c.name, 'recorded')} |"
+        for c in all_cases
+    ]
     lines += [
         "",
         "| each read after a write (a version computes its tenure corrections again) "
