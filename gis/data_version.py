@@ -18,10 +18,16 @@ TABLE = "data_version"
 FUNCTION = "vm_touch_data_version"
 TRIGGER = "vm_data_version"
 
+# A bump's stamp (migration 0033): random, so that no two states of the data share one (a
+# bump rolled back leaves the number where it was) and it says nothing of when it was made,
+# which `changed_at` does and the reader role may not read (the last bump may be a sale's).
+TOKEN_SQL = "CAST(floor(random() * 9007199254740992) AS bigint)"
+
 FUNCTION_SQL = f"""
 CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp();
+    UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp(),
+                            stamp = {TOKEN_SQL};
     RETURN NULL;
 END
 $$

@@ -14,7 +14,6 @@ them as kept (`sql/tenure_memo.sql`). All give the same figures
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -132,7 +131,7 @@ _VERSION_FILTER = "\n  AND NOT EXISTS (SELECT FROM changes WHERE unanswered)"
 # A version's answer from corrections it was handed (sql/tenure_memo.sql) is no row at all
 # unless the data is still at the stamp they were computed at.
 _MEMO_FILTER = (
-    "\n  AND (SELECT d.version = :stamp_version AND d.changed_at = :stamp_at"
+    "\n  AND (SELECT d.version = :stamp_version AND d.stamp = :stamp_token"
     " FROM public.data_version d)"
 )
 
@@ -226,17 +225,17 @@ _PROBE = text(
            CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
                 THEN (SELECT version FROM public.data_version) END AS stamp_version,
            CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
-                THEN (SELECT changed_at FROM public.data_version) END AS stamp_at"""
+                THEN (SELECT stamp FROM public.data_version) END AS stamp_token"""
 )
 
 
 class _Stamp(NamedTuple):
-    """The data's stamp: data_version's number and the instant of its last bump, which every
-    write to a plan table (and to its versions) makes, committed or not, so that no two
+    """The data's stamp: data_version's number and the random token of its last bump, which
+    every write to a plan table (and to its versions) makes, committed or not, so that no two
     states of the data share one (as gis.ogc.tile_cache keys its tiles by it)."""
 
     version: int
-    changed_at: dt.datetime
+    token: int
 
 
 class _Corrections(NamedTuple):
@@ -265,7 +264,7 @@ _memo_lock = threading.Lock()
 
 _CORRECTIONS = text(
     """
-    SELECT d.version, d.changed_at, c.rows, c.unanswered
+    SELECT d.version, d.stamp, c.rows, c.unanswered
     FROM public.data_version d,
     (
         SELECT CAST(coalesce(json_agg(c), '[]') AS text) AS rows,
@@ -352,7 +351,7 @@ def _version_rows(conn: Connection, parameters: dict, probe) -> tuple[str, list[
     key += (parameters["max_corrected"],)
     kept = None
     if probe.stamp_version is not None:  # else no data_version row to stamp them with
-        now = _Stamp(probe.stamp_version, probe.stamp_at)
+        now = _Stamp(probe.stamp_version, probe.stamp_token)
         with _memo_lock:
             kept = _memo.get(key)
             if kept is None or (kept if type(kept) is _Stamp else kept.stamp) != now:
@@ -363,7 +362,7 @@ def _version_rows(conn: Connection, parameters: dict, probe) -> tuple[str, list[
             row = conn.execute(_CORRECTIONS, parameters).one()
             if row.unanswered:
                 return ("tenure_mix", *_run(conn, "tenure_mix", parameters))
-            kept = _Corrections(_Stamp(row.version, row.changed_at), row.rows)
+            kept = _Corrections(_Stamp(row.version, row.stamp), row.rows)
             # (Larger than the whole memo: used once, computed again at the next read.)
             if _memo.getsizeof(kept) <= MEMO_BYTES:
                 with _memo_lock:
@@ -372,7 +371,7 @@ def _version_rows(conn: Connection, parameters: dict, probe) -> tuple[str, list[
             **parameters,
             "corrections": kept.rows,
             "stamp_version": kept.stamp.version,
-            "stamp_at": kept.stamp.changed_at,
+            "stamp_token": kept.stamp.token,
         }
         columns, rows = _run(conn, "tenure_memo", stamped)
         if rows:

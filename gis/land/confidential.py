@@ -82,6 +82,9 @@ CONFIDENTIAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "sale_status_change": ("changed_at", "actor", "note", "change_id"),
     **{t: VERSION_COLUMNS for t in READER_VIEW_TABLES},
     **{f"{t}_version": SUPERSEDED_COLUMNS for t in READER_VIEW_TABLES},
+    # The instant of the last change to any map data, a sale's too (migration 0033): caches
+    # key by the bump's random stamp instead.
+    "data_version": ("changed_at",),
 }
 
 # The plan tables of the parcel feature, whose versions (at a recorded time, their change ids

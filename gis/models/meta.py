@@ -25,6 +25,8 @@ data_version = Table(
     Base.metadata,
     Column("version", BigInteger, nullable=False, server_default=text("1")),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Random at every bump (migration 0033): what caches key by beside the number.
+    Column("stamp", BigInteger, nullable=False, server_default="0"),
 )
 
 # The key of the opaque land change ids (migration 0026): one row, closed to the reader role,

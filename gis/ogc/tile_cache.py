@@ -16,7 +16,6 @@ between the two leaves that tile uncached. Bounded by bytes (least recently used
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from typing import NamedTuple
 
@@ -28,18 +27,18 @@ from gis.db import statement
 from gis.layers import Layer
 from gis.ogc import tiles
 
-STAMP_SQL = f"SELECT version, changed_at FROM {data_version.TABLE}"
+STAMP_SQL = f"SELECT version, stamp FROM {data_version.TABLE}"
 
 
 class Stamp(NamedTuple):
     version: int
-    changed_at: dt.datetime | None
+    token: int | None  # data_version's random stamp of the bump (migration 0033)
 
 
 def stamp(conn: Connection) -> Stamp:
-    """The data's version and the instant it was last bumped, as `conn` sees them."""
+    """The data's version and the stamp of its last bump, as `conn` sees them."""
     row = conn.execute(statement(STAMP_SQL)).one_or_none()
-    return Stamp(0, None) if row is None else Stamp(row.version, row.changed_at)
+    return Stamp(0, None) if row is None else Stamp(row.version, row.stamp)
 
 
 class TileCache:

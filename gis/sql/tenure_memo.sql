@@ -1,7 +1,7 @@
 -- The part of tenure_delta.sql (its version_ctes) that a read of another version of the
 -- plan adds when it holds that version's corrections already (gis.tenure's memo): the rows
 -- the corrections of tenure_version.sql (migration 0031) answered for it, read by this
--- process at the data stamp `stamp_version`, `stamp_at` (data_version's row) and handed
+-- process at the data stamp `stamp_version`, `stamp_token` (data_version's row) and handed
 -- back as JSON, so that the same read at the same data does not compute them again. The
 -- statement answers only while the stamp is still the data's, in its own snapshot (the
 -- filter tenure_delta.sql's version_filter adds), and no row at all otherwise: the reader

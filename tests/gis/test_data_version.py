@@ -63,3 +63,27 @@ def test_every_table_a_layer_reads_bumps_the_version(conn):
     }
     assert {"parcel_land", "parcel_sale", "building", "rail_stop"} <= read
     assert read <= with_trigger, read - with_trigger
+
+
+def test_a_bump_rolled_back_and_made_again_has_another_stamp(ref_conn):
+    """The caches' key (gis.ogc.tile_cache, gis.tenure's kept corrections) is the number and
+    the bump's stamp: a bump rolled back leaves the number where it was, and the next one
+    reaches the same number with other data, so its stamp must differ. And the reader role
+    reads the stamp, not the instant (migration 0033)."""
+    stamp = "SELECT version, stamp FROM data_version"
+    bump = "DELETE FROM facility WHERE false"
+    with ref_conn.begin_nested() as undone:
+        ref_conn.execute(text(bump))
+        rolled_back = ref_conn.execute(text(stamp)).one()
+        undone.rollback()
+    ref_conn.execute(text(bump))
+    again = ref_conn.execute(text(stamp)).one()
+    assert again.version == rolled_back.version
+    assert again.stamp != rolled_back.stamp
+    reader = ref_conn.execute(
+        text(
+            "SELECT has_column_privilege('vm_public', 'data_version', c, 'SELECT')"
+            " FROM unnest(ARRAY['version', 'stamp', 'changed_at']) c"
+        )
+    ).scalars()
+    assert list(reader) == [True, True, False]

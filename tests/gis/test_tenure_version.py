@@ -259,13 +259,13 @@ def test_kept_corrections_answer_only_at_their_stamp(ref_conn: Connection) -> No
         computed = tenure._run(ref_conn, "tenure_version", parameters)
         kept = ref_conn.execute(tenure._CORRECTIONS, parameters).one()
 
-        def summed(version: int, at) -> tuple:
+        def summed(version: int, token) -> tuple:
             stamped = {**parameters, "corrections": kept.rows}
-            stamped.update(stamp_version=version, stamp_at=at)
+            stamped.update(stamp_version=version, stamp_token=token)
             return tenure._run(ref_conn, "tenure_memo", stamped)
 
-        assert summed(kept.version, kept.changed_at) == computed
-        assert summed(kept.version - 1, kept.changed_at)[1] == []
+        assert summed(kept.version, kept.stamp) == computed
+        assert summed(kept.version - 1, kept.stamp)[1] == []
         # A write: the scenario's new building one year later (its table's trigger bumps the
         # data version, as every write to a plan table does).
         written = ref_conn.execute(
@@ -275,7 +275,7 @@ def test_kept_corrections_answer_only_at_their_stamp(ref_conn: Connection) -> No
             )
         )
         assert written.rowcount == 1
-        assert summed(kept.version, kept.changed_at)[1] == []
+        assert summed(kept.version, kept.stamp)[1] == []
         inner.rollback()
 
 
