@@ -60,7 +60,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     for line in prepare(settings, upgrade=args.upgrade, reference=args.load_reference_if_empty):
         print(line, flush=True)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            timeout_keep_alive=settings.keep_alive_seconds,
+        )
         return 0
     # uvicorn's own supervisor (it restarts a worker that dies); each worker builds its app
     # from the same environment and shares nothing with the others but the database.
@@ -75,6 +81,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=host,
         port=port,
         log_level=settings.log_level,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
     return 0
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -85,5 +87,18 @@ def test_serve_answers_on_the_port_given(ref_database_url, tmp_path):
         url = f"{server.url}/areas/vollsmose/tenure-mix?year=2030"
         with urllib.request.urlopen(url, timeout=10) as r:
             assert json.load(r)["total"]["compliant"] is True
+        # An idle keep-alive connection outlives the 5 s that clients such as httpx keep
+        # theirs (keep_alive_seconds): at uvicorn's default of 5 s the server closed it
+        # just as a client might send on it.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            for pause in (0, 6):
+                time.sleep(pause)
+                conn.request("GET", "/conformance")
+                r = conn.getresponse()
+                r.read()
+                assert r.status == 200
+        finally:
+            conn.close()
     finally:
         stop_server(server)
