@@ -12,7 +12,11 @@ Later migrations attach the same trigger to their own tables with `attach_sql(ta
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Connection, text
+
+from gis.db import statement
 
 TABLE = "data_version"
 FUNCTION = "vm_touch_data_version"
@@ -64,3 +68,23 @@ COLUMN_SQL = f"COALESCE((SELECT version FROM {TABLE}), 0)"
 def current(conn: Connection) -> int:
     """The data version as `conn` sees it (its own uncommitted changes included)."""
     return conn.execute(text(f"SELECT {COLUMN_SQL}")).scalar_one()
+
+
+class Stamp(NamedTuple):
+    """The data's stamp: the version and the random token of its last bump (migration
+    0033), which every write to map data makes, committed or not, so that no two states of
+    the data share one (a bump rolled back leaves the number where it was, and the next one
+    reaches it again with other data). What a cache of answers keys them by
+    (`gis.ogc.tile_cache`, `gis.tenure`'s kept corrections)."""
+
+    version: int
+    token: int | None  # None: no data_version row (a database not migrated that far)
+
+
+STAMP_SQL = f"SELECT version, stamp FROM {TABLE}"
+
+
+def stamp(conn: Connection) -> Stamp:
+    """The data's stamp as `conn` sees it."""
+    row = conn.execute(statement(STAMP_SQL)).one_or_none()
+    return Stamp(0, None) if row is None else Stamp(row.version, row.stamp)

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from cachetools import LRUCache
 from sqlalchemy import Connection, TextClause, text
 
-from gis import law
+from gis import data_version, law
 from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set
 from gis.errors import InvalidParameter
 from gis.models import TENURES
@@ -207,10 +207,6 @@ MAX_CORRECTED = 2000
 _READS_TABLES = text("SELECT to_regclass('building') = CAST('public.building' AS regclass)")
 
 
-def _reads_tables(conn: Connection) -> bool:
-    return bool(conn.execute(_READS_TABLES).scalar())
-
-
 # The same question, and which version the connection reads: everything the plan version
 # views and derived.tenure_version_changes() read of the session (migration 0010's
 # vm_scenario(), vm_recorded(), vm_base_recorded(), and the views' schema), and the
@@ -229,20 +225,11 @@ _PROBE = text(
 )
 
 
-class _Stamp(NamedTuple):
-    """The data's stamp: data_version's number and the random token of its last bump, which
-    every write to a plan table (and to its versions) makes, committed or not, so that no two
-    states of the data share one (as gis.ogc.tile_cache keys its tiles by it)."""
-
-    version: int
-    token: int
-
-
 class _Corrections(NamedTuple):
     """A version's corrections (derived.tenure_version_changes' rows, as JSON) and the stamp
     of the data they were computed from."""
 
-    stamp: _Stamp
+    stamp: data_version.Stamp
     rows: str
 
 
@@ -351,18 +338,18 @@ def _version_rows(conn: Connection, parameters: dict, probe) -> tuple[str, list[
     key += (parameters["max_corrected"],)
     kept = None
     if probe.stamp_version is not None:  # else no data_version row to stamp them with
-        now = _Stamp(probe.stamp_version, probe.stamp_token)
+        now = data_version.Stamp(probe.stamp_version, probe.stamp_token)
         with _memo_lock:
             kept = _memo.get(key)
-            if kept is None or (kept if type(kept) is _Stamp else kept.stamp) != now:
+            if kept is None or (kept if type(kept) is data_version.Stamp else kept.stamp) != now:
                 kept = None
                 _memo[key] = now  # the first read at this stamp keeps only the stamp
     if kept is not None:
-        if type(kept) is _Stamp:  # the second: the corrections, kept with their stamp
+        if type(kept) is data_version.Stamp:  # the second: the corrections, kept with their stamp
             row = conn.execute(_CORRECTIONS, parameters).one()
             if row.unanswered:
                 return ("tenure_mix", *_run(conn, "tenure_mix", parameters))
-            kept = _Corrections(_Stamp(row.version, row.stamp), row.rows)
+            kept = _Corrections(data_version.Stamp(row.version, row.stamp), row.rows)
             # (Larger than the whole memo: used once, computed again at the next read.)
             if _memo.getsizeof(kept) <= MEMO_BYTES:
                 with _memo_lock:

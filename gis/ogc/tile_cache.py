@@ -2,11 +2,12 @@
 
 A tile is kept under the key its request names (the API passes the ETag's key: the reader's
 view, the path and the query, so the layers, z/x/y, years, scenario and recorded time) and
-the data's stamp: the data version with the instant of its last bump (`data_version`'s row,
-read in one cheap statement on the connection the tile would be read on). Any write to map
-data bumps the version (a statement-level trigger, `gis.data_version`), so a tile made before
-it is never found again, whichever worker or process wrote; the instant keeps it so across a
-database restored to an earlier version and written again (the same number, other data).
+the data's stamp (`gis.data_version.stamp`: the version and the random token of its last
+bump, read in one cheap statement on the connection the tile would be read on). Any write to
+map data bumps the version (a statement-level trigger), so a tile made before it is never
+found again, whichever worker or process wrote; the token keeps it so across a bump rolled
+back or a database restored to an earlier version and written again (the same number, other
+data).
 
 A hit costs that one statement instead of the tile's (z13 over Vollsmose: 1.6 ms in the
 database; at 16 clients on 2 cores the database's CPU was most of a tile's time). A tile is
@@ -17,28 +18,13 @@ between the two leaves that tile uncached. Bounded by bytes (least recently used
 from __future__ import annotations
 
 import threading
-from typing import NamedTuple
 
 from cachetools import LRUCache
 from sqlalchemy import Connection
 
 from gis import data_version, temporal
-from gis.db import statement
 from gis.layers import Layer
 from gis.ogc import tiles
-
-STAMP_SQL = f"SELECT version, stamp FROM {data_version.TABLE}"
-
-
-class Stamp(NamedTuple):
-    version: int
-    token: int | None  # data_version's random stamp of the bump (migration 0033)
-
-
-def stamp(conn: Connection) -> Stamp:
-    """The data's version and the stamp of its last bump, as `conn` sees them."""
-    row = conn.execute(statement(STAMP_SQL)).one_or_none()
-    return Stamp(0, None) if row is None else Stamp(row.version, row.stamp)
 
 
 class TileCache:
@@ -69,7 +55,7 @@ class TileCache:
         bytes depend on besides the data (the API's ETag key does)."""
         if self.max_bytes <= 0:
             return tiles.tile(conn, layers, z, x, y, years)
-        now = stamp(conn)
+        now = data_version.stamp(conn)
         with self._lock:
             found = self._tiles.get((key, now))
         if found is not None:

@@ -263,11 +263,11 @@ def test_a_recorded_time_is_read_from_the_plan_as_it_was(conn: Connection, area:
     with conn.begin_nested() as inner:
         # Before anything of this test was recorded: the plan held none of it.
         record.enter(conn, record.PlanView(recorded=dt.datetime(2021, 1, 1, tzinfo=dt.UTC)))
-        assert not tenure._reads_tables(conn)
+        assert not conn.execute(tenure._PROBE).one().reads_tables
         then = tenure.tenure_mix(conn, AREA, 2030, "halves")
         inner.rollback()
     assert then.total.total_dwellings == 0
-    assert tenure._reads_tables(conn)
+    assert conn.execute(tenure._PROBE).one().reads_tables
 
 
 def test_a_trajectory_reads_a_row_per_change_not_per_year(ref_conn: Connection) -> None:

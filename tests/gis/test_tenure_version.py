@@ -67,7 +67,7 @@ def assert_version_is_right(conn: Connection, view: PlanView) -> dict:
     """In `view`: the corrected answers equal the plan views' everywhere; returns them."""
     with conn.begin_nested() as inner:
         record.enter(conn, view)
-        assert not tenure._reads_tables(conn)
+        assert not conn.execute(tenure._PROBE).one().reads_tables
         corrected = _every_mix(conn, "tenure_version")
         assert corrected == _every_mix(conn, "tenure_mix")
         assert _answered_by_corrections(conn)
