@@ -28,8 +28,8 @@ class Settings(BaseSettings):
     # than the clients' and proxies' own idle limits (httpx keeps one 5 s, nginx's upstream
     # keepalive 60 s, a cloud load balancer 60 s), so that the server never closes a
     # connection just as a client sends on it: at uvicorn's default of 5 s, equal to httpx's,
-    # the load test lost 1-2 tile requests in 52,000-55,000 to that race (benchmarks/README.md,
-    # "Several workers and a replica under load").
+    # the load test lost requests to that race (benchmarks/README.md, "Several workers and a
+    # replica under load").
     keep_alive_seconds: int = Field(75, ge=1, le=3600)
     db_pool_size: int = Field(5, ge=1, le=100)
     db_connect_timeout: int = Field(5, ge=1, le=120)

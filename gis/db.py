@@ -33,8 +33,7 @@ READER_ROLE = "vm_public"
 # The read engine a reader who may see confidential data reads through (`make_read_engine`'s
 # `role` None and `read_only`): its sessions are the login role's, so such a read is one
 # statement in autocommit as a public one is, where a transaction on the reader role's engine
-# cost three more round trips (BEGIN, SET LOCAL ROLE, COMMIT): in process, items limit 10
-# 0.87 -> 0.49 ms of the API's CPU, 0.35 -> 0.25 ms of the database's (benchmarks/README.md).
+# cost three more round trips (BEGIN, SET LOCAL ROLE, COMMIT; figures in benchmarks/README.md).
 # Every statement on it is READ ONLY: nothing is written with the login role's rights there.
 READ_ONLY_OPTION = " -c default_transaction_read_only=on"
 
@@ -157,9 +156,8 @@ def name_the_version(conn: Connection, schema: str | None = None) -> None:
 
     A listener on this Connection only (SQLAlchemy makes one per checkout), not on the
     engine: with any connection event on the engine, SQLAlchemy dispatches every one of
-    them around every statement of every read, the adopted plan's too (items limit 10:
-    about 0.03 ms of the API's CPU a read, benchmarks/README.md); here only the reads of
-    another version pay, about 0.02 ms a read for the listening."""
+    them around every statement of every read, the adopted plan's too; here only the reads
+    of another version pay for the listening (benchmarks/README.md)."""
     if schema is None:
         event.listen(conn, "before_cursor_execute", _named, retval=True)
         return

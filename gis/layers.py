@@ -110,10 +110,10 @@ PLOTS_CONFIDENTIAL_SOURCE = _PLOTS.format(
 )
 
 # The vector tiles' minimum zoom of the footprint layers, dense wherever there are buildings
-# (a national building tile at z8 holds ~26,000 of them, each under a pixel, and takes
-# 0.1-0.2 s of a core to make; z12 ~400 for 1-5 ms): as in every mature basemap (OpenMapTiles'
-# buildings start at z13), a zoomed-out map shows the quarters and areas, not the footprints.
-# Measured on the national stock: benchmarks/README.md, "Tiles on the national stock".
+# (a national building tile at z8 holds ~26,000 of them, each under a pixel, and is dear to
+# make): as in every mature basemap (OpenMapTiles' buildings start at z13), a zoomed-out map
+# shows the quarters and areas, not the footprints. Measured on the national stock:
+# benchmarks/README.md, "Tiles on the national stock with a minimum zoom".
 FOOTPRINT_MINZOOM = 13
 
 # Where an imported feature's values come from (gis.registers): the register (`bbr`,

@@ -234,8 +234,9 @@ class _Corrections(NamedTuple):
 
 
 # A version's corrections, kept per process so that reads of one version at one state of the
-# data (a planner's scenario, a recorded time) compute them once: they were 0.4-0.5 ms of the
-# database's CPU in a read of 0.9 ms (benchmarks/README.md, "Scenario and recorded reads").
+# data (a planner's scenario, a recorded time) compute them once: they were most of what such
+# a read cost the database beyond the adopted plan's (benchmarks/README.md, "Scenario and
+# recorded reads").
 # Keyed by the version and the read's area and sets; used only while the data is at their
 # stamp, which the statement that uses them checks in its own snapshot
 # (sql/tenure_memo.sql), so a write since is never answered past. They are kept at a
@@ -264,7 +265,7 @@ _CORRECTIONS = text(
 
 
 def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
-    """Reads a Mix from a result row by position (a national trajectory has 160,000 rows):
+    """Reads a Mix from a result row by position (a national trajectory has 45,000 rows):
     every tenure's dwellings (bigint, read as int) side by side, then their floor areas
     (float8, read as float)."""
     at = {name: i for i, name in enumerate(columns)}
@@ -323,7 +324,7 @@ def _parameters(
 
 def _run(conn: Connection, statement: str, parameters: dict) -> tuple[list[str], list[tuple]]:
     result = conn.execute(_statement(statement), parameters)
-    # Plain tuples, read by position: a national trajectory is 160,000 rows.
+    # Plain tuples, read by position: a national trajectory is 45,000 rows.
     return list(result.keys()), result.tuples().all()
 
 

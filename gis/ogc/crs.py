@@ -295,7 +295,7 @@ def bbox_sql(geometry: str, crs: Crs, prefix: str, box: tuple[float, float, floa
     # come from a subquery the planner may not flatten (OFFSET 0), so a plan made for the
     # values does not fold the box either: both plans then cost the same, and PostgreSQL
     # keeps the generic one instead of planning the statement on every request
-    # (`gis.ogc.features._page_numbers`; the bbox page's database CPU 0.63 -> 0.40 ms).
+    # (`gis.ogc.features._page_numbers`; figures in benchmarks/README.md).
     box_sql = (
         f"(SELECT ST_Transform(ST_Segmentize({envelope}, {piece!r}), {SRID})"
         f" FROM (SELECT {corners} OFFSET 0) c)"

@@ -99,9 +99,9 @@ WORLD = 20037508.342789244  # half the width of WebMercatorQuad, metres
 # Computed once a tile (MATERIALIZED) from the bound values read through an `OFFSET 0`
 # subquery, so no plan folds them: psycopg prepares the statement, and a custom plan that
 # computed the envelope while planning came out cheaper than the generic plan by those
-# functions' cost, so PostgreSQL planned every tile again (on the national stock 0.17 ms of a
-# z15 buildings tile's 0.27 ms in the database). Now both cost the same and the generic plan
-# is kept (tests/gis/test_tile_plans.py).
+# functions' cost, so PostgreSQL planned every tile again (on the national stock most of a
+# tile's database time). Now both cost the same and the generic plan is kept
+# (tests/gis/test_tile_plans.py; figures in benchmarks/README.md).
 BOUNDS_SQL = f"""
     bounds AS MATERIALIZED (
         SELECT ST_TileEnvelope(tile.z, tile.x, tile.y) AS merc,
@@ -153,9 +153,8 @@ def tile(
 @lru_cache(maxsize=256)
 def _driver_sql(sql: str, dialect: Dialect) -> str:
     """`sql` in the driver's own parameter style (psycopg's `%(name)s`), for
-    `exec_driver_sql`: a `text()` statement costs SQLAlchemy about 0.06 ms of a tile's
-    0.15 ms of Python in its execution (in process, a national z15 tile: 0.149 -> 0.091 ms;
-    benchmarks/README.md), all of it for nothing a tile needs."""
+    `exec_driver_sql`: a `text()` statement's execution costs SQLAlchemy much of a tile's
+    Python time, all of it for nothing a tile needs (benchmarks/README.md)."""
     return str(text(sql).compile(dialect=dialect))
 
 
