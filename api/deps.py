@@ -119,7 +119,7 @@ def _read(
 def _open_read(engine: Engine, view: PlanView, reader: Reader, read_only: bool) -> Connection:
     conn = engine.connect()
     if read_only:
-        # BEGIN READ ONLY (psycopg's own), no round trip of its own; reset when the
+        # BEGIN READ ONLY (psycopg sends it before the first statement); reset when the
         # connection goes back to the pool.
         conn = conn.execution_options(postgresql_readonly=True)
     try:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import psycopg
 from sqlalchemy import Connection, Engine, TextClause, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -91,6 +92,7 @@ def make_engine(
             "connect_timeout": connect_timeout,
             "options": _options(role),
             "application_name": application_name(),
+            "cursor_factory": _NamedCursor,
         },
     )
     _ping_when_idle(engine, idle_ping_seconds)
@@ -126,6 +128,7 @@ def make_read_engine(
             "connect_timeout": connect_timeout,
             "options": _options(role) + (READ_ONLY_OPTION if read_only else ""),
             "application_name": application_name(),
+            "cursor_factory": _NamedAsyncCursor,
         },
     )
     _ping_when_idle(engine.sync_engine, idle_ping_seconds)
@@ -140,40 +143,51 @@ def make_confidential_read_engine(url: str, **options) -> AsyncEngine:
     return make_read_engine(url, read_only=True, **options)
 
 
-# Where `gis.record.enter(..., session=True)` notes, in the pool record's `info` of a
-# connection it leaves in another version of the plan, that version's schema.
-SESSION_SCHEMA = "vm_plan_schema"
+# The attribute of a driver connection that names the version of the plan it answers: the
+# comment its cursors put before each statement (`name_the_version`).
+_VERSION_NAME = "vm_version_name"
 
 
-def name_the_version(conn: Connection, schema: str | None = None) -> None:
-    """Each statement on `conn` (a read engine's, left in another version of the plan)
-    starts with a comment naming that version's schema, until `conn` is closed: `schema`,
-    or the one `gis.record.enter(..., session=True)` noted in the pool record's `info`. psycopg
-    prepares a statement per text, and PostgreSQL plans a prepared statement again whenever
-    the search_path differs from the one it was planned with: a connection that answers the
-    adopted plan and a scenario in turn would plan every statement anew; with a text per
-    schema, each keeps its plan.
+def name_the_version(conn: Connection, schema: str | None) -> None:
+    """Each statement on `conn`'s database connection starts with a comment naming the
+    schema of the version of the plan it answers (`gis.record.enter`), until named again
+    (None: the adopted plan, no comment). psycopg prepares a statement per text, and
+    PostgreSQL plans a prepared statement again whenever the search_path differs from the
+    one it was planned with: a connection that answers the adopted plan and a scenario in
+    turn would plan every statement anew; with a text per schema, each keeps its plan.
 
-    A listener on this Connection only (SQLAlchemy makes one per checkout), not on the
-    engine: with any connection event on the engine, SQLAlchemy dispatches every one of
-    them around every statement of every read, the adopted plan's too; here only the reads
-    of another version pay for the listening (benchmarks/README.md)."""
-    if schema is None:
-        event.listen(conn, "before_cursor_execute", _named, retval=True)
-        return
-    prefix = f"/* {schema} */ "
-
-    def named(conn, cursor, statement, parameters, context, executemany):
-        return prefix + statement, parameters
-
-    event.listen(conn, "before_cursor_execute", named, retval=True)
+    The name lives on the driver's connection, read by its cursors (`_NamedCursor`), so it
+    costs a statement an attribute read. (A SQLAlchemy listener on the Connection cost a
+    read of another version about 0.1 ms over five statements: with a listener, SQLAlchemy
+    takes its slower path around every statement.) A name left behind only costs plans:
+    PostgreSQL plans a statement again for the search_path it runs with, whatever its text.
+    """
+    driver = conn.connection.driver_connection
+    setattr(driver, _VERSION_NAME, None if schema is None else f"/* {schema} */ ")
 
 
-def _named(conn, cursor, statement, parameters, context, executemany):
-    schema = conn.info.get(SESSION_SCHEMA)
-    if schema is not None:
-        statement = f"/* {schema} */ {statement}"
-    return statement, parameters
+class _NamedCursor(psycopg.Cursor):
+    """A cursor whose statements carry its connection's version name (`name_the_version`)."""
+
+    __slots__ = ()
+
+    def execute(self, query, params=None, **kwargs):
+        name = getattr(self.connection, _VERSION_NAME, None)
+        if name is not None and isinstance(query, str):
+            query = name + query
+        return super().execute(query, params, **kwargs)
+
+
+class _NamedAsyncCursor(psycopg.AsyncCursor):
+    """`_NamedCursor` for the read engines' async connections."""
+
+    __slots__ = ()
+
+    async def execute(self, query, params=None, **kwargs):
+        name = getattr(self.connection, _VERSION_NAME, None)
+        if name is not None and isinstance(query, str):
+            query = name + query
+        return await super().execute(query, params, **kwargs)
 
 
 def _ping_when_idle(engine: Engine, seconds: float) -> None:
@@ -218,6 +232,9 @@ def close_read(conn: Connection, *, commit: bool = False) -> None:
     try:
         if commit and conn.in_transaction():
             conn.commit()
+        # A version's name ends with the transaction that entered it (`gis.record.enter`).
+        if not conn.invalidated:
+            name_the_version(conn, None)
         conn.close()
     except DBAPIError as exc:
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, TextClause, text
 
-from gis.db import SESSION_SCHEMA
+from gis.db import name_the_version
 from gis.errors import InvalidQuery, NotFound, PreconditionFailed, PreconditionRequired
 
 ADOPTED = "vedtaget"
@@ -190,7 +190,7 @@ def enter(conn: Connection, view: PlanView, *, session: bool = False) -> str | N
     `session`, until `leave` (for a connection in autocommit, where a transaction would cost
     two more round trips; its owner must `leave` before it answers the adopted plan again).
     The adopted plan now needs nothing. Returns the schema of the version's views (None for
-    the adopted plan now), which `gis.db.name_the_version` names."""
+    the adopted plan now), which `gis.db.name_the_version` names (with `session`, done)."""
     if view.is_current_adopted:
         return None
     recorded = view.recorded.isoformat() if view.recorded else None
@@ -200,14 +200,14 @@ def enter(conn: Connection, view: PlanView, *, session: bool = False) -> str | N
         raise NotFound("scenario", view.scenario)
     schema = row.search_path.split(",")[0]
     if session:
-        # The read engine names it before each statement (gis.db.name_the_version).
-        conn.info[SESSION_SCHEMA] = schema
+        # The session's statements name it (for a transaction, its owner names it).
+        name_the_version(conn, schema)
     return schema
 
 
 def leave(conn: Connection) -> None:
     """Undoes `enter(..., session=True)`."""
-    conn.info.pop(SESSION_SCHEMA, None)
+    name_the_version(conn, None)
     conn.execute(_LEAVE)
 
 

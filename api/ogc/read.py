@@ -21,7 +21,7 @@ from api.ogc.caching import Validator
 from api.ogc.links import negotiated
 from api.timing import Timing, timing_of
 from gis import record
-from gis.db import SCENARIO_GONE_SQLSTATE, name_the_version, translate_errors
+from gis.db import SCENARIO_GONE_SQLSTATE, translate_errors
 from gis.errors import NotFound
 from gis.layers import LAYERS, Layer
 from gis.ogc.params import VERSION, Parameters, view_of
@@ -116,7 +116,6 @@ def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
 
 def _on_version(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:
     with engine.connect() as conn:
-        name_the_version(conn)
         key = view.key()
         for attempt in (1, 2):
             if conn.info.get(_IN_VERSION) != key:
