@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
-from api import auth, errors, guards, head, replicas, timing
+from api import auth, errors, guards, head, replicas, retry, timing
 from api.ogc import edit as ogc_edit
 from api.ogc import features as ogc_features
 from api.ogc import openapi as ogc_openapi
@@ -37,6 +38,7 @@ from api.routes import (
 )
 from api.routing import include_flat
 from api.settings import Settings
+from gis import record
 from gis.db import READER_ROLE, make_confidential_read_engine, make_engine, make_read_engine
 from gis.render import worker as render_worker
 from gis.replication import Replication
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Both start every session as the reader role (gis.db.READER_ROLE): confidential data
         # is the database's to withhold, for a reader who may not see it, on every path.
         pool["role"] = READER_ROLE
-        app.state.engine = make_engine(settings.database_url, **pool)
+        app.state.engine = _sync_engine(settings.database_url, pool)
         # The OGC API's reads, on the event loop (gis.db.make_read_engine says why).
         app.state.read_engine = make_read_engine(settings.database_url, **pool)
         # A confidential reader's OGC reads: the login role, READ ONLY (gis.db says why).
@@ -95,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.database_url,
                 settings.replica_urls,
                 lambda url: (
-                    make_engine(url, **pool),
+                    _sync_engine(url, pool),
                     make_read_engine(url, **pool),
                     make_confidential_read_engine(url, **pool),
                 ),
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.replica_urls:
         # Which server answers, and a write's commit position for the client (api/replicas.py).
         app.add_middleware(replicas.ReadYourWrites)
+    # Innermost: a read whose kept plan version is gone is handled again (api/retry.py).
+    app.add_middleware(retry.RetryStaleVersion)
     app.add_middleware(guards.RejectNul)
     app.add_middleware(guards.GuardBody)  # sizes and text of bodies, before any route
     app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either
@@ -156,6 +160,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The viewer's JavaScript and CSS (Leaflet vendored): served here, no CDN, works offline.
     app.mount("/static", StaticFiles(directory=viewer.WEB / "static"), name="static")
     return app
+
+
+def _sync_engine(url: str, pool: dict) -> Engine:
+    """The REST routes' engine: its reads keep the plan version they answered for the next
+    read (gis.record.keep); anything else it is taken for gets the adopted plan's settings."""
+    engine = make_engine(url, **pool)
+    record.reset_on_checkout(engine)
+    return engine
 
 
 def _documentation(app: FastAPI) -> None:

@@ -11,9 +11,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import replicas
 from api.auth import get_reader, require
+from api.retry import StaleVersion
 from api.settings import Settings
 from gis import record
-from gis.db import close_read, elevate, name_the_version, translate_errors
+from gis.db import (
+    SCENARIO_GONE_SQLSTATE,
+    close_read,
+    elevate,
+    name_the_version,
+    translate_errors,
+)
 from gis.record import PlanView
 from gis.roles import PUBLIC, Permission, Reader
 from gis.state import MAX_YEAR, MIN_YEAR
@@ -110,6 +117,14 @@ def _read(
         with translate_errors():
             yield conn
         answered = True
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == SCENARIO_GONE_SQLSTATE:
+            # Settings kept from an earlier read name a scenario by an id that is gone
+            # (deleted, or made again under its slug): asked again, the read sets them
+            # from the slug (api.retry).
+            record.forget_kept()
+            raise StaleVersion() from exc
+        raise
     finally:
         # After the answer is sent (FastAPI ends a yield dependency then): too late for a
         # 503, and nothing of a read is lost if the database went away meanwhile.
@@ -117,21 +132,30 @@ def _read(
 
 
 def _open_read(engine: Engine, view: PlanView, reader: Reader, read_only: bool) -> Connection:
-    conn = engine.connect()
+    with record.taking_to_keep():
+        conn = engine.connect()
     if read_only:
         # BEGIN READ ONLY (psycopg sends it before the first statement); reset when the
         # connection goes back to the pool.
         conn = conn.execution_options(postgresql_readonly=True)
     try:
         as_reader(conn, reader)
-        schema = record.enter(conn, view)
+        if read_only:
+            # The version's settings kept from the connection's last read, if they are this
+            # one's: no statement of its own (gis.record.keep).
+            record.keep(conn, view)
+        else:
+            # A read that writes and rolls back (what-if): the version for its transaction
+            # alone, on the adopted plan's settings.
+            record.keep(conn, record.CURRENT)
+            schema = record.enter(conn, view)
+            if schema is not None:
+                # A text per version's schema, so that a pooled connection answering the
+                # adopted plan and other versions in turn keeps each statement's plan.
+                name_the_version(conn, schema)
     except BaseException:
         close_read(conn)
         raise
-    if schema is not None:
-        # A text per version's schema, so that a pooled connection answering the adopted
-        # plan and other versions in turn keeps each statement's plan (name_the_version).
-        name_the_version(conn, schema)
     return conn
 
 

@@ -145,7 +145,7 @@ def make_confidential_read_engine(url: str, **options) -> AsyncEngine:
 
 # The attribute of a driver connection that names the version of the plan it answers: the
 # comment its cursors put before each statement (`name_the_version`).
-_VERSION_NAME = "vm_version_name"
+VERSION_NAME = "vm_version_name"
 
 
 def name_the_version(conn: Connection, schema: str | None) -> None:
@@ -163,7 +163,7 @@ def name_the_version(conn: Connection, schema: str | None) -> None:
     PostgreSQL plans a statement again for the search_path it runs with, whatever its text.
     """
     driver = conn.connection.driver_connection
-    setattr(driver, _VERSION_NAME, None if schema is None else f"/* {schema} */ ")
+    setattr(driver, VERSION_NAME, None if schema is None else f"/* {schema} */ ")
 
 
 class _NamedCursor(psycopg.Cursor):
@@ -172,7 +172,7 @@ class _NamedCursor(psycopg.Cursor):
     __slots__ = ()
 
     def execute(self, query, params=None, **kwargs):
-        name = getattr(self.connection, _VERSION_NAME, None)
+        name = getattr(self.connection, VERSION_NAME, None)
         if name is not None and isinstance(query, str):
             query = name + query
         return super().execute(query, params, **kwargs)
@@ -184,7 +184,7 @@ class _NamedAsyncCursor(psycopg.AsyncCursor):
     __slots__ = ()
 
     async def execute(self, query, params=None, **kwargs):
-        name = getattr(self.connection, _VERSION_NAME, None)
+        name = getattr(self.connection, VERSION_NAME, None)
         if name is not None and isinstance(query, str):
             query = name + query
         return await super().execute(query, params, **kwargs)
@@ -223,18 +223,38 @@ OWNER_LEAK_SQLSTATE = "VM422"
 SCENARIO_GONE_SQLSTATE = "VM404"
 
 
+# Where a connection of the API notes, in its pool record's `info` (which lives and dies
+# with the database connection), the version of the plan its session settings answer
+# (`gis.record.keep`): `(PlanView.key(), epoch)`, or True while that is not known (being set,
+# or set in a transaction that did not commit). No mark: the adopted plan now.
+KEPT = "vm_plan_view"
+# What a read's transaction set (the mark, from its commit on).
+KEPT_AT_COMMIT = "vm_plan_view_at_commit"
+
+
 def close_read(conn: Connection, *, commit: bool = False) -> None:
     """Closes a read's connection, rolling its transaction back, or with `commit` (a
     read-only transaction that answered) committing it, which keeps the statements psycopg
-    prepared on the connection. A database lost since the read was answered makes either
-    fail: that loses nothing, and the pool replaces the connection; any other failure is
-    raised."""
+    prepared on the connection, and the version of the plan its session settings answer
+    from then on (`gis.record.keep`). A database lost since the read was answered makes
+    either fail: that loses nothing, and the pool replaces the connection; any other
+    failure is raised."""
     try:
-        if commit and conn.in_transaction():
+        committed = commit and conn.in_transaction()
+        if committed:
             conn.commit()
-        # A version's name ends with the transaction that entered it (`gis.record.enter`).
         if not conn.invalidated:
-            name_the_version(conn, None)
+            info = conn.info
+            if KEPT_AT_COMMIT in info:
+                at_commit = info.pop(KEPT_AT_COMMIT)
+                if committed:  # else rolled back: the mark stays True, the next read resets
+                    if at_commit is None:
+                        info.pop(KEPT, None)
+                    else:
+                        info[KEPT] = at_commit
+            if info.get(KEPT) is None:
+                # A version entered for the transaction alone ends with it.
+                name_the_version(conn, None)
         conn.close()
     except DBAPIError as exc:
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):

@@ -27,14 +27,18 @@ order of commits and no two writers interleave.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, Engine, TextClause, event, text
+from sqlalchemy.exc import DisconnectionError
 
-from gis.db import name_the_version
+from gis.db import KEPT, KEPT_AT_COMMIT, VERSION_NAME, name_the_version
 from gis.errors import InvalidQuery, NotFound, PreconditionFailed, PreconditionRequired
 
 ADOPTED = "vedtaget"
@@ -209,6 +213,91 @@ def leave(conn: Connection) -> None:
     """Undoes `enter(..., session=True)`."""
     name_the_version(conn, None)
     conn.execute(_LEAVE)
+
+
+# The API's read connections keep the session settings of the version they last answered
+# (`keep`), so that the next read of that version there costs no statement of its own.
+# Bumped when the database refuses a kept scenario id (deleted since, or made again under its
+# slug: SQLSTATE VM404, migration 0022): every connection's kept settings then count as
+# unknown, and its next read sets them from the slug again.
+_epoch = [0]
+
+
+def forget_kept() -> None:
+    """Every kept version of this process's connections is set again at its next read."""
+    _epoch[0] += 1
+
+
+def keep(conn: Connection, view: PlanView) -> str | None:
+    """Makes `conn` answer `view` with session settings it keeps for its next read: nothing
+    to do when they are those of `view` already, else `enter(..., session=True)`, or
+    `leave` for the adopted plan now. Returns the schema of the version's views, as `enter`.
+
+    The version is noted in the pool record (`gis.db.KEPT`): at once on a connection in
+    autocommit, at the commit of its transaction on any other (`gis.db.close_read`; a
+    transaction rolled back takes the settings back, and the next read sets them again).
+    A connection taken for anything but such a read gives the settings back first
+    (`reset_on_checkout`)."""
+    info = conn.info
+    mark = info.get(KEPT)
+    if view.is_current_adopted:
+        if mark is None:
+            return None
+        at_commit = None
+    else:
+        at_commit = (view.key(), _epoch[0])
+        if mark == at_commit:
+            return info[_KEPT_SCHEMA]
+    info[KEPT] = True  # until the settings are known to be in effect
+    if at_commit is None:
+        leave(conn)
+        schema = None
+    else:
+        schema = enter(conn, view, session=True)
+        info[_KEPT_SCHEMA] = schema
+    if conn.connection.driver_connection.autocommit:
+        if at_commit is None:
+            del info[KEPT]
+        else:
+            info[KEPT] = at_commit
+    else:
+        info[KEPT_AT_COMMIT] = at_commit
+    return schema
+
+
+_KEPT_SCHEMA = "vm_plan_view_schema"
+# Set while a read that keeps versions takes its connection (`taking_to_keep`).
+_taking = contextvars.ContextVar("vm_taking_to_keep", default=False)
+
+
+@contextmanager
+def taking_to_keep() -> Iterator[None]:
+    """Around `engine.connect()` for a read that calls `keep`: the connection keeps the
+    settings it has, which `keep` then looks at."""
+    token = _taking.set(True)
+    try:
+        yield
+    finally:
+        _taking.reset(token)
+
+
+def reset_on_checkout(engine: Engine) -> None:
+    """A connection of `engine` taken for anything but a read that keeps versions (a write,
+    a report) answers the adopted plan now: settings a read kept are given back first."""
+
+    @event.listens_for(engine, "checkout")
+    def _reset(dbapi_conn, connection_record, proxy) -> None:
+        if connection_record.info.get(KEPT) is None or _taking.get():
+            return
+        connection_record.info[KEPT] = True
+        try:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(_LEAVE.text)
+            dbapi_conn.commit()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("kept plan version not given back") from exc
+        setattr(dbapi_conn, VERSION_NAME, None)
+        del connection_record.info[KEPT]
 
 
 @dataclass(frozen=True)

@@ -91,48 +91,33 @@ class ReadDatabase:
         return await self.run(_read_unless_held, check, read, *args)
 
 
-# A connection of the read engine (autocommit) that last answered another version of the
-# plan keeps its session settings (`gis.record.enter(..., session=True)`): one round trip
-# instead of a transaction's three, and none for the next read of that same version there.
-# It is marked in its pool record's `info`, which lives and dies with the database
-# connection, so the next read of the adopted plan on it puts the settings back first
-# (`_as_adopted`), and a replaced connection starts clean. The mark is the version
-# (`PlanView.key`) the settings name, or True while they are being set.
-_IN_VERSION = "vm_plan_view"
-
-
-def _as_adopted(conn: Connection) -> None:
-    """Takes back the session settings a read of another version left on `conn`."""
-    if conn.info.pop(_IN_VERSION, None):
-        record.leave(conn)
+# A connection of the read engine (autocommit) keeps the session settings of the version of
+# the plan it last answered (`gis.record.keep`): one round trip instead of a transaction's
+# three, none for the next read of that same version there, and one for the next read of
+# the adopted plan there, which gives them back first.
 
 
 def _on_connection(engine: Engine, fn: Callable[..., T], *args: object) -> T:
     # Runs inside the greenlet: the async engine's sync face awaits its driver from here.
     with engine.connect() as conn:
-        _as_adopted(conn)
+        record.keep(conn, record.CURRENT)
         return fn(conn, *args)
 
 
 def _on_version(engine: Engine, view: PlanView, fn: Callable[..., T], *args: object) -> T:
     with engine.connect() as conn:
-        key = view.key()
         for attempt in (1, 2):
-            if conn.info.get(_IN_VERSION) != key:
-                # Marked before entering: if entering fails half-way, the next read resets.
-                conn.info[_IN_VERSION] = True
-                record.enter(conn, view, session=True)
-                conn.info[_IN_VERSION] = key
+            record.keep(conn, view)
             try:
                 return fn(conn, *args)
             except DBAPIError as exc:
                 # The settings name a scenario by its id, found from the slug when they were
                 # set: a scenario deleted since (or made again under that slug) is refused
-                # by the database (migration 0022). Set them again from the slug: a 404 if
-                # it is gone, else the scenario that has it now.
+                # by the database (migration 0022). Set them again from the slug, here and
+                # on every connection: a 404 if it is gone, else the scenario that has it now.
                 if attempt == 2 or getattr(exc.orig, "sqlstate", None) != SCENARIO_GONE_SQLSTATE:
                     raise
-                conn.info[_IN_VERSION] = True
+                record.forget_kept()
         raise AssertionError("unreachable")
 
 
