@@ -33,8 +33,9 @@ def _scenario(conn) -> tuple[record.Change, set[int], set[int]]:
     cols = ", ".join(
         conn.execute(
             text(
-                "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = 'building'::regclass"
-                " AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+                "SELECT quote_ident(attname) FROM pg_attribute"
+                " WHERE attrelid = 'building'::regclass AND attnum > 0 AND NOT attisdropped"
+                " AND attgenerated = ''"
                 " AND attname NOT IN ('recorded_from', 'change_id') ORDER BY attnum"
             )
         ).scalars()
