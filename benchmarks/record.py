@@ -391,8 +391,9 @@ def _cpu_per_read(
     url: str, case: Case, version: dict, reads: int = 40, *, after_write: bool = False
 ) -> float:
     """Mean CPU ms of the case's read as a sync route reads it (a pooled connection of the
-    reader role per read, READ ONLY, the version entered, ended by a COMMIT, which keeps what
-    psycopg prepared: api.deps.get_connection): this process's and the database backend's.
+    reader role per read, READ ONLY, the version's session settings kept from the last read,
+    ended by a COMMIT, which keeps what psycopg prepared: api.deps.get_connection): this
+    process's and the database backend's.
     Unlike the clock, CPU time does not count waiting for the scheduler, which on a shared
     machine can be most of a read's time. The database runs on this machine (its backend is
     read from /proc); the resolution is the kernel's tick over all the reads. `after_write`:
@@ -403,9 +404,10 @@ def _cpu_per_read(
     view = record.plan_view(version.get("scenario"), version.get("recorded"))
 
     def read() -> int:
-        conn = engine.connect().execution_options(postgresql_readonly=True)
+        with record.taking_to_keep():
+            conn = engine.connect().execution_options(postgresql_readonly=True)
         pid = conn.connection.driver_connection.info.backend_pid
-        record.enter(conn, view)
+        record.keep(conn, view)
         case.in_process(conn)
         close_read(conn, commit=True)
         return pid
