@@ -162,8 +162,20 @@ def name_the_version(conn: Connection, schema: str | None) -> None:
     takes its slower path around every statement.) A name left behind only costs plans:
     PostgreSQL plans a statement again for the search_path it runs with, whatever its text.
     """
-    driver = conn.connection.driver_connection
+    name_driver_connection(conn.connection.driver_connection, schema)
+
+
+def name_driver_connection(driver, schema: str | None) -> None:
+    """`name_the_version` on the driver's connection itself (a pool event has no other)."""
     setattr(driver, VERSION_NAME, None if schema is None else f"/* {schema} */ ")
+
+
+def _named(cursor, query):
+    """`query` with the version name of `cursor`'s connection before it, if it has one."""
+    name = getattr(cursor.connection, VERSION_NAME, None)
+    if name is not None and isinstance(query, str):
+        return name + query
+    return query
 
 
 class _NamedCursor(psycopg.Cursor):
@@ -172,10 +184,7 @@ class _NamedCursor(psycopg.Cursor):
     __slots__ = ()
 
     def execute(self, query, params=None, **kwargs):
-        name = getattr(self.connection, VERSION_NAME, None)
-        if name is not None and isinstance(query, str):
-            query = name + query
-        return super().execute(query, params, **kwargs)
+        return super().execute(_named(self, query), params, **kwargs)
 
 
 class _NamedAsyncCursor(psycopg.AsyncCursor):
@@ -184,10 +193,7 @@ class _NamedAsyncCursor(psycopg.AsyncCursor):
     __slots__ = ()
 
     async def execute(self, query, params=None, **kwargs):
-        name = getattr(self.connection, VERSION_NAME, None)
-        if name is not None and isinstance(query, str):
-            query = name + query
-        return await super().execute(query, params, **kwargs)
+        return await super().execute(_named(self, query), params, **kwargs)
 
 
 def _ping_when_idle(engine: Engine, seconds: float) -> None:
@@ -232,6 +238,15 @@ KEPT = "vm_plan_view"
 KEPT_AT_COMMIT = "vm_plan_view_at_commit"
 
 
+def note_kept(info: dict, kept: tuple | None) -> None:
+    """Notes in a pool record's `info` that its session settings now answer `kept` (a
+    `KEPT` mark; None: the adopted plan now)."""
+    if kept is None:
+        info.pop(KEPT, None)
+    else:
+        info[KEPT] = kept
+
+
 def close_read(conn: Connection, *, commit: bool = False) -> None:
     """Closes a read's connection, rolling its transaction back, or with `commit` (a
     read-only transaction that answered) committing it, which keeps the statements psycopg
@@ -248,10 +263,7 @@ def close_read(conn: Connection, *, commit: bool = False) -> None:
             if KEPT_AT_COMMIT in info:
                 at_commit = info.pop(KEPT_AT_COMMIT)
                 if committed:  # else rolled back: the mark stays True, the next read resets
-                    if at_commit is None:
-                        info.pop(KEPT, None)
-                    else:
-                        info[KEPT] = at_commit
+                    note_kept(info, at_commit)
             if info.get(KEPT) is None:
                 # A version entered for the transaction alone ends with it.
                 name_the_version(conn, None)

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, TextClause, event, text
 from sqlalchemy.exc import DisconnectionError
 
-from gis.db import KEPT, KEPT_AT_COMMIT, VERSION_NAME, name_the_version
+from gis.db import KEPT, KEPT_AT_COMMIT, name_driver_connection, name_the_version, note_kept
 from gis.errors import InvalidQuery, NotFound, PreconditionFailed, PreconditionRequired
 
 ADOPTED = "vedtaget"
@@ -228,6 +228,10 @@ def forget_kept() -> None:
     _epoch[0] += 1
 
 
+# Where `keep` notes the schema of the version kept, beside its mark.
+_KEPT_SCHEMA = "vm_plan_view_schema"
+
+
 def keep(conn: Connection, view: PlanView) -> str | None:
     """Makes `conn` answer `view` with session settings it keeps for its next read: nothing
     to do when they are those of `view` already, else `enter(..., session=True)`, or
@@ -256,16 +260,12 @@ def keep(conn: Connection, view: PlanView) -> str | None:
         schema = enter(conn, view, session=True)
         info[_KEPT_SCHEMA] = schema
     if conn.connection.driver_connection.autocommit:
-        if at_commit is None:
-            del info[KEPT]
-        else:
-            info[KEPT] = at_commit
+        note_kept(info, at_commit)
     else:
         info[KEPT_AT_COMMIT] = at_commit
     return schema
 
 
-_KEPT_SCHEMA = "vm_plan_view_schema"
 # Set while a read that keeps versions takes its connection (`taking_to_keep`).
 _taking = contextvars.ContextVar("vm_taking_to_keep", default=False)
 
@@ -296,8 +296,8 @@ def reset_on_checkout(engine: Engine) -> None:
             dbapi_conn.commit()
         except engine.dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError("kept plan version not given back") from exc
-        setattr(dbapi_conn, VERSION_NAME, None)
-        del connection_record.info[KEPT]
+        name_driver_connection(dbapi_conn, None)
+        note_kept(connection_record.info, None)
 
 
 @dataclass(frozen=True)
