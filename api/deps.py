@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api import replicas
 from api.auth import get_reader, require
+from api.caching import REVALIDATE, NotModified, Validator
 from api.retry import StaleVersion
 from api.settings import Settings
 from gis import record
@@ -117,6 +118,11 @@ def _read(
         with translate_errors():
             yield conn
         answered = True
+    except NotModified:
+        # The client holds the answer: a read that ended well (its COMMIT keeps the
+        # connection's prepared statements, as above).
+        answered = True
+        raise
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == SCENARIO_GONE_SQLSTATE:
             # Settings kept from an earlier read name a scenario by an id that is gone
@@ -173,10 +179,40 @@ def get_write_connection(
         replicas.committed(request, conn)
 
 
+def get_validator(
+    request: Request,
+    response: Response,
+    conn: Annotated[Connection, Depends(get_connection)],
+    reader: Annotated[Reader, Depends(get_reader)],
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            description="An ETag of an earlier answer: a 304 without a body if the answer "
+            "would be the same (the data, the request and the reader's rights unchanged)."
+        ),
+    ] = None,
+) -> Validator:
+    """The ETag of a REST read's answer (`api.caching`), from the data version read first on
+    the read's own connection: a 304 (`NotModified`) before the route computes anything when
+    the client holds it, else the route answers with the ETag and `Cache-Control: no-cache`
+    set here. The ETag names the data version, the whole request and whether the reader sees
+    confidential data, so it agrees across workers and replicas at one version of the data.
+    A route that builds its own Response passes `Validator.headers` to it."""
+    view = "confidential" if reader.may(Permission.READ_CONFIDENTIAL) else "public"
+    cache = Validator(request, view, REVALIDATE)
+    cache.if_none_match = if_none_match
+    held = cache.not_modified(conn)
+    if held is not None:
+        raise NotModified(dict(held.headers))
+    response.headers.update(cache.headers)
+    return cache
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
 ScratchConnectionDep = Annotated[Connection, Depends(get_scratch_connection)]
+ValidatorDep = Annotated[Validator, Depends(get_validator)]
 # scope="function": the transaction commits before the answer is sent, so a client that
 # reads again the moment it has its answer sees its own write (with FastAPI's default, a
 # yield dependency ends after the answer is sent), and a refusal at commit (a deferred

@@ -11,10 +11,11 @@ import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.caching import NotModified
 from gis.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -97,6 +98,11 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return problem(request, exc.status_code, titles.get(exc.status_code, "Error"), detail)
 
 
+async def _not_modified(request: Request, exc: NotModified) -> Response:
+    # Not an error: the client's copy is current (api.caching).
+    return Response(status_code=304, headers=exc.headers)
+
+
 async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
     if exc.connection_invalidated or type(exc).__name__ in {"OperationalError", "InterfaceError"}:
         log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
@@ -117,6 +123,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def register(app: FastAPI) -> None:
+    app.add_exception_handler(NotModified, _not_modified)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

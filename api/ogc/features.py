@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.declared import document
 from api.ogc import html as ogc_html
-from api.ogc.caching import Validator
+from api.caching import Validator
 from api.ogc.links import (
     CSV,
     GEOJSON,

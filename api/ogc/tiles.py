@@ -9,7 +9,7 @@ z13), which TileJSON's `vector_layers[].minzoom` and the tileset's `layers[].min
 and `maxScaleDenominator` declare; a collection's TileJSON `minzoom` is its layer's, so a map
 never asks for its empty tiles below it.
 Tiles and their metadata carry an ETag of the data version and the request (see
-`api.ogc.caching.Validator`) and Cache-Control; a matching If-None-Match gets a 304 before
+`api.caching.Validator`) and Cache-Control; a matching If-None-Match gets a 304 before
 the tile is built. Each worker keeps the tiles it made, by the ETag's key and the data's
 stamp (`gis.ogc.tile_cache`, `VOLLSMOSE_TILE_CACHE_MB`, 0 for none).
 """
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.declared import document
-from api.ogc.caching import Validator
+from api.caching import Validator
 from api.ogc.links import JSON, MVT, REL_TMS, json_response, link, url
 from api.ogc.read import (
     CollectionDep,

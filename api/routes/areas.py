@@ -2,35 +2,43 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from api.caching import Validator
 from api.deps import (
     ConnectionDep,
     FormatQuery,
     FromYearQuery,
     QuarterSetQuery,
     ToYearQuery,
+    ValidatorDep,
     YearQuery,
 )
 from api.schemas import AreaOut, TenureMixOut, TrajectoryOut
 from gis import areas, tenure, tenure_table
 
-router = APIRouter(prefix="/areas", tags=["areas"])
+# Every read here is a function of the data and the request: each answer carries an ETag
+# and is a 304 to a client that holds it (api.deps.get_validator), so a national trajectory
+# asked again before the data changes costs one tiny query.
+router = APIRouter(
+    prefix="/areas",
+    tags=["areas"],
+    responses={304: {"description": "Not modified: the answer of the ETag sent is current."}},
+)
 
 CSV = "text/csv; charset=utf-8"
 
 
-def _csv(body: str, filename: str) -> Response:
-    return Response(
-        body, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+def _csv(body: str, filename: str, cache: Validator) -> Response:
+    headers = {**cache.headers, "Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=CSV, headers=headers)
 
 
 @router.get("", response_model=list[AreaOut], summary="Designated areas")
-def list_areas(conn: ConnectionDep) -> list[AreaOut]:
+def list_areas(conn: ConnectionDep, cache: ValidatorDep) -> list[AreaOut]:
     return [AreaOut.of(a) for a in areas.list_areas(conn)]
 
 
 @router.get("/{area}", response_model=AreaOut, summary="One area and its quarter sets")
-def get_area(area: str, conn: ConnectionDep) -> AreaOut:
+def get_area(area: str, conn: ConnectionDep, cache: ValidatorDep) -> AreaOut:
     return AreaOut.of(areas.get_area(conn, area))
 
 
@@ -44,13 +52,14 @@ def get_area(area: str, conn: ConnectionDep) -> AreaOut:
 def get_tenure_mix(
     area: str,
     conn: ConnectionDep,
+    cache: ValidatorDep,
     year: YearQuery,
     quarters: QuarterSetQuery = None,
     f: FormatQuery = "json",
 ):
     result = tenure.tenure_mix(conn, area, year, quarters)
     if f == "csv":
-        return _csv(tenure_table.to_csv(tenure_table.rows(result)), f"{area}-{year}.csv")
+        return _csv(tenure_table.to_csv(tenure_table.rows(result)), f"{area}-{year}.csv", cache)
     return TenureMixOut.of(result)
 
 
@@ -64,6 +73,7 @@ def get_tenure_mix(
 def get_trajectory(
     area: str,
     conn: ConnectionDep,
+    cache: ValidatorDep,
     from_year: FromYearQuery = 2020,
     to_year: ToYearQuery = 2030,
     quarters: QuarterSetQuery = None,
@@ -72,5 +82,5 @@ def get_trajectory(
     result = tenure.trajectory(conn, area, from_year, to_year, quarters)
     if f == "csv":
         body = tenure_table.to_csv(tenure_table.trajectory_rows(result))
-        return _csv(body, f"{area}-{from_year}-{to_year}.csv")
+        return _csv(body, f"{area}-{from_year}-{to_year}.csv", cache)
     return TrajectoryOut.of(result)

@@ -1,5 +1,5 @@
-"""The OGC API's HTTP caching: an answer's ETag, known before the answer is built, and
-Cache-Control."""
+"""HTTP caching of reads (the OGC API's, and the REST reads that declare `ValidatorDep`): an
+answer's ETag, known before the answer is built, and Cache-Control."""
 
 from __future__ import annotations
 
@@ -14,6 +14,19 @@ from gis import data_version
 # query). A change to the data therefore shows within a minute at most. Answers to a token
 # are made `private, no-store` by api.auth.PrivateWhenAuthorised.
 CACHE_CONTROL = "public, max-age=60"
+# The REST reads a planner watches while editing (the tenure mix after an edit): stored, but
+# asked again every time, so that nobody is shown the plan as it was before their own
+# edit; the revalidation is the same tiny query, and a 304 when nothing changed.
+REVALIDATE = "no-cache"
+
+
+class NotModified(Exception):
+    """The client holds this very answer: a 304 with these headers (api.errors answers it;
+    a read that ends in it commits like one that answered, api.deps)."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__("not modified")
+        self.headers = headers
 
 
 class Validator:
@@ -25,22 +38,23 @@ class Validator:
     is then a 304 without running the request's query at all.
     """
 
-    __slots__ = ("etag", "if_none_match", "key")
+    __slots__ = ("cache_control", "etag", "if_none_match", "key")
 
-    def __init__(self, request: Request, view: str) -> None:
+    def __init__(self, request: Request, view: str, cache_control: str = CACHE_CONTROL) -> None:
         query = sorted(request.query_params.multi_items())
         accept = "" if "f" in request.query_params else request.headers.get("accept", "")
         self.key = "\n".join(
             (view, str(request.base_url), request.url.path, repr(query), accept)
         ).encode()
         self.etag = ""
+        self.cache_control = cache_control
         self.if_none_match = request.headers.get("if-none-match")
 
     @property
     def headers(self) -> dict[str, str]:
         if not self.etag:
             raise RuntimeError("ETag asked for before the data version was read")
-        return {"ETag": self.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+        return {"ETag": self.etag, "Cache-Control": self.cache_control, "Vary": "Accept"}
 
     def not_modified(self, conn: Connection) -> Response | None:
         """Read the data version (one tiny query); a 304 if the client holds this very
