@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.caching import Validator
 from api.declared import document
 from api.ogc import html as ogc_html
-from api.caching import Validator
 from api.ogc.links import (
     CSV,
     GEOJSON,

@@ -16,8 +16,8 @@ from sqlalchemy.util import greenlet_spawn
 
 from api import replicas
 from api.auth import get_reader
-from api.declared import Declared
 from api.caching import Validator
+from api.declared import Declared
 from api.ogc.links import negotiated
 from api.timing import Timing, timing_of
 from gis import record

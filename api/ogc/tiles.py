@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from api.declared import document
 from api.caching import Validator
+from api.declared import document
 from api.ogc.links import JSON, MVT, REL_TMS, json_response, link, url
 from api.ogc.read import (
     CollectionDep,
