@@ -153,7 +153,7 @@ def cmd_tenure_mix(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     elif args.format == "csv":
-        sys.stdout.write(tenure_table.to_csv(tenure_table.rows(result)))
+        sys.stdout.write(tenure_table.to_csv(result))
     else:
         qs = result.quarter_set.slug if result.quarter_set else "-"
         print(f"{result.area.name}, 1 January {result.year}, quarters: {qs}")

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from gis import law
 from gis.areas import AreaInfo
-from gis.tenure import Mix, TenureMix, Trajectory
+from gis.tenure import Mix, QuarterMix, TenureMix, Trajectory
 
 
 class QuarterSetOut(BaseModel):
@@ -73,24 +73,55 @@ class MixOut(BaseModel):
 
     @classmethod
     def of(cls, m: Mix) -> MixOut:
-        share = m.legal_share
-        return cls(
-            dwellings={**m.dwellings, "total": m.total_dwellings},
-            floor_area_m2={k: round(v, 1) for k, v in m.floor_area_m2.items()}
-            | {"total": round(m.total_floor_area_m2, 1)},
-            shares={k: (None if v is None else round(v, 4)) for k, v in m.shares.items()},
-            business_floor_area_m2=round(m.business_floor_area_m2, 1),
-            business_dwelling_equivalents=round(m.business_dwelling_equivalents, 2),
-            demolished_not_replaced=m.demolished_not_replaced,
-            legal_denominator=round(m.legal_denominator, 2),
-            legal_share=None if share is None else round(share, 4),
-            compliant=m.compliant,
-        )
+        return cls(**_figures(m))
+
+
+def _figures(m: Mix) -> dict:
+    """A Mix's figures as MixOut carries them (rounded for reading)."""
+    share = m.legal_share
+    return {
+        "dwellings": {**m.dwellings, "total": m.total_dwellings},
+        "floor_area_m2": {k: round(v, 1) for k, v in m.floor_area_m2.items()}
+        | {"total": round(m.total_floor_area_m2, 1)},
+        "shares": {k: (None if v is None else round(v, 4)) for k, v in m.shares.items()},
+        "business_floor_area_m2": round(m.business_floor_area_m2, 1),
+        "business_dwelling_equivalents": round(m.business_dwelling_equivalents, 2),
+        "demolished_not_replaced": m.demolished_not_replaced,
+        "legal_denominator": round(m.legal_denominator, 2),
+        "legal_share": None if share is None else round(share, 4),
+        "compliant": m.compliant,
+    }
 
 
 class QuarterMixOut(MixOut):
     quarter: str
     name: str
+
+    @classmethod
+    def of(cls, q: QuarterMix) -> QuarterMixOut:
+        return cls(quarter=q.slug, name=q.name, **_figures(q.mix))
+
+
+class _Converted:
+    """Each figure object of one answer converted once: the years a state lasts share one
+    Mix (and a quarter's one QuarterMix, gis.tenure), so a national trajectory's 160,000
+    quarter-years are about 45,000 conversions. Keyed by identity (a Mix holds dicts, so it
+    has no hash); the answer holds every object while it is converted."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, BaseModel] = {}
+
+    def mix(self, m: Mix) -> MixOut:
+        made = self._made.get(id(m))
+        if made is None:
+            made = self._made[id(m)] = MixOut.of(m)
+        return made  # type: ignore[return-value]
+
+    def quarter(self, q: QuarterMix) -> QuarterMixOut:
+        made = self._made.get(id(q))
+        if made is None:
+            made = self._made[id(q)] = QuarterMixOut.of(q)
+        return made  # type: ignore[return-value]
 
 
 class TenureMixOut(BaseModel):
@@ -107,19 +138,17 @@ class TenureMixOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, tm: TenureMix) -> TenureMixOut:
+    def of(cls, tm: TenureMix, converted: _Converted | None = None) -> TenureMixOut:
+        c = converted or _Converted()
         return cls(
             area=tm.area.slug,
             area_name=tm.area.name,
             year=tm.year,
             quarter_set=tm.quarter_set.slug if tm.quarter_set else None,
             data_source=tm.area.data_source,
-            total=MixOut.of(tm.total),
-            quarters=[
-                QuarterMixOut(quarter=q.slug, name=q.name, **MixOut.of(q.mix).model_dump())
-                for q in tm.quarters
-            ],
-            unassigned=MixOut.of(tm.unassigned) if tm.unassigned is not None else None,
+            total=c.mix(tm.total),
+            quarters=[c.quarter(q) for q in tm.quarters],
+            unassigned=c.mix(tm.unassigned) if tm.unassigned is not None else None,
         )
 
 
@@ -144,9 +173,9 @@ class TrajectoryOut(BaseModel):
 
     @classmethod
     def of(cls, tr: Trajectory) -> TrajectoryOut:
-        years = []
+        years, converted = [], _Converted()
         for tm in tr.years:
-            one = TenureMixOut.of(tm)
+            one = TenureMixOut.of(tm, converted)
             years.append(TrajectoryYearOut(year=tm.year, total=one.total, quarters=one.quarters))
         return cls(
             area=tr.area.slug,

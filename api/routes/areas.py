@@ -59,7 +59,7 @@ def get_tenure_mix(
 ):
     result = tenure.tenure_mix(conn, area, year, quarters)
     if f == "csv":
-        return _csv(tenure_table.to_csv(tenure_table.rows(result)), f"{area}-{year}.csv", cache)
+        return _csv(tenure_table.to_csv(result), f"{area}-{year}.csv", cache)
     return TenureMixOut.of(result)
 
 
@@ -81,6 +81,5 @@ def get_trajectory(
 ):
     result = tenure.trajectory(conn, area, from_year, to_year, quarters)
     if f == "csv":
-        body = tenure_table.to_csv(tenure_table.trajectory_rows(result))
-        return _csv(body, f"{area}-{from_year}-{to_year}.csv", cache)
+        return _csv(tenure_table.to_csv(result), f"{area}-{from_year}-{to_year}.csv", cache)
     return TrajectoryOut.of(result)

@@ -90,3 +90,28 @@ def test_openapi_and_docs(ref_client):
     spec = ref_client.get("/openapi.json").json()
     assert "/areas/{area}/tenure-mix" in spec["paths"]
     assert ref_client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("quarters", ["kvarterer", "afdelinger"])
+def test_every_year_of_a_trajectory_is_that_year_asked_alone(ref_client, quarters):
+    # A trajectory's years share the figures of the states that last (gis.tenure), and the
+    # JSON and CSV answers convert each shared object once: every year must still come out
+    # as its own answer does, in both formats.
+    path = "/areas/vollsmose/tenure-mix"
+    span = {"from": 2018, "to": 2034, "quarters": quarters}
+    body = ref_client.get(f"{path}/trajectory", params=span).json()
+    table = list(
+        csv.reader(
+            io.StringIO(ref_client.get(f"{path}/trajectory", params={**span, "f": "csv"}).text)
+        )
+    )
+    assert len(body["years"]) == 17
+    alone_rows = [table[0]]
+    for year in body["years"]:
+        alone = ref_client.get(path, params={"year": year["year"], "quarters": quarters}).json()
+        assert {k: year[k] for k in ("total", "quarters")} == {
+            k: alone[k] for k in ("total", "quarters")
+        }, year["year"]
+        one = {"year": year["year"], "quarters": quarters, "f": "csv"}
+        alone_rows += list(csv.reader(io.StringIO(ref_client.get(path, params=one).text)))[1:]
+    assert table == alone_rows

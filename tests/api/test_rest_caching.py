@@ -65,7 +65,8 @@ def writer(db) -> Iterator:
 
 def _edit(writer) -> None:
     with writer.begin() as conn:
-        conn.execute(text(f"UPDATE dwelling_stock SET dwellings = dwellings + 7 WHERE id = {_STOCK}"))
+        added = f"UPDATE dwelling_stock SET dwellings = dwellings + 7 WHERE id = {_STOCK}"
+        conn.execute(text(added))
 
 
 def bearer(db, role: str) -> dict[str, str]:
@@ -91,7 +92,9 @@ def test_an_answer_has_a_strong_etag_and_a_match_is_a_bodyless_304(client, path)
 def test_the_etag_tells_requests_formats_and_versions_apart(client):
     tags = {client.get(p).headers["etag"] for p in READS}
     tags.add(client.get("/areas/vollsmose/tenure-mix?year=2025").headers["etag"])
-    tags.add(client.get("/areas/vollsmose/tenure-mix?year=2030&recorded=2021-01-01").headers["etag"])
+    tags.add(
+        client.get("/areas/vollsmose/tenure-mix?year=2030&recorded=2021-01-01").headers["etag"]
+    )
     assert len(tags) == len(READS) + 2
 
 
