@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request, Response
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -99,9 +101,29 @@ def get_scratch_connection(
     yield from _read(request, view, reader, read_only=False)
 
 
+def check_route_parameters(request: Request) -> None:
+    """The route's own path, query and header parameters, validated as FastAPI will validate
+    them, before a connection is taken: FastAPI solves a route's dependencies (this
+    connection among them) before it validates the route's own parameters, so a bad `year`
+    would otherwise cost a pooled connection, or be a 503 while the database is away."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    errors = []
+    for fields, given in (
+        (dependant.path_params, request.path_params),
+        (dependant.query_params, request.query_params),
+        (dependant.header_params, request.headers),
+    ):
+        errors += request_params_to_args(fields, given)[1]
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def _read(
     request: Request, view: PlanView, reader: Reader, read_only: bool
 ) -> Iterator[Connection]:
+    check_route_parameters(request)
     replica, engine = replicas.engine(request)
     with translate_errors():
         try:
@@ -172,6 +194,7 @@ def get_write_connection(
     A write has the login role's rights (the routes check the writer's); what it answers is
     the route's to filter by its reader. Always the primary; with replicas, the answer
     carries the commit's WAL position (api.replicas), for the client's next reads."""
+    check_route_parameters(request)
     with translate_errors(), engine.connect() as conn:
         with conn.begin():
             elevate(conn)
