@@ -12,6 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
@@ -148,6 +149,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(retry.RetryStaleVersion)
     app.add_middleware(guards.RejectNul)
     app.add_middleware(guards.GuardBody)  # sizes and text of bodies, before any route
+    if settings.compress_min_bytes:
+        # Level 1: a worker's CPU is scarcer than the bytes the higher levels save on
+        # JSON this repetitive (sizes and times in benchmarks/README.md, "The national
+        # answers over HTTP"); big bodies are compressed in a worker thread. Inside
+        # HeadAsGet, so a HEAD names the length its GET would send, and inside
+        # ServerTiming, whose `app` then includes it.
+        app.add_middleware(
+            GZipMiddleware, minimum_size=settings.compress_min_bytes, compresslevel=1
+        )
     app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by

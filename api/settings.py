@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Each worker's cache of the vector tiles it made, in MB of tile data (gis/ogc/tile_cache.py:
     # keyed by the data version, so right across workers); 0 keeps none.
     tile_cache_mb: int = Field(32, ge=0, le=4096)
+    # Answers of at least this many bytes go gzip-compressed to a client that accepts it
+    # (api/app.py); 0 compresses none (a proxy in front that compresses, say).
+    compress_min_bytes: int = Field(1024, ge=0)
     # Streaming replicas (hot standbys of DATABASE_URL) to read from, comma-separated; writes,
     # token checks and a client's reads after its own write go to the primary
     # (gis/replication.py). A replica whose replay lags more seconds than the bound is skipped.

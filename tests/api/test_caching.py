@@ -202,6 +202,10 @@ def test_head_answers_like_get_without_a_body(client, path):
     assert head.status_code == got.status_code
     assert head.content == b""
     skip = {"date", "x-request-id", "server-timing"}  # the same headers bar the clock
+    if "f=gpkg" in path:
+        # A GeoPackage names the time it was made: the same length as made, but gzipped
+        # (api/app.py) a byte more or less from one to the next.
+        skip.add("content-length")
     assert {k: v for k, v in head.headers.items() if k not in skip} == {
         k: v for k, v in got.headers.items() if k not in skip
     }
