@@ -26,6 +26,7 @@ from the plan tables, and checks that they agree (benchmarks/README.md, issue 19
 from __future__ import annotations
 
 import argparse
+import http.client
 import math
 import os
 import statistics
@@ -380,6 +381,50 @@ def _timed(fn, runs: int, *, warm_up: bool = True) -> tuple[list[float], object,
     return times, answer, f"load {before} -> {_load()}"
 
 
+def _get(base: str, path: str, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+    """Status, the body as sent (not decompressed) and the headers of one GET."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=600)
+    try:
+        conn.request("GET", path, headers=headers)
+        r = conn.getresponse()
+        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        conn.close()
+
+
+def _http(runs: int) -> None:
+    """The same answers as an analyst gets them: the platform served (one uvicorn worker) on
+    the national database, each answer in full, gzipped, as CSV, and asked again with its
+    ETag (a 304 until the data changes)."""
+    from benchmarks.serving import PLATFORM, serve
+
+    area = f"/areas/{AREA_SLUG}/tenure-mix"
+    trajectory = f"{area}/trajectory?from={FIRST}&to={LAST}&quarters={QUARTER_SET}"
+    env = {"DATABASE_URL": databases.url_of(DATABASE)}
+    gzip = {"Accept-Encoding": "gzip"}
+    with serve(PLATFORM, env) as base:
+        etag = _get(base, trajectory, {})[2]["etag"]
+        cases = [
+            (f"one year {YEAR}, JSON", f"{area}?year={YEAR}&quarters={QUARTER_SET}", {}),
+            (f"one year {YEAR}, JSON gzip", f"{area}?year={YEAR}&quarters={QUARTER_SET}", gzip),
+            (f"trajectory {FIRST}-{LAST}, JSON", trajectory, {}),
+            (f"trajectory {FIRST}-{LAST}, JSON gzip", trajectory, gzip),
+            (f"trajectory {FIRST}-{LAST}, CSV", trajectory + "&f=csv", {}),
+            (f"trajectory {FIRST}-{LAST}, CSV gzip", trajectory + "&f=csv", gzip),
+            (f"trajectory {FIRST}-{LAST}, held (304)", trajectory, {"If-None-Match": etag}),
+        ]
+        print(f"  over HTTP ({base}, one worker):")
+        for label, path, headers in cases:
+            ask = lambda p=path, h=headers: _get(base, p, h)  # noqa: E731
+            times, (status, body, _), load = _timed(ask, runs)
+            print(
+                f"    {label:<34} median {statistics.median(times):7.3f} s  (min"
+                f" {min(times):.3f}, max {max(times):.3f}, {len(times)} runs; {status},"
+                f" {len(body) / 1e6:,.1f} MB sent; {load})"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.national", description="The national tenure mix, timed."
@@ -393,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
         " against it (default 1; 0 skips both)",
     )
     p.add_argument("--naive", action="store_true", help="also check the naive Python loop")
+    p.add_argument(
+        "--http", action="store_true", help="also time the answers over HTTP (one worker)"
+    )
     args = p.parse_args(argv)
     gen = ensure(DEFAULT_SCALE, DEFAULT_QUARTERS)
     print(
@@ -463,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 same = naive_tenure_mix(conn, AREA_SLUG, YEAR, QUARTER_SET) == summary_of(one)
                 checks.append(("the naive loop gives the same figures", same))
+        if args.http:
+            _http(args.runs)
         for label, ok in checks:
             print(f"  check: {label}: {'yes' if ok else 'NO'}")
             if not ok:
