@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from gis import auth
+from gis import auth, scenarios
 from gis.reference import default_reference_path, load_reference
 from tests.api.conftest import make_client
 from tests.support import prepared_database
@@ -142,3 +142,34 @@ def test_the_openapi_document_declares_the_header_and_the_304(client):
     assert {"name": "if-none-match", "in": "header"}.items() <= next(
         p for p in op["parameters"] if p["name"].lower() == "if-none-match"
     ).items()
+
+
+def test_a_scenario_made_again_or_deleted_is_never_a_304(client, writer):
+    # A scenario without edits of its own answers its base, and no row it has otherwise
+    # tells it from another: its deletion moves the data version (the statements that
+    # cascade to its version rows fire their tables' triggers, rows or none), and a deleted
+    # scenario is a 404 before any ETag is looked at.
+    path = "/areas/vollsmose/tenure-mix?year=2030&scenario=prove"
+
+    def made(base_recorded: str | None) -> None:
+        with writer.begin() as conn:
+            scenarios.create_scenario(
+                conn, slug="prove", name="Prøve", base_recorded=base_recorded, actor="t", role=None
+            )
+
+    def deleted() -> None:
+        with writer.begin() as conn:
+            scenarios.delete_scenario(conn, "prove", actor="t", role=None)
+
+    made(None)
+    try:
+        first = client.get(path)
+        assert first.status_code == 200
+        deleted()
+        gone = client.get(path, headers={"If-None-Match": first.headers["etag"]})
+        assert gone.status_code == 404
+        made("2020-01-01")
+        again = client.get(path, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 200 and again.headers["etag"] != first.headers["etag"]
+    finally:
+        deleted()
