@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
@@ -156,7 +156,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # HeadAsGet, so a HEAD names the length its GET would send, and inside
         # ServerTiming, whose `app` then includes it.
         app.add_middleware(
-            GZipMiddleware, minimum_size=settings.compress_min_bytes, compresslevel=1
+            GZipMiddleware,
+            minimum_size=settings.compress_min_bytes,
+            compresslevel=1,
+            # Besides what Starlette leaves alone (PNG, JPEG, ...): a GeoTIFF is DEFLATE
+            # inside (gis/render/geotiff.py) and a PDF compresses its own streams.
+            exclude_content_types=(
+                *DEFAULT_EXCLUDED_CONTENT_TYPES,
+                "image/tiff",
+                "application/pdf",
+            ),
         )
     app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time

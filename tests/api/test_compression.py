@@ -52,3 +52,12 @@ def test_no_compression_when_switched_off(ref_database_url):
         r, body = _raw(client, BIG, "gzip")
         assert r.status_code == 200 and "content-encoding" not in r.headers
         assert body.startswith(b"{")
+
+
+def test_a_geotiff_goes_as_made(ref_client):
+    # DEFLATE inside already (gis/render/geotiff.py): gzip would cost CPU for nothing.
+    r, body = _raw(
+        ref_client, "/maps/fremtidsbillede/2030.tif?area=vollsmose&resolution=10", "gzip"
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/tiff")
+    assert len(body) >= 1024 and "content-encoding" not in r.headers
