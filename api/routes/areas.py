@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from api.caching import Validator
 from api.deps import (
@@ -11,16 +11,19 @@ from api.deps import (
     ToYearQuery,
     ValidatorDep,
     YearQuery,
+    get_validator,
 )
 from api.schemas import AreaOut, TenureMixOut, TrajectoryOut
 from gis import areas, tenure, tenure_table
 
 # Every read here is a function of the data and the request: each answer carries an ETag
 # and is a 304 to a client that holds it (api.deps.get_validator), so a national trajectory
-# asked again before the data changes costs one tiny query.
+# asked again before the data changes costs one tiny query. A route that builds its own
+# Response (the CSV) names the validator too, for its headers: the same one.
 router = APIRouter(
     prefix="/areas",
     tags=["areas"],
+    dependencies=[Depends(get_validator)],
     responses={304: {"description": "Not modified: the answer of the ETag sent is current."}},
 )
 
@@ -33,12 +36,12 @@ def _csv(body: str, filename: str, cache: Validator) -> Response:
 
 
 @router.get("", response_model=list[AreaOut], summary="Designated areas")
-def list_areas(conn: ConnectionDep, cache: ValidatorDep) -> list[AreaOut]:
+def list_areas(conn: ConnectionDep) -> list[AreaOut]:
     return [AreaOut.of(a) for a in areas.list_areas(conn)]
 
 
 @router.get("/{area}", response_model=AreaOut, summary="One area and its quarter sets")
-def get_area(area: str, conn: ConnectionDep, cache: ValidatorDep) -> AreaOut:
+def get_area(area: str, conn: ConnectionDep) -> AreaOut:
     return AreaOut.of(areas.get_area(conn, area))
 
 

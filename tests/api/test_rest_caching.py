@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from gis import auth, scenarios
 from gis.reference import default_reference_path, load_reference
 from tests.api.conftest import make_client
+from tests.api.test_caching import bearer
 from tests.support import prepared_database
 
 READS = [
@@ -67,10 +68,6 @@ def _edit(writer) -> None:
     with writer.begin() as conn:
         added = f"UPDATE dwelling_stock SET dwellings = dwellings + 7 WHERE id = {_STOCK}"
         conn.execute(text(added))
-
-
-def bearer(db, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {db[1][role]}"}
 
 
 @pytest.mark.parametrize("path", READS)

@@ -2,41 +2,24 @@
 
 FastAPI solves a route's dependencies, its connection among them, before it validates the
 route's own parameters; `api.deps.check_route_parameters` validates them first, from the
-same declaration. The client here is pointed at a port nothing listens on: an answer that
-needed the database would be a 503, so a 422 naming the parameter shows that no I/O came
-first. (The OGC routes' declared parameters have the same test in test_declared.py.)
+same declaration. The client here (`down_client`) is pointed at a port nothing listens on:
+an answer that needed the database would be a 503, so a 422 naming the parameter shows that
+no I/O came first. (The OGC routes' declared parameters have the same test in test_declared.py.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import typing
 
-import pytest
 from fastapi.routing import APIRoute
-from sqlalchemy.engine import make_url
 
 from api import deps
 from tests.api.test_errors import assert_problem
-from tests.support import make_client
 
 CONNECTIONS = {deps.get_connection, deps.get_scratch_connection}
 # A value that cannot be a parameter of the type, by its annotation.
 INVALID = {int: "abc", float: "abc", bool: "perhaps", dt.date: "2025-13-40"}
-
-
-def _closed_port_url(database_url: str) -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return make_url(database_url).set(port=port).render_as_string(hide_password=False)
-
-
-@pytest.fixture(scope="module")
-def no_database(ref_database_url):
-    with make_client(_closed_port_url(ref_database_url), db_connect_timeout=1) as client:
-        yield client
 
 
 def _calls(route: APIRoute) -> set:
@@ -82,8 +65,8 @@ def _cases(app) -> list[tuple[str, str, str, str]]:
     return cases
 
 
-def test_a_bad_parameter_of_a_rest_read_is_a_422_before_the_database_is_asked(no_database):
-    cases = _cases(no_database.app)
+def test_a_bad_parameter_of_a_rest_read_is_a_422_before_the_database_is_asked(down_client):
+    cases = _cases(down_client.app)
     # The reads of an area's figures are among them: the sweep sees what it should.
     assert ("/areas/{area}/tenure-mix", "query", "year", "abc") in cases
     assert ("/buildings/{building_id}/life", "path", "building_id", "abc") in cases
@@ -95,13 +78,13 @@ def test_a_bad_parameter_of_a_rest_read_is_a_422_before_the_database_is_asked(no
             url = _example(path.replace("{" + name + "}", value))
         else:
             params[name] = value
-        r = no_database.get(url, params=params)
+        r = down_client.get(url, params=params)
         body = assert_problem(r, 422)
         assert name in [e["parameter"] for e in body["errors"]], (path, name, body)
 
 
-def test_a_missing_required_parameter_is_a_422_before_the_database_is_asked(no_database):
-    r = no_database.get("/areas/vollsmose/tenure-mix")
+def test_a_missing_required_parameter_is_a_422_before_the_database_is_asked(down_client):
+    r = down_client.get("/areas/vollsmose/tenure-mix")
     assert [e["parameter"] for e in assert_problem(r, 422)["errors"]] == ["year"]
     # What passes the declaration does reach the database: a 503 here.
-    assert no_database.get("/areas/vollsmose/tenure-mix?year=2030").status_code == 503
+    assert down_client.get("/areas/vollsmose/tenure-mix?year=2030").status_code == 503
