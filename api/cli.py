@@ -268,6 +268,9 @@ def cmd_tiles(args: argparse.Namespace, settings: Settings) -> int:
     tiles_export.check_out(out)
     if args.jobs < 1:
         raise InvalidParameter("jobs", "jobs: at least 1 connection.")
+    max_tiles = tiles_export.MAX_TILES if args.max_tiles is None else args.max_tiles
+    if max_tiles < 1:
+        raise InvalidParameter("max-tiles", "max-tiles: at least 1 tile.")
     engine = make_engine(
         settings.database_url,
         connect_timeout=settings.db_connect_timeout,
@@ -278,7 +281,14 @@ def cmd_tiles(args: argparse.Namespace, settings: Settings) -> int:
             conn = stack.enter_context(engine.connect())
             helpers = [stack.enter_context(engine.connect()) for _ in range(args.jobs - 1)]
             made = tiles_export.export_pyramid(
-                conn, out, args.year, zooms, view, helpers=helpers, show_progress=not args.quiet
+                conn,
+                out,
+                args.year,
+                zooms,
+                view,
+                helpers=helpers,
+                max_tiles=max_tiles,
+                show_progress=not args.quiet,
             )
     finally:
         engine.dispose()
@@ -458,6 +468,13 @@ def parser() -> argparse.ArgumentParser:
     te.add_argument("--quiet", action="store_true", help="no progress bar")
     te.add_argument(
         "--jobs", type=int, default=1, help="database connections making tiles (default 1)"
+    )
+    te.add_argument(
+        "--max-tiles",
+        type=int,
+        help="refuse a pyramid of more tiles than this, counted zoom by zoom before each is "
+        "made (default 2,000,000: gis.ogc.tiles_export.MAX_TILES; a national pyramid to z17 "
+        "is about 9.4 million)",
     )
     ti.set_defaults(func=cmd_tiles)
 

@@ -280,7 +280,8 @@ def export_pyramid(
                         raise InvalidQuery(
                             "zoom",
                             f"zoom: {zooms[0]}-{zooms[1]} over the data's extent is more than "
-                            f"{max_tiles:,} tiles; export fewer zoom levels.",
+                            f"{max_tiles:,} tiles; export fewer zoom levels, or allow more"
+                            " (--max-tiles).",
                         )
                     # Tile id order (zoom, then the Hilbert curve) is the archive's own:
                     # written in it, the archive is clustered and its directories are runs.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -296,6 +297,7 @@ def test_tiles_below_an_empty_tile_that_holds_features_are_made(setting):
         (["--zoom", "12-14", "--scenario", "Ikke Gyldig"], "scenario"),
         (["--zoom", "12-14", "--recorded", "2999-01-01"], "recorded"),
         (["--zoom", "12-14", "--jobs", "0"], "jobs"),
+        (["--zoom", "12-14", "--max-tiles", "0"], "max-tiles"),
     ],
 )
 def test_bad_arguments_exit_non_zero_and_write_nothing(setting, capsys, args, names):
@@ -327,6 +329,27 @@ def test_too_large_a_pyramid_is_refused_and_nothing_written(setting, writable_re
     finally:
         engine.dispose()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_commands_guard_is_its_max_tiles(setting, capsys):
+    # The guard an operator raises for a national pyramid (about 9.4 million tiles to z17):
+    # below the pyramid's own count the command refuses and writes nothing, at it the
+    # command makes the pyramid the default guard would also make.
+    _, _, adopted = setting["adopted"]
+    out = setting["out"] / "guard" / "x.pmtiles"
+    out.parent.mkdir()
+    zoom = f"{ZOOMS[0]}-{ZOOMS[1]}"
+    args = ["tiles", "export", "--year", str(YEAR), "--zoom", zoom, "--quiet", "--out", str(out)]
+    assert cli.main(args) == 0
+    said = re.search(r": (\d+) tiles of .*\((\d+) empty left out\)", capsys.readouterr().out)
+    made = int(said[1]) + int(said[2])
+    out.unlink()
+    code = cli.main([*args, "--max-tiles", str(made - 1)])
+    err = capsys.readouterr().err
+    assert code != 0 and "--max-tiles" in err and "Traceback" not in err
+    assert list(out.parent.iterdir()) == []
+    assert cli.main([*args, "--max-tiles", str(made)]) == 0, capsys.readouterr().err
+    assert _read(out)[2] == adopted
 
 
 def test_a_regions_pyramid_is_the_whole_pyramids_tiles_over_it(setting, writable_ref, tmp_path):
