@@ -28,8 +28,8 @@ import math
 import os
 import queue
 import re
+import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -266,7 +266,11 @@ def export_pyramid(
         pool = stack.enter_context(ThreadPoolExecutor(len(helpers) + 1))
         x0, x1, y0, y1 = tile_range(bounds, zooms[0])
         level = [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-        fd, part = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        # Beside `out`, under a name no other export picks; made as open() makes a file
+        # (0666 less the umask), not mkstemp's 0600: the pyramid is for a file host to
+        # serve, and the rename keeps the mode.
+        part = str(out.parent / f".{out.name}.{secrets.token_hex(8)}.part")
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         stored = empty = made_count = 0
         try:
             with os.fdopen(fd, "wb") as f:

@@ -10,6 +10,7 @@ import datetime as dt
 import gzip
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -163,6 +164,19 @@ def test_header_and_metadata(setting):
     assert metadata["recorded"] is None and metadata["recorded_as_of"]
     assert metadata["attribution"] == tiles_export.ATTRIBUTION
     assert setting["scenario"][1]["scenario"] == SCENARIO
+
+
+def test_the_file_has_a_new_files_mode_for_a_file_host_to_serve(setting):
+    # As open() makes a file under the same umask (not a temporary file's 0600), and
+    # nothing else is left beside it.
+    made = setting["out"] / "adopted.pmtiles"
+    plain = setting["out"] / "plain.txt"
+    plain.write_text("")
+    try:
+        assert stat.S_IMODE(made.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+    finally:
+        plain.unlink()
+    assert not list(setting["out"].glob(".*.part"))
 
 
 def test_every_tile_is_the_servers_and_empty_ones_are_left_out(setting):
