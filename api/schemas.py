@@ -99,29 +99,31 @@ class QuarterMixOut(MixOut):
 
     @classmethod
     def of(cls, q: QuarterMix) -> QuarterMixOut:
-        return cls(quarter=q.slug, name=q.name, **_figures(q.mix))
+        return cls(quarter=q.slug, name=q.name, **_figures(q))
 
 
 class _Converted:
     """Each figure object of one answer converted once: the years a state lasts share one
     Mix (and a quarter's one QuarterMix, gis.tenure), so a national trajectory's 160,000
     quarter-years are about 45,000 conversions. Keyed by identity (a Mix holds dicts, so it
-    has no hash); the answer holds every object while it is converted."""
+    has no hash), a quarter's apart from a total's (a QuarterMix is a Mix); the answer holds
+    every object while it is converted."""
 
     def __init__(self) -> None:
-        self._made: dict[int, BaseModel] = {}
+        self._mixes: dict[int, MixOut] = {}
+        self._quarters: dict[int, QuarterMixOut] = {}
 
     def mix(self, m: Mix) -> MixOut:
-        made = self._made.get(id(m))
+        made = self._mixes.get(id(m))
         if made is None:
-            made = self._made[id(m)] = MixOut.of(m)
-        return made  # type: ignore[return-value]
+            made = self._mixes[id(m)] = MixOut.of(m)
+        return made
 
     def quarter(self, q: QuarterMix) -> QuarterMixOut:
-        made = self._made.get(id(q))
+        made = self._quarters.get(id(q))
         if made is None:
-            made = self._made[id(q)] = QuarterMixOut.of(q)
-        return made  # type: ignore[return-value]
+            made = self._quarters[id(q)] = QuarterMixOut.of(q)
+        return made
 
 
 class TenureMixOut(BaseModel):

@@ -18,7 +18,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import NamedTuple
@@ -36,7 +36,9 @@ from gis.state import MAX_YEAR, MIN_YEAR
 MAX_TRAJECTORY_YEARS = MAX_YEAR - MIN_YEAR + 1
 
 
-@dataclass(frozen=True)
+# Slotted: a national trajectory holds about 45,000 of these, each kept whole by the cyclic
+# garbage collector's passes over it (benchmarks/README.md, "The national answers").
+@dataclass(frozen=True, slots=True)
 class Mix:
     """The figures for one quarter (or the whole area) in one year."""
 
@@ -82,11 +84,31 @@ class Mix:
         return law.is_compliant(self.legal_share)
 
 
-@dataclass(frozen=True)
-class QuarterMix:
+@dataclass(frozen=True, slots=True)
+class QuarterMix(Mix):
+    """A quarter's figures in one year, under its slug and name: one object, not a name
+    beside a Mix (half the objects a national trajectory makes and the collector passes
+    over)."""
+
+    _: KW_ONLY
     slug: str | None
     name: str
-    mix: Mix
+
+    @classmethod
+    def of(cls, mix: Mix, slug: str | None, name: str) -> QuarterMix:
+        return cls(
+            mix.dwellings,
+            mix.floor_area_m2,
+            mix.business_floor_area_m2,
+            mix.demolished_not_replaced,
+            slug=slug,
+            name=name,
+        )
+
+    @property
+    def mix(self) -> Mix:
+        """The figures (this object itself: a quarter's figures are a Mix)."""
+        return self
 
 
 @dataclass(frozen=True)
@@ -264,10 +286,12 @@ _CORRECTIONS = text(
 )
 
 
-def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
-    """Reads a Mix from a result row by position (a national trajectory has 45,000 rows):
-    every tenure's dwellings (bigint, read as int) side by side, then their floor areas
-    (float8, read as float)."""
+def _mix_reader(
+    columns: Sequence[str],
+) -> tuple[Callable[[Sequence], Mix], Callable[[Sequence, str | None, str], QuarterMix]]:
+    """Read a Mix, and a quarter's QuarterMix, from a result row by position (a national
+    trajectory has 45,000 rows): every tenure's dwellings (bigint, read as int) side by
+    side, then their floor areas (float8, read as float)."""
     at = {name: i for i, name in enumerate(columns)}
     n = len(TENURES)
     d0, fa0 = at[f"d_{TENURES[0]}"], at[f"fa_{TENURES[0]}"]
@@ -286,7 +310,17 @@ def _mix_reader(columns: Sequence[str]) -> Callable[[Sequence], Mix]:
             demolished_not_replaced=row[demolished],
         )
 
-    return read
+    def read_quarter(row: Sequence, slug: str | None, name: str) -> QuarterMix:
+        return QuarterMix(
+            {t: row[i] for t, i in dwellings},
+            {t: row[i] for t, i in floor_areas},
+            row[business],
+            row[demolished],
+            slug=slug,
+            name=name,
+        )
+
+    return read, read_quarter
 
 
 _QUARTER_NAMES = "SELECT id, slug, name FROM {table} WHERE quarter_set_id = :qs ORDER BY id"
@@ -450,7 +484,7 @@ def _shape(
     year until the cell's next row (tenure_delta.sql), and a quarter of the set without a
     row yet holds nothing; otherwise every year's rows are all there is of it
     (tenure_mix.sql). A Mix is immutable, so the years a state lasts share one object."""
-    _mix = _mix_reader(columns)
+    _mix, _quarter_mix = _mix_reader(columns)
     empty = Mix({t: 0 for t in TENURES}, {t: 0.0 for t in TENURES}, 0.0, 0)
     year_at, total_at, quarter_at = (columns.index(c) for c in ("year", "is_total", "quarter_id"))
     present_at = columns.index("present") if changes_only else None
@@ -480,7 +514,7 @@ def _shape(
             figures = _mix(row)
         else:
             slug, name = names[quarter_id]
-            figures = QuarterMix(slug, name, _mix(row))
+            figures = _quarter_mix(row, slug, name)
         i = row[year_at] - first_year
         if present_at is None:
             cell[i] = figures
@@ -493,10 +527,10 @@ def _shape(
     for quarter_id, (slug, name) in names.items():
         figures = quarters.get(quarter_id)
         if figures is None:
-            figures = [QuarterMix(slug, name, empty) if changes_only else None] * n
+            figures = [QuarterMix.of(empty, slug, name) if changes_only else None] * n
         elif changes_only and figures[0] is None:
             # No figures before the quarter's first change: nothing there yet.
-            nothing = QuarterMix(slug, name, empty)
+            nothing = QuarterMix.of(empty, slug, name)
             figures = [f or nothing for f in figures]
         by_quarter.append(figures)
     listed = [list(year) for year in zip(*by_quarter, strict=True)] or [[] for _ in range(n)]
