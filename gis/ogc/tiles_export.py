@@ -31,11 +31,14 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
@@ -196,6 +199,23 @@ def _metadata(
     }
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _in_order(pool: Executor, fn: Callable[[T], R], items: Iterable[T], ahead: int) -> Iterator[R]:
+    """`pool.map(fn, items)` with at most `ahead` items given out and not yet taken back:
+    `Executor.map` submits every item at once, and made tiles waiting for the writer
+    would pile up."""
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 def export_pyramid(
     conn: Connection,
     out: Path,
@@ -265,7 +285,13 @@ def export_pyramid(
 
         pool = stack.enter_context(ThreadPoolExecutor(len(helpers) + 1))
         x0, x1, y0, y1 = tile_range(bounds, zooms[0])
-        level = [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+        # A zoom's tiles as (tile id, x, y): one list a zoom, sorted in place (a national
+        # z17 is 5.9 million tiles; a copy of it is most of what an export holds).
+        level = [
+            (zxy_to_tileid(zooms[0], x, y), x, y)
+            for x in range(x0, x1 + 1)
+            for y in range(y0, y1 + 1)
+        ]
         # Beside `out`, under a name no other export picks; made as open() makes a file
         # (0666 less the umask), not mkstemp's 0600: the pyramid is for a file host to
         # serve, and the rename keeps the mode.
@@ -278,7 +304,7 @@ def export_pyramid(
                 for z in range(zooms[0], zooms[1] + 1):
                     if region:  # only the tiles over the region (±1), at every zoom
                         rx0, rx1, ry0, ry1 = tile_range(bounds, z)
-                        level = [(x, y) for x, y in level if rx0 <= x <= rx1 and ry0 <= y <= ry1]
+                        level = [t for t in level if rx0 <= t[1] <= rx1 and ry0 <= t[2] <= ry1]
                     made_count += len(level)
                     if made_count > max_tiles:
                         raise InvalidQuery(
@@ -290,11 +316,12 @@ def export_pyramid(
                     # Tile id order (zoom, then the Hilbert curve) is the archive's own:
                     # written in it, the archive is clustered and its directories are runs.
                     # Made in chunks on every connection, written in that order.
-                    order = sorted((zxy_to_tileid(z, x, y), x, y) for x, y in level)
+                    level.sort()
+                    order, level = level, []
                     # A zoom of few tiles (the low ones, each heavy) is split finer, so that
                     # every connection has some.
                     size = max(1, min(CHUNK, len(order) // (4 * (len(helpers) + 1))))
-                    chunks = [order[i : i + size] for i in range(0, len(order), size)]
+                    chunks = (order[i : i + size] for i in range(0, len(order), size))
                     bar = tqdm(
                         total=len(order),
                         desc=f"z{z}",
@@ -305,7 +332,8 @@ def export_pyramid(
                     )
                     below = []
                     with bar:
-                        for done in pool.map(make, [z] * len(chunks), chunks):
+                        ahead = 4 * (len(helpers) + 1)
+                        for done in _in_order(pool, partial(make, z), chunks, ahead):
                             for tile_id, x, y, data, deeper in done:
                                 if data:
                                     # mtime=0: the same tile is the same bytes, so the
@@ -316,10 +344,12 @@ def export_pyramid(
                                     empty += 1
                                 if deeper:
                                     below += [
-                                        (2 * x + i, 2 * y + j) for i in (0, 1) for j in (0, 1)
+                                        (zxy_to_tileid(z + 1, cx, cy), cx, cy)
+                                        for cx in (2 * x, 2 * x + 1)
+                                        for cy in (2 * y, 2 * y + 1)
                                     ]
                             bar.update(len(done))
-                    level = below
+                    level, order = below, []
                 if stored == 0:
                     raise NotFound("tiles with data", f"{year} at zoom {zooms[0]}-{zooms[1]}")
                 version = conn.execute(text(f"SELECT {data_version.COLUMN_SQL}")).scalar_one()
