@@ -36,8 +36,8 @@ from gis.state import MAX_YEAR, MIN_YEAR
 MAX_TRAJECTORY_YEARS = MAX_YEAR - MIN_YEAR + 1
 
 
-# Slotted: a national trajectory holds about 45,000 of these, each kept whole by the cyclic
-# garbage collector's passes over it (benchmarks/README.md, "The national answers").
+# Slotted: a national trajectory makes about 45,000 of these, and the cyclic garbage
+# collector passes over each (benchmarks/README.md, "The trajectory's objects").
 @dataclass(frozen=True, slots=True)
 class Mix:
     """The figures for one quarter (or the whole area) in one year."""
