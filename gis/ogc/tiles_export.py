@@ -284,6 +284,8 @@ def export_pyramid(
                 idle.put(c)
 
         pool = stack.enter_context(ThreadPoolExecutor(len(helpers) + 1))
+        # Chunks given out and not yet written: a few for each connection.
+        ahead = 4 * (len(helpers) + 1)
         x0, x1, y0, y1 = tile_range(bounds, zooms[0])
         # A zoom's tiles as (tile id, x, y): one list a zoom, sorted in place (a national
         # z17 is 5.9 million tiles; a copy of it is most of what an export holds).
@@ -317,13 +319,12 @@ def export_pyramid(
                     # written in it, the archive is clustered and its directories are runs.
                     # Made in chunks on every connection, written in that order.
                     level.sort()
-                    order, level = level, []
                     # A zoom of few tiles (the low ones, each heavy) is split finer, so that
                     # every connection has some.
-                    size = max(1, min(CHUNK, len(order) // (4 * (len(helpers) + 1))))
-                    chunks = (order[i : i + size] for i in range(0, len(order), size))
+                    size = max(1, min(CHUNK, len(level) // ahead))
+                    chunks = (level[i : i + size] for i in range(0, len(level), size))
                     bar = tqdm(
-                        total=len(order),
+                        total=len(level),
                         desc=f"z{z}",
                         unit=" tiles",
                         file=sys.stderr,
@@ -332,7 +333,6 @@ def export_pyramid(
                     )
                     below = []
                     with bar:
-                        ahead = 4 * (len(helpers) + 1)
                         for done in _in_order(pool, partial(make, z), chunks, ahead):
                             for tile_id, x, y, data, deeper in done:
                                 if data:
@@ -349,7 +349,7 @@ def export_pyramid(
                                         for cy in (2 * y, 2 * y + 1)
                                     ]
                             bar.update(len(done))
-                    level, order = below, []
+                    level = below
                 if stored == 0:
                     raise NotFound("tiles with data", f"{year} at zoom {zooms[0]}-{zooms[1]}")
                 version = conn.execute(text(f"SELECT {data_version.COLUMN_SQL}")).scalar_one()
