@@ -302,23 +302,19 @@ def _mix_reader(
     dwellings = tuple(zip(TENURES, range(d0, d0 + n), strict=True))
     floor_areas = tuple(zip(TENURES, range(fa0, fa0 + n), strict=True))
 
-    def read(row: Sequence) -> Mix:
-        return Mix(
-            dwellings={t: row[i] for t, i in dwellings},
-            floor_area_m2={t: row[i] for t, i in floor_areas},
-            business_floor_area_m2=row[business],
-            demolished_not_replaced=row[demolished],
-        )
-
-    def read_quarter(row: Sequence, slug: str | None, name: str) -> QuarterMix:
-        return QuarterMix(
+    def figures(row: Sequence) -> tuple:
+        return (
             {t: row[i] for t, i in dwellings},
             {t: row[i] for t, i in floor_areas},
             row[business],
             row[demolished],
-            slug=slug,
-            name=name,
         )
+
+    def read(row: Sequence) -> Mix:
+        return Mix(*figures(row))
+
+    def read_quarter(row: Sequence, slug: str | None, name: str) -> QuarterMix:
+        return QuarterMix(*figures(row), slug=slug, name=name)
 
     return read, read_quarter
 
