@@ -1,8 +1,18 @@
 # The platform's application image. The database is separate: any PostGIS 3 on PostgreSQL 15
 # with pgRouting (docker-compose.yml builds docker/db.Dockerfile beside it).
-FROM python:3.11-slim-bookworm
+# Debian 12's own Python 3.11, as on the machines `make run` sets up, in a venv of its own:
+# both images stand on one base and take their security fixes from Debian's archive.
+FROM debian:bookworm-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# Maps need a font with æøå; pip, a certificate store (Debian's pip reads the system's).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        python3 python3-venv ca-certificates fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3 -m venv /opt/venv
+
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HOST=0.0.0.0 \
