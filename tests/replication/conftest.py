@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -49,7 +50,7 @@ class Pair:
         finally:
             engine.dispose()
 
-    def caught_up(self, timeout: float = 20) -> None:
+    def caught_up(self, timeout: float = 60) -> None:
         """Waits until the replica has replayed all the primary has written."""
         primary = create_engine(self.primary_url)
         try:
@@ -62,7 +63,20 @@ class Pair:
             if self.on_replica(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
                 return
             time.sleep(0.05)
-        raise AssertionError("the replica did not catch up")
+        # What the standby says of its stream, and its log: a receiver that never connected
+        # and one that fell behind read differently.
+        receiver = self.on_replica(
+            "SELECT coalesce(json_agg(r)::text, 'no WAL receiver')"
+            " FROM (SELECT status, flushed_lsn, latest_end_lsn, last_msg_receipt_time"
+            " FROM pg_stat_wal_receiver) r"
+        )
+        replayed = self.on_replica("SELECT pg_last_wal_replay_lsn()::text")
+        log = Path(self.env["PGREPLICA_DATA_DIR"], "server.log")
+        tail = log.read_text()[-2000:] if log.exists() else "(no log)"
+        raise AssertionError(
+            f"the replica did not catch up to {target} in {timeout:.0f} s: replayed"
+            f" {replayed}; {receiver}\n{tail}"
+        )
 
 
 @pytest.fixture(scope="session")
