@@ -63,6 +63,16 @@ def rolled_back(engine: Engine) -> Iterator[Connection]:
             outer.rollback()
 
 
+def wait_until(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:
+    """Polls `predicate` every `step` seconds until it holds (True) or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from api.replicas import HEADER, SERVED_BY
-from tests.support import ROOT, free_port
+from tests.support import ROOT, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -58,20 +57,15 @@ class Stack:
         return status
 
 
-def _until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if predicate():
-                return
-        except (httpx.HTTPError, AssertionError):
-            pass
-        assert time.monotonic() < deadline, f"not in {timeout:.0f} s: {what}"
-        time.sleep(0.5)
-
-
 def _answers(stack: Stack) -> bool:
-    return httpx.get(stack.url + "/healthz", timeout=5).status_code == 200
+    try:
+        return httpx.get(stack.url + "/healthz", timeout=5).status_code == 200
+    except httpx.HTTPError:  # not listening yet
+        return False
+
+
+def _until(predicate, timeout: float, what: str) -> None:
+    assert wait_until(predicate, timeout, step=0.5), f"not in {timeout:.0f} s: {what}"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,12 +96,3 @@ def cluster() -> Iterator[Cluster]:
         with contextlib.suppress(subprocess.CalledProcessError):  # already down
             c.stop("immediate")
         shutil.rmtree(datadir, ignore_errors=True)
-
-
-def wait_until(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False

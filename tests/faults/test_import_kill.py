@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from gis import migrate
-from tests.faults.conftest import Cluster, wait_until
+from tests.faults.conftest import Cluster
+from tests.support import wait_until
 
 VOLLSMOSE = str(Path(sys.executable).with_name("vollsmose"))
 # Where within the import's transaction each kill lands, as a share of its length.
