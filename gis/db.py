@@ -8,9 +8,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import chain
 
 import psycopg
-from sqlalchemy import Connection, Engine, TextClause, create_engine, event, text
+from sqlalchemy import Connection, Dialect, Engine, TextClause, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -186,6 +187,9 @@ class _NamedCursor(psycopg.Cursor):
     def execute(self, query, params=None, **kwargs):
         return super().execute(_named(self, query), params, **kwargs)
 
+    def stream(self, query, params=None, **kwargs):
+        return super().stream(_named(self, query), params, **kwargs)
+
 
 class _NamedAsyncCursor(psycopg.AsyncCursor):
     """`_NamedCursor` for the read engines' async connections."""
@@ -220,6 +224,97 @@ def statement(sql: str) -> TextClause:
     repeat with each request's shape, and finding the bind parameters in a long statement
     costs about 40 µs a time. Only for SQL built from code, never from values."""
     return text(sql)
+
+
+@lru_cache(maxsize=256)
+def driver_sql(sql: str, dialect: Dialect) -> str:
+    """`sql`, written with `text()`'s `:name` placeholders, in the driver's own parameter
+    style (psycopg's `%(name)s`), for `exec_driver_sql` or the driver's cursor: a `text()`
+    statement's execution costs SQLAlchemy much of a tile's Python time, all of it for
+    nothing a tile needs (benchmarks/README.md)."""
+    return str(text(sql).compile(dialect=dialect))
+
+
+# Rows a streamed statement's result comes in: psycopg's chunked mode, from libpq 17 (its
+# binary package carries its own); one at a time, libpq's single-row mode, before.
+STREAM_ROWS = 100
+
+
+def _stream_rows() -> int:
+    return STREAM_ROWS if psycopg.pq.version() >= 170000 else 1
+
+
+class Streamed:
+    """A statement's rows as they come (`streamed`): its column names, whether it has any
+    row, and the rows, read once, as plain tuples."""
+
+    __slots__ = ("_any", "_rows", "columns")
+
+    def __init__(self, columns: list[str], first: tuple | None, rest: Iterator[tuple]) -> None:
+        self.columns = columns
+        self._any = first is not None
+        # A chain, not a generator around the stream: an iterator of it dropped early must
+        # not close (cancel) the stream under `streamed`, which reads the rest out.
+        self._rows = chain((first,), rest) if self._any else iter(())
+
+    def __bool__(self) -> bool:
+        return self._any
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self._rows
+
+
+@contextmanager
+def streamed(conn: Connection, sql: str, parameters: dict) -> Iterator[Streamed]:
+    """The rows of `sql` (`text()`'s placeholders) as the server sends them: a caller that
+    works on each row as it comes does so while the server makes the next, on the other
+    core, instead of after the last (a national trajectory's 45,000 rows; benchmarks/
+    README.md, "The trajectory streamed"). On `conn`'s own driver connection, in its
+    transaction; nothing else runs on `conn` until the block ends, and rows left unread when
+    it ends are read out then.
+
+    A driver error, in the statement or in a row read inside the block, is raised as
+    SQLAlchemy raises it (a `DBAPIError` around it; a lost database invalidates `conn`), so
+    `translate_errors` and every caller treat it as any other statement's."""
+    dialect = conn.dialect
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        # An async driver (a read engine's, in `run_sync`'s greenlet): read it whole.
+        result = conn.exec_driver_sql(driver_sql(sql, dialect), parameters)
+        rows = result.tuples().all()
+        yield Streamed(list(result.keys()), rows[0] if rows else None, iter(rows[1:]))
+        return
+    query = driver_sql(sql, dialect)
+    cursor = driver.cursor()
+    rows = None
+    try:
+        rows = cursor.stream(query, parameters, size=_stream_rows())
+        first = next(rows, None)
+        if first is None:
+            # A stream without a row names no columns (psycopg keeps a row's result only):
+            # the statement again, whole, for its columns (and any row come since).
+            cursor.execute(query, parameters)
+            whole = cursor.fetchall()
+            first, rows = (whole[0] if whole else None), iter(whole[1:])
+        streamed_rows = Streamed([c.name for c in cursor.description], first, rows)
+        yield streamed_rows
+        # Left before the last row: the rest is read out, for cancelling the statement would
+        # end the connection's transaction with it (an error leaves it to psycopg's cancel).
+        for _ in streamed_rows:
+            pass
+    except psycopg.Error as exc:
+        lost = dialect.is_disconnect(exc, driver, cursor)
+        wrapped = DBAPIError.instance(
+            query, parameters, exc, psycopg.Error, connection_invalidated=lost, dialect=dialect
+        )
+        if lost:
+            conn.invalidate(exc)
+        raise wrapped from exc
+    finally:
+        # A stream an error left is cancelled here (psycopg's), before the next statement.
+        if rows is not None and hasattr(rows, "close"):
+            rows.close()
+        cursor.close()
 
 
 # The SQLSTATE of the database's owner guard (migration 0011).

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import KW_ONLY, dataclass, field
 from functools import cache
@@ -28,6 +28,7 @@ from sqlalchemy import Connection, TextClause, text
 
 from gis import data_version, law
 from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set
+from gis.db import streamed
 from gis.errors import InvalidParameter
 from gis.models import TENURES
 from gis.state import MAX_YEAR, MIN_YEAR
@@ -450,23 +451,36 @@ def _compute(
             if probe is None:
                 probe = conn.execute(_PROBE).one()
             statement, columns, rows = _version_rows(conn, parameters, probe)
-        else:
-            columns, rows = _run(conn, statement, parameters)
+            names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
+            return _shape(
+                rows,
+                columns,
+                area,
+                quarter_set,
+                names,
+                first_year,
+                last_year,
+                changes_only=statement != "tenure_mix",
+            )
+        # The statement is known: its rows are shaped as they come, while the server makes
+        # the next (`gis.db.streamed`), and the names are read before, for nothing else
+        # runs on the connection meanwhile.
         names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
-        return _shape(
-            rows,
-            columns,
-            area,
-            quarter_set,
-            names,
-            first_year,
-            last_year,
-            changes_only=statement != "tenure_mix",
-        )
+        with streamed(conn, _statement(statement).text, parameters) as rows:
+            return _shape(
+                rows,
+                rows.columns,
+                area,
+                quarter_set,
+                names,
+                first_year,
+                last_year,
+                changes_only=statement != "tenure_mix",
+            )
 
 
 def _shape(
-    rows: Sequence[Sequence],
+    rows: Iterable[Sequence],
     columns: Sequence[str],
     area: AreaInfo,
     quarter_set: QuarterSetInfo | None,

@@ -17,11 +17,11 @@ dearest step, runs twice per feature (z13 over Vollsmose: 2.6 ms, 1.7 ms with th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from sqlalchemy import Connection, Dialect, text
+from sqlalchemy import Connection
 
 from gis import data_version, temporal
+from gis.db import driver_sql
 from gis.errors import InvalidQuery
 from gis.layers import Layer
 from gis.models import SRID
@@ -146,16 +146,8 @@ def tile(
 ) -> Tile:
     """The MVT of `layers` in tile z/x/y (x: column, y: row from the top)."""
     sql, params = tile_statement(layers, z, x, y, years)
-    row = conn.exec_driver_sql(_driver_sql(sql, conn.dialect), params).one()
+    row = conn.exec_driver_sql(driver_sql(sql, conn.dialect), params).one()
     return Tile(bytes(row.data or b""), row.version)
-
-
-@lru_cache(maxsize=256)
-def _driver_sql(sql: str, dialect: Dialect) -> str:
-    """`sql` in the driver's own parameter style (psycopg's `%(name)s`), for
-    `exec_driver_sql`: a `text()` statement's execution costs SQLAlchemy much of a tile's
-    Python time, all of it for nothing a tile needs (benchmarks/README.md)."""
-    return str(text(sql).compile(dialect=dialect))
 
 
 def vector_fields(layer: Layer) -> dict[str, str]:
