@@ -11,6 +11,7 @@ from functools import lru_cache
 from itertools import chain
 
 import psycopg
+from psycopg.types.numeric import FloatLoader
 from sqlalchemy import Connection, Dialect, Engine, TextClause, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -273,19 +274,20 @@ def streamed(conn: Connection, sql: str, parameters: dict) -> Iterator[Streamed]
     transaction; nothing else runs on `conn` until the block ends, and rows left unread when
     it ends are read out then.
 
+    numeric columns come as float (the nearest double, as a CAST to float8 gives it).
+
     A driver error, in the statement or in a row read inside the block, is raised as
     SQLAlchemy raises it (a `DBAPIError` around it; a lost database invalidates `conn`), so
     `translate_errors` and every caller treat it as any other statement's."""
     dialect = conn.dialect
     driver = conn.connection.driver_connection
     if not isinstance(driver, psycopg.Connection):
-        # An async driver (a read engine's, in `run_sync`'s greenlet): read it whole.
-        result = conn.exec_driver_sql(driver_sql(sql, dialect), parameters)
-        rows = result.tuples().all()
-        yield Streamed(list(result.keys()), rows[0] if rows else None, iter(rows[1:]))
-        return
+        raise TypeError("streamed() needs a sync psycopg connection, not a read engine's")
     query = driver_sql(sql, dialect)
     cursor = driver.cursor()
+    # numeric as float, parsed here: the value a CAST to float8 gives (both take the nearest
+    # double to the decimal text), without the server writing it out and reading it back.
+    cursor.adapters.register_loader("numeric", FloatLoader)
     rows = None
     try:
         rows = cursor.stream(query, parameters, size=_stream_rows())

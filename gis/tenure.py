@@ -179,6 +179,9 @@ def _statement(name: str = "tenure_mix") -> TextClause:
     ):
         sql = sql.replace(placeholder, value)
 
+    def as_float(figure: str) -> str:
+        return f"CAST({figure} AS float8)" if version else figure
+
     def each(template: str, sep: str = ",\n           ") -> str:
         return sep.join(template.format(t=t, k=k) for k in ("d", "fa") for t in TENURES)
 
@@ -207,10 +210,15 @@ def _statement(name: str = "tenure_mix") -> TextClause:
             ]
         ),
         "{running_columns}": each("sum(c.{k}_{t}) OVER w AS {k}_{t}", ", "),
+        # The floor areas' exact sums (numeric): the adopted plan's statement, which
+        # `gis.db.streamed` reads, hands them over as they are, for the client to parse as
+        # float (a CAST to float8 makes the server write each one out as text and read it
+        # back); a version's, read whole (`_run`), as float8.
         "{output_columns}": ", ".join(
             [f"coalesce(d_{t}, 0) AS d_{t}" for t in TENURES]
-            + [f"CAST(coalesce(fa_{t}, 0) AS float8) AS fa_{t}" for t in TENURES]
+            + [as_float(f"coalesce(fa_{t}, 0)") + f" AS fa_{t}" for t in TENURES]
         ),
+        "{business_output}": as_float("coalesce(business_m2, 0)"),
     }
     for placeholder, value in placeholders.items():
         sql = sql.replace(placeholder, value)
@@ -292,7 +300,7 @@ def _mix_reader(
 ) -> tuple[Callable[[Sequence], Mix], Callable[[Sequence, str | None, str], QuarterMix]]:
     """Read a Mix, and a quarter's QuarterMix, from a result row by position (a national
     trajectory has 45,000 rows): every tenure's dwellings (bigint, read as int) side by
-    side, then their floor areas (float8, read as float)."""
+    side, then their floor areas (read as float)."""
     at = {name: i for i, name in enumerate(columns)}
     n = len(TENURES)
     d0, fa0 = at[f"d_{TENURES[0]}"], at[f"fa_{TENURES[0]}"]
@@ -354,8 +362,11 @@ def _parameters(
 
 
 def _run(conn: Connection, statement: str, parameters: dict) -> tuple[list[str], list[tuple]]:
+    """The statement's columns and all its rows, for a read that picks its statement by
+    whether one answers (`_version_rows`), so it cannot shape them as they come
+    (`_compute`)."""
     result = conn.execute(_statement(statement), parameters)
-    # Plain tuples, read by position: a national trajectory is 45,000 rows.
+    # Plain tuples, read by position.
     return list(result.keys()), result.tuples().all()
 
 

@@ -18,7 +18,8 @@
 --
 -- Rows come ordered by cell, then year: the aggregate's own order, which the running sums
 -- and the answer keep (partitioned by quarter_set_id, not by is_total, so no sort after).
--- Dwellings are summed as integers, floor areas as numeric (exact, whatever the order).
+-- Dwellings are summed as integers, floor areas as numeric (exact, whatever the order),
+-- handed over as numeric or float8 (gis.tenure says which).
 -- The placeholders are filled from gis.models.TENURES (constants, never input).
 WITH{version_ctes}
 changes AS (
@@ -46,7 +47,7 @@ running AS (
     WINDOW w AS (PARTITION BY c.quarter_set_id, c.quarter_id ORDER BY c.year)
 )
 SELECT year, quarter_id, is_total, {output_columns},
-       CAST(coalesce(business_m2, 0) AS float8) AS business_m2,
+       {business_output} AS business_m2,
        coalesce(not_replaced, 0) AS demolished_not_replaced, coalesce(present, 0) AS present
 FROM running
 WHERE TRUE{version_filter}

@@ -104,3 +104,14 @@ def test_the_error_is_a_dbapi_error_around_the_drivers(conn) -> None:
     with pytest.raises(DBAPIError) as raised, streamed(conn, wrong, {}) as rows:
         list(rows)
     assert raised.value.orig.sqlstate == "42703"
+
+
+def test_numeric_comes_as_the_float_a_cast_gives(conn) -> None:
+    values = (
+        "SELECT x, CAST(x AS float8) AS cast FROM (VALUES (CAST(0.1 AS numeric)), (85.3),"
+        " (1e-7), (123456789.123456789), (-2.5), (1234567.0000000000001), (NULL)) v(x)"
+    )
+    with streamed(conn, values, {}) as rows:
+        got = list(rows)
+    assert all(type(x) is float for x, _ in got[:-1])
+    assert [x for x, _ in got] == [cast for _, cast in got]
