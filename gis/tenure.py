@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import KW_ONLY, dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -457,37 +457,29 @@ def _compute(
         "max_corrected": MAX_CORRECTED,
     }
     # Allocation-heavy and acyclic: see _no_cycle_collection.
-    with _no_cycle_collection():
+    with _no_cycle_collection(), ExitStack() as stack:
         if statement == "tenure_version":
             if probe is None:
                 probe = conn.execute(_PROBE).one()
             statement, columns, rows = _version_rows(conn, parameters, probe)
             names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
-            return _shape(
-                rows,
-                columns,
-                area,
-                quarter_set,
-                names,
-                first_year,
-                last_year,
-                changes_only=statement != "tenure_mix",
-            )
-        # The statement is known: its rows are shaped as they come, while the server makes
-        # the next (`gis.db.streamed`), and the names are read before, for nothing else
-        # runs on the connection meanwhile.
-        names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
-        with streamed(conn, _statement(statement).text, parameters) as rows:
-            return _shape(
-                rows,
-                rows.columns,
-                area,
-                quarter_set,
-                names,
-                first_year,
-                last_year,
-                changes_only=statement != "tenure_mix",
-            )
+        else:
+            # The statement is known: its rows are shaped as they come, while the server
+            # makes the next (`gis.db.streamed`); the names are read first, for nothing else
+            # runs on the connection meanwhile.
+            names = _quarter_names(conn, quarter_set, today=statement != "tenure_mix")
+            rows = stack.enter_context(streamed(conn, _statement(statement).text, parameters))
+            columns = rows.columns
+        return _shape(
+            rows,
+            columns,
+            area,
+            quarter_set,
+            names,
+            first_year,
+            last_year,
+            changes_only=statement != "tenure_mix",
+        )
 
 
 def _shape(
