@@ -288,9 +288,9 @@ def streamed(conn: Connection, sql: str, parameters: dict) -> Iterator[Streamed]
     # numeric as float, parsed here: the value a CAST to float8 gives (both take the nearest
     # double to the decimal text), without the server writing it out and reading it back.
     cursor.adapters.register_loader("numeric", FloatLoader)
-    rows = None
+    stream = None
     try:
-        rows = cursor.stream(query, parameters, size=_stream_rows())
+        stream = rows = cursor.stream(query, parameters, size=_stream_rows())
         first = next(rows, None)
         if first is None:
             # A stream without a row names no columns (psycopg keeps a row's result only):
@@ -314,8 +314,8 @@ def streamed(conn: Connection, sql: str, parameters: dict) -> Iterator[Streamed]
         raise wrapped from exc
     finally:
         # A stream an error left is cancelled here (psycopg's), before the next statement.
-        if rows is not None and hasattr(rows, "close"):
-            rows.close()
+        if stream is not None:
+            stream.close()
         cursor.close()
 
 
