@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from gis import law
 from gis.areas import AreaInfo
@@ -89,7 +92,8 @@ def _figures(m: Mix) -> dict:
         "demolished_not_replaced": m.demolished_not_replaced,
         "legal_denominator": round(m.legal_denominator, 2),
         "legal_share": None if share is None else round(share, 4),
-        "compliant": m.compliant,
+        # (from the share above: m.compliant would work it out again)
+        "compliant": law.is_compliant(share),
     }
 
 
@@ -126,6 +130,67 @@ class _Converted:
         return made
 
 
+class _Written:
+    """Each figure object of one answer written as JSON once, as `MixOut` and
+    `QuarterMixOut` write it, for an answer sent as written (`TenureMixOut.json_of`,
+    `TrajectoryOut.json_of`): the models' own dump writes a shared object again at every
+    year it lasts (160,000 quarter-years of a national trajectory, 105 MB), and building
+    45,000 models to dump took longer than the trajectory itself (benchmarks/README.md,
+    "The national answers written once"). tests/api/test_answer_json.py holds the bytes to
+    the models' own."""
+
+    def __init__(self) -> None:
+        self._mixes: dict[int, bytes] = {}
+        self._quarters: dict[int, bytes] = {}
+
+    def mix(self, m: Mix | None) -> list[bytes]:
+        if m is None:
+            return [b"null"]
+        made = self._mixes.get(id(m))
+        if made is None:
+            made = self._mixes[id(m)] = to_json(_figures(m))
+        return [made]
+
+    def quarters(self, quarters: list[QuarterMix]) -> list[bytes]:
+        made, written = self._quarters, []
+        for q in quarters:
+            one = made.get(id(q))
+            if one is None:
+                one = made[id(q)] = to_json(_figures(q) | {"quarter": q.slug, "name": q.name})
+            written.append(one)
+        return _array([[one] for one in written])
+
+
+# The parts of an answer's JSON, joined once at the end: a national trajectory is 105 MB,
+# and each join of a part of it into the next copied it again.
+def _array(items: list[list[bytes]]) -> list[bytes]:
+    parts = [b"["]
+    for i, item in enumerate(items):
+        if i:
+            parts.append(b",")
+        parts.extend(item)
+    parts.append(b"]")
+    return parts
+
+
+def _object(
+    model: type[BaseModel], fields: dict[str, Any], written: dict[str, list[bytes]]
+) -> list[bytes]:
+    """The parts of `model`'s JSON as its own dump by alias writes it, from its fields'
+    values by name: `fields` as values, `written` as the parts of JSON written already
+    (`_Written`)."""
+    rest = model.model_construct(**fields).model_dump(
+        mode="json", by_alias=True, exclude=set(written)
+    )
+    parts = [b"{"]
+    for i, (name, info) in enumerate(model.model_fields.items()):
+        key = info.serialization_alias or info.alias or name
+        parts.append((b"," if i else b"") + to_json(key) + b":")
+        parts.extend(written[name] if name in written else [to_json(rest[key])])
+    parts.append(b"}")
+    return parts
+
+
 class TenureMixOut(BaseModel):
     area: str
     area_name: str
@@ -151,6 +216,29 @@ class TenureMixOut(BaseModel):
             total=c.mix(tm.total),
             quarters=[c.quarter(q) for q in tm.quarters],
             unassigned=c.mix(tm.unassigned) if tm.unassigned is not None else None,
+        )
+
+    @classmethod
+    def json_of(cls, tm: TenureMix) -> bytes:
+        """The answer's JSON, as `of(tm)` dumped by alias writes it, each figure object
+        written once (`_Written`)."""
+        w = _Written()
+        return b"".join(
+            _object(
+                cls,
+                {
+                    "area": tm.area.slug,
+                    "area_name": tm.area.name,
+                    "year": tm.year,
+                    "quarter_set": tm.quarter_set.slug if tm.quarter_set else None,
+                    "data_source": tm.area.data_source,
+                },
+                {
+                    "total": w.mix(tm.total),
+                    "quarters": w.quarters(tm.quarters),
+                    "unassigned": w.mix(tm.unassigned),
+                },
+            )
         )
 
 
@@ -188,4 +276,35 @@ class TrajectoryOut(BaseModel):
             to_year=tr.last_year,
             first_compliant_year=tr.first_compliant_year,
             years=years,
+        )
+
+    @classmethod
+    def json_of(cls, tr: Trajectory) -> bytes:
+        """The answer's JSON, as `of(tr)` dumped by alias writes it, each figure object
+        written once (`_Written`)."""
+        w = _Written()
+        years = _array(
+            [
+                _object(
+                    TrajectoryYearOut,
+                    {"year": tm.year},
+                    {"total": w.mix(tm.total), "quarters": w.quarters(tm.quarters)},
+                )
+                for tm in tr.years
+            ]
+        )
+        return b"".join(
+            _object(
+                cls,
+                {
+                    "area": tr.area.slug,
+                    "area_name": tr.area.name,
+                    "quarter_set": tr.quarter_set.slug if tr.quarter_set else None,
+                    "data_source": tr.area.data_source,
+                    "from_year": tr.first_year,
+                    "to_year": tr.last_year,
+                    "first_compliant_year": tr.first_compliant_year,
+                },
+                {"years": years},
+            )
         )

@@ -28,11 +28,18 @@ router = APIRouter(
 )
 
 CSV = "text/csv; charset=utf-8"
+JSON = "application/json"
 
 
 def _csv(body: str, filename: str, cache: Validator) -> Response:
     headers = {**cache.headers, "Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(body, media_type=CSV, headers=headers)
+
+
+def _json(body: bytes, cache: Validator) -> Response:
+    """A tenure answer as written once (`TenureMixOut.json_of`, `TrajectoryOut.json_of`):
+    the bytes the response model's own dump would send, without building its models."""
+    return Response(body, media_type=JSON, headers=cache.headers)
 
 
 @router.get("", response_model=list[AreaOut], summary="Designated areas")
@@ -63,7 +70,7 @@ def get_tenure_mix(
     result = tenure.tenure_mix(conn, area, year, quarters)
     if f == "csv":
         return _csv(tenure_table.to_csv(result), f"{area}-{year}.csv", cache)
-    return TenureMixOut.of(result)
+    return _json(TenureMixOut.json_of(result), cache)
 
 
 @router.get(
@@ -85,4 +92,4 @@ def get_trajectory(
     result = tenure.trajectory(conn, area, from_year, to_year, quarters)
     if f == "csv":
         return _csv(tenure_table.to_csv(result), f"{area}-{from_year}-{to_year}.csv", cache)
-    return TrajectoryOut.of(result)
+    return _json(TrajectoryOut.json_of(result), cache)
