@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from gis import law
-from gis.areas import AreaInfo
+from gis.areas import AreaInfo, QuarterSetInfo
 from gis.tenure import Mix, QuarterMix, TenureMix, Trajectory
 
 
@@ -191,6 +191,25 @@ def _object(
     return parts
 
 
+def _about(area: AreaInfo, quarter_set: QuarterSetInfo | None) -> dict:
+    """What a tenure answer says of its area and quarter set, by field name."""
+    return {
+        "area": area.slug,
+        "area_name": area.name,
+        "quarter_set": quarter_set.slug if quarter_set else None,
+        "data_source": area.data_source,
+    }
+
+
+def _trajectory_about(tr: Trajectory) -> dict:
+    return {
+        **_about(tr.area, tr.quarter_set),
+        "from_year": tr.first_year,
+        "to_year": tr.last_year,
+        "first_compliant_year": tr.first_compliant_year,
+    }
+
+
 class TenureMixOut(BaseModel):
     area: str
     area_name: str
@@ -208,11 +227,8 @@ class TenureMixOut(BaseModel):
     def of(cls, tm: TenureMix, converted: _Converted | None = None) -> TenureMixOut:
         c = converted or _Converted()
         return cls(
-            area=tm.area.slug,
-            area_name=tm.area.name,
+            **_about(tm.area, tm.quarter_set),
             year=tm.year,
-            quarter_set=tm.quarter_set.slug if tm.quarter_set else None,
-            data_source=tm.area.data_source,
             total=c.mix(tm.total),
             quarters=[c.quarter(q) for q in tm.quarters],
             unassigned=c.mix(tm.unassigned) if tm.unassigned is not None else None,
@@ -226,13 +242,7 @@ class TenureMixOut(BaseModel):
         return b"".join(
             _object(
                 cls,
-                {
-                    "area": tm.area.slug,
-                    "area_name": tm.area.name,
-                    "year": tm.year,
-                    "quarter_set": tm.quarter_set.slug if tm.quarter_set else None,
-                    "data_source": tm.area.data_source,
-                },
+                {**_about(tm.area, tm.quarter_set), "year": tm.year},
                 {
                     "total": w.mix(tm.total),
                     "quarters": w.quarters(tm.quarters),
@@ -267,16 +277,7 @@ class TrajectoryOut(BaseModel):
         for tm in tr.years:
             one = TenureMixOut.of(tm, converted)
             years.append(TrajectoryYearOut(year=tm.year, total=one.total, quarters=one.quarters))
-        return cls(
-            area=tr.area.slug,
-            area_name=tr.area.name,
-            quarter_set=tr.quarter_set.slug if tr.quarter_set else None,
-            data_source=tr.area.data_source,
-            from_year=tr.first_year,
-            to_year=tr.last_year,
-            first_compliant_year=tr.first_compliant_year,
-            years=years,
-        )
+        return cls(**_trajectory_about(tr), years=years)
 
     @classmethod
     def json_of(cls, tr: Trajectory) -> bytes:
@@ -296,15 +297,7 @@ class TrajectoryOut(BaseModel):
         return b"".join(
             _object(
                 cls,
-                {
-                    "area": tr.area.slug,
-                    "area_name": tr.area.name,
-                    "quarter_set": tr.quarter_set.slug if tr.quarter_set else None,
-                    "data_source": tr.area.data_source,
-                    "from_year": tr.first_year,
-                    "to_year": tr.last_year,
-                    "first_compliant_year": tr.first_compliant_year,
-                },
+                _trajectory_about(tr),
                 {"years": years},
             )
         )
