@@ -5,6 +5,7 @@ accept gzip, go as they are."""
 from __future__ import annotations
 
 import gzip
+import re
 
 import pytest
 
@@ -14,6 +15,12 @@ from tests.api.test_ogc_tiles import TORV, tile_of
 BIG = "/areas/vollsmose/tenure-mix/trajectory?from=2020&to=2030&quarters=kvarterer"
 Z, X, Y = tile_of(*TORV, 15)
 PATHS = [BIG, "/collections/buildings/items?limit=50", f"/tiles/WebMercatorQuad/{Z}/{X}/{Y}"]
+
+
+def _timeless(body: bytes) -> bytes:
+    """The answer without the items' timeStamp, which moves on between two requests that
+    straddle a second."""
+    return re.sub(rb'"timeStamp":"[^"]*"', b'"timeStamp":""', body)
 
 
 def _raw(client, path: str, encoding: str, method: str = "GET"):
@@ -31,7 +38,7 @@ def test_a_big_answer_is_gzipped_for_a_client_that_accepts_it(ref_client, path):
     assert packed.headers["content-encoding"] == "gzip"
     assert "accept-encoding" in packed.headers["vary"].lower()
     assert len(packed_body) < len(plain_body)
-    assert gzip.decompress(packed_body) == plain_body
+    assert _timeless(gzip.decompress(packed_body)) == _timeless(plain_body)
     assert int(packed.headers["content-length"]) == len(packed_body)
     # The validator is the answer's, whichever coding carries it: a 304 either way.
     assert packed.headers["etag"] == plain.headers["etag"]
