@@ -103,7 +103,12 @@ class QuarterMixOut(MixOut):
 
     @classmethod
     def of(cls, q: QuarterMix) -> QuarterMixOut:
-        return cls(quarter=q.slug, name=q.name, **_figures(q))
+        return cls(**_quarter_figures(q))
+
+
+def _quarter_figures(q: QuarterMix) -> dict:
+    """A quarter's figures as QuarterMixOut carries them, in its fields' order."""
+    return _figures(q) | {"quarter": q.slug, "name": q.name}
 
 
 class _Converted:
@@ -156,7 +161,7 @@ class _Written:
         for q in quarters:
             one = made.get(id(q))
             if one is None:
-                one = made[id(q)] = to_json(_figures(q) | {"quarter": q.slug, "name": q.name})
+                one = made[id(q)] = to_json(_quarter_figures(q))
             written.append(one)
         return _array([[one] for one in written])
 
