@@ -27,7 +27,7 @@ from cachetools import LRUCache
 from sqlalchemy import Connection, TextClause, text
 
 from gis import data_version, law
-from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set
+from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set, list_areas
 from gis.db import streamed
 from gis.errors import InvalidParameter
 from gis.models import TENURES
@@ -142,6 +142,14 @@ def check_year(year: int, parameter: str = "year") -> int:
             parameter, f"'{parameter}' must be a year from {MIN_YEAR} to {MAX_YEAR}, not {year}."
         )
     return year
+
+
+def check_years(first_year: int, last_year: int) -> None:
+    """A trajectory's years: each one `check_year` allows, the last not before the first."""
+    check_year(first_year, "from")
+    check_year(last_year, "to")
+    if last_year < first_year:
+        raise InvalidParameter("to", f"'to' ({last_year}) is before 'from' ({first_year}).")
 
 
 def _sql(name: str) -> str:
@@ -582,11 +590,30 @@ def trajectory(
     quarter_set: str | None = None,
 ) -> Trajectory:
     """The tenure mix for every year from `first_year` to `last_year`, both included."""
-    check_year(first_year, "from")
-    check_year(last_year, "to")
-    if last_year < first_year:
-        raise InvalidParameter("to", f"'to' ({last_year}) is before 'from' ({first_year}).")
+    check_years(first_year, last_year)
     area = get_area(conn, area_slug)
     qs = get_quarter_set(area, quarter_set)
     years = _compute(conn, area, qs, first_year, last_year)
     return Trajectory(area, first_year, last_year, qs, years)
+
+
+def every_area(
+    conn: Connection,
+    first_year: int,
+    last_year: int,
+    kinds: Iterable[str] | None = None,
+) -> list[Trajectory]:
+    """Every area's trajectory as a whole (no quarters), in the areas' order: the national
+    question, the legal share of each area year by year, asked once. `kinds`: only areas of
+    these kinds (`gis.models.AREA_KINDS`); None: all. Each area is its own statement, the
+    same one `trajectory` runs (so a scenario or a recorded time answers as there); run on a
+    connection in REPEATABLE READ they read one snapshot."""
+    check_years(first_year, last_year)
+    wanted = None if kinds is None else set(kinds)
+    return [
+        Trajectory(
+            area, first_year, last_year, None, _compute(conn, area, None, first_year, last_year)
+        )
+        for area in list_areas(conn)
+        if wanted is None or area.kind in wanted
+    ]

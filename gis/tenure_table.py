@@ -68,9 +68,15 @@ def rows(tm: TenureMix) -> list[dict]:
     return [dict(zip(COLUMNS, line, strict=True)) for line in _lines(tm, {})]
 
 
-def to_csv(answer: TenureMix | Trajectory) -> str:
-    """The year's rows, or every year's in turn, as CSV with a header."""
-    years = answer.years if isinstance(answer, Trajectory) else [answer]
+def to_csv(answer: TenureMix | Trajectory | list[Trajectory]) -> str:
+    """The year's rows, or every year's in turn (of each trajectory in turn), as CSV with a
+    header."""
+    if isinstance(answer, TenureMix):
+        years = [answer]
+    elif isinstance(answer, Trajectory):
+        years = answer.years
+    else:
+        years = [tm for tr in answer for tm in tr.years]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
