@@ -50,6 +50,7 @@ ROUTERS = (
     ogc_edit.router,
     health.router,
     areas.router,
+    areas.national,
     land.router,
     land_page.router,
     whatif.router,

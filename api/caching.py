@@ -60,7 +60,8 @@ class Validator:
         """Read the data version (one tiny query); a 304 if the client holds this very
         answer, else None. Called by the route before any other query:
         the answer then reflects this version or a later one, never an earlier one, so an
-        ETag never labels older data than it names."""
+        ETag never labels older data than it names (a REST read answers in the snapshot it
+        read the version in: exactly this version, api.deps._open_read)."""
         self.seal(data_version.current(conn))
         return self._match()
 

@@ -24,6 +24,7 @@ from gis.db import (
     name_the_version,
     translate_errors,
 )
+from gis.models import AREA_KINDS
 from gis.record import PlanView
 from gis.roles import PUBLIC, Permission, Reader
 from gis.state import MAX_YEAR, MIN_YEAR
@@ -163,9 +164,12 @@ def _open_read(engine: Engine, view: PlanView, reader: Reader, read_only: bool) 
     with record.taking_to_keep():
         conn = engine.connect()
     if read_only:
-        # BEGIN READ ONLY (psycopg sends it before the first statement); reset when the
-        # connection goes back to the pool.
-        conn = conn.execution_options(postgresql_readonly=True)
+        # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY (psycopg sends it before the first
+        # statement); reset when the connection goes back to the pool. One snapshot for the
+        # whole read: the data version its ETag names and every statement of its answer see
+        # the same data, even when a write commits between them (an answer of every area is
+        # a statement per area). A read-only transaction is never refused for it.
+        conn = conn.execution_options(postgresql_readonly=True, isolation_level="REPEATABLE READ")
     try:
         as_reader(conn, reader)
         if read_only:
@@ -257,6 +261,15 @@ QuarterSetQuery = Annotated[
         pattern=r"^[a-z0-9][a-z0-9-]*$",
         max_length=64,
         description="Quarter set, e.g. `afdelinger` or `kvarterer`; default: the area's first.",
+    ),
+]
+AreaKind = Literal[AREA_KINDS]
+AreaKindsQuery = Annotated[
+    list[AreaKind] | None,
+    Query(
+        alias="kind",
+        description="Only areas of this kind (repeat for several); default: every area.",
+        examples=[["hard_ghetto", "parallelsamfund"]],
     ),
 ]
 TableFormat = Literal["json", "csv"]

@@ -306,3 +306,47 @@ class TrajectoryOut(BaseModel):
                 {"years": years},
             )
         )
+
+
+class AreaYearOut(BaseModel):
+    year: int
+    total: MixOut
+
+
+class AreaTrajectoryOut(BaseModel):
+    area: str
+    area_name: str
+    kind: str
+    data_source: str | None
+    first_compliant_year: int | None = Field(
+        description="The first year in the range whose legal share is at most 40 %."
+    )
+    years: list[AreaYearOut]
+
+
+class EveryAreaOut(BaseModel):
+    law: LawOut = LawOut()
+    from_year: int = Field(serialization_alias="from")
+    to_year: int = Field(serialization_alias="to")
+    areas: list[AreaTrajectoryOut]
+
+    @classmethod
+    def of(cls, trajectories: list[Trajectory], first_year: int, last_year: int) -> EveryAreaOut:
+        converted = _Converted()
+        return cls(
+            from_year=first_year,
+            to_year=last_year,
+            areas=[
+                AreaTrajectoryOut(
+                    area=tr.area.slug,
+                    area_name=tr.area.name,
+                    kind=tr.area.kind,
+                    data_source=tr.area.data_source,
+                    first_compliant_year=tr.first_compliant_year,
+                    years=[
+                        AreaYearOut(year=y.year, total=converted.mix(y.total)) for y in tr.years
+                    ],
+                )
+                for tr in trajectories
+            ],
+        )

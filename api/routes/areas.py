@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api.caching import Validator
 from api.deps import (
+    AreaKindsQuery,
     ConnectionDep,
     FormatQuery,
     FromYearQuery,
@@ -13,7 +14,7 @@ from api.deps import (
     YearQuery,
     get_validator,
 )
-from api.schemas import AreaOut, TenureMixOut, TrajectoryOut
+from api.schemas import AreaOut, EveryAreaOut, TenureMixOut, TrajectoryOut
 from gis import areas, tenure, tenure_table
 
 # Every read here is a function of the data and the request: each answer carries an ETag
@@ -22,6 +23,14 @@ from gis import areas, tenure, tenure_table
 # Response (the CSV) names the validator too, for its headers: the same one.
 router = APIRouter(
     prefix="/areas",
+    tags=["areas"],
+    dependencies=[Depends(get_validator)],
+    responses={304: {"description": "Not modified: the answer of the ETag sent is current."}},
+)
+
+# The national question, every area at once: not under /areas, where its name would be
+# taken for an area's slug.
+national = APIRouter(
     tags=["areas"],
     dependencies=[Depends(get_validator)],
     responses={304: {"description": "Not modified: the answer of the ETag sent is current."}},
@@ -93,3 +102,27 @@ def get_trajectory(
     if f == "csv":
         return _csv(tenure_table.to_csv(result), f"{area}-{from_year}-{to_year}.csv", cache)
     return _json(TrajectoryOut.json_of(result), cache)
+
+
+@national.get(
+    "/legal-share",
+    response_model=EveryAreaOut,
+    response_model_by_alias=True,
+    summary="Every area's tenure mix and legal share (§ 168 a), year by year",
+    description="The areas as wholes (no quarters), in one answer: what a ministry or a "
+    "housing organisation with areas in many municipalities asks. As CSV, one row per area "
+    "and year, in the columns of an area's own tenure-mix CSV.",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_legal_share(
+    conn: ConnectionDep,
+    cache: ValidatorDep,
+    from_year: FromYearQuery = 2020,
+    to_year: ToYearQuery = 2030,
+    kinds: AreaKindsQuery = None,
+    f: FormatQuery = "json",
+):
+    result = tenure.every_area(conn, from_year, to_year, kinds)
+    if f == "csv":
+        return _csv(tenure_table.to_csv(result), f"areas-{from_year}-{to_year}.csv", cache)
+    return EveryAreaOut.of(result, from_year, to_year)
