@@ -72,6 +72,16 @@ class LayerStyle:
 
 BLACK = "#1a1a1a"
 RED = "#d7191c"
+# The kinds of area (gis.models.AREA_KINDS) in Danish, as the pages and the map legend name
+# them.
+AREA_KIND_DA = {
+    "hard_ghetto": "Hårdt ghettoområde",
+    "omdannelse": "Omdannelsesområde",
+    "parallelsamfund": "Parallelsamfund",
+    "udsat": "Udsat boligområde",
+    "forebyggelse": "Forebyggelsesområde",
+    "other": "Andet område",
+}
 BLUE = "#1f5fbf"
 PLAN_PURPLE = "#6a3d9a"
 
@@ -255,9 +265,11 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             "areas",
             "Områdegrænser",
             (
-                Style("hard_ghetto", "Hårdt ghettoområde", stroke=RED, width=2.5, dash="10 6"),
-                Style("udsat", "Udsat boligområde", stroke="#8e44ad", width=2.0, dash="6 4"),
-                Style("other", "Andet område", stroke="#555555", width=1.5, dash="4 4"),
+                Style(
+                    "hard_ghetto", AREA_KIND_DA["hard_ghetto"], stroke=RED, width=2.5, dash="10 6"
+                ),
+                Style("udsat", AREA_KIND_DA["udsat"], stroke="#8e44ad", width=2.0, dash="6 4"),
+                Style("other", AREA_KIND_DA["other"], stroke="#555555", width=1.5, dash="4 4"),
             ),
             z=6,
         ),

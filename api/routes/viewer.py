@@ -294,6 +294,32 @@ def overlay_image(overlay: Slug) -> Response:
     return Response(overlays.overlay_png(overlay), media_type="image/png", headers=CACHE)
 
 
+@router.get("/omraader", response_class=HTMLResponse, summary="Every area's legal share (Danish)")
+def areas_page(
+    request: Request,
+    conn: ConnectionDep,
+    from_year: Annotated[int, Query(alias="from", ge=2000, le=2060)] = styles.VIEWER_MIN_YEAR,
+    to_year: Annotated[int, Query(alias="to", ge=2000, le=2060)] = styles.VIEWER_MAX_YEAR,
+) -> HTMLResponse:
+    """The national overview: each area's legal share in the fremtidsbillede years and the
+    first year under the limit, from the answer `/legal-share` gives."""
+    areas = tenure.every_area(conn, from_year, to_year)
+    shown = [y for y in styles.FREMTIDSBILLEDE_YEARS if from_year <= y <= to_year]
+    return templates.TemplateResponse(
+        request,
+        "omraader.html",
+        {
+            "areas": areas,
+            "years": shown,
+            "from_year": from_year,
+            "to_year": to_year,
+            "law": law,
+            "note": styles.REFERENCE_NOTE,
+            "kinds": styles.AREA_KIND_DA,
+        },
+    )
+
+
 @router.get("/omraader/{area}", response_class=HTMLResponse, summary="An area's trajectory page")
 def area_page(
     request: Request,

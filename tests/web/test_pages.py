@@ -13,6 +13,8 @@ pytestmark = pytest.mark.slow
 PAGES = [
     "/kort",
     "/kort?year=2020&compare=2030",
+    "/kort/omraader",
+    "/kort/omraader?from=2026&to=2035",
     "/kort/omraader/vollsmose",
     "/kort/omraader/vollsmose?quarters=afdelinger",
     "/kort/omraader/kertemindevejkvarteret",

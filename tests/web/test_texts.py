@@ -51,3 +51,34 @@ def test_danish_leaves_other_text_as_written():
     # Line breaks or doubled spaces in the stored text do not defeat the translation.
     english = next(iter(styles._REFERENCE_TEXTS_DA))
     assert styles.danish(english.replace(" ", "\n", 3)) == styles._REFERENCE_TEXTS_DA[english]
+
+
+def test_areas_overview_shows_every_areas_share_as_the_api_gives_it(ref_client):
+    """A row per area, in the API's order, each fremtidsbillede year's share and the first
+    year under the limit as `/legal-share` answers them, and a link to the area's own page."""
+    api = ref_client.get("/legal-share", params={"from": 2020, "to": 2030}).json()
+    html = ref_client.get("/kort/omraader", params={"from": 2020, "to": 2030}).text
+    rows = re.findall(r'<tr data-area="([^"]+)">(.*?)</tr>', html, re.S)
+    assert [slug for slug, _ in rows] == [a["area"] for a in api["areas"]]
+    for (slug, row), area in zip(rows, api["areas"], strict=True):
+        assert re.search(rf'href="[^"]*/kort/omraader/{slug}"', row)
+        cells = dict(re.findall(r'<td data-year="(\d+)"[^>]*>([^<]*)</td>', row))
+        assert list(cells) == ["2020", "2025", "2030"]
+        for year in area["years"]:
+            share = year["total"]["legal_share"]
+            if str(year["year"]) in cells:
+                shown = "–" if share is None else f"{share * 100:.1f} %".replace(".", ",")
+                assert cells[str(year["year"])] == shown, (slug, year["year"])
+        first = re.search(r'class="first-compliant">([^<]*)<', row).group(1)
+        assert first == str(area["first_compliant_year"] or "ikke i perioden")
+    vollsmose = dict(rows)["vollsmose"]
+    assert re.search(r'data-year="2030" class="ok"', vollsmose)
+    assert "/legal-share?from=2020&amp;to=2030&amp;f=csv" in html
+    # The default period is the area pages' own.
+    default = ref_client.get("/kort/omraader").text
+    assert f"{styles.VIEWER_MIN_YEAR}–{styles.VIEWER_MAX_YEAR}" in default
+
+
+def test_areas_overview_refuses_a_backwards_period(ref_client):
+    response = ref_client.get("/kort/omraader", params={"from": 2031, "to": 2020})
+    assert response.status_code == 422
