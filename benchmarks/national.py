@@ -413,6 +413,9 @@ def _http(runs: int) -> None:
             (f"trajectory {FIRST}-{LAST}, CSV", trajectory + "&f=csv", {}),
             (f"trajectory {FIRST}-{LAST}, CSV gzip", trajectory + "&f=csv", gzip),
             (f"trajectory {FIRST}-{LAST}, held (304)", trajectory, {"If-None-Match": etag}),
+            # The national question asked once: every area as a whole (/legal-share).
+            (f"every area {FIRST}-{LAST}, JSON", f"/legal-share?from={FIRST}&to={LAST}", {}),
+            (f"every area {FIRST}-{LAST}, CSV", f"/legal-share?from={FIRST}&to={LAST}&f=csv", {}),
         ]
         print(f"  over HTTP ({base}, one worker):")
         for label, path, headers in cases:
