@@ -116,9 +116,30 @@ def check_route_parameters(request: Request) -> None:
         (dependant.query_params, request.query_params),
         (dependant.header_params, request.headers),
     ):
-        errors += request_params_to_args(fields, given)[1]
+        values, bad = request_params_to_args(fields, given)
+        errors += bad
+        if fields is dependant.query_params and not bad:
+            errors += _period_errors(fields, values)
     if errors:
         raise RequestValidationError(errors)
+
+
+def _period_errors(fields, values: dict) -> list[dict]:
+    """A period given as `from` and `to` (a trajectory, the lists' years, a page's chart)
+    ends no earlier than it starts: the one rule across two parameters, checked here with
+    theirs, before any I/O (the domain checks it again for callers outside HTTP)."""
+    named = {f.alias: values.get(f.name) for f in fields if f.alias in ("from", "to")}
+    first, last = named.get("from"), named.get("to")
+    if not (isinstance(first, int) and isinstance(last, int)) or last >= first:
+        return []
+    return [
+        {
+            "type": "value_error",
+            "loc": ("query", "to"),
+            "msg": f"'to' ({last}) is before 'from' ({first}).",
+            "input": last,
+        }
+    ]
 
 
 def _read(

@@ -37,6 +37,10 @@ templates.env.globals["unit_of"] = styles.quarter_set_unit
 
 router = APIRouter(prefix="/kort", tags=["kort (viewer)"])
 
+# The period of a page's chart and table (the area pages, the overview of every area).
+ViewerFromYear = Annotated[int, Query(alias="from", ge=2000, le=2060)]
+ViewerToYear = Annotated[int, Query(alias="to", ge=2000, le=2060)]
+
 ViewerYear = Annotated[
     int,
     Query(
@@ -298,8 +302,8 @@ def overlay_image(overlay: Slug) -> Response:
 def areas_page(
     request: Request,
     conn: ConnectionDep,
-    from_year: Annotated[int, Query(alias="from", ge=2000, le=2060)] = styles.VIEWER_MIN_YEAR,
-    to_year: Annotated[int, Query(alias="to", ge=2000, le=2060)] = styles.VIEWER_MAX_YEAR,
+    from_year: ViewerFromYear = styles.VIEWER_MIN_YEAR,
+    to_year: ViewerToYear = styles.VIEWER_MAX_YEAR,
 ) -> HTMLResponse:
     """The national overview: each area's legal share in the fremtidsbillede years and the
     first year under the limit, from the answer `/legal-share` gives."""
@@ -325,8 +329,8 @@ def area_page(
     request: Request,
     area: Slug,
     conn: ConnectionDep,
-    from_year: Annotated[int, Query(alias="from", ge=2000, le=2060)] = styles.VIEWER_MIN_YEAR,
-    to_year: Annotated[int, Query(alias="to", ge=2000, le=2060)] = styles.VIEWER_MAX_YEAR,
+    from_year: ViewerFromYear = styles.VIEWER_MIN_YEAR,
+    to_year: ViewerToYear = styles.VIEWER_MAX_YEAR,
     quarters: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)] = None,
 ) -> HTMLResponse:
     tr = tenure.trajectory(conn, area, from_year, to_year, quarters)

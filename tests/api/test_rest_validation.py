@@ -88,3 +88,30 @@ def test_a_missing_required_parameter_is_a_422_before_the_database_is_asked(down
     assert [e["parameter"] for e in assert_problem(r, 422)["errors"]] == ["year"]
     # What passes the declaration does reach the database: a 503 here.
     assert down_client.get("/areas/vollsmose/tenure-mix?year=2030").status_code == 503
+
+
+def _periods(app) -> list[str]:
+    """Every REST read that takes a connection and a period of years as `from` and `to`."""
+    found = []
+    for route in app.routes:
+        if not (isinstance(route, APIRoute) and "GET" in route.methods):
+            continue
+        if not _calls(route) & CONNECTIONS:
+            continue
+        years = {f.alias for f in route.dependant.query_params if f.field_info.annotation is int}
+        if {"from", "to"} <= years:
+            found.append(route.path)
+    return found
+
+
+def test_a_period_that_ends_before_it_starts_is_a_422_before_the_database_is_asked(down_client):
+    paths = _periods(down_client.app)
+    assert {"/areas/{area}/tenure-mix/trajectory", "/legal-share", "/kort/omraader"} <= set(paths)
+    for path in paths:
+        r = down_client.get(_example(path), params={"from": 2030, "to": 2020})
+        body = assert_problem(r, 422)
+        assert [e["parameter"] for e in body["errors"]] == ["to"], (path, body)
+        assert body["errors"][0]["message"] == "'to' (2020) is before 'from' (2030)."
+        # One year is a period too: it reaches the database (a 503 here).
+        same = down_client.get(_example(path), params={"from": 2030, "to": 2030})
+        assert same.status_code == 503, (path, same.status_code)
