@@ -120,6 +120,18 @@ def test_a_scenario_answers_as_each_area_does_in_it(writable_client, writable_re
         assert answered["first_compliant_year"] == first
 
 
+def test_a_recorded_time_answers_as_each_area_did_then(ref_client):
+    """Before the 2023 update was recorded, every area as its own trajectory was then."""
+    query = f"{YEARS}&recorded=2022-12-31"
+    then = ref_client.get(f"/legal-share?{query}").json()
+    now = ref_client.get(f"/legal-share?{YEARS}").json()
+    assert then["areas"] != now["areas"]
+    for answered in then["areas"]:
+        years, first = _own_totals(ref_client, answered["area"], query)
+        assert answered["years"] == years
+        assert answered["first_compliant_year"] == first
+
+
 def test_not_modified_until_the_data_changes(writable_client, writable_ref):
     first = writable_client.get(f"/legal-share?{YEARS}")
     etag = first.headers["etag"]
