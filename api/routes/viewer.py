@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import ConnectionDep, EngineDep, PlanViewDep, SettingsDep
 from gis import areas, law, mapdata, overlays, styles, tenure
+from gis.criteria import labels
 from gis.models import plan
 
 # Not gis.render.share: folium (and pandas) are imported in the render worker only.
@@ -27,7 +28,7 @@ templates = Jinja2Templates(directory=WEB / "templates")
 
 def _pct(share: float | None) -> str:
     """0.4123 -> '41,2 %' (Danish)."""
-    return "–" if share is None else f"{share * 100:.1f} %".replace(".", ",")
+    return labels.pct(None if share is None else share * 100)
 
 
 templates.env.filters["pct"] = _pct
