@@ -32,7 +32,7 @@ def _area_id(conn: Connection, slug: str) -> int:
 def evaluate(conn: Connection, area: str, first: int, last: int) -> list[dict]:
     """The list status of `area` for each list year first..last (both included)."""
     if first > last:
-        raise InvalidParameter("from", f"'from' ({first}) is after 'to' ({last}).")
+        raise InvalidParameter("to", f"'to' ({last}) is before 'from' ({first}).")
     if last - first >= MAX_SPAN:
         raise InvalidParameter("to", f"At most {MAX_SPAN} years at a time.")
     area_id = _area_id(conn, area)
