@@ -24,10 +24,11 @@ from gis.db import (
     name_the_version,
     translate_errors,
 )
+from gis.errors import InvalidParameter
 from gis.models import AREA_KINDS
 from gis.record import PlanView
 from gis.roles import PUBLIC, Permission, Reader
-from gis.state import MAX_YEAR, MIN_YEAR
+from gis.state import MAX_YEAR, MIN_YEAR, check_period
 
 
 def get_settings(request: Request) -> Settings:
@@ -130,16 +131,20 @@ def _period_errors(fields, values: dict) -> list[dict]:
     theirs, before any I/O (the domain checks it again for callers outside HTTP)."""
     named = {f.alias: values.get(f.name) for f in fields if f.alias in ("from", "to")}
     first, last = named.get("from"), named.get("to")
-    if not (isinstance(first, int) and isinstance(last, int)) or last >= first:
+    if not (isinstance(first, int) and isinstance(last, int)):
         return []
-    return [
-        {
-            "type": "value_error",
-            "loc": ("query", "to"),
-            "msg": f"'to' ({last}) is before 'from' ({first}).",
-            "input": last,
-        }
-    ]
+    try:
+        check_period(first, last)
+    except InvalidParameter as exc:
+        return [
+            {
+                "type": "value_error",
+                "loc": ("query", exc.parameter),
+                "msg": exc.detail,
+                "input": last,
+            }
+        ]
+    return []
 
 
 def _read(

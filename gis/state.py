@@ -11,10 +11,20 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, func
 
+from gis.errors import InvalidParameter
+
 # The range of years the platform answers for: the law counts demolitions from 2010, and
 # the plan's horizon is 2030; a margin either side serves trajectories and scenarios.
 MIN_YEAR = 2000
 MAX_YEAR = 2060
+
+
+def check_period(first_year: int, last_year: int) -> None:
+    """A period of years (`from`, `to`, both included) ends no earlier than it starts; the
+    one statement of it, for the domain and for the HTTP check before any I/O."""
+    if last_year < first_year:
+        raise InvalidParameter("to", f"'to' ({last_year}) is before 'from' ({first_year}).")
+
 
 # Shared with the migration that creates it.
 STATE_FUNCTION_SQL = """

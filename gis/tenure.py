@@ -31,7 +31,7 @@ from gis.areas import AreaInfo, QuarterSetInfo, get_area, get_quarter_set, list_
 from gis.db import streamed
 from gis.errors import InvalidParameter
 from gis.models import TENURES
-from gis.state import MAX_YEAR, MIN_YEAR
+from gis.state import MAX_YEAR, MIN_YEAR, check_period
 
 # A trajectory longer than this is a mistake, not a question.
 MAX_TRAJECTORY_YEARS = MAX_YEAR - MIN_YEAR + 1
@@ -148,8 +148,7 @@ def check_years(first_year: int, last_year: int) -> None:
     """A trajectory's years: each one `check_year` allows, the last not before the first."""
     check_year(first_year, "from")
     check_year(last_year, "to")
-    if last_year < first_year:
-        raise InvalidParameter("to", f"'to' ({last_year}) is before 'from' ({first_year}).")
+    check_period(first_year, last_year)
 
 
 def _sql(name: str) -> str:

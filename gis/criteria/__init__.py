@@ -15,6 +15,7 @@ from gis.criteria.evaluate import AreaEvaluator
 from gis.criteria.rules import load_listings, load_national, load_rules, load_values
 from gis.errors import InvalidParameter, NotFound
 from gis.models import Area
+from gis.state import check_period
 
 __all__ = ["areas_status", "by_list", "evaluate"]
 
@@ -31,8 +32,7 @@ def _area_id(conn: Connection, slug: str) -> int:
 
 def evaluate(conn: Connection, area: str, first: int, last: int) -> list[dict]:
     """The list status of `area` for each list year first..last (both included)."""
-    if first > last:
-        raise InvalidParameter("to", f"'to' ({last}) is before 'from' ({first}).")
+    check_period(first, last)
     if last - first >= MAX_SPAN:
         raise InvalidParameter("to", f"At most {MAX_SPAN} years at a time.")
     area_id = _area_id(conn, area)
