@@ -47,14 +47,19 @@ def _example(path: str) -> str:
     )
 
 
+def _reads(app) -> list[APIRoute]:
+    """Every REST read that takes a connection."""
+    return [
+        route
+        for route in app.routes
+        if isinstance(route, APIRoute) and "GET" in route.methods and _calls(route) & CONNECTIONS
+    ]
+
+
 def _cases(app) -> list[tuple[str, str, str, str]]:
     """(path, in, name, invalid value) for every REST read that takes a connection."""
     cases = []
-    for route in app.routes:
-        if not (isinstance(route, APIRoute) and "GET" in route.methods):
-            continue
-        if not _calls(route) & CONNECTIONS:
-            continue
+    for route in _reads(app):
         for where, fields in (
             ("query", route.dependant.query_params),
             ("path", route.dependant.path_params),
@@ -93,11 +98,7 @@ def test_a_missing_required_parameter_is_a_422_before_the_database_is_asked(down
 def _periods(app) -> list[str]:
     """Every REST read that takes a connection and a period of years as `from` and `to`."""
     found = []
-    for route in app.routes:
-        if not (isinstance(route, APIRoute) and "GET" in route.methods):
-            continue
-        if not _calls(route) & CONNECTIONS:
-            continue
+    for route in _reads(app):
         years = {f.alias for f in route.dependant.query_params if f.field_info.annotation is int}
         if {"from", "to"} <= years:
             found.append(route.path)
