@@ -160,12 +160,14 @@ PROBLEM_SCHEMA = {
 }
 
 # The errors any operation can answer: a parameter it cannot honour (400), a dead token
-# (401, on every path), nothing at the path (404), a value of the wrong type (422), a fault
-# of ours (500), the database gone (503, with Retry-After).
+# (401, on every path), nothing at the path (404), a request target over the guard's limit
+# (414, api.guards), a value of the wrong type (422), a fault of ours (500), the database
+# gone (503, with Retry-After).
 READ_ERRORS = {
     400: "A parameter that cannot be honoured, named in `errors`",
     401: "The token is unknown, revoked or expired (or, for a write, missing)",
     404: "Nothing at this path (no such area, collection, feature, scenario...)",
+    414: "The path and query are longer than the platform reads (the limit is in `detail`)",
     422: "An invalid parameter or body, named in `errors`",
     500: "A fault of the server; the answer carries an incident id for its log",
     503: "The database cannot be reached; try again after Retry-After",
