@@ -59,11 +59,14 @@ def scale_denominator(z: int) -> float:
     return 559082264.0287178 / (1 << z)
 
 
+# A layer's features are encoded in id order, not in the order the plan's scan yields them:
+# the ETag names the data version and the request, so the same tile must be the same bytes
+# under every plan (custom or generic, on every worker and replica).
 def _layer_sql(layer: Layer, rng: temporal.YearRange | None, params: dict, i: int) -> str:
     props = "".join(f", t.{p}" for p in layer.properties)
     life = "TRUE" if rng is None else temporal.life_in_range(layer, rng, params, f"l{i}_")
     return f"""
-        (SELECT ST_AsMVT(m, '{layer.id}', {EXTENT}, 'geom', 'id') FROM (
+        (SELECT ST_AsMVT(m, '{layer.id}', {EXTENT}, 'geom', 'id' ORDER BY m.id) FROM (
             SELECT t.id{props},
                    ST_AsMVTGeom(ST_Transform({layer.geometry}, 3857), bounds.merc,
                                 {EXTENT}, {BUFFER}, true) AS geom
