@@ -19,7 +19,7 @@ from api.errors import problem
 from api.ogc.links import GEOJSON, JSON, link, url
 from gis.editing import history, operations
 from gis.editing.operations import Written
-from gis.editing.specs import READ_ONLY
+from gis.editing.specs import READ_ONLY, spec_of
 from gis.editing.validate import parse_json
 from gis.errors import InvalidQuery
 from gis.layers import LAYERS
@@ -106,7 +106,7 @@ def _answer(request: Request, collection: str, written: Written, status: int) ->
 
 
 def _authorised(collection_id: str, reader) -> None:
-    operations.authorise(operations.spec_of(collection_id), reader)
+    operations.authorise(spec_of(collection_id), reader)
 
 
 def _read_only(request: Request, collection_id: str) -> Response | None:

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 from gis import record
 from gis.db import elevated
 from gis.editing import store
-from gis.editing.specs import Spec
+from gis.editing.specs import Spec, full_layer, spec_of
 from gis.errors import NotFound
 from gis.land import confidential
 from gis.layers import LAYERS, Layer
@@ -119,10 +119,8 @@ def state_at(
 ) -> tuple[store.State, dict] | None:
     """The feature's rows and its full feature (every property) just after `event`; None
     if it was absent then."""
-    from gis.editing.operations import _full
-
     with _at(conn, event):
-        served = _feature(conn, _full(spec), fid)
+        served = _feature(conn, full_layer(spec), fid)
         if served is None:
             return None
         items = (spec.list_table,) if spec.list_table else ()
@@ -137,8 +135,6 @@ def history(
     """The feature's versions, oldest first: each with its ETag, its change, whether the
     feature was deleted by it, and the feature (GeoJSON, CRS84) as it stood after it, with
     the properties the reader may see."""
-    from gis.editing.operations import spec_of
-
     spec = spec_of(collection)
     fid = features.parse_feature_id(feature_id)
     slug = record.parse_scenario(scenario)

@@ -33,19 +33,19 @@ from gis.editing.specs import (
     PLAN,
     PLOTS,
     QUARTERS,
-    READ_ONLY,
-    SPECS,
     Prop,
     Spec,
     columns,
+    full_layer,
     key_column,
+    spec_of,
 )
 from gis.errors import Conflict, Forbidden, InvalidParameter, NotFound, Unauthorized
 from gis.land import confidential
 from gis.layers import LAYERS, Layer
 from gis.ogc import features
 from gis.ogc.crs import CRS84, Crs
-from gis.roles import Permission, Reader, Role
+from gis.roles import Permission, Reader
 
 MAX_NOTE = 2000
 L_TABLE = "parcel_land"
@@ -60,23 +60,6 @@ class Written:
     etag: str
     feature: str | None
     scenario: str
-
-
-class ReadOnlyCollection(NotFound):
-    """A collection that is served but not edited (the designated areas)."""
-
-    def __init__(self, collection: str) -> None:
-        super().__init__("editable collection", collection)
-        self.detail = f"The collection '{collection}' is read-only: it cannot be edited."
-
-
-def spec_of(collection: str) -> Spec:
-    if collection in READ_ONLY:
-        raise ReadOnlyCollection(collection)
-    spec = SPECS.get(collection)
-    if spec is None:
-        raise NotFound("collection", collection)
-    return spec
 
 
 def authorise(spec: Spec, reader: Reader) -> None:
@@ -134,12 +117,6 @@ def _served(conn: Connection, layer: Layer, fid: int) -> tuple[dict | None, int 
     except NotFound:
         return None, None
     return json.loads(found), version
-
-
-def _full(spec: Spec) -> Layer:
-    """The layer with every property, confidential ones too: what a permission check and a
-    restore compare. Never what a client is answered with."""
-    return LAYERS[spec.layer].for_reader(Reader(Role.ADMIN))
 
 
 def _visible(spec: Spec, reader: Reader) -> list[Prop]:
@@ -398,7 +375,7 @@ def create(
     if spec is QUARTERS:
         validate.check_quarter_edit(conn, None, None, _quarter(new))
     fid = _write(conn, target, spec, None, new)
-    after, _v = _served(conn, _full(spec), fid)
+    after, _v = _served(conn, full_layer(spec), fid)
     _record_sale_status(conn, target, fid, {}, after or {}, reader, note)
     return _answer(conn, spec, reader, target, fid, changed)
 
@@ -466,13 +443,13 @@ def _attach_plot(
     new = _apply(spec, state, named, _resolve(conn, spec, named, {}))
     _check_rows(conn, spec, fid, new)
     _write(conn, target, spec, fid, new)
-    after, _v = _served(conn, _full(spec), fid)
+    after, _v = _served(conn, full_layer(spec), fid)
     _record_sale_status(conn, target, fid, {}, after or {}, reader, note)
     return _answer(conn, spec, reader, target, fid)
 
 
 def _existing(conn, spec: Spec, fid: int, if_match: str | None, target) -> tuple[dict, store.State]:
-    served, version = _served(conn, _full(spec), fid)
+    served, version = _served(conn, full_layer(spec), fid)
     if served is None:
         raise NotFound("feature", str(fid))
     _check_version(conn, spec, if_match, version, target.slug)
@@ -650,7 +627,7 @@ def restore(
     if event is None:
         raise NotFound("version", f"{fid} after change {change_id}")
     past = history.state_at(conn, spec, fid, event)
-    served, _v = _served(conn, _full(spec), fid)
+    served, _v = _served(conn, full_layer(spec), fid)
     before_quarter = None
     if spec is QUARTERS and served is not None:
         current = store.load(conn, spec.owner, fid)

@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, Float, Integer, Numeric, SmallInteger, String
 
+from gis.errors import NotFound
 from gis.land.confidential import CONFIDENTIAL_FIELDS
+from gis.layers import LAYERS, Layer
 from gis.models import Base
 from gis.models.land import CONSTRAINTS, OWNER_CATEGORIES, SALE_STATUSES
 from gis.models.plan import (
@@ -26,7 +28,7 @@ from gis.models.plan import (
     TENURES,
 )
 from gis.plan_edits import YEAR_ORDER
-from gis.roles import Permission
+from gis.roles import Permission, Reader, Role
 from gis.state import MAX_YEAR, MIN_YEAR
 
 PLAN = Permission.EDIT_PLAN
@@ -362,3 +364,28 @@ def key_column(table: str) -> str:
     """The column that tells a table's rows apart: `id`, or the owner's key."""
     cols = Base.metadata.tables[table].columns
     return "id" if "id" in cols else next(c.name for c in cols if c.primary_key)
+
+
+class ReadOnlyCollection(NotFound):
+    """A collection that is served but not edited (the designated areas)."""
+
+    def __init__(self, collection: str) -> None:
+        super().__init__("editable collection", collection)
+        self.detail = f"The collection '{collection}' is read-only: it cannot be edited."
+
+
+def spec_of(collection: str) -> Spec:
+    """The edit spec of a collection: 404 for one that is not served, and for one served
+    read-only."""
+    if collection in READ_ONLY:
+        raise ReadOnlyCollection(collection)
+    spec = SPECS.get(collection)
+    if spec is None:
+        raise NotFound("collection", collection)
+    return spec
+
+
+def full_layer(spec: Spec) -> Layer:
+    """The layer with every property, confidential ones too: what a permission check and a
+    restore compare. Never what a client is answered with."""
+    return LAYERS[spec.layer].for_reader(Reader(Role.ADMIN))
