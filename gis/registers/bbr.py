@@ -30,7 +30,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from gis.models import EJERFORHOLD_CODES
-from gis.registers import common
+from gis.registers import common, dar
 from gis.registers.common import ImportReport, Problems
 from gis.state import MIN_YEAR
 
@@ -576,4 +576,6 @@ def _converted(conn: Connection, report: ImportReport, y: int) -> None:
 
 
 # The file read and applied as one recorded change (gis.registers.common.import_extract).
-import_bbr = partial(common.import_extract, register=REGISTER, read=read, apply=apply)
+import_bbr = partial(
+    common.import_extract, register=REGISTER, read=read, apply=dar.addresses_follow(apply)
+)

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import ijson
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.validation import explain_validity
 from sqlalchemy import Connection, text
 from tqdm import tqdm
 
@@ -262,11 +265,6 @@ def apply_as_change(
             note=f"{report.register} extract of {report.extract_date.isoformat()}",
         )
         apply(conn, report)
-        if report.register in ("bbr", "matrikel") and not report.unchanged:
-            # The plan's buildings or parcels changed: the addresses (DAR) follow them.
-            from gis.registers.dar import place_addresses  # dar builds on this module
-
-            report.add("addresses placed", place_addresses(conn))
         if report.unchanged:
             savepoint.rollback()
         else:
@@ -345,3 +343,51 @@ def later_registration(a: dict, b: dict) -> bool:
     """Whether `a` is a later current registration of the same object than `b`."""
     key = ("registreringFra", "virkningFra")
     return tuple(str(a.get(k) or "") for k in key) > tuple(str(b.get(k) or "") for k in key)
+
+
+# --- GeoJSON, as MAT and Plandata deliver it -------------------------------------------------
+
+EPSG_25832 = {
+    "EPSG:25832",
+    "urn:ogc:def:crs:EPSG::25832",
+    "http://www.opengis.net/def/crs/EPSG/0/25832",
+}
+
+
+def polygon(problems: Problems, record: str, raw) -> MultiPolygon | None:
+    """A GeoJSON Polygon or MultiPolygon in EPSG:25832 in Denmark, valid, as a MultiPolygon;
+    None, with the problem listed, otherwise."""
+    if not isinstance(raw, dict):
+        problems.add(record, "geometry", "missing (a Polygon or MultiPolygon is needed)")
+        return None
+    if raw.get("type") not in ("Polygon", "MultiPolygon"):
+        problems.add(record, "geometry", f"a {raw.get('type')!r}, not a Polygon or MultiPolygon")
+        return None
+    try:
+        geom = shape(raw)
+    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError):
+        problems.add(record, "geometry", "its coordinates do not make a polygon")
+        return None
+    if geom.is_empty:
+        problems.add(record, "geometry", "empty")
+        return None
+    xmin, ymin, xmax, ymax = geom.bounds
+    if not (in_denmark(xmin, ymin) and in_denmark(xmax, ymax)):
+        problems.add(
+            record,
+            "geometry",
+            f"coordinates ({xmin:g}, {ymin:g}) are not EPSG:25832 in Denmark (wrong CRS?)",
+        )
+        return None
+    if not geom.is_valid:
+        problems.add(record, "geometry", f"invalid: {explain_validity(geom)}")
+        return None
+    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
+
+
+def check_geojson_crs(f: IO[bytes], problems: Problems) -> None:
+    """A GeoJSON `crs` member, when there is one, must name EPSG:25832."""
+    for crs in stream(f, "crs"):
+        name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
+        if name not in EPSG_25832:
+            problems.add("file", "crs", f"{name!r}: the file must be in EPSG:25832")

@@ -20,6 +20,7 @@ point; on the parcel MAT names (`jordstykke` = parcel.source_id), else the parce
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 
 import ijson
@@ -305,6 +306,21 @@ def place_addresses(conn: Connection) -> list[str]:
         )
     ).scalars()
     return sorted(rows)
+
+
+def addresses_follow(
+    apply: Callable[[Connection, ImportReport], None],
+) -> Callable[[Connection, ImportReport], None]:
+    """A register's `apply` whose changes move addresses (BBR's buildings, MAT's parcels),
+    followed, when it changed the plan, by every address placed again on what it resolves
+    to, in the same recorded change."""
+
+    def applied(conn: Connection, report: ImportReport) -> None:
+        apply(conn, report)
+        if not report.unchanged:
+            report.add("addresses placed", place_addresses(conn))
+
+    return applied
 
 
 # The file read and applied as one recorded change (gis.registers.common.import_extract).

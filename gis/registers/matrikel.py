@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import itertools
 from functools import partial
-from typing import IO
 
 import ijson
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, shape
-from shapely.validation import explain_validity
 from sqlalchemy import Connection, text
 
-from gis.registers import common
+from gis.registers import common, dar
 from gis.registers.common import ImportReport, Problems
 
 REGISTER = "matrikel"
@@ -36,53 +33,10 @@ SHAPES = {
     "features": ("features.item",),
     "JordstykkeList": ("JordstykkeList.item", "JordstykkeList.features.item"),
 }
-EPSG_25832 = {
-    "EPSG:25832",
-    "urn:ogc:def:crs:EPSG::25832",
-    "http://www.opengis.net/def/crs/EPSG/0/25832",
-}
-
 STAGE = (
     "rec text, ejerlavskode integer, matrikelnummer text, area float8, source_id text, "
     "registered text, geom geometry(MultiPolygon, 25832)"
 )
-
-
-def _geometry(problems: Problems, record: str, raw) -> MultiPolygon | None:
-    if not isinstance(raw, dict):
-        problems.add(record, "geometry", "missing (a Polygon or MultiPolygon is needed)")
-        return None
-    if raw.get("type") not in ("Polygon", "MultiPolygon"):
-        problems.add(record, "geometry", f"a {raw.get('type')!r}, not a Polygon or MultiPolygon")
-        return None
-    try:
-        geom = shape(raw)
-    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError):
-        problems.add(record, "geometry", "its coordinates do not make a polygon")
-        return None
-    if geom.is_empty:
-        problems.add(record, "geometry", "empty")
-        return None
-    xmin, ymin, xmax, ymax = geom.bounds
-    if not (common.in_denmark(xmin, ymin) and common.in_denmark(xmax, ymax)):
-        problems.add(
-            record,
-            "geometry",
-            f"coordinates ({xmin:g}, {ymin:g}) are not EPSG:25832 in Denmark (wrong CRS?)",
-        )
-        return None
-    if not geom.is_valid:
-        problems.add(record, "geometry", f"invalid: {explain_validity(geom)}")
-        return None
-    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
-
-
-def _crs(f: IO[bytes], problems: Problems) -> None:
-    """A GeoJSON `crs` member, when there is one, must name EPSG:25832."""
-    for crs in common.stream(f, "crs"):
-        name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
-        if name not in EPSG_25832:
-            problems.add("file", "crs", f"{name!r}: the file must be in EPSG:25832")
 
 
 def read(conn: Connection, source: common.Source, *, show_progress: bool = False) -> dict:
@@ -106,7 +60,7 @@ def read(conn: Connection, source: common.Source, *, show_progress: bool = False
                 common.stream(f, prefix) for prefix in SHAPES[shape_key]
             )
             if shape_key == "features":
-                _crs(f, problems)
+                common.check_geojson_crs(f, problems)
             items = common.progress(features, "jordstykker", show_progress)
             seen: dict[tuple[int, str], str] = {}
             for i, feature in enumerate(items):
@@ -153,7 +107,7 @@ def _record(
     nummer = common.text_field(problems, record, props, "matrikelnummer", required=True, max_len=32)
     area = common.number(problems, record, props, "registreretAreal", minimum=0, maximum=1e10)
     source_id = common.text_field(problems, record, props, "id_lokalId", required=False)
-    geom = _geometry(problems, record, feature.get("geometry"))
+    geom = common.polygon(problems, record, feature.get("geometry"))
     if ejerlavskode is not None and nummer is not None:
         if (ejerlavskode, nummer) in seen:
             problems.add(
@@ -330,4 +284,6 @@ def place_buildings(conn: Connection) -> list[str]:
 
 
 # The file read and applied as one recorded change (gis.registers.common.import_extract).
-import_matrikel = partial(common.import_extract, register=REGISTER, read=read, apply=apply)
+import_matrikel = partial(
+    common.import_extract, register=REGISTER, read=read, apply=dar.addresses_follow(apply)
+)

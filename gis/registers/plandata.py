@@ -28,8 +28,6 @@ from sqlalchemy import Connection, text
 
 from gis.registers import common
 from gis.registers.common import ImportReport, Problems
-from gis.registers.matrikel import _crs as geojson_crs
-from gis.registers.matrikel import _geometry as polygon
 
 REGISTER = "plandata"
 STATUSES = {
@@ -113,7 +111,7 @@ def _record(
             problems, rec, p, "maxetager", integer=True, minimum=0, maximum=200
         ),
         "document_url": text_of(problems, rec, p, "doklink", required=False, max_len=2000),
-        "geom": polygon(problems, rec, feature.get("geometry")),
+        "geom": common.polygon(problems, rec, feature.get("geometry")),
     }
     if planid is not None:
         if planid in seen:
@@ -130,7 +128,7 @@ def _geojson(f: IO[bytes], problems: Problems) -> Iterator[tuple[str, dict, str 
     if common.first_key(f, ("features",)) is None:
         problems.add("file", None, "neither a GeoJSON FeatureCollection nor a GeoPackage")
         problems.raise_if_any()
-    geojson_crs(f, problems)
+    common.check_geojson_crs(f, problems)
     for i, feature in enumerate(common.stream(f, "features.item")):
         yield f"features[{i}]", feature, None
 
