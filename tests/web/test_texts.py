@@ -70,13 +70,35 @@ def test_areas_overview_shows_every_areas_share_as_the_api_gives_it(ref_client):
                 shown = "–" if share is None else f"{share * 100:.1f} %".replace(".", ",")
                 assert cells[str(year["year"])] == shown, (slug, year["year"])
         first = re.search(r'class="first-compliant">([^<]*)<', row).group(1)
-        assert first == str(area["first_compliant_year"] or "ikke i perioden")
+        measured = any(y["total"]["legal_share"] is not None for y in area["years"])
+        if area["first_compliant_year"]:
+            assert first == str(area["first_compliant_year"])
+        else:
+            # An area without a dwelling in the data is not "over the limit": it has no share.
+            assert first == ("ikke i perioden" if measured else "ingen boliger registreret")
+    assert "ingen boliger registreret" in dict(rows)["tarup"]
+    assert "ikke i perioden" in dict(rows)["kertemindevejkvarteret"]
     vollsmose = dict(rows)["vollsmose"]
     assert re.search(r'data-year="2030" class="ok"', vollsmose)
     assert "/legal-share?from=2020&amp;to=2030&amp;f=csv" in html
     # The default period is the area pages' own.
     default = ref_client.get("/kort/omraader").text
     assert f"{styles.VIEWER_MIN_YEAR}–{styles.VIEWER_MAX_YEAR}" in default
+
+
+def test_an_area_without_dwellings_has_no_share_not_a_missed_limit(ref_client):
+    """A criteria area the plan holds no dwellings of: its page says the share cannot be
+    computed, not that it stays over the limit, and marks no year over or under it."""
+    html = ref_client.get("/kort/omraader/tarup").text
+    assert 'id="no-dwellings"' in html
+    assert "Andelen kommer ikke under grænsen" not in html
+    assert "Ikke nået i perioden" not in html
+    assert 'class="over"' not in html
+    years = re.findall(r"<tr><td>(\d{4})</td>.*?<td>([^<]*)</td></tr>", html)
+    assert years and all(under == "–" for _, under in years)
+    vollsmose = ref_client.get("/kort/omraader/vollsmose").text
+    assert 'id="no-dwellings"' not in vollsmose
+    assert 'id="first-compliant">2028<' in vollsmose
 
 
 def test_areas_overview_refuses_a_backwards_period(ref_client):
