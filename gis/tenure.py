@@ -135,6 +135,12 @@ class Trajectory:
     def first_compliant_year(self) -> int | None:
         return next((y.year for y in self.years if y.total.compliant), None)
 
+    @property
+    def has_share(self) -> bool:
+        """Whether any year of the period has a legal share: an area the data holds no
+        dwellings of (a criteria area, say) has none, which is not a limit missed."""
+        return any(y.total.legal_share is not None for y in self.years)
+
 
 def check_year(year: int, parameter: str = "year") -> int:
     if not MIN_YEAR <= year <= MAX_YEAR:
