@@ -383,7 +383,8 @@ def _backend_cpu_ms(pid: int) -> float:
 # stamp, gis.tenure._version_rows), with no change to the data itself.
 _BUMP = text(
     "UPDATE data_version SET version = version + 1, changed_at = clock_timestamp(),"
-    f" stamp = {data_version.TOKEN_SQL}"
+    f" stamp = {data_version.TOKEN_SQL}, public_version = public_version + 1,"
+    f" public_stamp = {data_version.TOKEN_SQL}"
 )
 
 

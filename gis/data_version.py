@@ -8,6 +8,12 @@ commit; the map data is written rarely and in small transactions, so that is che
 
 Later migrations attach the same trigger to their own tables with `attach_sql(table)` (and
 `detach_sql(table)` on downgrade).
+
+Two counters (migration 0035): `version` moves with every write; `public_version` with every
+write but those of sale data alone (`CONFIDENTIAL_TABLES`), which a reader who may not read
+sale data must not see move (`gis.land.confidential`). A statement reads its reader's pair
+through `data_version_seen` (`COLUMN_SQL`, `stamp`); what is public for every reader (the
+tenure mix) is cached by the public pair (`public_stamp`), alike whoever reads.
 """
 
 from __future__ import annotations
@@ -27,11 +33,22 @@ TRIGGER = "vm_data_version"
 # which `changed_at` does and the reader role may not read (the last bump may be a sale's).
 TOKEN_SQL = "CAST(floor(random() * 9007199254740992) AS bigint)"
 
+# The view giving a statement its reader's counter and stamp (migration 0035).
+SEEN = "data_version_seen"
+# The tables of sale data alone: their trigger moves the full counter only.
+CONFIDENTIAL_TABLES: tuple[str, ...] = ("parcel_sale", "parcel_sale_version")
+
 FUNCTION_SQL = f"""
 CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp(),
-                            stamp = {TOKEN_SQL};
+    IF TG_NARGS > 0 AND TG_ARGV[0] = 'confidential' THEN
+        UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp(),
+                                stamp = {TOKEN_SQL};
+    ELSE
+        UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp(),
+                                stamp = {TOKEN_SQL}, public_version = public_version + 1,
+                                public_stamp = {TOKEN_SQL};
+    END IF;
     RETURN NULL;
 END
 $$
@@ -47,11 +64,13 @@ def _check(table: str) -> None:
 
 
 def attach_sql(table: str) -> str:
-    """DDL making every change to `table` bump the data version."""
+    """DDL making every change to `table` bump the data version (only the full counter, of
+    a table of sale data alone)."""
     _check(table)
+    args = "'confidential'" if table in CONFIDENTIAL_TABLES else ""
     return (
         f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}({args})"
     )
 
 
@@ -61,12 +80,14 @@ def detach_sql(table: str) -> str:
 
 
 # The version as a column of another statement: read in that statement's snapshot, so it
-# names exactly the data the statement read, and costs no round trip of its own.
-COLUMN_SQL = f"COALESCE((SELECT version FROM {TABLE}), 0)"
+# names exactly the data the statement read, and costs no round trip of its own; its
+# reader's (schema-qualified: a version of the plan puts its views first on the path).
+COLUMN_SQL = f"COALESCE((SELECT version FROM public.{SEEN}), 0)"
 
 
 def current(conn: Connection) -> int:
-    """The data version as `conn` sees it (its own uncommitted changes included)."""
+    """The data version as `conn` sees it (its own uncommitted changes included), by its
+    reader's counter."""
     return conn.execute(text(f"SELECT {COLUMN_SQL}")).scalar_one()
 
 
@@ -81,10 +102,10 @@ class Stamp(NamedTuple):
     token: int | None  # None: no data_version row (a database not migrated that far)
 
 
-STAMP_SQL = f"SELECT version, stamp FROM {TABLE}"
+STAMP_SQL = f"SELECT version, stamp FROM public.{SEEN}"
 
 
 def stamp(conn: Connection) -> Stamp:
-    """The data's stamp as `conn` sees it."""
+    """The data's stamp as `conn`'s reader sees it."""
     row = conn.execute(statement(STAMP_SQL)).one_or_none()
     return Stamp(0, None) if row is None else Stamp(row.version, row.stamp)

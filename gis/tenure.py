@@ -167,7 +167,7 @@ _VERSION_FILTER = "\n  AND NOT EXISTS (SELECT FROM changes WHERE unanswered)"
 # A version's answer from corrections it was handed (sql/tenure_memo.sql) is no row at all
 # unless the data is still at the stamp they were computed at.
 _MEMO_FILTER = (
-    "\n  AND (SELECT d.version = :stamp_version AND d.stamp = :stamp_token"
+    "\n  AND (SELECT d.public_version = :stamp_version AND d.public_stamp = :stamp_token"
     " FROM public.data_version d)"
 )
 
@@ -255,7 +255,8 @@ _READS_TABLES = text("SELECT to_regclass('building') = CAST('public.building' AS
 # views and derived.tenure_version_changes() read of the session (migration 0010's
 # vm_scenario(), vm_recorded(), vm_base_recorded(), and the views' schema), and the
 # database, so that a version's corrections are kept per version (`_version_rows`); and for
-# a version only (a CASE evaluates its subqueries only when taken), the data's stamp.
+# a version only (a CASE evaluates its subqueries only when taken), the data's stamp: its
+# public pair (migration 0035), as the tenure mix is the same whoever reads it.
 _PROBE = text(
     f"""{_READS_TABLES.text} AS reads_tables,
            current_database() AS db, current_setting('search_path') AS search_path,
@@ -263,9 +264,9 @@ _PROBE = text(
            current_setting('vm.recorded', true) AS recorded,
            current_setting('vm.base_recorded', true) AS base_recorded,
            CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
-                THEN (SELECT version FROM public.data_version) END AS stamp_version,
+                THEN (SELECT public_version FROM public.data_version) END AS stamp_version,
            CASE WHEN to_regclass('building') <> CAST('public.building' AS regclass)
-                THEN (SELECT stamp FROM public.data_version) END AS stamp_token"""
+                THEN (SELECT public_stamp FROM public.data_version) END AS stamp_token"""
 )
 
 
@@ -296,7 +297,7 @@ _memo_lock = threading.Lock()
 
 _CORRECTIONS = text(
     """
-    SELECT d.version, d.stamp, c.rows, c.unanswered
+    SELECT d.public_version AS version, d.public_stamp AS stamp, c.rows, c.unanswered
     FROM public.data_version d,
     (
         SELECT CAST(coalesce(json_agg(c), '[]') AS text) AS rows,

@@ -83,8 +83,9 @@ CONFIDENTIAL_COLUMNS: dict[str, tuple[str, ...]] = {
     **{t: VERSION_COLUMNS for t in READER_VIEW_TABLES},
     **{f"{t}_version": SUPERSEDED_COLUMNS for t in READER_VIEW_TABLES},
     # The instant of the last change to any map data, a sale's too (migration 0033): caches
-    # key by the bump's random stamp instead.
-    "data_version": ("changed_at",),
+    # key by the bump's random stamp instead; and the counter and stamp that sale data moves
+    # too (migration 0035): the reader role reads its own, which sale data does not move.
+    "data_version": ("changed_at", "version", "stamp"),
 }
 
 # The plan tables of the parcel feature, whose versions (at a recorded time, their change ids

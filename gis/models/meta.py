@@ -27,6 +27,10 @@ data_version = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # Random at every bump (migration 0033): what caches key by beside the number.
     Column("stamp", BigInteger, nullable=False, server_default="0"),
+    # Moved by every write but those of sale data alone (migration 0035): what a reader who
+    # may not read sale data is answered by.
+    Column("public_version", BigInteger, nullable=False, server_default=text("1")),
+    Column("public_stamp", BigInteger, nullable=False, server_default="0"),
 )
 
 # The key of the opaque land change ids (migration 0026): one row, closed to the reader role,

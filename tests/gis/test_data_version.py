@@ -68,9 +68,9 @@ def test_every_table_a_layer_reads_bumps_the_version(conn):
 def test_a_bump_rolled_back_and_made_again_has_another_stamp(ref_conn):
     """The caches' key (gis.ogc.tile_cache, gis.tenure's kept corrections) is the number and
     the bump's stamp: a bump rolled back leaves the number where it was, and the next one
-    reaches the same number with other data, so its stamp must differ. And the reader role
-    reads the stamp, not the instant (migration 0033)."""
-    stamp = "SELECT version, stamp FROM data_version"
+    reaches the same number with other data, so its stamp must differ, in both pairs. And
+    the reader role reads the public pair, not the instant (migrations 0033, 0035)."""
+    stamp = "SELECT version, stamp, public_version, public_stamp FROM data_version"
     bump = "DELETE FROM facility WHERE false"
     with ref_conn.begin_nested() as undone:
         ref_conn.execute(text(bump))
@@ -80,10 +80,47 @@ def test_a_bump_rolled_back_and_made_again_has_another_stamp(ref_conn):
     again = ref_conn.execute(text(stamp)).one()
     assert again.version == rolled_back.version
     assert again.stamp != rolled_back.stamp
+    assert again.public_version == rolled_back.public_version
+    assert again.public_stamp != rolled_back.public_stamp
+    columns = ["version", "stamp", "changed_at", "public_version", "public_stamp"]
     reader = ref_conn.execute(
         text(
             "SELECT has_column_privilege('vm_public', 'data_version', c, 'SELECT')"
-            " FROM unnest(ARRAY['version', 'stamp', 'changed_at']) c"
-        )
+            " FROM unnest(CAST(:c AS text[])) c"
+        ),
+        {"c": columns},
     ).scalars()
-    assert list(reader) == [True, True, False]
+    assert dict(zip(columns, reader, strict=True)) == {
+        "version": False,
+        "stamp": False,
+        "changed_at": False,
+        "public_version": True,
+        "public_stamp": True,
+    }
+
+
+def test_sale_data_alone_moves_only_the_counter_of_those_who_may_read_it(ref_conn):
+    """A write of sale data alone (a price) moves the data version of a reader who may read
+    sale data, not that of the reader role (migration 0035): its pages' ETags must not tell
+    others the moment (gis.land.confidential). Any other write moves both."""
+
+    def seen() -> tuple[data_version.Stamp, data_version.Stamp]:
+        full = data_version.stamp(ref_conn)
+        ref_conn.execute(text("SET LOCAL ROLE vm_public"))
+        public = data_version.stamp(ref_conn)
+        assert data_version.current(ref_conn) == public.version
+        ref_conn.execute(text("RESET ROLE"))
+        return full, public
+
+    full, public = seen()
+    ref_conn.execute(
+        text("UPDATE parcel_sale SET price_dkk = coalesce(price_dkk, 0) + 1"
+             " WHERE parcel_id = (SELECT min(parcel_id) FROM parcel_sale)")  # fmt: skip
+    )
+    after_sale = seen()
+    assert after_sale[0].version > full.version and after_sale[0].token != full.token
+    assert after_sale[1] == public
+    ref_conn.execute(text("DELETE FROM facility WHERE false"))
+    after_other = seen()
+    assert after_other[0].version > after_sale[0].version
+    assert after_other[1].version > public.version and after_other[1].token != public.token
