@@ -10,8 +10,9 @@ Later migrations attach the same trigger to their own tables with `attach_sql(ta
 `detach_sql(table)` on downgrade).
 
 Two counters (migration 0035): `version` moves with every write; `public_version` with every
-write but those of sale data alone (`CONFIDENTIAL_TABLES`), which a reader who may not read
-sale data must not see move (`gis.land.confidential`). A statement reads its reader's pair
+write but those of sale data alone (`CONFIDENTIAL_TABLES`) and a scenario's copies of rows
+(`COPY_ONLY`), which a reader who may not read sale data must not see move
+(`gis.land.confidential`). A statement reads its reader's pair
 through `data_version_seen` (`COLUMN_SQL`, `stamp`); what is public for every reader (the
 tenure mix) is cached by the public pair (`public_stamp`), alike whoever reads.
 """
@@ -35,13 +36,17 @@ TOKEN_SQL = "CAST(floor(random() * 9007199254740992) AS bigint)"
 
 # The view giving a statement its reader's counter and stamp (migration 0035).
 SEEN = "data_version_seen"
+# A transaction setting: on, its statements copy rows that change nothing anyone reads (a
+# scenario taking a feature over), which move the full counter only.
+COPY_ONLY = "vm.copy_only"
 # The tables of sale data alone: their trigger moves the full counter only.
 CONFIDENTIAL_TABLES: tuple[str, ...] = ("parcel_sale", "parcel_sale_version")
 
 FUNCTION_SQL = f"""
 CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_NARGS > 0 AND TG_ARGV[0] = 'confidential' THEN
+    IF (TG_NARGS > 0 AND TG_ARGV[0] = 'confidential')
+       OR current_setting('vm.copy_only', true) = 'on' THEN
         UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp(),
                                 stamp = {TOKEN_SQL};
     ELSE
@@ -83,6 +88,11 @@ def detach_sql(table: str) -> str:
 # names exactly the data the statement read, and costs no round trip of its own; its
 # reader's (schema-qualified: a version of the plan puts its views first on the path).
 COLUMN_SQL = f"COALESCE((SELECT version FROM public.{SEEN}), 0)"
+
+
+# The public counter as a column, for what is made for everyone whoever runs it (a tile
+# pyramid exported to files): the same number the public's answers name.
+PUBLIC_COLUMN_SQL = f"COALESCE((SELECT public_version FROM public.{TABLE}), 0)"
 
 
 def current(conn: Connection) -> int:

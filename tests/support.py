@@ -144,3 +144,16 @@ def start_app(database_url: str, kort: Path, log: Path) -> Server:
         "warning",
     ]
     return start_server(command, port, env, log, cwd=ROOT)
+
+
+def merge_patch(client: TestClient, writable_ref, path: str, role: str, tag: str, props: dict):
+    """A Part 4 merge-patch of the item's properties as `role`, naming the version `tag`."""
+    return client.patch(
+        path,
+        json={"properties": props},
+        headers={
+            **writable_ref.bearer(role),
+            "If-Match": tag,
+            "Content-Type": "application/merge-patch+json",
+        },
+    )

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 from gis import record
 from gis.db import elevated
 from gis.editing import store
-from gis.editing.specs import Spec, full_layer, spec_of
+from gis.editing.specs import CHILDREN, SALE_TABLES, Spec, full_layer, spec_of
 from gis.errors import NotFound
 from gis.land import confidential
 from gis.layers import LAYERS, Layer
@@ -43,30 +43,50 @@ class Event:
     note: str | None
 
 
+# The changes that wrote a table's rows of the feature (`key` names it), kept or superseded,
+# in the adopted plan or the scenario. A change is the scenario's if it was made there: a
+# scenario's copy of a row keeps the change that wrote what it holds (gis.editing.store.fork).
+_WRITTEN = """
+        SELECT change_id FROM public.{t} WHERE {key} = :id
+        UNION ALL
+        SELECT change_id FROM public.{t}_version
+         WHERE {key} = :id AND scenario_id IN (1, :s)
+        UNION ALL
+        SELECT superseded_by FROM public.{t}_version
+         WHERE {key} = :id AND scenario_id IN (1, :s) AND superseded_by IS NOT NULL"""
+
 _EVENTS = """
-    WITH r AS (
-        SELECT change_id, 1 AS sid FROM public.{t} WHERE id = :id
-        UNION ALL
-        SELECT change_id, scenario_id FROM public.{t}_version
-         WHERE id = :id AND scenario_id IN (1, :s)
-        UNION ALL
-        SELECT superseded_by, scenario_id FROM public.{t}_version
-         WHERE id = :id AND scenario_id IN (1, :s) AND superseded_by IS NOT NULL
+    WITH r AS ({written}
     )
-    SELECT DISTINCT r.change_id, r.sid, c.recorded_at, c.actor, c.role, c.kind, c.note
+    SELECT DISTINCT r.change_id, c.scenario_id AS sid, c.recorded_at, c.actor, c.role, c.kind,
+           c.note
     FROM r JOIN plan_change c ON c.id = r.change_id
     ORDER BY c.recorded_at, r.change_id
 """
 
 
-def events(conn: Connection, spec: Spec, fid: int, target: store.Target) -> list[Event]:
-    """The changes that made a version of the feature, as the scenario's history holds them:
-    exact, for every reader (the login role's rights: the reader role may not read a land
-    change's time, migration 0032); `history` shows a reader what it may see of them."""
+def _events_sql(spec: Spec, with_sale: bool) -> str:
+    # The feature's row carries every change of a public part of it (gis.editing.store.
+    # touch); its sale data's changes are its sale row's, a version of it only for a reader
+    # who may read them.
+    written = [_WRITTEN.format(t=spec.owner, key="id")]
+    if with_sale:
+        fks = dict(CHILDREN.get(spec.owner, ()))
+        written += [_WRITTEN.format(t=t, key=fks[t]) for t in sorted(SALE_TABLES & set(fks))]
+    return _EVENTS.format(written="\n        UNION ALL".join(written))
+
+
+def events(
+    conn: Connection, spec: Spec, fid: int, target: store.Target, reader: Reader
+) -> list[Event]:
+    """The changes that made a version of the feature as `reader` reads it, as the
+    scenario's history holds them: exact, for every reader (the login role's rights: the
+    reader role may not read a land change's time, migration 0032); `history` shows a
+    reader what it may see of them. A change of a land feature's sale data alone is a
+    version of it only for a reader who may read sale data."""
+    sql = _events_sql(spec, confidential.sale_versioned(spec.layer, reader))
     with elevated(conn):
-        rows = conn.execute(
-            text(_EVENTS.format(t=spec.owner)), {"id": fid, "s": target.scenario_id}
-        ).all()
+        rows = conn.execute(text(sql), {"id": fid, "s": target.scenario_id}).all()
     own = [r for r in rows if r.sid == target.scenario_id]
     base = [r for r in rows if r.sid == record.ADOPTED_ID]
     if not target.adopted:
@@ -139,7 +159,7 @@ def history(
     fid = features.parse_feature_id(feature_id)
     slug = record.parse_scenario(scenario)
     target = store.Target(record.scenario_id(conn, slug), slug)
-    found = events(conn, spec, fid, target)
+    found = events(conn, spec, fid, target, reader)
     if not found:
         raise NotFound("feature", str(fid))
     layer = LAYERS[spec.layer].for_reader(reader)

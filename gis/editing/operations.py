@@ -35,9 +35,7 @@ from gis.editing.specs import (
     QUARTERS,
     Prop,
     Spec,
-    columns,
     full_layer,
-    key_column,
     spec_of,
 )
 from gis.errors import Conflict, Forbidden, InvalidParameter, NotFound, Unauthorized
@@ -109,11 +107,14 @@ def _open(
     return store.Target(sid, slug)
 
 
-def _served(conn: Connection, layer: Layer, fid: int) -> tuple[dict | None, int | None]:
+def _served(
+    conn: Connection, layer: Layer, fid: int, *, with_sale: bool = False
+) -> tuple[dict | None, int | None]:
     """The feature as the version entered serves it (all properties, confidential too) and
-    its version; (None, None) if it is not there."""
+    its version (covering its sale data `with_sale`: `features.item_version`); (None, None)
+    if it is not there."""
     try:
-        found, version = features.item_version(conn, layer, str(fid))
+        found, version = features.item_version(conn, layer, str(fid), with_sale=with_sale)
     except NotFound:
         return None, None
     return json.loads(found), version
@@ -273,10 +274,12 @@ _CONSTRAINT_FIELDS = {
 }
 
 
-def _write(conn: Connection, target: store.Target, spec: Spec, fid: int | None, state) -> int:
+def _write(
+    conn: Connection, target: store.Target, spec: Spec, fid: int | None, state, before=None
+) -> int:
     try:
         with conn.begin_nested():
-            return store.write(conn, target, spec.owner, fid, state)
+            return store.write(conn, target, spec.owner, fid, state, before)
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
         name = _CONSTRAINT_FIELDS.get(constraint, "body")
@@ -311,7 +314,8 @@ def _answer(
     confidential.check_owner_writer(conn, spec.layer, fid, reader, changed)
     confidential.check_public_owner(conn, confidential.parcels_of(conn, spec.layer, fid))
     layer = LAYERS[spec.layer].for_reader(reader)
-    found, version = features.item_version(conn, layer, str(fid))
+    with_sale = confidential.sale_versioned(spec.layer, reader)
+    found, version = features.item_version(conn, layer, str(fid), with_sale=with_sale)
     tag = confidential.version_tag(conn, spec.layer, version, target.slug, reader)
     return Written(fid, tag, found, target.slug)
 
@@ -439,20 +443,24 @@ def _attach_plot(
         for k, v in given.items()
         if k != "matrikel" and (k in props or getattr(spec.prop(k), "table", None) == L_TABLE)
     }
+    before = copy.deepcopy(state)
     state.rows["parcel_land"] = {}
     new = _apply(spec, state, named, _resolve(conn, spec, named, {}))
     _check_rows(conn, spec, fid, new)
-    _write(conn, target, spec, fid, new)
+    _write(conn, target, spec, fid, new, before)
     after, _v = _served(conn, full_layer(spec), fid)
     _record_sale_status(conn, target, fid, {}, after or {}, reader, note)
     return _answer(conn, spec, reader, target, fid)
 
 
-def _existing(conn, spec: Spec, fid: int, if_match: str | None, target) -> tuple[dict, store.State]:
-    served, version = _served(conn, full_layer(spec), fid)
+def _existing(
+    conn, spec: Spec, fid: int, if_match: str | None, target, reader: Reader
+) -> tuple[dict, store.State]:
+    with_sale = confidential.sale_versioned(spec.layer, reader)
+    served, version = _served(conn, full_layer(spec), fid, with_sale=with_sale)
     if served is None:
         raise NotFound("feature", str(fid))
-    _check_version(conn, spec, if_match, version, target.slug)
+    _check_version(conn, spec, fid, if_match, version, target.slug, reader)
     state = store.load(
         conn,
         spec.owner,
@@ -498,15 +506,14 @@ def replace(
     # it back, and leaves no trace (no change row, no version, no new ETag, no data version).
     savepoint = conn.begin_nested()
     target = _open(conn, scenario, reader, "edit", note)
-    served, state = _existing(conn, spec, fid, if_match, target)
+    served, state = _existing(conn, spec, fid, if_match, target, reader)
     changes = _changes(spec, given, served["properties"])
     current_hex = state.rows[spec.owner][spec.geometry_column]
     before_quarter = _quarter(state) if spec is QUARTERS else None
-    moved = False
+    hex_ = current_hex
     if geometry is not validate.MISSING:
         hex_ = _geometry(conn, spec, geometry, crs, current_hex)
-        moved = hex_ != current_hex
-        state.rows[spec.owner][spec.geometry_column] = hex_
+    moved = hex_ != current_hex
     if not changes and not moved:
         unchanged = _answer(conn, spec, reader, target, fid)
         savepoint.rollback()
@@ -514,12 +521,13 @@ def replace(
     changed = [*changes, *(["geometry"] if moved else [])]
     _permit(spec, reader, changed)
     new = _apply(spec, state, changes, _resolve(conn, spec, changes, served["properties"]))
+    new.rows[spec.owner][spec.geometry_column] = hex_  # `state` stays the feature as it was
     _check_rows(conn, spec, fid, new)
     if spec.anchored and moved:
         validate.check_anchor(conn, new.rows[spec.owner][spec.geometry_column])
     if before_quarter is not None and _quarter(new) != before_quarter:
         validate.check_quarter_edit(conn, fid, before_quarter, _quarter(new))
-    _write(conn, target, spec, fid, new)
+    _write(conn, target, spec, fid, new, state)
     _record_sale_status(
         conn, target, fid, served["properties"], {**served["properties"], **changes}, reader, note
     )
@@ -542,7 +550,7 @@ def delete(
     fid = features.parse_feature_id(feature_id)
     note = check_note(note)
     target = _open(conn, scenario, reader, "delete", note)
-    served, state = _existing(conn, spec, fid, if_match, target)
+    served, state = _existing(conn, spec, fid, if_match, target, reader)
     _permit_delete(spec, reader, served)
     if spec is QUARTERS:
         _check_quarter_removal(conn, fid, _quarter(state))
@@ -568,16 +576,26 @@ def _permit_delete(spec: Spec, reader: Reader, served: dict) -> None:
         _permit(spec, reader, [next(p.name for p in spec.props if p.confidential)])
 
 
-def _check_version(conn, spec: Spec, if_match: str | None, change_id, slug: str) -> None:
-    """The write's precondition on the feature's current version. A land feature's version
-    reaches a reader who may not read sale data as an opaque tag (migration 0026; its change
-    id would bound a sale change's time): either tag names it, and a 412, which any writer
-    may get, names the opaque one."""
+def _check_version(
+    conn, spec: Spec, fid: int, if_match: str | None, change_id, slug: str, reader: Reader
+) -> None:
+    """The write's precondition on the feature's current version as `reader` reads it.
+
+    A land feature's version reaches a reader who may not read sale data as an opaque tag
+    (migration 0026; its change id would bound a sale change's time), which moves with its
+    public parts only: either tag of it names it, and their 412 names the opaque one. For a
+    reader who may read sale data it covers the sale data too
+    (`gis.land.confidential.sale_versioned`); the opaque tag of the public parts names it as
+    well (what such a writer read as the public reads it, which has not changed), never the
+    plain one, which a change of sale data alone does not move."""
     tag = record.version_tag(change_id, slug)
-    if spec.layer in confidential.LAND_COLLECTIONS:
-        record.check_if_match(if_match, record.masked_tag(conn, change_id, slug), tag)
-    else:
+    if spec.layer not in confidential.LAND_COLLECTIONS:
         record.check_if_match(if_match, tag)
+    elif confidential.may_read(reader):
+        public = conn.execute(text("SELECT change_id FROM parcel WHERE id = :id"), {"id": fid})
+        record.check_if_match(if_match, tag, record.masked_tag(conn, public.scalar(), slug))
+    else:
+        record.check_if_match(if_match, record.masked_tag(conn, change_id, slug), tag)
 
 
 def _unmasked(conn: Connection, ids: list[int], masked: int) -> int:
@@ -615,10 +633,10 @@ def restore(
     note = check_note(note)
     savepoint = conn.begin_nested()  # undone when the restore changes nothing, as in replace
     target = _open(conn, scenario, reader, "restore", note)
-    versions = history.events(conn, spec, fid, target)
+    versions = history.events(conn, spec, fid, target, reader)
     if not versions:
         raise NotFound("feature", str(fid))
-    _check_version(conn, spec, if_match, versions[-1].change_id, target.slug)
+    _check_version(conn, spec, fid, if_match, versions[-1].change_id, target.slug, reader)
     # A land feature's history gives others its versions' change ids opaque (gis.land.
     # confidential.feature_history): a version is named by either.
     if spec.layer in confidential.LAND_COLLECTIONS and wanted >= record.MASKED_CHANGE_MIN:
@@ -644,7 +662,8 @@ def restore(
         savepoint.commit()
         return Written(fid, "", None, target.slug)
     state, past_served = past
-    if served is not None and _same_rows(spec, state, _load(conn, spec, fid)):
+    current_state = _load(conn, spec, fid) if served is not None else None
+    if _same_rows(spec, state, current_state):
         unchanged = _answer(conn, spec, reader, target, fid)
         savepoint.rollback()
         return unchanged
@@ -660,7 +679,7 @@ def restore(
         validate.check_quarter_edit(conn, fid, before_quarter, _quarter(state))
     if spec.list_table and spec.list_table not in state.items:
         state.items[spec.list_table] = []
-    _write(conn, target, spec, fid, state)
+    _write(conn, target, spec, fid, state, current_state)
     _record_sale_status(conn, target, fid, now, past_served["properties"], reader, note)
     savepoint.commit()
     return _answer(conn, spec, reader, target, fid, changed)
@@ -673,26 +692,10 @@ def _load(conn: Connection, spec: Spec, fid: int) -> store.State | None:
 
 def _same_rows(spec: Spec, a: store.State, b: store.State | None) -> bool:
     """Whether two states of a feature hold the same values in every column a write sets
-    (the record stamps and computed columns aside; a list's rows in order, whatever their
-    own ids, as `store.write` matches them)."""
+    (`store.same`)."""
     if b is None:
         return False
-
-    def values(table: str, row: dict | None, *, keyed: bool = True) -> dict | None:
-        if row is None:
-            return None
-        key = key_column(table)
-        return {c: row.get(c) for c in columns(table) if keyed or c != key}
-
-    for table in {*a.rows, *b.rows}:
-        if values(table, a.rows.get(table)) != values(table, b.rows.get(table)):
-            return False
-    for table in {*a.items, *b.items}:
-        rows_a = [values(table, r, keyed=False) for r in a.items.get(table, [])]
-        rows_b = [values(table, r, keyed=False) for r in b.items.get(table, [])]
-        if rows_a != rows_b:
-            return False
-    return True
+    return all(store.same(t, a, b) for t in {*a.rows, *b.rows, *a.items, *b.items})
 
 
 def _comparable(spec: Spec, served: dict) -> dict:

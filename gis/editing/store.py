@@ -22,7 +22,8 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import Connection, text
 
-from gis.editing.specs import CHILDREN, columns, key_column
+from gis import data_version
+from gis.editing.specs import CHILDREN, SALE_TABLES, columns, key_column
 from gis.models import Base
 from gis.record import ADOPTED_ID
 
@@ -172,45 +173,81 @@ def fork(conn: Connection, target: Target, owner: str, fid: int) -> bool:
     if exists is None:
         return False
     params = {"id": fid, "s": target.scenario_id}
-    for table, fk in CHILDREN.get(owner, ()):
+    # Each copy is the scenario's from now on (recorded from this change's time) but keeps
+    # the change that wrote what it holds: copying changes nothing of the feature, so its
+    # version stays the one every reader had, until the write changes a part of it (a first
+    # edit of sale data alone must move no version but the sale readers'). The version
+    # table's trigger stamps only a row that comes without a time (migration 0010).
+    # Nor does it move the data version of readers who may not read sale data
+    # (`data_version.COPY_ONLY`): what they read is the same. A statement that fails rolls
+    # the setting back with its transaction or savepoint.
+    conn.execute(text("SELECT set_config(:k, 'on', true)"), {"k": data_version.COPY_ONLY})
+    for table, where in [*((t, f"{fk} = :id") for t, fk in CHILDREN.get(owner, ())),
+                         (owner, "id = :id")]:  # fmt: skip
         cols = ", ".join(columns(table))
         conn.execute(
             text(
-                f"INSERT INTO public.{table}_version (scenario_id, {cols}) "
-                f"SELECT :s, {cols} FROM {table} WHERE {fk} = :id"
+                f"INSERT INTO public.{table}_version (scenario_id, recorded_from, change_id,"
+                f" {cols}) SELECT :s, vm_change_time(), change_id, {cols} FROM {table}"
+                f" WHERE {where}"
             ),
             params,
         )
-    cols = ", ".join(columns(owner))
-    conn.execute(
-        text(
-            f"INSERT INTO public.{owner}_version (scenario_id, {cols}) "
-            f"SELECT :s, {cols} FROM {owner} WHERE id = :id"
-        ),
-        params,
-    )
+    conn.execute(text("SELECT set_config(:k, '', true)"), {"k": data_version.COPY_ONLY})
     return True
 
 
-def touch(conn: Connection, target: Target, owner: str, fid: int) -> None:
-    """The feature's row carries this change, whichever of its parts changed: its version
-    (the ETag) moves with every part. The adopted plan's triggers do it for dwellings and
-    land data; sale data and the scenarios' rows need it here."""
-    dest = f"public.{owner}" if target.adopted else f"public.{owner}_version"
-    where = "" if target.adopted else f" AND {_current(target)}"
+def touch(
+    conn: Connection, target: Target, owner: str, fid: int, written: frozenset[str] | None = None
+) -> None:
+    """The feature's row carries this change when a public part of it changed: its version
+    (the ETag) moves with every part others can see. The adopted plan's triggers do it for
+    dwellings and land data (migration 0010); in a scenario it is done here.
+
+    Sale data is not such a part: a reader who may not read it must not see the feature's
+    version move when it alone changes, or the moment of a confidential change is theirs
+    (`gis.land.confidential`). Its own row carries the change; the version of a reader who
+    may read it covers that row too (`gis.ogc.features.item_version`, `with_sale`).
+    `written`: the child tables the change wrote (None: any); with none of the public ones,
+    no statement is made (each moves everyone's data version, migration 0035)."""
+    if target.adopted:
+        return
+    public = [
+        (t, fk)
+        for t, fk in CHILDREN.get(owner, ())
+        if t not in SALE_TABLES and (written is None or t in written)
+    ]
+    if not public:
+        return
+    written = " OR ".join(
+        f"EXISTS (SELECT 1 FROM public.{t}_version c WHERE c.{fk} = :id"
+        " AND c.scenario_id = :s"
+        " AND (c.change_id = vm_change_id() OR c.superseded_by = vm_change_id()))"
+        for t, fk in public
+    )
     conn.execute(
         text(
-            f"UPDATE {dest} SET change_id = vm_change_id() WHERE id = :id{where}"
-            " AND change_id IS DISTINCT FROM vm_change_id()"
+            f"UPDATE public.{owner}_version SET change_id = vm_change_id()"
+            f" WHERE id = :id AND {_current(target)}"
+            f" AND change_id IS DISTINCT FROM vm_change_id() AND ({written})"
         ),
-        {"id": fid},
+        {"id": fid, "s": target.scenario_id},
     )
 
 
-def _sync(conn: Connection, target: Target, table: str, fk: str, fid: int, rows: list[Row]) -> None:
+def _sync(
+    conn: Connection,
+    target: Target,
+    table: str,
+    fk: str,
+    fid: int,
+    rows: list[Row],
+    *,
+    clear: bool = False,
+) -> None:
     """Makes the feature's rows of a child table `rows`: existing ones are changed in
     place, in order (an unchanged row keeps its version), extra ones removed, new ones
-    added."""
+    added. `clear`: a row to remove is cleared instead (its columns null)."""
     key = key_column(table)
     where = "" if target.adopted else f" AND {_current(target)} AND NOT deleted"
     source = f"public.{table}" if target.adopted else f"public.{table}_version"
@@ -220,6 +257,8 @@ def _sync(conn: Connection, target: Target, table: str, fk: str, fid: int, rows:
             {"id": fid},
         ).scalars()
     )
+    if clear and existing and not rows:
+        rows = [dict.fromkeys(c for c in columns(table) if c != fk)]
     for i, row in enumerate(rows):
         row = {**row, fk: fid}
         if i < len(existing):
@@ -231,15 +270,49 @@ def _sync(conn: Connection, target: Target, table: str, fk: str, fid: int, rows:
         _remove(conn, target, table, key, value)
 
 
-def write(conn: Connection, target: Target, owner: str, fid: int | None, state: State) -> int:
+def _values(table: str, row: Row | None, *, keyed: bool = True) -> Row | None:
+    if row is None:
+        return None
+    key = key_column(table)
+    return {c: row.get(c) for c in columns(table) if keyed or c != key}
+
+
+def same(table: str, a: State, b: State) -> bool:
+    """Whether two states of a feature hold the same rows of `table` in every column a write
+    sets (the record stamps and computed columns aside; a list's rows in order, whatever
+    their own ids, as `write` matches them)."""
+    if table in a.items or table in b.items:
+        rows_a = [_values(table, r, keyed=False) for r in a.items.get(table, [])]
+        rows_b = [_values(table, r, keyed=False) for r in b.items.get(table, [])]
+        return rows_a == rows_b
+    return _values(table, a.rows.get(table)) == _values(table, b.rows.get(table))
+
+
+def write(
+    conn: Connection,
+    target: Target,
+    owner: str,
+    fid: int | None,
+    state: State,
+    before: State | None = None,
+) -> int:
     """Writes the feature's new state (a new feature when `fid` is None) and returns its
-    id. Tables absent from `state` are left as they are."""
+    id. Tables absent from `state` are left as they are; so are those whose rows are the
+    same as in `before` (the feature as it was), which are not even named in a statement:
+    every statement on a map table moves the data version its readers see (migration
+    0035), and a change of a plot's sale data alone must move none but the sale readers'."""
     row = state.rows[owner]
     assert row is not None
+
+    def kept(table: str) -> bool:
+        return before is not None and same(table, state, before)
+
     if fid is None:
         fid = _insert(
             conn, target, owner, {k: v for k, v in row.items() if k != "id"}, with_id=False
         )
+    elif kept(owner):
+        fork(conn, target, owner, fid)
     else:
         row = {**row, "id": fid}
         if target.adopted:
@@ -262,12 +335,20 @@ def write(conn: Connection, target: Target, owner: str, fid: int | None, state: 
         else:  # restored in the scenario, absent from its base
             _insert(conn, target, owner, row, with_id=True)
     fks = dict(CHILDREN.get(owner, ()))
+    written = set()
     for table, child in state.rows.items():
-        if table != owner:
-            _sync(conn, target, table, fks[table], fid, [] if child is None else [child])
+        if table != owner and not kept(table):
+            # Sale data written away is cleared, never removed, while the feature stays: only
+            # its row carries a change of it (`touch`), and the version that covers it must
+            # move, which it would not with the row gone.
+            rows = [] if child is None else [child]
+            _sync(conn, target, table, fks[table], fid, rows, clear=table in SALE_TABLES)
+            written.add(table)
     for table, rows in state.items.items():
-        _sync(conn, target, table, fks[table], fid, rows)
-    touch(conn, target, owner, fid)
+        if not kept(table):
+            _sync(conn, target, table, fks[table], fid, rows)
+            written.add(table)
+    touch(conn, target, owner, fid, frozenset(written))
     return fid
 
 

@@ -7,7 +7,11 @@ anyone else it does not exist. Facts derived from it are confidential too:
 - **when a plot's sale data changed**: a sale-status change is made when the plot is offered,
   optioned or sold, so its time *is* the offered/option/sold date. Others see the status
   sequence and at most the year of each change (the year is public anyway, as `sale_year`);
-  who made the change and why are the company's business, as the sale data itself.
+  who made the change and why are the company's business, as the sale data itself. So a
+  change of sale data alone moves nothing others can poll: not the plot's version (its ETag,
+  `sale_versioned`) nor its history, not the data version their pages', areas' and tiles'
+  ETags name (migration 0035), and not in a scenario taking the plot over for it either (its
+  copies keep their versions, migration 0036). A status change is public when it is made.
 - **the recorded time of a plan change that wrote a plot's land or sale rows** (its Part 4
   history): the same dates, kept by the plan record. Others see the year only, no actor,
   role or note.
@@ -106,6 +110,13 @@ PUBLIC_CHANGE_FIELDS: tuple[str, ...] = ("id", "kind")
 
 def may_read(reader: Reader) -> bool:
     return reader.may(Permission.READ_CONFIDENTIAL)
+
+
+def sale_versioned(collection: str, reader: Reader) -> bool:
+    """Whether a feature's version (its ETag, its history) as `reader` reads it covers its
+    sale data: for a land feature and a reader who may read sale data. For anyone else a
+    change of sale data alone is no version of the feature: they would learn its moment."""
+    return collection in LAND_COLLECTIONS and may_read(reader)
 
 
 def year_of(at: dt.datetime | str) -> int:

@@ -583,11 +583,21 @@ def item(conn: Connection, layer: Layer, feature_id: str, crs: Crs = CRS84) -> s
     return item_version(conn, layer, feature_id, crs)[0]
 
 
+# A land feature's sale data as part of its version (`item_version`'s `with_sale`): the
+# change that last wrote its sale row. Change ids grow with the order changes commit in
+# (every change queues on the data version's row first, migration 0010), so the greater of
+# the two is the last change of either.
+_SALE_VERSION = "(SELECT s.change_id FROM parcel_sale s WHERE s.parcel_id = t.id)"
+
+
 def item_version(
-    conn: Connection, layer: Layer, feature_id: str, crs: Crs = CRS84
+    conn: Connection, layer: Layer, feature_id: str, crs: Crs = CRS84, *, with_sale: bool = False
 ) -> tuple[str, int | None]:
     """One feature as GeoJSON text and the change that last wrote it (None for a layer
-    without versions), in one statement; `NotFound` if there is no such id."""
+    without versions), in one statement; `NotFound` if there is no such id. `with_sale`:
+    a land feature's version covers its sale data too, as for a reader who may read it
+    (`gis.land.confidential.sale_versioned`); a change of sale data alone moves no other
+    reader's version (`gis.editing.store.touch`)."""
     fid = parse_feature_id(feature_id)
     q = ItemsQuery(crs=crs)
     table = versioned_table(layer)
@@ -596,6 +606,8 @@ def item_version(
     # reader role's `parcel` is a view with the change ids opaque, in every version of the
     # plan (migrations 0026, 0032).
     version = f"(SELECT v.change_id FROM {table} v WHERE v.id = t.id)" if table else "NULL"
+    if with_sale and table:
+        version = f"GREATEST({version}, {_SALE_VERSION})"
     feature = _feature_sql(layer, q, ITEM_EXTRAS.get(layer.id, ""))
     sql = f"SELECT {feature} AS feature, {version} AS version FROM {layer.source} WHERE t.id = :id"
     found = conn.execute(text(sql), {"id": fid}).first()

@@ -10,7 +10,10 @@ Now the row keeps two counters:
 - `version`, `stamp` (and `changed_at`): moved by every write, sale data included, as
   before; what a reader who may read sale data is answered by;
 - `public_version`, `public_stamp`: moved by every write but those of sale data alone
-  (the trigger given the argument 'confidential'); what everyone else is answered by.
+  (the trigger given the argument 'confidential') and a scenario's copies of a feature's
+  rows (`vm.copy_only` set for the statement, `gis.editing.store.fork`: a copy changes
+  nothing anyone reads, but a first edit of sale data alone in a scenario would move the
+  counter at its moment); what everyone else is answered by.
 
 `data_version_seen` gives each statement its reader's pair under the names `version` and
 `stamp`: it runs with its owner's rights and asks `vm_sale_reader()` (migration 0026), which
@@ -35,7 +38,8 @@ CONFIDENTIAL = ("parcel_sale", "parcel_sale_version")
 FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION vm_touch_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_NARGS > 0 AND TG_ARGV[0] = 'confidential' THEN
+    IF (TG_NARGS > 0 AND TG_ARGV[0] = 'confidential')
+       OR current_setting('vm.copy_only', true) = 'on' THEN
         UPDATE data_version SET version = version + 1, changed_at = clock_timestamp(),
                                 stamp = {TOKEN};
     ELSE

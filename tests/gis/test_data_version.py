@@ -114,8 +114,10 @@ def test_sale_data_alone_moves_only_the_counter_of_those_who_may_read_it(ref_con
 
     full, public = seen()
     ref_conn.execute(
-        text("UPDATE parcel_sale SET price_dkk = coalesce(price_dkk, 0) + 1"
-             " WHERE parcel_id = (SELECT min(parcel_id) FROM parcel_sale)")  # fmt: skip
+        text(
+            "UPDATE parcel_sale SET price_dkk = coalesce(price_dkk, 0) + 1"
+            " WHERE parcel_id = (SELECT min(parcel_id) FROM parcel_sale)"
+        )  # fmt: skip
     )
     after_sale = seen()
     assert after_sale[0].version > full.version and after_sale[0].token != full.token
