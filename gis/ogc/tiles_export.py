@@ -352,7 +352,11 @@ def export_pyramid(
                     level = below
                 if stored == 0:
                     raise NotFound("tiles with data", f"{year} at zoom {zooms[0]}-{zooms[1]}")
-                version = conn.execute(text(f"SELECT {data_version.COLUMN_SQL}")).scalar_one()
+                # The public's version: the pyramid holds what everyone may read, and the
+                # full one would count a sale's writes for anyone holding the file.
+                version = conn.execute(
+                    text(f"SELECT {data_version.PUBLIC_COLUMN_SQL}")
+                ).scalar_one()
                 metadata = _metadata(year, view, zooms, as_of, version)
                 west, south, east, north = bounds
                 writer.finalize(
