@@ -123,12 +123,24 @@ class Scenario:
         return sum(self.overrides.values())
 
 
-def _overrides_sql() -> str:
+def _overrides_sql(with_sale: bool) -> str:
+    # A feature with confidential parts (a plot's sale data) is overridden, for a reader who
+    # may not read them, only where the scenario changed a public part of it (which moves
+    # its row's change, gis.editing.store.touch) or deleted it: a scenario takes the plot
+    # over at a first edit of its sale data alone too, and its moment is not theirs.
+    def public_part(f: FeatureKind) -> str:
+        if with_sale or not any(p.confidential for p in f.parts):
+            return ""
+        return (
+            " AND (v.deleted OR EXISTS (SELECT 1 FROM plan_change c"
+            " WHERE c.id = v.change_id AND c.scenario_id = v.scenario_id))"
+        )
+
     branches = " UNION ALL ".join(
         f"SELECT scenario_id, '{f.collection}' AS collection, count(*) AS n"
-        f" FROM {f.table}_version WHERE recorded_to = 'infinity' AND scenario_id <> 1"
+        f" FROM {f.table}_version v WHERE recorded_to = 'infinity' AND scenario_id <> 1"
         " AND (CAST(:slug AS text) IS NULL OR scenario_id = (SELECT id FROM sel))"
-        " GROUP BY scenario_id"
+        f"{public_part(f)} GROUP BY scenario_id"
         for f in FEATURES
     )
     return f"""
@@ -164,20 +176,21 @@ def _scenario(row) -> Scenario:
     )
 
 
-def _scenarios(conn: Connection, slug: str | None) -> list:
+def _scenarios(conn: Connection, slug: str | None, with_sale: bool) -> list:
     # With the login role's rights: the overrides are counted from the version tables and
     # an adoption is a plan change, which the reader role may not read as such (a land
-    # change's time is a sale date, migration 0032); what is answered is public.
+    # change's time is a sale date, migration 0032); what is answered is public, or the
+    # reader's (`with_sale`: a reader who may read sale data).
     with elevated(conn):
-        return conn.execute(text(_overrides_sql()), {"slug": slug}).all()
+        return conn.execute(text(_overrides_sql(with_sale)), {"slug": slug}).all()
 
 
-def list_scenarios(conn: Connection) -> list[Scenario]:
-    return [_scenario(r) for r in _scenarios(conn, None)]
+def list_scenarios(conn: Connection, *, with_sale: bool = False) -> list[Scenario]:
+    return [_scenario(r) for r in _scenarios(conn, None, with_sale)]
 
 
-def get_scenario(conn: Connection, slug: str) -> Scenario:
-    row = next(iter(_scenarios(conn, slug)), None)
+def get_scenario(conn: Connection, slug: str, *, with_sale: bool = False) -> Scenario:
+    row = next(iter(_scenarios(conn, slug, with_sale)), None)
     if row is None:
         raise NotFound("scenario", slug)
     return _scenario(row)

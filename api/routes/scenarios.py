@@ -27,6 +27,7 @@ from api.deps import (
 from gis import record, scenarios
 from gis.db import translate_errors
 from gis.errors import Forbidden, Unauthorized
+from gis.land import confidential
 from gis.roles import Permission, Reader, Role
 from gis.tenure import Trajectory
 
@@ -119,8 +120,9 @@ class ScenarioIn(BaseModel):
 
 
 @router.get("", response_model=list[ScenarioOut], summary="Every scenario of the plan")
-def list_scenarios(conn: ConnectionDep) -> list[ScenarioOut]:
-    return [ScenarioOut.of(s) for s in scenarios.list_scenarios(conn)]
+def list_scenarios(conn: ConnectionDep, reader: ReaderDep) -> list[ScenarioOut]:
+    with_sale = confidential.may_read(reader)
+    return [ScenarioOut.of(s) for s in scenarios.list_scenarios(conn, with_sale=with_sale)]
 
 
 @router.post(
@@ -148,8 +150,9 @@ def create_scenario(
 
 
 @router.get("/{slug}", response_model=ScenarioOut, summary="One scenario")
-def get_scenario(slug: SlugPath, conn: ConnectionDep) -> ScenarioOut:
-    return ScenarioOut.of(scenarios.get_scenario(conn, slug))
+def get_scenario(slug: SlugPath, conn: ConnectionDep, reader: ReaderDep) -> ScenarioOut:
+    with_sale = confidential.may_read(reader)
+    return ScenarioOut.of(scenarios.get_scenario(conn, slug, with_sale=with_sale))
 
 
 @router.delete(

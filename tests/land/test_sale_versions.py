@@ -191,19 +191,33 @@ def test_a_scenario_s_first_edit_of_a_plot_s_sale_data_moves_nothing_for_others(
     keep the versions they had, so only the company's version moves; the company's history
     shows the plot before (as the adopted plan had it) and after."""
     slug = _scenario(db, "foerste-salg")
-    path = f"/collections/plots/items/{_plot(db, with_sale=True)}"
+    fid = _plot(db, with_sale=True)
+    path = f"/collections/plots/items/{fid}"
     company = "developer_company"
-    before = {role: _seen(writable_client, writable_ref, path, role, slug)
-              for role in (None, "planner", company)}  # fmt: skip
+
+    def seen(role):
+        h = _auth(writable_ref, role)
+        diff = writable_client.get(f"/scenarios/{slug}/diff", headers=h).json()
+        return (
+            _seen(writable_client, writable_ref, path, role, slug),
+            writable_client.get(f"/scenarios/{slug}", headers=h).json()["overrides"],
+            sorted((c["collection"], c["id"]) for c in diff["changed"]),
+        )
+
+    before = {role: seen(role) for role in (None, "planner", company)}
     old = writable_client.get(path, headers=writable_ref.bearer(company)).json()["properties"]
     r = merge_patch(writable_client, writable_ref, path + f"?scenario={slug}", company,
-               before[company][0], {"option_expires": "2032-01-31"})  # fmt: skip
+               before[company][0][0], {"option_expires": "2032-01-31"})  # fmt: skip
     assert r.status_code == 200, r.text
+    # Others: not the plot's version or history, not the scenario's count of what it
+    # overrides, not its diff against vedtaget.
     for role in (None, "planner"):
-        assert _seen(writable_client, writable_ref, path, role, slug) == before[role], role
-    after = _seen(writable_client, writable_ref, path, company, slug)
-    assert after[0] == after[2] == r.headers["etag"] != before[company][0]
-    assert after[1] == before[company][1] + 1
+        assert seen(role) == before[role], role
+    (tag, length, last, _page), overrides, changed = seen(company)
+    assert tag == last == r.headers["etag"] != before[company][0][0]
+    assert length == before[company][0][1] + 1
+    assert overrides == before[company][1] + 1
+    assert ("plots", fid) in changed or ("parcels", fid) in changed, changed
     versions = writable_client.get(
         f"{path}/history?scenario={slug}", headers=writable_ref.bearer(company)
     ).json()
