@@ -219,7 +219,7 @@ def touch(
     ]
     if not public:
         return
-    written = " OR ".join(
+    carried = " OR ".join(
         f"EXISTS (SELECT 1 FROM public.{t}_version c WHERE c.{fk} = :id"
         " AND c.scenario_id = :s"
         " AND (c.change_id = vm_change_id() OR c.superseded_by = vm_change_id()))"
@@ -229,7 +229,7 @@ def touch(
         text(
             f"UPDATE public.{owner}_version SET change_id = vm_change_id()"
             f" WHERE id = :id AND {_current(target)}"
-            f" AND change_id IS DISTINCT FROM vm_change_id() AND ({written})"
+            f" AND change_id IS DISTINCT FROM vm_change_id() AND ({carried})"
         ),
         {"id": fid, "s": target.scenario_id},
     )
