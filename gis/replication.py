@@ -241,20 +241,22 @@ class Replication:
             r.probe.dispose()
         self._primary_probe.dispose()
 
-    def status(self) -> list[dict]:
-        """What the probe last saw of each replica, by name (never its URL)."""
+    def status(self, *, detail: bool = False) -> list[dict]:
+        """What the probe last saw of each replica, by name (never its URL): whether it is up
+        and takes the reads that carry no position; with `detail` (an operator's), also its
+        lag and the WAL position it replayed. Those move at every commit on the primary,
+        whatever it wrote, a sale's too, whose moment is not everyone's
+        (gis.land.confidential), where the data version of others does not."""
         fresh = time.monotonic() - STALE_SECONDS
-        return [
-            {
-                "name": r.name,
-                "up": r.up and r.seen >= fresh,
-                "lag_seconds": None if r.lag == float("inf") else round(r.lag, 3),
-                "replay_lsn": format_lsn(r.replay_lsn) if r.replay_lsn else None,
-                # Whether it takes the reads that carry no position.
-                "read_from": self._usable(r, fresh),
-            }
-            for r in self.replicas
-        ]
+        out = []
+        for r in self.replicas:
+            row = {"name": r.name, "up": r.up and r.seen >= fresh}
+            if detail:
+                row["lag_seconds"] = None if r.lag == float("inf") else round(r.lag, 3)
+                row["replay_lsn"] = format_lsn(r.replay_lsn) if r.replay_lsn else None
+            row["read_from"] = self._usable(r, fresh)
+            out.append(row)
+        return out
 
 
 def _lag(samples: list[tuple[float, int]], replayed: int, now: float) -> float | None:

@@ -4,15 +4,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
-from api.deps import EngineDep
+from api.deps import EngineDep, ReaderDep
 from api.errors import problem
 from gis.db import versions
+from gis.roles import Role
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Liveness and database check")
-def healthz(engine: EngineDep, request: Request) -> JSONResponse:
+def healthz(engine: EngineDep, reader: ReaderDep, request: Request) -> JSONResponse:
     try:
         with engine.connect() as conn:
             found = versions(conn)
@@ -21,6 +22,8 @@ def healthz(engine: EngineDep, request: Request) -> JSONResponse:
     body = {"status": "ok", "database": found}
     if request.app.state.replication is not None:
         # What this worker last saw of the read replicas (gis/replication.py): each up or
-        # not, its lag, and whether reads go to it. The primary answering is the 200.
-        body["replicas"] = request.app.state.replication.status()
+        # not, and whether reads go to it; an admin also gets its lag and WAL position. The
+        # primary answering is the 200.
+        detail = reader.role is Role.ADMIN
+        body["replicas"] = request.app.state.replication.status(detail=detail)
     return JSONResponse(body)

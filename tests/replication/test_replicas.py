@@ -168,6 +168,19 @@ def _replica_status(client) -> dict:
     return status
 
 
+def test_only_an_admin_sees_a_replica_s_lag_and_replay_position(client, pair):
+    """Both move at every commit on the primary, a change of sale data alone too, whose
+    moment others may not learn (gis.land.confidential); up and read_from do not."""
+    pair.caught_up()
+    _until(lambda: _replica_status(client)["read_from"])
+    for who in ({}, pair.bearer("planner"), pair.bearer("developer_company")):
+        (status,) = client.get("/healthz", headers=who).json()["replicas"]
+        assert set(status) == {"name", "up", "read_from"}, who
+    (status,) = client.get("/healthz", headers=pair.bearer("admin")).json()["replicas"]
+    assert set(status) == {"name", "up", "read_from", "lag_seconds", "replay_lsn"}
+    assert parse_lsn(status["replay_lsn"]) > 0 and status["lag_seconds"] is not None
+
+
 def test_a_stopped_replica_is_skipped_without_an_error(client, pair, building):
     pair.caught_up()
     _until(lambda: _life(client, building).headers[SERVED_BY] == "replica-1")
