@@ -286,9 +286,13 @@ def test_a_change_of_sale_data_alone_is_not_seen_by_others_when_it_happens(
     """Others may learn a change of a plot's sale data by its year only (gis.land.confidential:
     "when a plot's sale data changed"). Polled, what they are answered must not move when the
     company changes the sale data alone (a price, an option's expiry), or its moment is theirs:
-    not the plot's ETag, not its history, not the ETag of a page or of the areas."""
+    not the plot's ETag, not its history, not the ETag of a page, of the areas or of the tile it
+    is on, not the sellable land."""
     _plot, path = _plot_feature(db, secrets, "plots", status="sold")
     seen = _headers(writable_ref, reader)
+    lon, lat = writable_client.get(path).json()["geometry"]["coordinates"][0][0][0]
+    z, col, row = _tile_of(lon, lat, 15)
+    tile = f"/collections/plots/tiles/WebMercatorQuad/{z}/{col}/{row}"
 
     def observed():
         return (
@@ -296,12 +300,16 @@ def test_a_change_of_sale_data_alone_is_not_seen_by_others_when_it_happens(
             len(writable_client.get(f"{path}/history", headers=seen).json()),
             writable_client.get("/collections/plots/items", headers=seen).headers["etag"],
             writable_client.get("/areas", headers=seen).headers["etag"],
+            # No ETag: the answer itself.
+            writable_client.get("/land/sellable?status=any", headers=seen).text,
+            writable_client.get(tile, headers=seen).headers["etag"],
         )
 
     before = observed()
     tag = writable_client.get(path, headers=writable_ref.bearer("developer_company")).headers
     price = 1_000_000 + len(reader)  # another price for each reader's run
-    r = merge_patch(writable_client, writable_ref, path, "developer_company", tag["etag"],
-               {"price_dkk": price})  # fmt: skip
+    r = merge_patch(
+        writable_client, writable_ref, path, "developer_company", tag["etag"], {"price_dkk": price}
+    )
     assert r.status_code == 200, r.text
     assert observed() == before
