@@ -46,7 +46,7 @@ FUNCTION_SQL = f"""
 CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (TG_NARGS > 0 AND TG_ARGV[0] = 'confidential')
-       OR current_setting('vm.copy_only', true) = 'on' THEN
+       OR current_setting('{COPY_ONLY}', true) = 'on' THEN
         UPDATE {TABLE} SET version = version + 1, changed_at = clock_timestamp(),
                                 stamp = {TOKEN_SQL};
     ELSE
