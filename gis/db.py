@@ -58,11 +58,27 @@ def elevate(conn: Connection) -> None:
     conn.exec_driver_sql("SET LOCAL ROLE NONE")
 
 
+def _between_transactions(conn: Connection) -> bool:
+    """Whether `conn` is in autocommit between statements (a read engine's), where a
+    `SET LOCAL` would last no longer than itself."""
+    status = conn.connection.driver_connection.info.transaction_status
+    return status == psycopg.pq.TransactionStatus.IDLE
+
+
 @contextmanager
 def elevated(conn: Connection) -> Iterator[None]:
     """The login role's rights for the statements inside the block only, then the rights
-    `conn` had before (in a transaction; a failure inside leaves the rights to whoever rolls
-    it back: a rolled-back savepoint restores them too)."""
+    `conn` had before. In a transaction, a failure inside leaves the rights to whoever rolls
+    it back (a rolled-back savepoint restores them too); on a connection in autocommit the
+    block is a transaction of its own, whose end, whatever happens inside, ends them."""
+    if _between_transactions(conn):
+        conn.exec_driver_sql("BEGIN")
+        try:
+            elevate(conn)
+            yield
+        finally:
+            conn.exec_driver_sql("COMMIT")  # a ROLLBACK if a statement inside failed
+        return
     prior = conn.exec_driver_sql("SELECT current_setting('role')").scalar()
     elevate(conn)
     yield

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, text
 
 from gis import record
 from gis.errors import InvalidParameter, NotFound, PreconditionRequired
+from gis.land import confidential
+from gis.roles import Reader
 from gis.state import MAX_YEAR, MIN_YEAR
 
 LIFE_FIELDS = (
@@ -46,6 +48,7 @@ class VersionedLife:
 
     life: dict[str, Any]
     tag: str
+    change_id: int | None = None  # the change the tag names (opaque in it, for some readers)
 
 
 def check_changes(changes: dict[str, Any]) -> None:
@@ -70,22 +73,24 @@ def _check_order(life: dict[str, Any]) -> None:
             raise InvalidParameter(b, f"{b} ({yb}) comes before {a} ({ya}).")
 
 
-def _read(conn: Connection, building_id: int, scenario: str) -> VersionedLife:
+def _read(conn: Connection, building_id: int, scenario: str, reader: Reader) -> VersionedLife:
     if not 0 < building_id <= MAX_ID:
         raise NotFound("building", str(building_id))
     row = conn.execute(_READ, {"id": building_id}).mappings().first()
     if row is None:
         raise NotFound("building", str(building_id))
     life = {k: row[k] for k in ("id", *LIFE_FIELDS)}
-    return VersionedLife(life, record.version_tag(row["change_id"], scenario))
+    change = row["change_id"]
+    return VersionedLife(life, confidential.version_tag(conn, change, scenario, reader), change)
 
 
 def building_life(
-    conn: Connection, building_id: int, scenario: str = record.ADOPTED
+    conn: Connection, building_id: int, reader: Reader, scenario: str = record.ADOPTED
 ) -> VersionedLife:
     """The life of a building in the plan version `conn` answers (`gis.record.enter`), and
-    its tag; `scenario` names that version's scenario, for the tag."""
-    return _read(conn, building_id, scenario)
+    its tag as `reader` reads it (the building's, `gis.land.confidential.version_tag`);
+    `scenario` names that version's scenario, for the tag."""
+    return _read(conn, building_id, scenario, reader)
 
 
 def _columns(conn: Connection, table: str) -> str:
@@ -134,8 +139,7 @@ def update_building_life(
     changes: dict[str, Any],
     *,
     if_match: str | None,
-    actor: str,
-    role: str | None,
+    reader: Reader,
     note: str | None = None,
     scenario: str = record.ADOPTED,
 ) -> VersionedLife:
@@ -156,10 +160,21 @@ def update_building_life(
     adopted = scenario == record.ADOPTED
     sid = record.ADOPTED_ID if adopted else record.scenario_id(conn, scenario)
     if changes:
-        record.begin_change(conn, actor=actor, role=role, kind="edit", note=note, scenario_id=sid)
+        record.begin_change(
+            conn,
+            actor=reader.name or reader.role.value,
+            role=reader.role.value,
+            kind="edit",
+            note=note,
+            scenario_id=sid,
+        )
     record.enter(conn, record.PlanView(scenario))
-    current = _read(conn, building_id, scenario)
-    record.check_if_match(if_match, current.tag)
+    current = _read(conn, building_id, scenario, reader)
+    # The tag as the reader read it; for a reader who may read sale data, also the opaque
+    # tag others read (as for an OGC API write, gis.editing.operations._check_version).
+    record.check_if_match(
+        if_match, current.tag, record.masked_tag(conn, current.change_id, scenario)
+    )
     life = {**current.life, **changes}
     _check_order(life)
     if not changes:
@@ -179,5 +194,5 @@ def update_building_life(
     if changed is None:
         # The values it already had: the row is left as it was (by its trigger), and so is
         # its version, unless this change has just made it the scenario's own.
-        return _read(conn, building_id, scenario)
-    return VersionedLife(life, record.version_tag(changed, scenario))
+        return _read(conn, building_id, scenario, reader)
+    return VersionedLife(life, confidential.version_tag(conn, changed, scenario, reader), changed)

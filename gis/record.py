@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -38,7 +38,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, TextClause, event, text
 from sqlalchemy.exc import DisconnectionError
 
-from gis.db import KEPT, KEPT_AT_COMMIT, name_driver_connection, name_the_version, note_kept
+from gis.db import (
+    KEPT,
+    KEPT_AT_COMMIT,
+    elevated,
+    name_driver_connection,
+    name_the_version,
+    note_kept,
+)
 from gis.errors import InvalidQuery, NotFound, PreconditionFailed, PreconditionRequired
 
 ADOPTED = "vedtaget"
@@ -354,19 +361,52 @@ def version_tag(change_id: int | None, scenario: str = ADOPTED) -> str:
     return f'"{where}v{change_id or 0}"'
 
 
-# A land row's change id as a reader who may not read sale data gets it from the version
-# views (migration 0026): an opaque number at or above this, never a real change id (a
-# sequence number, which would bound the time of a sale change between two public ones).
-MASKED_CHANGE_MIN = 2**62
-_MASK = text("SELECT vm_mask_change(:c)")
+# A change id as a reader who may not read sale data gets it (`gis.land.confidential.
+# opaque_changes`): an opaque number at or above this, never a real change id. A real id is
+# a place in the one sequence of changes, so a gap between two public ones would bound the
+# time of a sale change (migration 0026 made land rows' ids opaque in the version views).
+# Below 2**53, so a JSON number carries it exactly to every client (migration 0037).
+MASKED_CHANGE_MIN = 2**52
+# `vm_mask_change` keeps an opaque id as it is (migration 0028). It is closed to the reader
+# role (migration 0032: called for ids of its choosing it would be an oracle), so it runs
+# with the login role's rights, for ids the platform read.
+_MASK_ALL = text("SELECT c, vm_mask_change(c) FROM unnest(CAST(:ids AS bigint[])) c")
+
+
+def is_opaque(change_id: int) -> bool:
+    return change_id >= MASKED_CHANGE_MIN
+
+
+# A connection keeps the opaque ids it has asked for (`Connection.info` lives with the
+# database session): the key (`vm_secret`) is written once, when the database is made, so an
+# id's opaque id never changes, on any connection of any worker. Most features' versions
+# share a few changes (a load, an import), so a read seldom asks again; on a read engine's
+# connection (autocommit) asking takes four round trips (BEGIN, the role, the ids, COMMIT).
+OPAQUE_KEPT = "vm.opaque_ids"
+OPAQUE_KEPT_MAX = 4096
+
+
+def opaque_ids(conn: Connection, ids: Iterable[int | None]) -> dict[int, int]:
+    """Each change id of `ids` and its opaque id (asked in one statement): the same id has
+    the same opaque id, and the opaque ids have no order."""
+    wanted = {c for c in ids if c is not None}
+    kept: dict[int, int] = conn.info.setdefault(OPAQUE_KEPT, {})
+    missing = sorted(wanted - kept.keys())
+    if missing:
+        with elevated(conn):
+            found = dict(conn.execute(_MASK_ALL, {"ids": missing}).all())
+        if len(kept) + len(found) > OPAQUE_KEPT_MAX:
+            kept.clear()
+        kept.update(found)
+    return {c: kept[c] for c in wanted}
 
 
 def masked_tag(conn: Connection, change_id: int | None, scenario: str = ADOPTED) -> str:
-    """The version tag of a land row's version as such a reader reads it (the same version
-    has the same tag; the tags have no order)."""
-    if change_id is None:
-        return version_tag(None, scenario)
-    return version_tag(conn.execute(_MASK, {"c": change_id}).scalar_one(), scenario)
+    """The version tag of a version as a reader who may not read sale data reads it (the
+    same version has the same tag; the tags have no order)."""
+    if change_id is None or is_opaque(change_id):
+        return version_tag(change_id, scenario)
+    return version_tag(opaque_ids(conn, [change_id])[change_id], scenario)
 
 
 def check_if_match(if_match: str | None, current: str, *aliases: str) -> None:

@@ -143,11 +143,14 @@ def _overrides_sql(with_sale: bool) -> str:
         f"{public_part(f)} GROUP BY scenario_id"
         for f in FEATURES
     )
+    # The adoption's change id as the reader may see it (gis.land.confidential.
+    # opaque_changes): the statement runs with the login role's rights, which may mask it.
+    change = "c.id" if with_sale else "vm_mask_change(c.id)"
     return f"""
     WITH sel AS (SELECT id FROM scenario WHERE slug = :slug),
     o AS ({branches})
     SELECT s.id, s.slug, s.name, s.description, s.base_recorded, s.created_at, s.created_by,
-           c.id AS change_id, c.recorded_at, c.actor, c.note,
+           {change} AS change_id, c.recorded_at, c.actor, c.note,
            (SELECT coalesce(jsonb_object_agg(o.collection, o.n), '{{}}')
               FROM o WHERE o.scenario_id = s.id) AS overrides
       FROM scenario s LEFT JOIN plan_change c ON c.id = s.adopted_change_id
@@ -294,7 +297,7 @@ def writable_scenario(conn: Connection, slug: str) -> int:
     """The id of a scenario edits may go to: an adopted scenario is read-only."""
     sid, _, adopted = _locked(conn, slug) if slug != ADOPTED else (ADOPTED_ID, None, None)
     if adopted is not None:
-        raise Conflict(f"The scenario '{slug}' was adopted (change {adopted}); it is read-only.")
+        raise Conflict(f"The scenario '{slug}' was adopted; it is read-only.")
     return sid
 
 

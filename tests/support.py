@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from api.app import create_app
 from api.settings import Settings
@@ -157,3 +157,13 @@ def merge_patch(client: TestClient, writable_ref, path: str, role: str, tag: str
             "Content-Type": "application/merge-patch+json",
         },
     )
+
+
+def opaque(db: Engine | Connection, change_id: int) -> int:
+    """A change id as a reader who may not read sale data is shown it (the database's own
+    keyed hash, `vm_mask_change`, with the login role's rights)."""
+    query = text("SELECT vm_mask_change(:c)")
+    if isinstance(db, Connection):
+        return db.execute(query, {"c": change_id}).scalar_one()
+    with db.connect() as conn:
+        return conn.execute(query, {"c": change_id}).scalar_one()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -41,7 +40,6 @@ from api.ogc.links import (
 from api.ogc.openapi import openapi_document
 from api.ogc.read import CollectionRead, CollectionReading, Read, ReadDatabase, Reading
 from gis import feature_files, record
-from gis.land import confidential
 from gis.layers import LAYERS, Layer
 from gis.ogc import features, params
 from gis.ogc.crs import CRS84, SUPPORTED
@@ -402,15 +400,14 @@ async def item(request: Request, read: ItemRead, feature_id: str) -> Response:
             cache.not_modified, features.item, layer, feature_id, crs
         )
     else:
-        # The ETag of an item is its version (gis.record.version_tag), the one a write's
-        # If-Match names: the same in every format and CRS a client edits from; of a land
-        # feature, covering its sale data for a reader who may read it.
-        read_version = partial(
-            features.item_version, with_sale=confidential.sale_versioned(layer.id, read.reader)
-        )
-        found, version = await db.run(read_version, layer, feature_id, crs)
+        # The ETag of an item is its version as the reader reads it (gis.record.version_tag),
+        # the one a write's If-Match names: the same in every format and CRS a client edits
+        # from.
         scenario = read.args.get("scenario", record.ADOPTED)
-        hit = cache.hold(record.version_tag(version, scenario))
+        found, tag = await db.run(
+            features.tagged_item, layer, feature_id, crs, scenario, read.reader
+        )
+        hit = cache.hold(tag)
     if hit is not None:
         hit.headers["Content-Crs"] = crs.header
         return hit

@@ -93,10 +93,11 @@ def get_building_life(
     building_id: int,
     view: PlanViewDep,
     conn: ConnectionDep,
+    reader: ReaderDep,
     response: Response,
     if_none_match: IfNoneMatch = None,
 ) -> BuildingLifeOut | Response:
-    found = plan_edits.building_life(conn, building_id, view.scenario)
+    found = plan_edits.building_life(conn, building_id, reader, view.scenario)
     if if_none_match and found.tag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": found.tag})
     _tagged(response, found.tag)
@@ -134,8 +135,7 @@ def patch_building_life(
         building_id,
         changes,
         if_match=if_match,
-        actor=reader.name,
-        role=reader.role.value,
+        reader=reader,
         note=written_note,
         scenario=record.parse_scenario(scenario),
     )

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ConnectionDep, EditPlanDep, WriteConnectionDep
 from api.guards import MAX_BODY
+from gis.land import confidential
 from gis.record import LOCAL
 from gis.registers import dar
 from gis.registers.registry import IMPORTERS
@@ -65,6 +66,8 @@ async def import_register(
         actor=reader.name or reader.role.value,
         role=reader.role.value,
     )
+    # The change's id as the importer may see it (opaque unless they may read sale data).
+    report.change_id = confidential.shown_change(conn, report.change_id, reader)
     return report.as_dict()
 
 

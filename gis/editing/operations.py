@@ -100,7 +100,7 @@ def _open(
     ).scalar()
     if adopted is not None:
         raise Conflict(
-            f"The scenario '{slug}' was adopted (change {adopted}) and is read-only now; "
+            f"The scenario '{slug}' was adopted and is read-only now; "
             "edit vedtaget, or a new scenario."
         )
     record.enter(conn, record.PlanView(slug))
@@ -314,9 +314,7 @@ def _answer(
     confidential.check_owner_writer(conn, spec.layer, fid, reader, changed)
     confidential.check_public_owner(conn, confidential.parcels_of(conn, spec.layer, fid))
     layer = LAYERS[spec.layer].for_reader(reader)
-    with_sale = confidential.sale_versioned(spec.layer, reader)
-    found, version = features.item_version(conn, layer, str(fid), with_sale=with_sale)
-    tag = confidential.version_tag(conn, spec.layer, version, target.slug, reader)
+    found, tag = features.tagged_item(conn, layer, str(fid), CRS84, target.slug, reader)
     return Written(fid, tag, found, target.slug)
 
 
@@ -581,30 +579,28 @@ def _check_version(
 ) -> None:
     """The write's precondition on the feature's current version as `reader` reads it.
 
-    A land feature's version reaches a reader who may not read sale data as an opaque tag
-    (migration 0026; its change id would bound a sale change's time), which moves with its
-    public parts only: either tag of it names it, and their 412 names the opaque one. For a
-    reader who may read sale data it covers the sale data too
+    A reader who may not read sale data reads every version's tag opaque
+    (`gis.land.confidential.opaque_changes`), and names it so: the plain tag, whose number is
+    a place in the one sequence of changes, is not theirs to confirm. A land feature's
+    version moves, for them, with its public parts only. A reader who may read sale data
+    reads the plain tag, of a land feature covering its sale data too
     (`gis.land.confidential.sale_versioned`); the opaque tag of the public parts names it as
     well (what such a writer read as the public reads it, which has not changed), never the
-    plain one, which a change of sale data alone does not move."""
+    plain tag of the public parts, which a change of sale data alone does not move."""
+    if confidential.opaque_changes(reader):
+        record.check_if_match(if_match, record.masked_tag(conn, change_id, slug))
+        return
+    public = change_id
+    if spec.layer in confidential.LAND_COLLECTIONS:
+        found = conn.execute(text("SELECT change_id FROM parcel WHERE id = :id"), {"id": fid})
+        public = found.scalar()
     tag = record.version_tag(change_id, slug)
-    if spec.layer not in confidential.LAND_COLLECTIONS:
-        record.check_if_match(if_match, tag)
-    elif confidential.may_read(reader):
-        public = conn.execute(text("SELECT change_id FROM parcel WHERE id = :id"), {"id": fid})
-        record.check_if_match(if_match, tag, record.masked_tag(conn, public.scalar(), slug))
-    else:
-        record.check_if_match(if_match, record.masked_tag(conn, change_id, slug), tag)
+    record.check_if_match(if_match, tag, record.masked_tag(conn, public, slug))
 
 
 def _unmasked(conn: Connection, ids: list[int], masked: int) -> int:
-    """The change of `ids` whose opaque id (`gis.record.masked_tag`) is `masked`; -1 if none."""
-    found = conn.execute(
-        text("SELECT c FROM unnest(CAST(:ids AS bigint[])) c WHERE vm_mask_change(c) = :m"),
-        {"ids": ids, "m": masked},
-    ).scalar()
-    return -1 if found is None else found
+    """The change of `ids` whose opaque id (`gis.record.opaque_ids`) is `masked`; -1 if none."""
+    return next((c for c, o in record.opaque_ids(conn, ids).items() if o == masked), -1)
 
 
 def restore(
@@ -637,10 +633,13 @@ def restore(
     if not versions:
         raise NotFound("feature", str(fid))
     _check_version(conn, spec, fid, if_match, versions[-1].change_id, target.slug, reader)
-    # A land feature's history gives others its versions' change ids opaque (gis.land.
-    # confidential.feature_history): a version is named by either.
-    if spec.layer in confidential.LAND_COLLECTIONS and wanted >= record.MASKED_CHANGE_MIN:
+    # A history gives a reader who may not read sale data its versions' change ids opaque
+    # (gis.land.confidential.feature_history), and they name a version so; the real id is
+    # not theirs to confirm.
+    if record.is_opaque(wanted):
         wanted = _unmasked(conn, [v.change_id for v in versions], wanted)
+    elif confidential.opaque_changes(reader):
+        wanted = -1
     event = next((v for v in versions if v.change_id == wanted), None)
     if event is None:
         raise NotFound("version", f"{fid} after change {change_id}")

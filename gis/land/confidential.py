@@ -22,6 +22,9 @@ anyone else it does not exist. Facts derived from it are confidential too:
   end of the year asked (now, in the current year), each row's change id opaque and its
   recorded time by the year: the plan version views do it, from the role each statement
   runs as (migration 0026), so no path can forget it.
+- **the place of a change in the one sequence of changes**: a sale change takes its place
+  there, so real change ids would show a gap between two public changes where one was made.
+  Every change id others are shown, of any layer, is opaque (`opaque_changes`).
 - **a public owner that names the option holder or buyer** of a plot not yet sold: the owner
   is public (parcels, buildings, tiles, viewer), so it may never carry either name
   (`check_public_owner`, at load and after every write; the database's own triggers refuse
@@ -103,8 +106,8 @@ STATUS_HISTORY_FIELDS: tuple[str, ...] = ("changed_at", "from_status", "to_statu
 # The collections whose features carry a parcel's land and sale rows (gis.editing.specs).
 LAND_COLLECTIONS: frozenset[str] = frozenset({"plots", "parcels"})
 # Of a plan change that wrote sale data, what others see besides its year: its kind, and its
-# id made opaque (a planner restores a version by it; the real id is a place in the one
-# sequence of changes, and so bounds the change's time between two public changes).
+# id, opaque as every change id they see (`opaque_changes`; a planner restores a version by
+# it).
 PUBLIC_CHANGE_FIELDS: tuple[str, ...] = ("id", "kind")
 
 
@@ -149,54 +152,68 @@ _SALE_CHANGES = text(
 )
 
 
-def version_tag(
-    conn: Connection, collection: str, change_id: int | None, scenario: str, reader: Reader
-) -> str:
-    """A feature's version tag (ETag) as `reader` reads it: of a land feature, opaque for
-    a reader who may not read sale data (`gis.record.masked_tag`, as the version views and
-    `vm_land_change` give it, migration 0026), so a write answers the tag its GET gives."""
+def opaque_changes(reader: Reader) -> bool:
+    """Whether every change id `reader` is shown is opaque (`gis.record.opaque_ids`): for
+    anyone who may not read sale data. A real id is a place in the one sequence of changes,
+    and sale data's changes are in it: a gap between two ids they can see would tell them
+    that a change they cannot see was made between those two moments."""
+    return not may_read(reader)
+
+
+def shown_change(conn: Connection, change_id: int | None, reader: Reader) -> int | None:
+    """A change's id as `reader` may see it."""
     from gis import record
 
-    if collection in LAND_COLLECTIONS and not may_read(reader):
+    if change_id is None or not opaque_changes(reader):
+        return change_id
+    return record.opaque_ids(conn, [change_id])[change_id]
+
+
+def version_tag(conn: Connection, change_id: int | None, scenario: str, reader: Reader) -> str:
+    """A feature's version tag (ETag) as `reader` reads it: opaque for a reader who may not
+    read sale data (`gis.record.masked_tag`, as the land version views and `vm_land_change`
+    give a land row's, migration 0026), so a write answers the tag its GET gives."""
+    from gis import record
+
+    if opaque_changes(reader):
         return record.masked_tag(conn, change_id, scenario)
     return record.version_tag(change_id, scenario)
-
-
-_MASKED = text("SELECT c, vm_mask_change(c) FROM unnest(CAST(:ids AS bigint[])) c")
 
 
 def feature_history(
     conn: Connection, collection: str, feature_id: int, versions: list[dict], reader: Reader
 ) -> list[dict]:
-    """A Part 4 feature history (gis.editing.history) as `reader` may see it: of a parcel's
-    versions made by a change of its land or sale data, others see the change's year only,
-    its id and the version's tag opaque (`gis.record.masked_tag`: the id is a place in the
-    one sequence of changes, which bounds the time between two public changes), and its
-    place in the list within its year only: those versions come first in their year (the
-    feature's current version stays last, as a writer takes its tag from there). The
-    features the versions show are the database's, by the year too (migration 0026)."""
-    if collection not in LAND_COLLECTIONS or may_read(reader):
+    """A Part 4 feature history (gis.editing.history) as `reader` may see it. For a reader
+    who may not read sale data, every change's id and every version's tag is opaque
+    (`opaque_changes`); of a parcel's versions made by a change of its land or sale data,
+    they see the change's year only, and its place in the list within its year only: those
+    versions come first in their year (the feature's current version stays last, as a
+    writer takes its tag from there). The features the versions show are the database's, by
+    the year too (migration 0026)."""
+    from gis import record
+
+    if not opaque_changes(reader):
         return versions
-    # Which changes wrote land or sale rows, and their opaque ids: closed to the reader role
-    # (migration 0032), read with the login role's rights for these statements only.
-    with elevated(conn):
-        found = conn.execute(_SALE_CHANGES, {"id": feature_id}).scalars().all()
+    secret: set[int] = set()
+    if collection in LAND_COLLECTIONS:
+        # Which changes wrote land or sale rows: closed to the reader role (migration 0032),
+        # read with the login role's rights for this statement only.
+        with elevated(conn):
+            found = conn.execute(_SALE_CHANGES, {"id": feature_id}).scalars().all()
         secret = {c for c in found if c is not None}
-        ids = sorted({v["change"]["id"] for v in versions} & secret)
-        masked = dict(conn.execute(_MASKED, {"ids": ids}).all()) if ids else {}
+    opaque = record.opaque_ids(conn, [v["change"]["id"] for v in versions])
     out = []
     for v in versions:
         change = v["change"]
+        shown = {**change, "id": opaque[change["id"]]}
         if change["id"] in secret:
-            shown = {k: (change[k] if k in PUBLIC_CHANGE_FIELDS else None) for k in change}
-            shown["id"] = masked[change["id"]]
+            shown = {k: (shown[k] if k in PUBLIC_CHANGE_FIELDS else None) for k in shown}
             shown["recorded_at"] = None
             shown["recorded_year"] = year_of(change["recorded_at"])
-            tag = v["version"]
-            tag = f'{tag[: tag.rindex("v")]}v{shown["id"]}"'
-            v = {**v, "change": shown, "version": tag}
-        out.append(v)
-    if not out:
+        tag = v["version"]
+        tag = f'{tag[: tag.rindex("v")]}v{shown["id"]}"'
+        out.append({**v, "change": shown, "version": tag})
+    if not secret or not out:
         return out
 
     def place(i: int) -> tuple[int, int, int]:

@@ -37,10 +37,12 @@ from sqlalchemy import Connection, text
 from gis import data_version, temporal
 from gis.db import statement
 from gis.errors import InvalidQuery, NotFound
+from gis.land import confidential
 from gis.layers import Layer
 from gis.ogc import cql2, params
 from gis.ogc.crs import CRS84, STORAGE, Crs, bbox_sql, output_geometry_sql, parse_bbox
 from gis.ogc.queryables import date_properties, queryables
+from gis.roles import Reader
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -614,6 +616,17 @@ def item_version(
     if found is None:
         raise NotFound("feature", feature_id)
     return found.feature, found.version
+
+
+def tagged_item(
+    conn: Connection, layer: Layer, feature_id: str, crs: Crs, scenario: str, reader: Reader
+) -> tuple[str, str]:
+    """One feature of a versioned layer as GeoJSON text and its version tag (ETag) as
+    `reader` reads it (`gis.land.confidential.version_tag`: opaque unless they may read sale
+    data, and of a land feature covering its sale data if they may)."""
+    with_sale = confidential.sale_versioned(layer.id, reader)
+    found, version = item_version(conn, layer, feature_id, crs, with_sale=with_sale)
+    return found, confidential.version_tag(conn, version, scenario, reader)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from tests.gis.test_scenarios import (
     set_dwellings,
     take_over_building,
 )
+from tests.support import opaque
 
 PROBLEM = "application/problem+json"
 
@@ -207,7 +208,10 @@ def test_adopt_without_conflict(writable_client, writable_ref, db):
     assert then == before
     state = writable_client.get("/scenarios/vedtages").json()
     assert state["adopted"] is True
-    assert state["adopted_change"]["id"] == done.json()["change_id"]
+    # The public is shown the adoption's change opaque; an admin sees the id it was given.
+    assert state["adopted_change"]["id"] == opaque(db, done.json()["change_id"])
+    admin = writable_client.get("/scenarios/vedtages", headers=writable_ref.bearer("admin"))
+    assert admin.json()["adopted_change"]["id"] == done.json()["change_id"]
     again = writable_client.post("/scenarios/vedtages/adopt", headers=writable_ref.bearer("admin"))
     assert again.status_code == 409
     diff = writable_client.get("/scenarios/vedtages/diff").json()

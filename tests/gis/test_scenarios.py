@@ -13,6 +13,7 @@ from gis import record, scenarios
 from gis.errors import Conflict, InvalidParameter, NotFound
 from gis.record import PlanView
 from gis.tenure import tenure_mix, trajectory
+from tests.support import opaque
 
 RECORD = ("recorded_from", "change_id", "anchor")
 
@@ -363,8 +364,10 @@ def test_adopt_makes_vedtaget_what_the_scenario_showed_and_keeps_the_old_plan(re
         {"id": s["postponed"]},
     ).one()
     assert (row.demolished_year, row.name, row.change_id) == (2031, "Udskudt blok", done.change_id)
-    adopted = scenarios.get_scenario(ref_conn, "blandet")
+    adopted = scenarios.get_scenario(ref_conn, "blandet", with_sale=True)
     assert adopted.adopted and adopted.adopted_change.id == done.change_id
+    shown = scenarios.get_scenario(ref_conn, "blandet").adopted_change
+    assert shown is not None and shown.id == opaque(ref_conn, done.change_id)
 
     # The plan as recorded before the adoption is the old vedtaget.
     ref_conn.execute(text("SAVEPOINT t"))

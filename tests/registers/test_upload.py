@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from api.guards import MAX_BODY
+from gis.record import MASKED_CHANGE_MIN
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "/registers/{}/import?extract_date=2026-06-01"
@@ -26,10 +27,14 @@ def test_upload_imports_once_and_reports_unchanged_the_second_time(writable_clie
     r = _post(writable_client, writable_ref, "matrikel", parcels)
     assert r.status_code == 200, r.text
     assert r.json()["counts"] == {"parcels added": 4}
+    # The change as each importer may see it: a planner opaque (a real id is a place in the
+    # one sequence of changes, sale data's too), an admin as it is.
+    assert MASKED_CHANGE_MIN <= r.json()["change_id"] < 2**53
     r = _post(writable_client, writable_ref, "bbr", (FIXTURES / "bbr.json").read_bytes(), "admin")
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["counts"] == {"buildings added": 5} and body["unchanged"] is False
+    assert 0 < body["change_id"] < MASKED_CHANGE_MIN
     again = _post(writable_client, writable_ref, "bbr", (FIXTURES / "bbr.json").read_bytes())
     assert again.status_code == 200
     assert again.json()["unchanged"] is True and again.json()["change_id"] is None
