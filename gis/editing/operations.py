@@ -33,6 +33,7 @@ from gis.editing.specs import (
     PLAN,
     PLOTS,
     QUARTERS,
+    SALE_TABLES,
     Prop,
     Spec,
     full_layer,
@@ -549,7 +550,7 @@ def delete(
     note = check_note(note)
     target = _open(conn, scenario, reader, "delete", note)
     served, state = _existing(conn, spec, fid, if_match, target, reader)
-    _permit_delete(spec, reader, served)
+    _permit_delete(conn, spec, reader, fid)
     if spec is QUARTERS:
         _check_quarter_removal(conn, fid, _quarter(state))
     store.delete(conn, target, spec.owner, fid, spec.delete_only)
@@ -565,13 +566,23 @@ def _check_quarter_removal(conn: Connection, fid: int, before: tuple[int, str]) 
         raise Conflict(exc.detail) from None
 
 
-def _permit_delete(spec: Spec, reader: Reader, served: dict) -> None:
-    # Removing a feature is plan work; a plot's sale data goes with it, so a plot that
-    # carries any needs the right to edit sale data too.
+_IS_PLOT = text("SELECT EXISTS (SELECT 1 FROM parcel_land WHERE parcel_id = :id)")
+
+
+def _permit_delete(conn: Connection, spec: Spec, reader: Reader, fid: int) -> None:
+    """Removing a feature is plan work. Removing a plot (a parcel with land data, in either
+    land collection) takes its sale data with it, so it needs the right to edit sale data
+    too, whatever sale data it holds: a refusal that depended on it would tell a planner
+    whether a plot has any (gis.land.confidential)."""
     _permit(spec, reader, ["geometry"])
-    props = served["properties"]
-    if any(props.get(p.name) is not None for p in spec.props if p.confidential):
-        _permit(spec, reader, [next(p.name for p in spec.props if p.confidential)])
+    if spec.layer not in confidential.LAND_COLLECTIONS or reader.may(Permission.EDIT_SALE):
+        return
+    if conn.execute(_IS_PLOT, {"id": fid}).scalar():
+        raise Forbidden(
+            f"The role '{reader.role.value}' may not remove a plot: its land and sale data "
+            f"go with it, which needs {Permission.EDIT_SALE.value} as well as "
+            f"{PLAN.value} (an admin)."
+        )
 
 
 def _check_version(
@@ -654,7 +665,7 @@ def restore(
         if served is None:  # absent now too
             savepoint.rollback()
             return Written(fid, "", None, target.slug)
-        _permit_delete(spec, reader, served)
+        _permit_delete(conn, spec, reader, fid)
         if before_quarter is not None:
             _check_quarter_removal(conn, fid, before_quarter)
         store.delete(conn, target, spec.owner, fid, spec.delete_only)
@@ -662,12 +673,13 @@ def restore(
         return Written(fid, "", None, target.slug)
     state, past_served = past
     current_state = _load(conn, spec, fid) if served is not None else None
+    hidden = _keep_hidden(spec, reader, state, current_state)
     if _same_rows(spec, state, current_state):
         unchanged = _answer(conn, spec, reader, target, fid)
         savepoint.rollback()
         return unchanged
     now = (served or {}).get("properties", {})
-    changed = [k for k in _changes(spec, _comparable(spec, past_served), now)]
+    changed = [k for k in _changes(spec, _comparable(spec, past_served), now) if k not in hidden]
     if served is None or json.dumps(served.get("geometry")) != json.dumps(past_served["geometry"]):
         changed.append("geometry")
     _permit(spec, reader, changed)
@@ -682,6 +694,21 @@ def restore(
     _record_sale_status(conn, target, fid, now, past_served["properties"], reader, note)
     savepoint.commit()
     return _answer(conn, spec, reader, target, fid, changed)
+
+
+def _keep_hidden(
+    spec: Spec, reader: Reader, past: store.State, current: store.State | None
+) -> set[str]:
+    """What a restore leaves as it is now: the sale data of a reader who may not read it
+    (they cannot see what they would write back, nor may a refusal or a change of theirs
+    tell them it differs). Sets `past`'s sale rows to the current ones (none, where the
+    feature is absent now); the names of the properties kept."""
+    if confidential.may_read(reader):
+        return set()
+    for table in SALE_TABLES & set(spec.row_tables):
+        now = None if current is None else current.rows.get(table)
+        past.rows[table] = copy.deepcopy(now)
+    return {p.name for p in spec.props if p.confidential}
 
 
 def _load(conn: Connection, spec: Spec, fid: int) -> store.State | None:
