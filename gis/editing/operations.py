@@ -313,7 +313,10 @@ def _answer(
     # Every write answers through here: no public owner may name a confidential buyer, and
     # none may be set by a writer who cannot read who that is (gis.land.confidential).
     confidential.check_owner_writer(conn, spec.layer, fid, reader, changed)
-    confidential.check_public_owner(conn, confidential.parcels_of(conn, spec.layer, fid))
+    parcels = confidential.parcels_of(conn, spec.layer, fid)
+    confidential.check_public_owner(conn, parcels)
+    if confidential.may_read(reader) and spec.layer in confidential.LAND_COLLECTIONS:
+        confidential.check_parties_in_sale(conn, parcels)
     layer = LAYERS[spec.layer].for_reader(reader)
     found, tag = features.tagged_item(conn, layer, str(fid), CRS84, target.slug, reader)
     return Written(fid, tag, found, target.slug)

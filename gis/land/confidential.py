@@ -254,14 +254,54 @@ def check_public_owner(conn: Connection, parcel_ids: Iterable[int] | None = None
         )
 
 
+# The statuses in which a plot may have a party recorded: on offer (a bidder taking an
+# option), under option, sold (the holder and buyer stay as the sale's record).
+PARTY_STATUSES: tuple[str, ...] = ("on_offer", "under_option", "sold")
+_PARTY_OUT_OF_SALE = text(
+    """
+    SELECT p.matrikelnummer, l.sale_status,
+           CASE WHEN s.option_holder IS NOT NULL THEN 'option_holder' ELSE 'buyer' END AS field
+    FROM parcel p
+    JOIN parcel_land l ON l.parcel_id = p.id
+    JOIN parcel_sale s ON s.parcel_id = p.id
+    WHERE (CAST(:ids AS integer[]) IS NULL OR p.id = ANY(CAST(:ids AS integer[])))
+      AND l.sale_status <> ALL(CAST(:statuses AS text[]))
+      AND (s.option_holder IS NOT NULL OR s.buyer IS NOT NULL)
+    ORDER BY p.id LIMIT 1
+    """
+)
+
+
+def check_parties_in_sale(conn: Connection, parcel_ids: Iterable[int] | None) -> None:
+    """Refuses (422, in the caller's transaction, which must roll back) an option holder or
+    buyer recorded on a plot whose public status is not a sale's (`PARTY_STATUSES`); of
+    every plot when `parcel_ids` is None.
+
+    Whether a plot is in a sale must be public, for a planner's owner write is refused on a
+    plot in a sale (`check_owner_writer`): were a party recorded on a plot only 'planned',
+    that refusal would tell the planner one is. Asked after a write of a reader who may read
+    sale data (only they can record a party, or change a status), of the version written."""
+    ids = None if parcel_ids is None else list(parcel_ids)
+    found = conn.execute(_PARTY_OUT_OF_SALE, {"ids": ids, "statuses": list(PARTY_STATUSES)}).first()
+    if found is not None:
+        raise InvalidParameter(
+            found.field,
+            f"Parcel {found.matrikelnummer} is '{found.sale_status}': an option holder or "
+            f"buyer is recorded only while a plot is {', '.join(PARTY_STATUSES)}. Change its "
+            "status first, or clear them.",
+        )
+
+
 # A write that sets a public owner where it could name a plot's confidential option holder or
 # buyer: of a parcel its owner, of a building its owner or its place (which parcel it is on).
 _OWNER_WRITES: dict[str, frozenset[str]] = {
     "parcels": frozenset({"owner"}),
     "buildings": frozenset({"owner", "geometry"}),
 }
-# Parcels in a sale, by what anyone can see (on offer, under option) or with a party recorded
-# before the sale: where a public owner could name that party.
+# Parcels in a sale, by what anyone can see (on offer, under option), where a public owner
+# could name a party. Writes record a party only on such a plot (or a sold one,
+# `check_parties_in_sale`); the last clause keeps refusing where data written before that
+# rule holds one on a plot not in a sale, as the owner guard would refuse the name itself.
 _IN_SALE = text(
     """
     SELECT p.matrikelnummer FROM parcel p
@@ -286,7 +326,8 @@ def check_owner_writer(
     sale: the database's owner guard would refuse exactly the owner that names the party,
     and a writer who could tell that refusal from others could guess the confidential name
     one try at a time. This refusal depends on nothing confidential: who writes, that an
-    owner is set, and the parcel's public status (or that a party is recorded)."""
+    owner is set, and the parcel's public status (a party is recorded only on a plot in a
+    sale, `check_parties_in_sale`; `_IN_SALE` keeps older data that breaks that refused)."""
     if may_read(reader) or not _OWNER_WRITES.get(collection, frozenset()) & set(changed):
         return
     if conn.execute(_OWNER_OF[collection], {"id": feature_id}).scalar() is None:
@@ -301,7 +342,9 @@ def check_owner_writer(
 
 
 def check_reference(conn: Connection) -> None:
-    """The loaded reference data publishes no option holder or buyer as an owner."""
+    """The loaded reference data publishes no option holder or buyer as an owner, and
+    records them only on plots in a sale."""
+    check_parties_in_sale(conn, None)
     found = owner_leaks(conn)
     if found:
         listed = ", ".join(f"{m} ({w})" for _i, m, w in found)

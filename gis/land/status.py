@@ -15,7 +15,12 @@ from sqlalchemy import Connection, text
 
 from gis import record
 from gis.errors import InvalidParameter, NotFound, PreconditionFailed
-from gis.land.confidential import check_public_owner, may_read, status_history_fields
+from gis.land.confidential import (
+    check_parties_in_sale,
+    check_public_owner,
+    may_read,
+    status_history_fields,
+)
 from gis.land.keys import resolve_parcel
 from gis.models.land import SALE_STATUSES
 from gis.roles import Reader
@@ -120,6 +125,8 @@ def change_sale_status(
     conn.execute(_SET, {"id": parcel_id, "to": to_status})
     # Leaving `sold` makes the buyer confidential again: the owner may not name them.
     check_public_owner(conn, [parcel_id])
+    # Its parties stay with a sale: leaving one (an option lapsed) clears them first.
+    check_parties_in_sale(conn, [parcel_id])
     changed_at = conn.execute(
         _RECORD,
         {

@@ -118,3 +118,57 @@ def test_no_planner_removes_a_plot_and_the_refusal_does_not_depend_on_its_sale_d
     r = writable_client.delete(path, headers={**writable_ref.bearer("admin"), "If-Match": tag})
     assert r.status_code == 204, r.text
     assert _sale(db, sold) is None
+
+
+def _plot_in(db, status: str, *, holder: bool | None = None) -> tuple[int, str]:
+    """A plot with the public status, (with or without an option holder recorded), and its
+    plot label."""
+    cond = {None: "", True: " AND s.option_holder IS NOT NULL", False: " AND s.parcel_id IS NULL"}
+    with db.connect() as c:
+        row = c.execute(
+            text(
+                "SELECT l.parcel_id, l.plot_label FROM parcel_land l LEFT JOIN parcel_sale s"
+                f" USING (parcel_id) WHERE l.sale_status = :st{cond[holder]} ORDER BY 1 LIMIT 1"
+            ),
+            {"st": status},
+        ).one()
+    return row.parcel_id, row.plot_label
+
+
+def test_a_party_is_recorded_only_on_a_plot_in_a_sale(writable_client, writable_ref, db):
+    """Whether a plot is in a sale is public: a planner's owner write is refused there
+    (gis.land.confidential.check_owner_writer), so a party recorded on a plot only 'planned'
+    would make that refusal tell them one is. The company is told, and nothing is written."""
+    plot, _label = _plot_in(db, "planned", holder=False)
+    path = f"/collections/plots/items/{plot}"
+    _, tag = _read(writable_client, writable_ref, path, "developer_company")
+    r = merge_patch(
+        writable_client, writable_ref, path, "developer_company", tag, {"option_holder": "Ny A/S"}
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["parameter"] == "option_holder", r.text
+    assert _sale(db, plot) is None
+    # Leaving a sale with its option holder recorded: cleared first, then the status goes.
+    plot, label = _plot_in(db, "under_option", holder=True)
+    company = writable_ref.bearer("developer_company")
+    body = {"from_status": "under_option", "to_status": "planned", "note": "optionen udløb"}
+    r = writable_client.post(f"/land/parcels/{label}/sale-status", json=body, headers=company)
+    assert r.status_code == 422 and "option_holder" in r.text, r.text
+    path = f"/collections/plots/items/{plot}"
+    _, tag = _read(writable_client, writable_ref, path, "developer_company")
+    cleared = merge_patch(
+        writable_client, writable_ref, path, "developer_company", tag, {"option_holder": None}
+    )
+    assert cleared.status_code == 200, cleared.text
+    r = writable_client.post(f"/land/parcels/{label}/sale-status", json=body, headers=company)
+    assert r.status_code == 200, r.text
+    # A planner's owner write on a plot only planned is not refused, whatever it held.
+    _, tag = _read(writable_client, writable_ref, f"/collections/parcels/items/{plot}", "planner")
+    owner = merge_patch(
+        writable_client,
+        writable_ref,
+        f"/collections/parcels/items/{plot}",
+        "planner",
+        tag,
+        {"owner": "Odense Kommune"},
+    )
+    assert owner.status_code == 200, owner.text
