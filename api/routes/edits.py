@@ -53,9 +53,10 @@ WRITE_ERRORS = {
 
 
 class BuildingLifeIn(BaseModel):
-    """The fields to change; those left out keep their value, `null` clears a year."""
+    """The fields to change; those left out keep their value, `null` clears a year. A year
+    is a JSON number and a flag true or false, as in the OGC API's writes: "2025" is no year."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     built_year: int | None = None
     built_decided: bool | None = None

@@ -165,6 +165,15 @@ JSON_BODIES = [
     ("POST", "/scenarios", '{"slug":"nul","name":"n","desc\\u0000":"x"}', "body", "planner"),
     ("POST", "/scenarios/vedtaget/adopt", '{"note":"\\u0000"}', "note", "admin"),
     ("PATCH", "/buildings/5/life", '{"note":"a\\u0000"}', "note", "planner"),
+    # A year in quotes is text, as the OGC API's writes take it: no year (found by an audit).
+    ("PATCH", "/buildings/5/life", '{"demolished_year":"2025"}', "demolished_year", "planner"),
+    (
+        "PATCH",
+        "/buildings/5/life",
+        '{"demolition_decided":"true"}',
+        "demolition_decided",
+        "planner",
+    ),
     (
         "POST",
         "/land/parcels/12/sale-status",
