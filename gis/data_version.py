@@ -24,6 +24,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, text
 
 from gis.db import statement
+from gis.land.confidential import SALE_TABLES
 
 TABLE = "data_version"
 FUNCTION = "vm_touch_data_version"
@@ -39,8 +40,11 @@ SEEN = "data_version_seen"
 # A transaction setting: on, its statements copy rows that change nothing anyone reads (a
 # scenario taking a feature over), which move the full counter only.
 COPY_ONLY = "vm.copy_only"
-# The tables of sale data alone: their trigger moves the full counter only.
-CONFIDENTIAL_TABLES: tuple[str, ...] = ("parcel_sale", "parcel_sale_version")
+# The tables of sale data alone and their version tables: their trigger moves the full
+# counter only.
+CONFIDENTIAL_TABLES: tuple[str, ...] = tuple(
+    sorted(t for s in SALE_TABLES for t in (s, f"{s}_version"))
+)
 
 FUNCTION_SQL = f"""
 CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$

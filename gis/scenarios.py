@@ -26,6 +26,7 @@ from sqlalchemy import Connection, text
 from gis import law, record, tenure
 from gis.db import elevated
 from gis.errors import Conflict, InvalidParameter, NotFound
+from gis.land.confidential import SALE_TABLES
 from gis.record import ADOPTED, ADOPTED_ID, PlanView
 
 # The trajectory a diff shows: the plan's years and five beyond the law's deadline.
@@ -44,7 +45,10 @@ class Part:
     # How its attributes are named in a diff ("land.sale_status"); None: compared as a
     # whole (a building's dwellings, by tenure).
     prefix: str | None
-    confidential: bool = False
+
+    @property
+    def confidential(self) -> bool:
+        return self.table in SALE_TABLES
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ FEATURES: tuple[FeatureKind, ...] = (
             Part("parcel_land", "parcel_id", "land"),
             # Sale data (price, buyer, dates) is confidential: only a reader allowed to
             # read it sees its changes in a diff.
-            Part("parcel_sale", "parcel_id", "sale", confidential=True),
+            Part("parcel_sale", "parcel_id", "sale"),
         ),
         name_col="matrikelnummer",
     ),

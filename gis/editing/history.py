@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 from gis import record
 from gis.db import elevated
 from gis.editing import store
-from gis.editing.specs import CHILDREN, SALE_TABLES, Spec, full_layer, spec_of
+from gis.editing.specs import CHILDREN, Spec, full_layer, spec_of
 from gis.errors import NotFound
 from gis.land import confidential
 from gis.layers import LAYERS, Layer
@@ -72,7 +72,8 @@ def _events_sql(spec: Spec, with_sale: bool) -> str:
     written = [_WRITTEN.format(t=spec.owner, key="id")]
     if with_sale:
         fks = dict(CHILDREN.get(spec.owner, ()))
-        written += [_WRITTEN.format(t=t, key=fks[t]) for t in sorted(SALE_TABLES & set(fks))]
+        sale = sorted(confidential.SALE_TABLES & set(fks))
+        written += [_WRITTEN.format(t=t, key=fks[t]) for t in sale]
     return _EVENTS.format(written="\n        UNION ALL".join(written))
 
 

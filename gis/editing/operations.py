@@ -33,7 +33,6 @@ from gis.editing.specs import (
     PLAN,
     PLOTS,
     QUARTERS,
-    SALE_TABLES,
     Prop,
     Spec,
     full_layer,
@@ -708,7 +707,7 @@ def _keep_hidden(
     feature is absent now); the names of the properties kept."""
     if confidential.may_read(reader):
         return set()
-    for table in SALE_TABLES & set(spec.row_tables):
+    for table in confidential.SALE_TABLES & set(spec.row_tables):
         now = None if current is None else current.rows.get(table)
         past.rows[table] = copy.deepcopy(now)
     return {p.name for p in spec.props if p.confidential}

@@ -50,7 +50,6 @@ CHILDREN: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # Of those, the tables of a parcel's confidential sale data: their changes are not a change of
 # the feature for a reader who may not read them (gis.editing.store.touch).
-SALE_TABLES = frozenset({"parcel_sale"})
 # Columns no write names: the triggers stamp the record columns, PostgreSQL computes the rest.
 STAMPED = ("recorded_from", "change_id")
 

@@ -23,7 +23,8 @@ from geoalchemy2 import Geometry
 from sqlalchemy import Connection, text
 
 from gis import data_version
-from gis.editing.specs import CHILDREN, SALE_TABLES, columns, key_column
+from gis.editing.specs import CHILDREN, columns, key_column
+from gis.land.confidential import SALE_TABLES
 from gis.models import Base
 from gis.record import ADOPTED_ID
 

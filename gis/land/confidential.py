@@ -95,6 +95,12 @@ CONFIDENTIAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "data_version": ("changed_at", "version", "stamp"),
 }
 
+# The tables of sale data alone (a plot's), declared once: the editor writes them with the
+# sale's permission and versions them for the readers who may read them (gis.editing.specs,
+# store), their writes move no public data version (gis.data_version), and a scenario's
+# override of them alone is no override for others (gis.scenarios).
+SALE_TABLES: frozenset[str] = frozenset({"parcel_sale"})
+
 # The plan tables of the parcel feature, whose versions (at a recorded time, their change ids
 # and recorded times) others get by the year only (migration 0026's version views).
 LAND_TABLES: tuple[str, ...] = ("parcel", "parcel_land", "parcel_sale")
