@@ -105,6 +105,8 @@ def parse_recorded(value: str | None, *, now: dt.datetime | None = None) -> dt.d
     try:
         if len(v) == 10:
             day = dt.date.fromisoformat(v)
+            if day == dt.date.max:  # its end lies beyond any datetime
+                raise InvalidQuery("recorded", "recorded: that time has not come yet.")
             at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), LOCAL)
             at -= dt.timedelta(microseconds=1)
         else:
@@ -120,7 +122,11 @@ def parse_recorded(value: str | None, *, now: dt.datetime | None = None) -> dt.d
     if at.year < 1900:
         raise InvalidQuery("recorded", "recorded: a year before 1900 holds no plan.")
     current = now or dt.datetime.now(dt.UTC)
-    if at > current:
+    try:
+        later = at > current
+    except OverflowError:  # 9999-12-31T23:00-05:00: in UTC past the last datetime
+        later = True
+    if later:
         if len(v) == 10 and at - current < dt.timedelta(days=1):
             return None  # today: the plan as recorded so far
         raise InvalidQuery("recorded", "recorded: that time has not come yet.")

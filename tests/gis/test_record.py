@@ -187,10 +187,30 @@ def test_unknown_scenario_is_not_found(ref_conn):
         record.enter(ref_conn, record.PlanView(scenario="findes-ikke"))
 
 
-@pytest.mark.parametrize("value", ["igår", "2021-13-01", "3000-01-01", "0001-01-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "igår",
+        "2021-13-01",
+        "3000-01-01",
+        "0001-01-01T00:00:00Z",
+        # the last day there is, and its last hour west of UTC: past the last datetime
+        "9999-12-31",
+        "9999-12-31T23:00:00-05:00",
+    ],
+)
 def test_bad_recorded_times_are_refused(value):
     with pytest.raises(InvalidQuery):
         record.parse_recorded(value)
+
+
+def test_the_last_day_there_is_is_a_400_not_a_500(ref_client):
+    """Found by an audit: `recorded=9999-12-31` overflowed the day's end, a public 500."""
+    for path in ("/areas", "/collections/buildings/items", "/tiles/WebMercatorQuad/0/0/0"):
+        r = ref_client.get(path, params={"recorded": "9999-12-31"})
+        assert r.status_code == 400, (path, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "not come yet" in r.json()["detail"]
 
 
 def test_a_date_is_the_end_of_that_day_in_danish_time():
