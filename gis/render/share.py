@@ -178,10 +178,13 @@ def share_html(
         for f in fc["features"]:
             p = f["properties"]
             st = ls.style(p["style"])
-            # Only what a reader of the map needs, never the platform's internal fields.
+            # Only what a reader of the map needs, never the platform's internal fields;
+            # escaped, for folium's tooltip writes them into the page as HTML (a planner
+            # names the features).
+            name = p.get(ls.label or "name") or p.get("name") or ls.title
             f["properties"] = {
-                "navn": p.get(ls.label or "name") or p.get("name") or ls.title,
-                "klasse": st.label,
+                "navn": html.escape(str(name)),
+                "klasse": html.escape(st.label),
                 "_style": _style(layer, st, p),
             }
         points = ls.classes[0].radius is not None

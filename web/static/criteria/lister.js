@@ -65,7 +65,7 @@
         style: (f) => style(f.properties),
         onEachFeature: (f, l) => {
           l.bindPopup(popup(f.properties));
-          l.bindTooltip(f.properties.name, { className: "lbl", permanent: true, direction: "center" });
+          l.bindTooltip(text(f.properties.name), { className: "lbl", permanent: true, direction: "center" });
           drawn.push({ slug: f.properties.slug, status_key: f.properties.status_key, style: style(f.properties) });
         },
       }).addTo(map);

@@ -90,7 +90,7 @@
           style: () => ({ color: "#888", weight: 2 }),
           pointToLayer: (f, ll) =>
             L.circleMarker(ll, { pane: "under", radius: 5, color: "#000", fillColor: "#fff", fillOpacity: 1, weight: 2 })
-              .bindTooltip(`Letbanestop ${f.properties.name}`),
+              .bindTooltip(`Letbanestop ${text(f.properties.name)}`),
         }).addTo(map);
       })
       .catch((e) => console.error("arealer: context", e));
