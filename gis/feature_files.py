@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from pathlib import Path
@@ -11,12 +10,13 @@ import numpy as np
 import shapely
 from shapely.ops import transform
 
+from gis import csv_cells
 from gis.ogc.features import Rows
 
 
 def to_csv(found: Rows) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_cells.writer(out, lineterminator="\n")
     writer.writerow([*found.columns[:-1], "wkt"])
     for row in found.rows:
         wkb = row[-1]

@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+from gis import csv_cells
 from gis.models import TENURES
 from gis.tenure import Mix, TenureMix, Trajectory
 
@@ -81,6 +82,12 @@ def to_csv(answer: TenureMix | Trajectory | list[Trajectory]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     made: dict[int, tuple] = {}
+    cell = csv_cells.cell
+    # Of the columns only the quarter's slug and name are text a user writes (the others
+    # are figures and the platform's slugs): those go through the spreadsheet rule, not
+    # every cell of a national trajectory's 160,000 rows.
     for tm in years:
-        writer.writerows(_lines(tm, made))
+        writer.writerows(
+            (*line[:3], cell(line[3]), cell(line[4]), *line[5:]) for line in _lines(tm, made)
+        )
     return buf.getvalue()

@@ -6,7 +6,6 @@ web/templates/criteria and web/static/criteria.
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api import csv_upload
 from api.deps import ConnectionDep, EditPlanDep, FormatQuery, WriteConnectionDep
 from api.routes.viewer import templates
-from gis import criteria
+from gis import criteria, csv_cells
 from gis.criteria.importer import import_values
 from gis.criteria.labels import INDICATOR_DA, STATUS_STYLE
 from gis.styles import REFERENCE_NOTE
@@ -58,7 +57,7 @@ ILLUSTRATIVE_DA = (
 
 def _csv_rows(years: list[dict]) -> str:
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_cells.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for y in years:
         head = [y["year"], (y["rule_set"] or {}).get("key"), y["status"], y["status_key"]]

@@ -6,7 +6,6 @@ page and the HTML report live in web/templates/monitoring.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from api.deps import (
     get_connection,
 )
 from api.routes.viewer import templates
-from gis import law, styles
+from gis import csv_cells, law, styles
 from gis.criteria.labels import STATUS_STYLE
 from gis.monitoring import schedule as schedule_mod
 from gis.monitoring import texts as texts_mod
@@ -159,7 +158,9 @@ class ProgressOut(BaseModel):
 
 def _csv(rows: list[ItemProgressOut], filename: str) -> Response:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w = csv_cells.DictWriter(
+        buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
+    )
     w.writeheader()
     for r in rows:
         row = r.model_dump()
@@ -315,7 +316,7 @@ REHOUSING_CSV = (
 
 def _rehousing_csv(body: dict) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_cells.writer(buf, lineterminator="\n")
     w.writerow(REHOUSING_CSV)
     for y in body["years"]:
         head = [y["year"], y["item"], y["organisation"], y["planned"], y["recorded"], y["moved"]]

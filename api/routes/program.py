@@ -6,7 +6,6 @@ Thin: the answers come from `gis.program`; the page lives in web/templates/progr
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated, Literal
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api import csv_upload
 from api.deps import ConnectionDep, EditPlanDep, FormatQuery, WriteConnectionDep
 from api.routes.viewer import templates
+from gis import csv_cells
 from gis.program import SUPPRESS_BELOW, labels, query
 from gis.program.importer import import_values
 from gis.program.indsats import MAX_NOTE, update_indsats
@@ -279,7 +279,7 @@ def get_values(conn: ConnectionDep, f: FormatQuery = "json") -> Response:
     rows = query.value_rows(conn)
     if f == "csv":
         out = io.StringIO()
-        w = csv.DictWriter(out, VALUE_COLUMNS, lineterminator="\n")
+        w = csv_cells.DictWriter(out, VALUE_COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
         return Response(

@@ -3,7 +3,6 @@ a planner, deleting and adopting one an admin."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -24,7 +23,7 @@ from api.deps import (
     WriteConnectionDep,
     as_reader,
 )
-from gis import record, scenarios
+from gis import csv_cells, record, scenarios
 from gis.db import translate_errors
 from gis.errors import Forbidden, Unauthorized
 from gis.land import confidential
@@ -266,7 +265,7 @@ def _csv_value(value: Any) -> Any:
 
 def _to_csv(rows: list[dict]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv_cells.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: _csv_value(v) for k, v in r.items()} for r in rows)
     return buf.getvalue()
