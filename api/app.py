@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         )
     app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either
+    app.add_middleware(guards.SecurityHeaders)  # on every answer, refusals too
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by
     # the hundred.

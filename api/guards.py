@@ -19,6 +19,7 @@ import numpy as np
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import editing_headers
 from api.errors import problem
 
 # The largest body any route takes: a criteria CSV, a Part 4 feature (5 MB each).
@@ -225,3 +226,29 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+# What every answer tells a browser (found missing by an audit at 2026-12-03): not to guess
+# a media type the answer did not name (a GeoJSON or CSV answer is never a page), and that
+# no other site may frame the platform's pages (the viewer's edit forms act with a token).
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"content-security-policy", b"frame-ancestors 'self'"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, editing_headers(send, _secured))
+
+
+def _secured(headers: list) -> list:
+    return [*headers, *SECURITY_HEADERS]
