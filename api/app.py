@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
-from api import auth, errors, guards, head, replicas, retry, timing
+from api import asgi, auth, errors, guards, head, replicas, retry, timing
 from api.ogc import edit as ogc_edit
 from api.ogc import features as ogc_features
 from api.ogc import openapi as ogc_openapi
@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         )
     app.add_middleware(head.HeadAsGet)  # outside the guard: a refused HEAD has no body either
-    app.add_middleware(guards.SecurityHeaders)  # on every answer, refusals too
+    app.add_middleware(asgi.HeadersEdited, edit=guards.secured)  # every answer, refusals too
     app.add_middleware(timing.ServerTiming)  # outermost: the whole of the app's time
     # The OGC API first: the router tries routes in order, and tiles and items come by
     # the hundred.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.types import Message, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -20,3 +20,17 @@ def editing_headers(send: Send, edit: Callable[[Headers], Headers]) -> Send:
         await send(message)
 
     return send_edited
+
+
+class HeadersEdited:
+    """Middleware passing every HTTP response's headers through `edit` (`editing_headers`)."""
+
+    def __init__(self, app: ASGIApp, edit: Callable[[Headers], Headers]) -> None:
+        self.app = app
+        self.edit = edit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, editing_headers(send, self.edit))

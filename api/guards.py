@@ -19,7 +19,6 @@ import numpy as np
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.asgi import editing_headers
 from api.errors import problem
 
 # The largest body any route takes: a criteria CSV, a Part 4 feature (5 MB each).
@@ -239,16 +238,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        await self.app(scope, receive, editing_headers(send, _secured))
-
-
-def _secured(headers: list) -> list:
+def secured(headers: list) -> list:
+    """`headers` and SECURITY_HEADERS (`api.asgi.HeadersEdited` adds them to every answer)."""
     return [*headers, *SECURITY_HEADERS]
