@@ -170,11 +170,7 @@ def update_building_life(
         )
     record.enter(conn, record.PlanView(scenario))
     current = _read(conn, building_id, scenario, reader)
-    # The tag as the reader read it; for a reader who may read sale data, also the opaque
-    # tag others read (as for an OGC API write, gis.editing.operations._check_version).
-    record.check_if_match(
-        if_match, current.tag, record.masked_tag(conn, current.change_id, scenario)
-    )
+    confidential.check_version(conn, if_match, current.change_id, scenario, reader)
     life = {**current.life, **changes}
     _check_order(life)
     if not changes:

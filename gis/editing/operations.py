@@ -590,25 +590,16 @@ def _permit_delete(conn: Connection, spec: Spec, reader: Reader, fid: int) -> No
 def _check_version(
     conn, spec: Spec, fid: int, if_match: str | None, change_id, slug: str, reader: Reader
 ) -> None:
-    """The write's precondition on the feature's current version as `reader` reads it.
-
-    A reader who may not read sale data reads every version's tag opaque
-    (`gis.land.confidential.opaque_changes`), and names it so: the plain tag, whose number is
-    a place in the one sequence of changes, is not theirs to confirm. A land feature's
-    version moves, for them, with its public parts only. A reader who may read sale data
-    reads the plain tag, of a land feature covering its sale data too
-    (`gis.land.confidential.sale_versioned`); the opaque tag of the public parts names it as
-    well (what such a writer read as the public reads it, which has not changed), never the
-    plain tag of the public parts, which a change of sale data alone does not move."""
-    if confidential.opaque_changes(reader):
-        record.check_if_match(if_match, record.masked_tag(conn, change_id, slug))
-        return
-    public = change_id
-    if spec.layer in confidential.LAND_COLLECTIONS:
+    """The write's precondition on the feature's current version as `reader` reads it
+    (`gis.land.confidential.check_version`). A land feature's version moves, for a reader
+    who may not read sale data, with its public parts only; for one who may, it covers the
+    sale data too (`gis.land.confidential.sale_versioned`), and its public parts' version
+    is the parcel's own."""
+    public = None
+    if not confidential.opaque_changes(reader) and spec.layer in confidential.LAND_COLLECTIONS:
         found = conn.execute(text("SELECT change_id FROM parcel WHERE id = :id"), {"id": fid})
         public = found.scalar()
-    tag = record.version_tag(change_id, slug)
-    record.check_if_match(if_match, tag, record.masked_tag(conn, public, slug))
+    confidential.check_version(conn, if_match, change_id, slug, reader, public)
 
 
 def _unmasked(conn: Connection, ids: list[int], masked: int) -> int:

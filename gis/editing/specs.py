@@ -48,8 +48,6 @@ CHILDREN: dict[str, tuple[tuple[str, str], ...]] = {
     "building": (("dwelling_stock", "building_id"),),
     "parcel": (("parcel_land", "parcel_id"), ("parcel_sale", "parcel_id")),
 }
-# Of those, the tables of a parcel's confidential sale data: their changes are not a change of
-# the feature for a reader who may not read them (gis.editing.store.touch).
 # Columns no write names: the triggers stamp the record columns, PostgreSQL computes the rest.
 STAMPED = ("recorded_from", "change_id")
 

@@ -186,6 +186,34 @@ def version_tag(conn: Connection, change_id: int | None, scenario: str, reader: 
     return record.version_tag(change_id, scenario)
 
 
+def check_version(
+    conn: Connection,
+    if_match: str | None,
+    change_id: int | None,
+    scenario: str,
+    reader: Reader,
+    public_change: int | None = None,
+) -> None:
+    """A write's precondition (`gis.record.check_if_match`) on a feature's version as
+    `reader` read it: `change_id` its version, `public_change` that of its public parts
+    where they differ (a land feature's, for a reader whose version covers its sale data).
+
+    A reader who may not read sale data names it by its opaque tag only (`opaque_changes`):
+    the plain tag's number is a place in the one sequence of changes, not theirs to
+    confirm. Anyone else names it by the plain tag, or by the opaque tag of what they read
+    as the public reads it, which has not changed (never the plain tag of the public parts,
+    which a change of sale data alone does not move)."""
+    from gis import record
+
+    if opaque_changes(reader):
+        record.check_if_match(if_match, record.masked_tag(conn, change_id, scenario))
+        return
+    public = change_id if public_change is None else public_change
+    record.check_if_match(
+        if_match, record.version_tag(change_id, scenario), record.masked_tag(conn, public, scenario)
+    )
+
+
 def feature_history(
     conn: Connection, collection: str, feature_id: int, versions: list[dict], reader: Reader
 ) -> list[dict]:
