@@ -6,9 +6,9 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -209,13 +209,18 @@ def _documentation(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
+        # FastAPI's own page starts Swagger UI from a script in the page, which the
+        # Content-Security-Policy (script-src 'self') refuses; web/static/docs.js does it.
         vendor = "/static/vendor/swagger-ui"
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} – API",
-            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
-            swagger_css_url=f"{vendor}/swagger-ui.css",
-            swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+        title = escape(f"{app.title} – API")
+        return HTMLResponse(
+            '<!doctype html><html><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="stylesheet" href="{vendor}/swagger-ui.css">'
+            f'<link rel="icon" href="{vendor}/favicon-32x32.png"><title>{title}</title></head>'
+            '<body><div id="swagger-ui" data-openapi="/openapi.json"></div>'
+            f'<script src="{vendor}/swagger-ui-bundle.js"></script>'
+            '<script src="/static/docs.js"></script></body></html>'
         )
 
 

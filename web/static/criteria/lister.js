@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("lister-config").textContent);
+  // Choosing a year shows it at once (without script, the form's own button does).
+  const yearSelect = document.getElementById("year-select");
+  yearSelect.addEventListener("change", () => yearSelect.form.submit());
   const colourOf = {};
   for (const s of config.styles) for (const k of s.keys) colourOf[k] = s.colour;
   const drawn = [];
