@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 def _visit(page, url: str) -> dict:
     seen: dict = {}
     page.goto(f"{url}/kort/lister?year=2025")
-    page.wait_for_function("document.body.dataset.rendered || document.body.dataset.failed")
+    page.wait_for_function("() => document.body.dataset.rendered || document.body.dataset.failed")
     seen["failed"] = page.evaluate("document.body.dataset.failed || null")
     seen["fills"] = page.eval_on_selector_all(
         "#lister-map path.leaflet-interactive", "ps => ps.map(p => p.getAttribute('fill'))"

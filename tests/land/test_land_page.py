@@ -28,7 +28,7 @@ def _visit(page, url: str) -> dict:
     page.fill("input[name=min_area]", QUESTION["min_area"])
     page.fill("input[name=max_walk_to_stop]", QUESTION["max_walk_to_stop"])
     page.click("#filtre button[type=submit]")
-    page.wait_for_function("document.body.dataset.rendered || document.body.dataset.failed")
+    page.wait_for_function("() => document.body.dataset.rendered || document.body.dataset.failed")
     seen["failed"] = page.evaluate("document.body.dataset.failed || null")
     seen["drawn"] = page.evaluate("window.arealer.drawn()")
     seen["rows"] = page.eval_on_selector_all(
@@ -58,7 +58,7 @@ def test_the_page_answers_the_company_question_as_the_api_does(ref_server, page,
 
 def test_a_refused_filter_shows_the_problem(ref_server, page) -> None:
     page.goto(f"{ref_server.url}/kort/arealer?min_area=lots")
-    page.wait_for_function("document.body.dataset.rendered || document.body.dataset.failed")
+    page.wait_for_function("() => document.body.dataset.rendered || document.body.dataset.failed")
     text = page.locator("#problem").inner_text()
     # Named by the form's Danish label, not the API's English detail.
     assert "»Min. areal (m²)« er ikke gyldig" in text

@@ -15,7 +15,7 @@ def test_reference_viewer_2020_to_2030(page, ref_server, ref_conn, console):
     )
     assert gone, "the reference plan demolishes blocks before 2030"
     page.goto(f"{ref_server.url}/kort?year=2020")
-    page.wait_for_function("document.body.dataset.rendered && !document.body.dataset.busy")
+    page.wait_for_function("() => document.body.dataset.rendered && !document.body.dataset.busy")
     [a] = page.evaluate("window.kort.panes()")
     styles = {f["style"] for f in a["features"]["buildings"]}
     assert "to_demolish" in styles

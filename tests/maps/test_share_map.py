@@ -74,7 +74,9 @@ def test_shared_map_is_one_file_without_a_cdn(server, browser, tmp_path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(path.as_uri())
-        page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 0")
+        page.wait_for_function(
+            "() => document.querySelectorAll('path.leaflet-interactive').length > 0"
+        )
         drawn = page.locator("path.leaflet-interactive").count()
         circles = sum(len(fc["features"]) for fc in layers)
         assert drawn == circles  # every feature of every layer, points as circles too

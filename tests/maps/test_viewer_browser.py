@@ -192,7 +192,7 @@ def test_building_popup_shows_dwellings_owner_and_life(page, server, console):
     click_at(page, "a", -725, -220)  # Blok 2: renovated, not demolished
     popup = page.locator(".building-popup")
     popup.wait_for()
-    page.wait_for_function("document.querySelector('.building-popup h3')")
+    page.wait_for_function("() => document.querySelector('.building-popup h3')")
     text = popup.inner_text()
     assert "Blok 2" in text
     assert "FAB" in text
@@ -246,7 +246,7 @@ def test_raster_overlay_from_data_kort(page, server, console):
     img = page.locator("#map-a img.leaflet-image-layer")
     img.wait_for()
     page.wait_for_function(
-        "document.querySelector('#map-a img.leaflet-image-layer').naturalWidth > 0"
+        "() => document.querySelector('#map-a img.leaflet-image-layer').naturalWidth > 0"
     )
     assert "Skannet plantegning (test)" in page.locator(".leaflet-control-layers").inner_text()
     # The overlay sits over the west half of the area: the left of the map is tinted red.

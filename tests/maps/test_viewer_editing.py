@@ -45,7 +45,7 @@ def unexpected(console, *statuses: int) -> list[str]:
 def open_viewer(page, server, query: str = "") -> None:
     page.goto(f"{server.url}/kort{query}")
     wait_rendered(page)
-    page.wait_for_function("document.getElementById('share-panel').dataset.share")
+    page.wait_for_function("() => document.getElementById('share-panel').dataset.share")
 
 
 def log_in(page, token: str) -> None:
@@ -135,7 +135,7 @@ def test_recorded_time_reaches_every_read_and_stays_in_the_url(page, writable_se
     seen.clear()
     r = item(writable_server, "buildings", EGEPARKEN_BLOK_4)
     click_feature(page, r.json()["geometry"])
-    page.wait_for_function("document.querySelector('.building-popup h3')")
+    page.wait_for_function("() => document.querySelector('.building-popup h3')")
     assert any("/kort/bygninger/" in u and "recorded=2021-03-01" in u for u in seen)
 
     # "nu" goes back to the plan as recorded now; the URL forgets the time.
@@ -206,7 +206,7 @@ def test_edit_tools_need_a_token_kept_for_the_session(page, writable_server, wri
     assert page.locator("#edit-panel").is_hidden()
     r = item(writable_server, "buildings", EGEPARKEN_BLOK_4)
     click_feature(page, r.json()["geometry"])
-    page.wait_for_function("document.querySelector('.building-popup h3')")
+    page.wait_for_function("() => document.querySelector('.building-popup h3')")
     assert page.locator(".building-popup .edit-btn").is_hidden()
     page.keyboard.press("Escape")
 

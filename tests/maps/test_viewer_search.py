@@ -52,7 +52,7 @@ def test_local_plans_are_classed_by_kind_and_status():
 
 def _open(page, server, query: str = "?year=2025") -> None:
     page.goto(f"{server.url}/kort{query}")
-    page.wait_for_function("document.body.dataset.rendered && !document.body.dataset.busy")
+    page.wait_for_function("() => document.body.dataset.rendered && !document.body.dataset.busy")
 
 
 def _tab_to(page, selector: str, most: int = 60) -> None:
@@ -126,7 +126,9 @@ def test_search_finds_places_and_addresses_from_the_keyboard(
     # No DAR data loaded: the address part finds nothing, and says so in Danish.
     _type(page, "Testvej")
     status = page.locator("#search-status")
-    page.wait_for_function("document.getElementById('search-status').dataset.addresses === '0'")
+    page.wait_for_function(
+        "() => document.getElementById('search-status').dataset.addresses === '0'"
+    )
     assert "ingen adresser fundet" in status.inner_text()
     assert "DAR" in status.inner_text()
 

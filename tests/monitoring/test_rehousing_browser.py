@@ -11,7 +11,7 @@ def test_map_draws_the_projects_and_the_areas(ref_server, ref_client, page, cons
     fc = ref_client.get("/areas/vollsmose/replacement-dwellings?year=2026").json()
     areas = ref_client.get("/criteria/areas?year=2025").json()
     page.goto(f"{ref_server.url}/kort/omraader/vollsmose/genhusning?year=2026")
-    page.wait_for_function("document.body.dataset.rendered || document.body.dataset.failed")
+    page.wait_for_function("() => document.body.dataset.rendered || document.body.dataset.failed")
     assert page.evaluate("document.body.dataset.failed || null") is None
     assert console.errors == []
     drawn = page.locator("#genhusning-map path.leaflet-interactive").count()

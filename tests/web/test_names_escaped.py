@@ -33,7 +33,7 @@ def test_a_stop_s_name_is_text_in_the_sellable_land_page(
 ):
     _rename(writable_client, writable_ref, "/collections/rail_stops/items/1", PAYLOAD)
     page.goto(f"{writable_server.url}/kort/arealer")
-    page.wait_for_function("document.body.dataset.rendered || document.body.dataset.failed")
+    page.wait_for_function("() => document.body.dataset.rendered || document.body.dataset.failed")
     opened = """() => {
         let n = 0;
         window.arealer.map.eachLayer((l) => {
@@ -41,7 +41,7 @@ def test_a_stop_s_name_is_text_in_the_sellable_land_page(
         });
         return [...document.querySelectorAll('.leaflet-tooltip')].map((t) => t.textContent);
     }"""
-    page.wait_for_function(f"({opened})().some((t) => t.startsWith('Letbanestop'))")
+    page.wait_for_function(f"() => ({opened})().some((t) => t.startsWith('Letbanestop'))")
     page.wait_for_timeout(300)  # an <img> that failed would have run its onerror by now
     shown = page.evaluate(opened)
     assert f"Letbanestop {PAYLOAD}" in shown

@@ -59,7 +59,7 @@ CONTROLS = """() => [...document.querySelectorAll(
 def _wait(page) -> None:
     page.wait_for_load_state("load")
     page.wait_for_function(
-        "!document.querySelector('#kort-config, #arealer-config')"
+        "() => !document.querySelector('#kort-config, #arealer-config')"
         " || ((document.body.dataset.rendered || document.body.dataset.failed)"
         " && !document.body.dataset.busy)"
     )
