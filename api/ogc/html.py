@@ -31,7 +31,8 @@ def page(title: str, body: str, links: list[dict] | None = None) -> str:
             + "</nav>"
         )
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        # No icon, said so: else a browser asks for /favicon.ico, which is a 404.
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"{nav}<h1>{escape(title)}</h1>{body}</body></html>"
     )
