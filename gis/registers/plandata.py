@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from functools import partial
@@ -146,32 +147,127 @@ def _gpkg(source: common.Source, problems: Problems) -> Iterator[tuple[str, dict
         yield from _gpkg_layers(tmp.name, problems)
 
 
+# A Plandata GeoPackage (ogr2ogr of the WFS) holds a few layers, each a plain table. The
+# file is checked with SQLite before GDAL reads any of it: GDAL reopens the file for each
+# layer (1,000 layers took 105 s) and reads a view or a generated column as it would a
+# table, which computes what it likes (a recursive view ran for hours; a view's text of
+# 200 MB a row took gigabytes), none of it bounded by the file's size. Audit, 2026-12-04.
+MAX_LAYERS = 20
+# Tables and views in all: a layer brings five or so (its table, its spatial index's four).
+MAX_SCHEMA_OBJECTS = 400
+# SQLite's virtual instructions the check may run: its own few queries need a few thousand.
+MAX_CHECK_STEPS = 10_000_000
+
+
+def _gpkg_checked(path: str, problems: Problems) -> list[str]:
+    """The file's layers, once SQLite shows it is a GeoPackage of at most MAX_LAYERS plain
+    tables of features; else the problems, and no layer."""
+    not_gpkg = "not a readable GeoPackage"
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        problems.add("file", None, not_gpkg)
+        return []
+    steps = 0
+
+    def budget() -> int:
+        nonlocal steps
+        steps += 1000
+        return int(steps > MAX_CHECK_STEPS)  # non-zero: SQLite interrupts the query
+
+    db.set_progress_handler(budget, 1000)
+    try:
+        # No function the file's schema names runs while it is read.
+        db.execute("PRAGMA trusted_schema = OFF")
+        objects = db.execute(
+            "SELECT type, name, coalesce(sql, '') FROM sqlite_master"
+            " WHERE type IN ('table', 'view') LIMIT ?",
+            (MAX_SCHEMA_OBJECTS + 1,),
+        ).fetchall()
+        if len(objects) > MAX_SCHEMA_OBJECTS:
+            problems.add("file", None, f"holds more than {MAX_SCHEMA_OBJECTS} tables and views")
+            return []
+        kind = {name: (t, sql) for t, name, sql in objects}
+        if kind.get("gpkg_contents", ("",))[0] != "table":
+            problems.add("file", None, f"{not_gpkg} (no gpkg_contents table)")
+            return []
+        contents = db.execute(
+            "SELECT table_name, data_type FROM gpkg_contents LIMIT ?", (MAX_LAYERS + 1,)
+        ).fetchall()
+        if len(contents) > MAX_LAYERS:
+            problems.add(
+                "file", None, f"holds more than {MAX_LAYERS} layers (a Plandata file: a few)"
+            )
+            return []
+        for name in (n for n, (t, _) in kind.items() if t == "view"):
+            problems.add(
+                f"view {str(name)[:64]}", None, "a view: a Plandata GeoPackage holds tables only"
+            )
+        layers = []
+        for name, data_type in contents:
+            where = f"layer {str(name)[:64]}"
+            t, sql = kind.get(name, ("", ""))
+            if data_type != "features":
+                problems.add(where, None, f"holds {str(data_type)[:20]}, not features")
+            elif t != "table" or sql.upper().startswith("CREATE VIRTUAL"):
+                problems.add(where, None, "is not a table of the file")
+            elif any(c[6] for c in db.execute(f"PRAGMA table_xinfo({_quoted(name)})")):
+                problems.add(where, None, "has a generated or hidden column")
+            else:
+                layers.append(name)
+        return layers if not problems else []
+    except sqlite3.Error:  # corrupt, encrypted, or the check's budget spent
+        problems.add("file", None, not_gpkg)
+        return []
+    finally:
+        db.close()
+
+
+def _quoted(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def _gpkg_layers(path: str, problems: Problems) -> Iterator[tuple[str, dict, str | None]]:
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-    except (DataSourceError, DataLayerError) as exc:
-        problems.add("file", None, f"not a readable GeoPackage: {str(exc)[:200]}")
-        return
-    for layer in layers:
-        info = pyogrio.read_info(path, layer=layer)
-        if info.get("crs") not in ("EPSG:25832", None):
-            problems.add(f"layer {layer}", "crs", f"{info['crs']}: must be EPSG:25832")
+    for layer in _gpkg_checked(path, problems):
+        try:
+            # Only the layers the check passed (GDAL would list unregistered tables too).
+            info = pyogrio.read_info(path, layer=layer, LIST_ALL_TABLES="NO")
+        except (DataSourceError, DataLayerError):
+            problems.add(f"layer {layer}", None, "not readable by GDAL")
+            continue
+        crs = info.get("crs")
+        if crs not in ("EPSG:25832", None):
+            shown = crs if crs.startswith("EPSG:") else "a CRS with no EPSG code"
+            problems.add(f"layer {layer}", "crs", f"{shown}: must be EPSG:25832")
+            continue
+        if info.get("geometry_type") is None:
+            problems.add(f"layer {layer}", "geometry", "the layer has no geometry column")
             continue
         found = re.search(r"(vedtaget|forslag|aflyst)", layer.lower())
         status = found.group(1) if found else None
         for start in range(0, info["features"], BATCH):
-            meta, _fids, geoms, fields = pyogrio.raw.read(
-                path, layer=layer, skip_features=start, max_features=BATCH
-            )
+            try:
+                meta, _fids, geoms, fields = pyogrio.raw.read(
+                    path, layer=layer, skip_features=start, max_features=BATCH,
+                    LIST_ALL_TABLES="NO",
+                )  # fmt: skip
+            except (DataSourceError, DataLayerError):
+                last = min(start + BATCH, info["features"]) - 1
+                problems.add(f"{layer}[{start}-{last}]", "geometry", "a feature GDAL cannot read")
+                continue
             names = list(meta["fields"])
             for j, wkb in enumerate(geoms):
+                rec = f"{layer}[{start + j}]"
                 props = {n: _plain(fields[k][j]) for k, n in enumerate(names)}
-                geometry = shapely.geometry.mapping(shapely.from_wkb(wkb)) if wkb else None
-                feature = {"properties": props, "geometry": geometry}
-                yield f"{layer}[{start + j}]", feature, status
+                try:
+                    geometry = shapely.geometry.mapping(shapely.from_wkb(wkb)) if wkb else None
+                except shapely.errors.ShapelyError:
+                    problems.add(rec, "geometry", "not a readable geometry")
+                    continue
+                yield rec, {"properties": props, "geometry": geometry}, status
 
 
 def _plain(value):
@@ -230,8 +326,11 @@ WHERE s.source_id IS NOT NULL
    -- A plan missing from the file is gone only where the file reaches: within its plans'
    -- hull (one municipality's plans never remove another's) and of a kind and status the
    -- file holds (the WFS gives one layer a file: delområder never remove lokalplaner, the
-   -- adopted plans never the proposals).
+   -- adopted plans never the proposals). The reference dataset's illustrative plans
+   -- (gis.reference: source ids `reference:…`) came from no register, and no Plandata
+   -- file removes them, as a Matrikel file removes only the parcels Matrikel gave.
    OR ((p.kind, p.status) IN (SELECT DISTINCT kind, status FROM reg_local_plan)
+       AND p.source_id NOT LIKE 'reference:%'
        AND ST_Covers((SELECT ST_ConvexHull(ST_Collect(geom)) FROM reg_local_plan),
                      ST_PointOnSurface(p.geom)))
 """
