@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -91,11 +92,22 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized", 403: "Forbidden"}
-    detail = exc.detail if isinstance(exc.detail, str) else titles.get(exc.status_code, "Error")
+    title = _TITLES.get(exc.status_code) or _phrase(exc.status_code)
+    detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"Nothing at {request.url.path}."
-    return problem(request, exc.status_code, titles.get(exc.status_code, "Error"), detail)
+    return problem(request, exc.status_code, title, detail)
+
+
+_TITLES = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized", 403: "Forbidden"}
+
+
+def _phrase(status: int) -> str:
+    """HTTP's own name of a status (415 "Unsupported Media Type"), not a bare "Error"."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 async def _not_modified(request: Request, exc: NotModified) -> Response:

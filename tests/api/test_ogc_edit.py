@@ -449,6 +449,7 @@ def test_bodies_that_are_not_json_features_are_refused(writable_client, writable
         post, content=b"x", headers={**planner, "Content-Type": "text/plain"}
     )
     assert text_body.status_code == 415
+    assert text_body.json()["title"] == "Unsupported Media Type"  # HTTP's name, not "Error"
     assert _counts(db) == before
 
 
