@@ -99,6 +99,16 @@ class GuardBody:
             await self.app(scope, receive, send)
             return
         try:
+            coding = headers.get(b"content-encoding", b"identity").strip().lower()
+            if coding not in (b"", b"identity"):
+                # No route decodes a compressed body: read as it is, gzip's bytes would be
+                # refused as NUL or as bad JSON, saying nothing of why (RFC 9110, 8.4.1).
+                raise BodyRefused(
+                    415,
+                    "Unsupported Media Type",
+                    "The body must be sent uncompressed (no Content-Encoding).",
+                    "Content-Encoding",
+                )
             if length is not None:
                 # The HTTP server has parsed it already; an app called otherwise may not have.
                 if not length.isdigit():

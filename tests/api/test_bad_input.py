@@ -219,6 +219,24 @@ def test_a_json_body_nested_too_deeply_is_a_422_not_a_500(writable_client, writa
     assert _counts(db) == before
 
 
+def test_a_compressed_body_is_a_415_saying_so(writable_client, writable_ref, db):
+    import gzip
+
+    before = _counts(db)
+    body = gzip.compress(b'{"slug":"gz","name":"gz"}')
+    r = writable_client.post(
+        "/scenarios",
+        content=body,
+        headers={
+            **writable_ref.bearer("planner"),
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
+    assert r.status_code == 415 and "uncompressed" in r.json()["detail"], r.text
+    assert _counts(db) == before
+
+
 def test_the_string_scan_of_a_json_body_is_linear(writable_client, writable_ref, db):
     """A string that never closes is one match to the end of the body: the scan does not
     start again at each quote inside it (which took time in the square of the body's size,
