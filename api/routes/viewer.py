@@ -14,13 +14,14 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
-from api.deps import ConnectionDep, EngineDep, PlanViewDep, SettingsDep
+from api.deps import ConnectionDep, EngineDep, PlanViewDep, ReaderDep, SettingsDep
 from gis import areas, law, mapdata, overlays, styles, tenure
 from gis.criteria import labels
 from gis.models import plan
 
 # Not gis.render.share: folium (and pandas) are imported in the render worker only.
 from gis.render import charts, params, worker
+from gis.roles import Permission
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=WEB / "templates")
@@ -267,6 +268,18 @@ async def share_map(
     return HTMLResponse(
         r.content, headers={"Content-Disposition": f'attachment; filename="{r.filename}"'}
     )
+
+
+@router.get(
+    "/adgang.json",
+    summary="What the token given may do in the viewer: its role, and whether it edits the plan",
+    responses={401: {"description": "The token is unknown, revoked or expired"}},
+)
+def access(reader: ReaderDep) -> JSONResponse:
+    # The viewer checks a kept token with this as the page opens and at login, and offers
+    # the edit tools only to a role that may edit the plan (a land company's may not).
+    body = {"role": reader.role.value, "edit_plan": reader.may(Permission.EDIT_PLAN)}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/stil.json", summary="The styling definition the viewer and static maps share")

@@ -36,12 +36,27 @@
   const editGroup = L.layerGroup().addTo(map);
 
   let token = sessionStorage.getItem(TOKEN_KEY) || "";
+  // What the token's role may do (GET /kort/adgang.json): known after the check at login or
+  // on page load; until then the edit tools stay hidden.
+  let mayEdit = false;
+  let role = "";
+  let checking = Boolean(token);
   let ed = null; // the feature being edited
   let drawing = null; // the collection being drawn
 
   // ---- the token -------------------------------------------------------------------------
   function canEdit() {
-    return Boolean(token) && !K.state.recorded;
+    return Boolean(token) && mayEdit && !K.state.recorded;
+  }
+
+  const ROLES = { planner: "planlægger", developer_company: "udviklingsselskab", admin: "administrator" };
+
+  // What the platform says of a token: {status, role, edit}. A refused one is a 401.
+  async function checkToken(t) {
+    const r = await fetch("/kort/adgang.json", { cache: "no-store", headers: { Authorization: "Bearer " + t, Accept: "application/json" } });
+    if (!r.ok) return { status: r.status };
+    const body = await r.json();
+    return { status: r.status, role: body.role, edit: Boolean(body.edit_plan) };
   }
 
   function updateMode() {
@@ -63,7 +78,11 @@
     if (logged) document.getElementById("login-form").hidden = true;
     const target = document.getElementById("edit-target");
     if (!logged) return;
-    if (K.state.recorded) {
+    if (checking) {
+      target.textContent = "Kontrollerer din nøgle …";
+    } else if (!mayEdit) {
+      target.innerHTML = `Din rolle (${esc(ROLES[role] || "ukendt")}) må ikke redigere planen: kortet vises kun.`;
+    } else if (K.state.recorded) {
       target.innerHTML = "Kortet viser planen, som den var registreret tidligere. Der redigeres altid i planen, som den er nu: vælg »nu« for at redigere.";
     } else if (K.state.scenario === ADOPTED) {
       target.innerHTML = "Ændringer gemmes i <strong>den vedtagne plan</strong>. Vælg et scenarie for at prøve ændringer af uden at røre den.";
@@ -71,6 +90,7 @@
       target.innerHTML = `Ændringer gemmes i scenariet <strong>${esc(K.scenarioName(K.state.scenario))}</strong>.`;
     }
     panel.classList.toggle("adopted", K.state.scenario === ADOPTED);
+    panel.classList.toggle("read-only", !mayEdit);
     document.querySelectorAll("[data-draw]").forEach((b) => { b.disabled = !canEdit(); });
     if (!canEdit()) { stopDrawing(); closeEditor(); }
   }
@@ -79,18 +99,51 @@
     const t = value.trim();
     const msg = document.getElementById("login-token");
     if (!t) return;
-    // Any read with the token tells whether the platform knows it.
-    const r = await fetch("/collections", { cache: "no-store", headers: { Authorization: "Bearer " + t, Accept: "application/json" } });
-    if (r.status === 401 || r.status === 403) {
+    // The platform says whether it knows the token, and what its role may do.
+    const c = await checkToken(t);
+    if (c.status === 401 || c.status === 403) {
       setLoginError("Nøglen blev ikke godkendt.");
       msg.select();
+      return;
+    }
+    if (c.status !== 200) {
+      setLoginError("Log ind mislykkedes: serveren svarede ikke. Prøv igen.");
       return;
     }
     msg.value = "";
     setLoginError("");
     token = t;
+    checking = false;
+    role = c.role;
+    mayEdit = c.edit;
     sessionStorage.setItem(TOKEN_KEY, t);
     updateMode();
+  }
+
+  // The token kept from earlier in the session, checked once as the page opens: a revoked
+  // or expired one logs out at once instead of leaving edit tools that every write refuses.
+  async function recheck() {
+    if (!token) return;
+    const kept = token;
+    try {
+      const c = await checkToken(kept);
+      if (token !== kept) return;
+      if (c.status === 401) { expired(); return; }
+      if (c.status === 200) { role = c.role; mayEdit = c.edit; }
+    } catch (err) {
+      // The server could not be reached: the tools stay hidden until a reload.
+    } finally {
+      checking = false;
+    }
+    updateMode();
+  }
+
+  // Any 401: the token is no longer good. She is logged out and told why.
+  function expired() {
+    logOut();
+    const f = document.getElementById("login-form");
+    f.hidden = false;
+    setLoginError("Din nøgle gælder ikke længere (udløbet eller tilbagekaldt), så du er logget ud. Log ind igen med en gyldig nøgle.");
   }
 
   function setLoginError(text) {
@@ -107,6 +160,9 @@
 
   function logOut() {
     token = "";
+    checking = false;
+    role = "";
+    mayEdit = false;
     sessionStorage.removeItem(TOKEN_KEY);
     updateMode();
   }
@@ -118,7 +174,7 @@
   });
   document.getElementById("login-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    logIn(document.getElementById("login-token").value).catch((err) => setLoginError("Log ind mislykkedes: " + err.message));
+    logIn(document.getElementById("login-token").value).catch(() => setLoginError("Log ind mislykkedes: serveren kunne ikke nås. Prøv igen."));
   });
   document.getElementById("logout").addEventListener("click", logOut);
 
@@ -363,20 +419,76 @@
       .replace(/^(body\.)?properties\./, "").replace(/^body\./, "");
   }
 
+  // The dwellings table's columns, as its header and screen-reader labels name them.
+  const DWELLING_LABELS = {
+    tenure: "Ejerform", dwellings: "Antal boliger", floor_area_m2: "Etageareal (m²)", start_year: "Fra år",
+    end_year: "Til år", change: "Ændring", decided: "Besluttet",
+  };
+  const OTHER_LABELS = { geometry: "Geometrien", note: "Noten", dwellings: "Boligerne" };
+
+  // A field of the form by the name the server gives it (`demolished_year`,
+  // `dwellings.0.floor_area_m2`), in the form's own words.
+  function labelOf(key) {
+    const parts = fieldKey(key).split(".");
+    if (parts[0] === "dwellings" && parts.length >= 2 && /^\d+$/.test(parts[1])) {
+      const row = `Boliger, række ${Number(parts[1]) + 1}`;
+      return parts[2] ? `${row}: ${DWELLING_LABELS[parts[2]] || "et felt"}` : row;
+    }
+    const f = ed && fieldsOf(ed.cid).find((x) => x.name === parts[0]);
+    if (f) return f.label;
+    return OTHER_LABELS[parts[0]] || "En værdi";
+  }
+
+  function num(v) {
+    return Number(v).toLocaleString("da-DK");
+  }
+
+  // The server's message (English, for API clients) of a problem with one field, said in
+  // Danish with the field's label: the shapes gis/editing/validate.py writes; anything else
+  // a plain Danish sentence, never the English.
+  function danishError(e) {
+    const label = labelOf(e.parameter);
+    const m = String(e.message || "");
+    let r;
+    if (fieldKey(e.parameter).split(".")[0] === "geometry") {
+      return "Geometrien kan ikke gemmes sådan: tegn den om (en lukket, gyldig form inden for området).";
+    }
+    if ((r = m.match(/\((-?[\d.]+)\) comes before ([\w.\[\]]+) \((-?[\d.]+)\)/))) {
+      return `${label} (${r[1]}) må ikke ligge før ${labelOf(r[2]).toLowerCase()} (${r[3]}).`;
+    }
+    if ((r = m.match(/must be (at least|above) (-?[\d.]+)(?: and at most (-?[\d.]+))?\.?$/))) {
+      const low = `${r[1] === "above" ? "over" : "mindst"} ${num(r[2])}`;
+      return `${label} skal være ${low}${r[3] !== undefined ? " og højst " + num(r[3]) : ""}.`;
+    }
+    if ((r = m.match(/must be at most (-?[\d.]+)/))) return `${label} må højst være ${num(r[1])}.`;
+    if ((r = m.match(/must be between (-?[\d.]+) and (-?[\d.]+)/))) return `${label} skal være mellem ${num(r[1])} og ${num(r[2])}.`;
+    if (/is required|non-empty string/.test(m)) return `${label} skal udfyldes.`;
+    if (/whole number/.test(m)) return `${label} skal være et helt tal.`;
+    if (/must be a (finite )?number/.test(m)) return `${label} skal være et tal.`;
+    if (/true or false/.test(m)) return `${label} skal være ja eller nej.`;
+    if (/one of/.test(m)) return `${label} skal være et af de valg, feltet tilbyder.`;
+    if ((r = m.match(/longer than (\d+) characters/))) return `${label} må højst være ${num(r[1])} tegn.`;
+    if (/cannot be stored|NUL character|lone surrogate/.test(m)) return `${label} indeholder tegn, der ikke kan gemmes.`;
+    if (/another feature of the plan has that value/.test(m)) return `${label}: en anden del af planen har allerede den værdi.`;
+    if (/not a (member|property)|unknown field/.test(m)) return `${label} kan ikke gemmes her.`;
+    return `${label}: værdien kan ikke gemmes.`;
+  }
+
   function showFieldErrors(errors) {
     const loose = [];
     for (const e of errors) {
       const key = fieldKey(e.parameter);
       const parts = key.split(".");
+      const text = danishError(e);
       let box = null;
       for (let n = parts.length; n > 0 && !box; n--) box = form.querySelector(`[data-field='${CSS.escape(parts.slice(0, n).join("."))}']`);
       if (!box && parts[0] === "geometry") box = form.querySelector("[data-field='geometry']");
       if (box) {
         box.classList.add("invalid");
         const slot = box.querySelector(".field-error") || box.closest("[data-field='dwellings']").querySelector(".field-error");
-        slot.textContent = (slot.textContent ? slot.textContent + " " : "") + e.message;
+        slot.textContent = (slot.textContent ? slot.textContent + " " : "") + text;
       } else {
-        loose.push(e.message);
+        loose.push(text);
       }
     }
     return loose;
@@ -437,9 +549,10 @@
       startEditing({ cid, fid, feature, etag });
       if (note) message(note, "ok");
     } catch (p) {
+      if (p.status === 401) { expired(); return; }
       hint.textContent = p.status === 404
         ? "Den findes ikke i den viste plan."
-        : `Kunne ikke hentes: ${p.detail || p.title || p.message}`;
+        : p.status ? `Kunne ikke hentes: ${refused(p.status).replace(/^Ændringen blev ikke gemt: /, "")}` : "Kunne ikke hentes: serveren kunne ikke nås. Prøv igen.";
       if (!p.status) console.warn(p);
     }
   }
@@ -456,26 +569,40 @@
     return fetch(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
   }
 
+  // What a refused write means, in Danish, by its status: the server's own text is for API
+  // clients (English) and never shown.
+  const REFUSED = {
+    400: "Ændringen blev ikke gemt: serveren kunne ikke bruge den.",
+    401: "Din nøgle blev ikke godkendt (log ind igen).",
+    403: "Din rolle må ikke ændre dette.",
+    404: "Den findes ikke længere i planen.",
+    409: "Ændringen er i strid med planen, som den er nu.",
+    413: "Ændringen er for stor til at blive gemt.",
+    428: "Serveren kræver, at ændringen bygger på en kendt version: luk og åbn den igen.",
+    503: "Databasen kan ikke nås lige nu: prøv igen om lidt.",
+  };
+
+  function refused(status) {
+    return REFUSED[status] || (status >= 500 ? "Ændringen blev ikke gemt: en fejl på serveren. Prøv igen." : "Ændringen blev ikke gemt.");
+  }
+
   async function failed(r, action) {
     const p = await problemOf(r);
     if (r.status === 412) {
       await showConflict(action);
       return;
     }
-    if (r.status === 422 || r.status === 400) {
+    if (r.status === 401) {
+      expired();
+      return;
+    }
+    if (r.status === 422 || (r.status === 400 && p.errors.length)) {
       const loose = showFieldErrors(p.errors);
-      const what = loose.length ? " " + loose.join(" ") : p.errors.length ? "" : " " + (p.detail || p.title);
+      const what = loose.length ? " " + loose.join(" ") : p.errors.length ? "" : " Serveren afviste værdierne.";
       message(`Ændringen blev ikke gemt: ret de markerede felter.${what}`, "error");
       return;
     }
-    const known = {
-      401: "Din nøgle blev ikke godkendt (log ind igen).",
-      403: "Din rolle må ikke ændre dette.",
-      404: "Den findes ikke længere i planen.",
-      409: "Ændringen er i strid med planen.",
-      428: "Serveren kræver, at ændringen bygger på en kendt version (If-Match).",
-    };
-    message(`${known[r.status] || "Ændringen blev ikke gemt."} ${p.detail || ""}`.trim(), "error");
+    message(refused(r.status), "error");
   }
 
   async function save(action) {
@@ -513,7 +640,8 @@
       await K.refresh();
       await openFeature(cid, fid, `Gemt i ${K.scenarioName(K.state.scenario)}.`);
     } catch (err) {
-      message("Ændringen blev ikke gemt: " + err.message, "error");
+      if (err instanceof TypeError) message("Ændringen blev ikke gemt: serveren kunne ikke nås. Prøv igen.", "error");
+      else throw err;
     } finally {
       if (ed) busy(false);
     }
@@ -708,13 +836,14 @@
       body: JSON.stringify({ slug, name: name.trim(), base: ADOPTED }),
     });
     if (!r.ok) {
-      const p = await problemOf(r);
       err.textContent = {
         404: "Scenarier kan endnu ikke oprettes på denne server.",
         405: "Scenarier kan endnu ikke oprettes på denne server.",
         409: "Der findes allerede et scenarie med det navn.",
         403: "Din rolle må ikke oprette scenarier.",
-      }[r.status] || `Scenariet blev ikke oprettet: ${(p.errors[0] || {}).message || p.detail || p.title}`;
+        422: "Scenariet blev ikke oprettet: navnet kan ikke bruges (prøv et kortere navn med bogstaver og tal).",
+      }[r.status] || (r.status >= 500 ? "Scenariet blev ikke oprettet: en fejl på serveren. Prøv igen." : "Scenariet blev ikke oprettet. Prøv igen.");
+      if (r.status === 401) expired();
       return;
     }
     document.getElementById("scenario-name").value = "";
@@ -726,7 +855,7 @@
   document.getElementById("scenario-form").addEventListener("submit", (e) => {
     e.preventDefault();
     createScenario(document.getElementById("scenario-name").value)
-      .catch((x) => { document.getElementById("scenario-error").textContent = "Scenariet blev ikke oprettet: " + x.message; });
+      .catch(() => { document.getElementById("scenario-error").textContent = "Scenariet blev ikke oprettet: serveren kunne ikke nås. Prøv igen."; });
   });
 
   // ---- wiring ----------------------------------------------------------------------------
@@ -764,7 +893,7 @@
 
   form.addEventListener("toggle", (e) => {
     if (e.target.id === "history" && e.target.open && ed) {
-      showHistory().catch((err) => { form.querySelector(".history-list").textContent = "Historikken kunne ikke hentes: " + err.message; });
+      showHistory().catch(() => { form.querySelector(".history-list").textContent = "Historikken kunne ikke hentes. Prøv igen."; });
     }
   }, true);
 
@@ -779,4 +908,5 @@
   });
 
   updateMode();
+  recheck();
 })();
