@@ -5,7 +5,33 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
+
+# Numbers as a spreadsheet writes them: ASCII digits, a decimal point or one decimal comma,
+# an exponent. Python's int() and float() also take "2_037", " 12", Arabic-Indic or
+# full-width digits and "nan", none of which a register or a spreadsheet means as a number.
+_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def whole(raw: str) -> int:
+    """A whole number in ASCII digits; ValueError otherwise."""
+    if not _WHOLE.fullmatch(raw):
+        raise ValueError(raw)
+    return int(raw)
+
+
+def decimal(raw: str) -> float:
+    """A finite decimal number (a single comma taken as the decimal sign when there is no
+    point); ValueError otherwise."""
+    text = raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(raw)
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(raw)
+    return value
 
 
 def read_rows(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
 
-from gis.csv_import import read_rows
+from gis.csv_import import decimal, read_rows, whole
 from gis.errors import DataError
 from gis.models import Area
 from gis.models.criteria import INDICATORS, CriteriaValue
@@ -48,11 +48,9 @@ def _number(raw: str, column: str) -> tuple[float | None, str | None]:
     if raw == "":
         return None, None
     try:
-        value = float(raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw)
+        value = decimal(raw)
     except ValueError:
-        return None, f"'{raw}' is not a number"
-    if value != value or value in (float("inf"), float("-inf")):
-        return None, f"'{raw}' is not a finite number"
+        return None, f"'{raw[:40]}' is not a finite number"
     if column in PERCENT and not 0 <= value <= 100:
         return None, f"{value:g} is not a percentage between 0 and 100"
     if value < 0:
@@ -85,7 +83,7 @@ def parse_values(content: str, areas: dict[str, int]) -> tuple[list[dict], list[
         year = None
         if raw["year"]:
             try:
-                year = int(raw["year"])
+                year = whole(raw["year"])
             except ValueError:
                 bad("year", f"'{raw['year']}' is not a whole year")
             else:
@@ -94,7 +92,7 @@ def parse_values(content: str, areas: dict[str, int]) -> tuple[list[dict], list[
                     year = None
         if raw["residents"]:
             try:
-                row["residents"] = int(raw["residents"])
+                row["residents"] = whole(raw["residents"])
                 if row["residents"] < 0:
                     bad("residents", "negative")
                 elif row["residents"] > MAX_RESIDENTS:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
 
 from gis.criteria.importer import CsvImportError
-from gis.csv_import import read_rows
+from gis.csv_import import decimal, read_rows, whole
 from gis.models.program import PROVENANCES, Indicator, Value
 from gis.program import suppressed
 
@@ -33,12 +33,10 @@ __all__ = ["COLUMNS", "CsvImportError", "import_values", "parse_values"]
 
 
 def _number(raw: str) -> float | None:
-    text = raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw
     try:
-        value = float(text)
+        return decimal(raw)
     except ValueError:
         return None
-    return value if value == value and abs(value) != float("inf") else None
 
 
 def _check_value(value: float, unit: str) -> str | None:
@@ -82,7 +80,7 @@ def parse_values(
         year = None
         if raw["year"]:
             try:
-                year = int(raw["year"])
+                year = whole(raw["year"])
             except ValueError:
                 bad("year", "not a whole year")
             else:
@@ -92,7 +90,7 @@ def parse_values(
         count = None
         if raw["count"]:
             try:
-                count = int(raw["count"])
+                count = whole(raw["count"])
             except ValueError:
                 bad("count", "not a whole number of persons")
             else:

@@ -223,6 +223,13 @@ def test_a_quoted_field_over_lines_keeps_the_line_numbers_of_the_file(conn) -> N
         (GOOD[0].replace(",1200,", ",2147483648,"), "residents"),  # beyond int4
         (GOOD[0].replace(",1200,", f",{10**40},"), "residents"),
         (GOOD[0].replace(",54.5,", ",1e400,"), "income"),  # infinite as a double
+        # What Python's int() and float() take and no spreadsheet means as a number:
+        (GOOD[0].replace(",2023,", ",2_023,"), "year"),
+        (GOOD[0].replace(",2023,", ",\u0662\u0660\u0662\u0663,"), "year"),  # Arabic-Indic
+        (GOOD[0].replace(",1200,", ",\uff11\uff12\uff10\uff10,"), "residents"),  # full-width
+        (GOOD[0].replace(",54.5,", ",5_4.5,"), "income"),
+        (GOOD[0].replace(",54.5,", ",nan,"), "income"),
+        (GOOD[0].replace(",54.5,", ",infinity,"), "income"),
         (GOOD[0].replace(",test", ",te\x00st"), "data_source"),  # PostgreSQL text has no NUL
         (GOOD[0].replace("testomraade", "testomr\x00aade"), "area"),
         (GOOD[0].replace(",test", "," + "x" * 200_000), "data_source"),  # over csv's field limit
@@ -235,6 +242,17 @@ def test_a_value_no_column_can_hold_is_refused_and_nothing_written(conn, row, co
         import_values(conn, csv_text([GOOD[1], row]))
     assert [(e["line"], e["column"]) for e in caught.value.errors] == [(3, column)]
     assert stored(conn) == before
+
+
+def test_numbers_as_spreadsheets_write_them_are_read(conn) -> None:
+    make_area(conn)
+    # An exponent, a sign, a decimal comma in a quoted field.
+    row = GOOD[0].replace(",54.5,", ",5.45E+01,").replace(",1.2,", ",+1.2,")
+    import_values(conn, csv_text([row.replace(",41.5,", ',"41,5",')]))
+    got = conn.execute(
+        text("SELECT income, convicted, outside_work FROM criteria_value WHERE year = 2023")
+    )
+    assert tuple(got.one()) == (54.5, 1.2, 41.5)
 
 
 def test_http_malformed_csv_and_out_of_range_values_answer_422_naming_them(

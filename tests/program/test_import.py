@@ -94,6 +94,25 @@ def test_bad_rows_are_reported_line_by_line_and_nothing_is_written(program) -> N
     assert everything(program) == before  # not even the good line 2
 
 
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("foreninger,2_030,12,,import,test,", "year"),
+        ("foreninger,\u0662\u0660\u0663\u0660,12,,import,test,", "year"),  # Arabic-Indic
+        ("foreninger,2030,1_2,,import,test,", "value"),
+        ("foreninger,2030,nan,,import,test,", "value"),
+        ("mindst_2_dansk_matematik,2030,50,\uff14\uff10,import,test,", "count"),  # full-width
+    ],
+)
+def test_numbers_no_spreadsheet_writes_are_refused(program, row, column) -> None:
+    """Python's int() and float() take them; a register or a spreadsheet does not mean them."""
+    before = everything(program)
+    with pytest.raises(CsvImportError) as caught:
+        import_values(program, csv_text([row]))
+    assert [(e["line"], e["column"]) for e in caught.value.errors] == [(2, column)]
+    assert everything(program) == before
+
+
 def test_a_problem_never_echoes_the_value(program) -> None:
     # A small count with a bad provenance: the message names the column, not the number.
     with pytest.raises(CsvImportError) as caught:
