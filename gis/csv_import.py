@@ -45,7 +45,8 @@ def read_rows(
     content = content.lstrip("\ufeff")
     # strict: a quote left open (or text after a closing quote) is an error, not, as the
     # csv module would have it, the rest of the file read as one field.
-    reader = csv.reader(io.StringIO(content), strict=True)
+    # newline=None: a file of old Mac line ends (CR alone) reads as lines, as CRLF and LF do.
+    reader = csv.reader(io.StringIO(content, newline=None), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:

@@ -244,6 +244,14 @@ def test_a_value_no_column_can_hold_is_refused_and_nothing_written(conn, row, co
     assert stored(conn) == before
 
 
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_lines_ended_by_cr_alone_or_crlf_are_lines(conn, end) -> None:
+    make_area(conn)
+    before = stored(conn)
+    import_values(conn, end.join([HEADER, *GOOD]) + end)
+    assert stored(conn) == before + len(GOOD)
+
+
 def test_numbers_as_spreadsheets_write_them_are_read(conn) -> None:
     make_area(conn)
     # An exponent, a sign, a decimal comma in a quoted field.
