@@ -343,8 +343,10 @@ def apply(conn: Connection, report: ImportReport) -> None:
     def keys(what: str) -> list[str]:
         rows = conn.execute(
             text(
-                "SELECT concat_ws(' ', 'lokalplan ' || plan_number, 'delområde ' || subarea)"
-                " || ' (' || source_id || ')' FROM reg_local_plan_diff WHERE what = :w"
+                # A plan of no number and no delområde is named by its kind and planid alone.
+                "SELECT coalesce(nullif(concat_ws(' ', 'lokalplan ' || plan_number,"
+                " 'delområde ' || subarea), ''), 'plan') || ' (' || source_id || ')'"
+                " FROM reg_local_plan_diff WHERE what = :w"
                 " ORDER BY 1"
             ),
             {"w": what},

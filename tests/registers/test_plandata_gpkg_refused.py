@@ -195,10 +195,16 @@ def test_a_plandata_file_leaves_the_reference_plans_it_covers(ref_conn, tmp_path
         '"urn:ogc:def:crs:EPSG::25832"}},"features":[{"type":"Feature","properties":'
         '{"planid":"9001","plannr":"9","status":"forslag","komnr":461},"geometry":'
         '{"type":"Polygon","coordinates":[[[580000,6130000],[600000,6130000],'
-        "[600000,6150000],[580000,6150000],[580000,6130000]]]}}]}"
+        "[600000,6150000],[580000,6150000],[580000,6130000]]]}},"
+        # A plan of no number: named by its planid alone in the report.
+        '{"type":"Feature","properties":{"planid":"9002","status":"forslag","komnr":461},'
+        '"geometry":{"type":"Polygon","coordinates":[[[581000,6131000],[582000,6131000],'
+        "[582000,6132000],[581000,6132000],[581000,6131000]]]}}]}"
     )
     report = plandata.import_plandata(
         ref_conn, over_odense.encode(), extract_date=dt.date(2026, 6, 1), actor="test"
     )
-    assert not any("reference" in str(k) for k in report.as_dict().get("plans removed", []))
+    changes = report.as_dict()["changes"]
+    assert not any("reference" in str(k) for k in changes.get("plans removed", []))
+    assert changes["plans added"] == ["lokalplan 9 (9001)", "plan (9002)"]
     assert ref_conn.execute(text(reference)).scalar_one() == before
