@@ -368,6 +368,8 @@ def polygon(problems: Problems, record: str, raw) -> MultiPolygon | None:
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError):
         problems.add(record, "geometry", "its coordinates do not make a polygon")
         return None
+    if geom.has_z:
+        geom = shapely.force_2d(geom)  # heights are no part of a parcel's or a plan's area
     if geom.is_empty:
         problems.add(record, "geometry", "empty")
         return None

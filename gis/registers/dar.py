@@ -35,9 +35,8 @@ LISTS = ("HusnummerList", "AdressepunktList", "NavngivenVejList", "PostnummerLis
 # DAR's livscyklus of a husnummer: 1 intern forberedelse (never published), 2 foreløbig,
 # 3 gældende, 4 nedlagt, 5 henlagt, 6 slettet. Provisional and current ones are addresses.
 NOT_REAL = {1, 4, 5, 6}
-_POINT = re.compile(
-    r"^\s*(?:SRID=25832;)?\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*$", re.I
-)
+_NUMBER = r"([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+_POINT = re.compile(rf"^\s*(?:SRID=25832;)?\s*POINT\s*\(\s*{_NUMBER}\s+{_NUMBER}\s*\)\s*$", re.I)
 
 HUSNUMMER_STAGE = (
     "rec text, id text, registered text, husnummer text, point text, vej text, post text, "
