@@ -130,7 +130,7 @@ def _building(problems: Problems, stage: common.Stage, rec: str, o: dict, owners
         if ident is not None:
             owners.setdefault(ident, ("", None))  # refused itself: its units are not orphans
         return
-    registered = str(o.get("registreringFra") or "")
+    registered = common.registration(problems, rec, o)
     stage.add(
         (
             rec,
@@ -158,8 +158,10 @@ def _point(problems: Problems, rec: str, raw) -> tuple[float, float] | None:
     if raw is None or raw == "":
         problems.add(rec, name, "missing (a WKT point in EPSG:25832)")
         return None
+    # GEOS reads text up to a NUL: "POINT (…)\x00…" would pass for a point.
+    wkt = raw if isinstance(raw, str) and common.unstorable(raw) is None else None
     try:
-        geom = shapely.from_wkt(raw) if isinstance(raw, str) else None
+        geom = shapely.from_wkt(wkt) if wkt is not None else None
     except shapely.errors.ShapelyError:
         geom = None
     if geom is None or geom.geom_type != "Point" or geom.is_empty:
@@ -209,6 +211,7 @@ def _unit(problems: Problems, stage: common.Stage, rec: str, o: dict, owners) ->
         problems.add(rec, "bygning", f"building {building} is not in the file")
         return
     status = common.number(problems, rec, o, "status", integer=True, minimum=0, maximum=99)
+    registered = common.registration(problems, rec, o)
     if ident is None or building is None or use is None:
         return
     is_dwelling = 110 <= use <= 190
@@ -220,7 +223,7 @@ def _unit(problems: Problems, stage: common.Stage, rec: str, o: dict, owners) ->
         (
             rec,
             ident,
-            str(o.get("registreringFra") or ""),
+            registered,
             building,
             use,
             tenure_of(use, rental, support, owner),

@@ -19,7 +19,9 @@ import datetime as dt
 import io
 import re
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -79,7 +81,9 @@ class Problems:
     def add(self, record: str, field_name: str | None, message: str) -> None:
         self.total += 1
         if len(self.listed) < MAX_LISTED:
-            self.listed.append(Problem(record, field_name, message))
+            # A record's label and a message may quote the file: shown as text any answer
+            # can carry (a lone surrogate cannot be UTF-8, so it would fail the 422 itself).
+            self.listed.append(Problem(shown(record), field_name, shown(message)))
 
     def __bool__(self) -> bool:
         return self.total > 0
@@ -101,24 +105,70 @@ def open_source(source: Source) -> IO[bytes]:
     return source
 
 
+# A UTF-8 byte order mark, which some tools write at the start of a JSON file (as of a CSV):
+# not part of the document, skipped.
+BOM = b"\xef\xbb\xbf"
+# yajl, ijson's fast parser, decodes a \uD800-\uDFFF escape wrongly: a lone high surrogate
+# as "?", one followed by any other \u escape as an unrelated character, a lone low one as
+# bytes Python cannot decode. A file holding such an escape is read by ijson's pure-Python
+# parser (slower, and only such files), which keeps what the file says: the checks then
+# refuse a lone surrogate by its record and field, and a pair is the character it encodes.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_PARSERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _has_surrogate_escape(f: IO[bytes]) -> bool:
+    f.seek(0)
+    tail = b""
+    while chunk := f.read(1 << 20):
+        if _SURROGATE_ESCAPE.search(tail + chunk):
+            return True
+        tail = chunk[-5:]  # an escape cut by the chunk's end
+    return False
+
+
+def _parser(f: IO[bytes]):
+    """The ijson backend that reads `f` right, with `f` at the start of its document."""
+    parser = _PARSERS.get(f)
+    if parser is None:
+        parser = ijson.get_backend("python") if _has_surrogate_escape(f) else ijson
+        with suppress(TypeError):  # a file without weak references: looked at every time
+            _PARSERS[f] = parser
+    f.seek(0)
+    if f.read(len(BOM)) != BOM:
+        f.seek(0)
+    return parser
+
+
+@contextmanager
+def _utf8_checked() -> Iterator[None]:
+    # yajl lets bytes that are not UTF-8 (an encoded surrogate) through to Python's decoder.
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise ijson.IncompleteJSONError(f"the text is not UTF-8 ({exc.reason})") from exc
+
+
 def first_key(f: IO[bytes], keys: Iterable[str]) -> str | None:
     """The first top-level key of the JSON document that is one of `keys` (a cheap look:
     it stops there), None when the document has none of them. Raises ijson.JSONError."""
     wanted = set(keys)
-    f.seek(0)
-    for prefix, event, value in ijson.parse(f):
-        if prefix == "" and event == "map_key" and value in wanted:
-            return value
-        if prefix == "" and event == "start_array":
-            return None  # a bare array: no key at all
+    parser = _parser(f)
+    with _utf8_checked():
+        for prefix, event, value in parser.parse(f):
+            if prefix == "" and event == "map_key" and value in wanted:
+                return value
+            if prefix == "" and event == "start_array":
+                return None  # a bare array: no key at all
     return None
 
 
 def stream(f: IO[bytes], prefix: str) -> Iterator[dict]:
     """The objects of the array at `prefix` (ijson's dotted path: "BygningList.item"), one at
     a time; numbers as float/int. Raises ijson.JSONError where the text stops being JSON."""
-    f.seek(0)
-    yield from ijson.items(f, prefix, use_float=True)
+    parser = _parser(f)
+    with _utf8_checked():
+        yield from parser.items(f, prefix, use_float=True)
 
 
 def progress(items: Iterable, desc: str, enabled: bool) -> Iterable:
@@ -129,8 +179,27 @@ def progress(items: Iterable, desc: str, enabled: bool) -> Iterable:
 
 
 def not_json(problems: Problems, exc: Exception) -> None:
-    message = str(exc).strip() or type(exc).__name__
+    raw = exc.args[0] if len(exc.args) == 1 else str(exc)
+    # yajl gives its message as bytes, with the text around the fault on lines of their own.
+    message = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    message = " ".join(message.split()) or type(exc).__name__
     problems.add("file", None, f"not valid JSON: {message[:200]}")
+
+
+def shown(text: str) -> str:
+    """`text` as an answer or a terminal can show it: a lone surrogate and a NUL escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def unstorable(value: str) -> str | None:
+    """Why PostgreSQL text cannot hold `value` (a NUL, a lone surrogate), None if it can."""
+    if "\x00" in value:
+        return "holds a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate (\\ud800-\\udfff), which is no character"
+    return None
 
 
 class Stage:
@@ -322,9 +391,25 @@ def text_field(
         problems.add(record, name, "is not a text")
         return None
     value = raw.strip()
-    if len(value) > max_len or "\x00" in value:
-        problems.add(record, name, f"is longer than {max_len} characters or holds a NUL")
+    if (why := unstorable(value)) is not None:
+        problems.add(record, name, why)
         return None
+    if len(value) > max_len:
+        problems.add(record, name, f"is longer than {max_len} characters")
+        return None
+    return value
+
+
+def registration(problems: Problems, record: str, obj: dict) -> str:
+    """When the register registered the object's state (`registreringFra`), as text that
+    orders its registrations ("" when absent, or refused with the problem listed)."""
+    raw = obj.get("registreringFra")
+    if raw is None:
+        return ""
+    value = raw if isinstance(raw, str) else str(raw)
+    if (why := unstorable(value)) is not None:
+        problems.add(record, "registreringFra", why)
+        return ""
     return value
 
 

@@ -65,7 +65,7 @@ def _husnummer(problems: Problems, stage: common.Stage, rec: str, o: dict) -> No
     jordstykke = common.text_field(problems, rec, o, "jordstykke", required=False)
     if None in (ident, number, point, vej):
         return
-    registered = str(o.get("registreringFra") or "")
+    registered = common.registration(problems, rec, o)
     stage.add((rec, ident, registered, number, point, vej, post, building, jordstykke))
 
 
@@ -80,15 +80,17 @@ def _point(problems: Problems, stage: common.Stage, rec: str, o: dict) -> None:
     if not common.in_denmark(x, y):
         problems.add(rec, "position", f"({x:g}, {y:g}) is not EPSG:25832 in Denmark (wrong CRS?)")
         return
+    registered = common.registration(problems, rec, o)
     if ident is not None:
-        stage.add((rec, ident, str(o.get("registreringFra") or ""), x, y))
+        stage.add((rec, ident, registered, x, y))
 
 
 def _vej(problems: Problems, stage: common.Stage, rec: str, o: dict) -> None:
     ident = common.text_field(problems, rec, o, "id_lokalId", required=True)
     name = common.text_field(problems, rec, o, "vejnavn", required=True, max_len=200)
+    registered = common.registration(problems, rec, o)
     if ident is not None and name is not None:
-        stage.add((rec, ident, str(o.get("registreringFra") or ""), name))
+        stage.add((rec, ident, registered, name))
 
 
 def _post(problems: Problems, stage: common.Stage, rec: str, o: dict) -> None:
@@ -97,8 +99,9 @@ def _post(problems: Problems, stage: common.Stage, rec: str, o: dict) -> None:
         problems, rec, o, "postnr", integer=True, minimum=1000, maximum=9999, required=True
     )
     name = common.text_field(problems, rec, o, "navn", required=False, max_len=200)
+    registered = common.registration(problems, rec, o)
     if ident is not None and postnr is not None:
-        stage.add((rec, ident, str(o.get("registreringFra") or ""), postnr, name))
+        stage.add((rec, ident, registered, postnr, name))
 
 
 READERS = {

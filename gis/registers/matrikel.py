@@ -108,6 +108,7 @@ def _record(
     area = common.number(problems, record, props, "registreretAreal", minimum=0, maximum=1e10)
     source_id = common.text_field(problems, record, props, "id_lokalId", required=False)
     geom = common.polygon(problems, record, feature.get("geometry"))
+    registered = common.registration(problems, record, props)
     if ejerlavskode is not None and nummer is not None:
         if (ejerlavskode, nummer) in seen:
             problems.add(
@@ -126,7 +127,7 @@ def _record(
             nummer,
             area,
             source_id or f"{ejerlavskode}-{nummer}",
-            str(props.get("registreringFra") or ""),
+            registered,
             shapely.to_wkb(shapely.set_srid(geom, 25832), hex=True, include_srid=True),
         )
     )

@@ -74,6 +74,151 @@ def _parcels_named(ref) -> list[str]:
     return names
 
 
+# --- 1. lone surrogates, whatever the Content-Type -------------------------------------------
+
+# (the JSON as sent, what a lone surrogate is once escaped in a problem's record)
+SURROGATES = [
+    ("\\ud800x", "\\ud800x"),  # a lone high one: yajl made it "?x"
+    ("\\udc00", "\\udc00"),  # a lone low one: yajl's bytes were a 500
+    ("\\ud800\\u0041", "\\ud800A"),  # a high one before another escape: yajl made it 𐁁
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("sent", "escaped"), SURROGATES)
+def test_a_lone_surrogate_in_a_matrikelnummer_is_refused(
+    writable_client, imported, kind, sent, escaped
+):
+    before, changes = _parcels_named(imported), _changes(imported)
+    doc = _fixture("jordstykker.geojson")
+    doc["features"][1]["properties"]["matrikelnummer"] = "@@"
+    content = json.dumps(doc).encode().replace(b'"@@"', b'"' + sent.encode() + b'"')
+    body = _problem(_post(writable_client, imported, "matrikel", content, kind), 422)
+    assert body["errors"] == [
+        {
+            "record": f"features[1] ({escaped})",
+            "field": "matrikelnummer",
+            "message": "holds a lone surrogate (\\ud800-\\udfff), which is no character",
+        }
+    ]
+    assert _parcels_named(imported) == before and _changes(imported) == changes
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_lone_surrogate_in_a_street_name_is_refused(writable_client, imported, kind):
+    changes = _changes(imported)
+    doc = _fixture("dar.json")
+    doc["NavngivenVejList"][0]["vejnavn"] = "\ud800"
+    content = json.dumps(doc).encode()  # the lone surrogate as its escape, \ud800
+    assert b'"vejnavn": "\\ud800"' in content
+    body = _problem(_post(writable_client, imported, "dar", content, kind), 422)
+    assert body["errors"][0] == {
+        "record": "NavngivenVejList[0] (e0000000-0000-4000-8000-000000000001)",
+        "field": "vejnavn",
+        "message": "holds a lone surrogate (\\ud800-\\udfff), which is no character",
+    }
+    # The street refused, its husnumre name a street the file does not give (test_dar).
+    assert {e["field"] for e in body["errors"][1:]} == {"navngivenVej"}
+    assert _changes(imported) == changes
+    assert _scalar(imported, "SELECT count(*) FROM address WHERE vejnavn = 'Testvej'") == 4
+
+
+def test_a_surrogate_pair_is_the_character_it_encodes(writable_client, imported):
+    doc = _fixture("dar.json")
+    doc["NavngivenVejList"][0]["vejnavn"] = "Testvej \U0001f333"
+    content = json.dumps(doc).encode()  # as the pair \ud83c\udf33
+    assert b"\\ud83c\\udf33" in content
+    r = _post(writable_client, imported, "dar", content, "text/plain")
+    assert r.status_code == 200, r.text
+    assert _scalar(imported, "SELECT count(*) FROM address WHERE vejnavn = :v",
+                   v="Testvej \U0001f333") == 4  # fmt: skip
+    r = _post(writable_client, imported, "dar", (FIXTURES / "dar.json").read_bytes())
+    assert r.status_code == 200, r.text
+
+
+def test_bytes_that_are_not_utf8_are_not_json(writable_client, imported):
+    # A surrogate encoded as UTF-8 (CESU-8), which yajl passes on to Python's decoder.
+    content = (FIXTURES / "jordstykker.geojson").read_bytes().replace(b'"1b"', b'"\xed\xa0\x80"')
+    body = _problem(_post(writable_client, imported, "matrikel", content, KINDS[0]), 422)
+    assert [(e["record"], e["field"]) for e in body["errors"]] == [("file", None)]
+    assert body["errors"][0]["message"].startswith("not valid JSON: ")
+
+
+# --- 2. a NUL in any text that reaches the database ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("register", "fixture", "where", "record"),
+    [
+        ("dar", "dar.json", ("HusnummerList", 1),
+         "HusnummerList[1] (d0000000-0000-4000-8000-000000000001)"),
+        ("dar", "dar.json", ("AdressepunktList", 0),
+         "AdressepunktList[0] (a0000000-0000-4000-8000-000000000001)"),
+        ("dar", "dar.json", ("NavngivenVejList", 0),
+         "NavngivenVejList[0] (e0000000-0000-4000-8000-000000000001)"),
+        ("dar", "dar.json", ("PostnummerList", 0),
+         "PostnummerList[0] (c0000000-0000-4000-8000-000000008210)"),
+        ("bbr", "bbr.json", ("BygningList", 0),
+         "BygningList[0] (b0000000-0000-4000-8000-000000000001)"),
+        ("bbr", "bbr.json", ("EnhedList", 0), None),
+        ("matrikel", "jordstykker.geojson", ("features", 0), "features[0] (1a)"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("sent", ["x\\u0000y", "\\ud800"])
+def test_a_registration_time_that_cannot_be_stored_is_refused(
+    writable_client, imported, register, fixture, where, record, sent
+):
+    changes = _changes(imported)
+    doc = _fixture(fixture)
+    obj = doc[where[0]][where[1]]
+    (obj["properties"] if register == "matrikel" else obj)["registreringFra"] = "@@"
+    content = json.dumps(doc).encode().replace(b'"@@"', b'"' + sent.encode() + b'"')
+    body = _problem(_post(writable_client, imported, register, content, "text/plain"), 422)
+    (error,) = body["errors"]
+    assert error["field"] == "registreringFra"
+    assert error["record"] == (record or error["record"])
+    assert error["record"].startswith(f"{where[0]}[{where[1]}]")
+    assert error["message"].startswith("holds a ")
+    assert _changes(imported) == changes
+
+
+def test_a_nul_in_a_text_field_is_named(writable_client, imported):
+    doc = _fixture("bbr.json")
+    doc["BygningList"][2]["jordstykke"] = "f1\x00"
+    body = _problem(_post(writable_client, imported, "bbr", json.dumps(doc).encode(),
+                          "text/plain"), 422)  # fmt: skip
+    assert body["errors"] == [
+        {
+            "record": "BygningList[2] (b0000000-0000-4000-8000-000000000002)",
+            "field": "jordstykke",
+            "message": "holds a NUL character",
+        }
+    ]
+
+
+def test_a_nul_in_a_bbr_point_is_no_point(writable_client, imported):
+    doc = _fixture("bbr.json")
+    doc["BygningList"][2]["byg404Koordinat"] = "POINT(571250 6223100)\x00junk"
+    body = _problem(_post(writable_client, imported, "bbr", json.dumps(doc).encode(),
+                          "text/plain"), 422)  # fmt: skip
+    assert [(e["record"], e["field"]) for e in body["errors"]] == [
+        ("BygningList[2] (b0000000-0000-4000-8000-000000000002)", "byg404Koordinat")
+    ]
+
+
+def test_a_record_label_quoting_the_file_is_shown_escaped(writable_client, imported):
+    # An id with a NUL and a lone surrogate: refused, its label readable (not a 500).
+    doc = _fixture("bbr.json")
+    doc["BygningList"][2]["id_lokalId"] = "b\x00\ud800"
+    body = _problem(_post(writable_client, imported, "bbr", json.dumps(doc).encode(),
+                          "text/plain"), 422)  # fmt: skip
+    errors = [e for e in body["errors"] if e["field"] == "id_lokalId"]
+    assert errors == [
+        {"record": "BygningList[2] (b\\x00\\ud800)", "field": "id_lokalId",
+         "message": "holds a NUL character"}
+    ]  # fmt: skip
+
+
 # --- 3. heights -------------------------------------------------------------------------------
 
 
@@ -145,3 +290,45 @@ def test_dar_points_in_every_number_form_are_read(writable_client, imported):
     assert r.status_code == 200, r.text
     r = _post(writable_client, imported, "dar", (FIXTURES / "dar.json").read_bytes())
     assert r.status_code == 200, r.text
+
+
+# --- 7 and 8. a byte order mark; the parser's words ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("register", "name"),
+    [
+        ("matrikel", "jordstykker.geojson"),
+        ("matrikel", "mat2_jordstykker.json"),
+        ("bbr", "bbr.json"),
+        ("bbr", "bbr_graphql.json"),
+        ("dar", "dar.json"),
+        ("plandata", "lokalplaner.geojson"),
+    ],
+)
+def test_a_json_file_with_a_byte_order_mark_is_read(writable_client, imported, register, name):
+    r = _post(writable_client, imported, register, BOM + (FIXTURES / name).read_bytes(),
+              "application/octet-stream")  # fmt: skip
+    assert r.status_code == 200, r.text
+
+
+def test_a_byte_order_mark_and_a_lone_surrogate(writable_client, imported):
+    # Both: the file read by the parser that keeps surrogates, past its mark.
+    content = BOM + (FIXTURES / "jordstykker.geojson").read_bytes().replace(b'"1b"', b'"\\ud800"')
+    body = _problem(_post(writable_client, imported, "matrikel", content, KINDS[0]), 422)
+    assert [(e["record"], e["field"]) for e in body["errors"]] == [
+        ("features[1] (\\ud800)", "matrikelnummer")
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"features": [x]}', b'{"features": ["\xff"]}', b'{"features": [', BOM + BOM + b"{}"],
+)
+def test_the_parsers_words_are_plain_text(writable_client, imported, content):
+    body = _problem(_post(writable_client, imported, "matrikel", content, KINDS[0]), 422)
+    (error,) = body["errors"]
+    assert (error["record"], error["field"]) == ("file", None)
+    message = error["message"]
+    assert message.startswith("not valid JSON: ") and "b'" not in message, message
+    assert "\n" not in message
