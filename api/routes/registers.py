@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ConnectionDep, EditPlanDep, WriteConnectionDep
 from api.guards import MAX_BODY
 from gis.land import confidential
-from gis.record import LOCAL
-from gis.registers import dar
+from gis.ogc.params import Param, Parameters
+from gis.registers import common, dar
 from gis.registers.registry import IMPORTERS
 
 router = APIRouter(tags=["registers"])
@@ -25,10 +25,27 @@ RegisterPath = Annotated[
         "`dar` (DAR file extract JSON) or `plandata` (Plandata.dk GeoJSON or GeoPackage)."
     ),
 ]
-ExtractDateQuery = Annotated[
-    dt.date | None,
-    Query(description="The extract's date (default: today, Danish time).", examples=["2026-06-01"]),
-]
+# The import's query, declared once (gis.ogc.params, as the OGC routes and /land/sellable
+# declare theirs): a name it does not declare, or a parameter given twice, is a 400, as is a
+# date the rule of every import refuses (gis.registers.common.check_extract_date).
+IMPORT_PARAMETERS = Parameters(
+    (
+        Param(
+            "extract_date",
+            {"type": "string", "format": "date"},
+            "The extract's date (default: today, Danish time): not after today, in the "
+            "platform's years.",
+            common.check_extract_date,
+        ),
+    )
+)
+
+
+def import_extract_date(request: Request, reader: EditPlanDep) -> dt.date:
+    """The extract's date from the query, checked whole (after the token: a 401 first)
+    before the body is read or a connection taken."""
+    args = IMPORT_PARAMETERS.parse(request.query_params)
+    return args.get("extract_date") or common.today()  # type: ignore[return-value]
 
 
 @router.post(
@@ -42,18 +59,23 @@ ExtractDateQuery = Annotated[
     "the plan already held the extract: nothing is recorded then), and the contradictions "
     "between the register and the plan.",
     responses={
+        400: {
+            "description": "An unknown or repeated query parameter, or an extract date "
+            "outside the platform's years or after today"
+        },
         401: {"description": "No valid token"},
         403: {"description": "Role may not"},
         413: {"description": f"The body is larger than {MAX_BODY // 1024**2} MB (refused unread)"},
         422: {"description": "The file's problems, each by record and field; nothing imported"},
     },
+    openapi_extra={"parameters": IMPORT_PARAMETERS.openapi()},
 )
 async def import_register(
     register: RegisterPath,
     request: Request,
     reader: EditPlanDep,
+    extract_date: Annotated[dt.date, Depends(import_extract_date)],
     conn: WriteConnectionDep,
-    extract_date: ExtractDateQuery = None,
 ) -> dict:
     # Its size and its NULs were checked by api.guards.GuardBody before this reads it.
     body = await request.body()
@@ -62,7 +84,7 @@ async def import_register(
         IMPORTERS[register],
         conn,
         body,
-        extract_date=extract_date or dt.datetime.now(LOCAL).date(),
+        extract_date=extract_date,
         actor=reader.name or reader.role.value,
         role=reader.role.value,
     )

@@ -32,8 +32,9 @@ from shapely.validation import explain_validity
 from sqlalchemy import Connection, text
 from tqdm import tqdm
 
-from gis.errors import DataError
-from gis.record import begin_change
+from gis.errors import DataError, InvalidQuery
+from gis.record import LOCAL, begin_change
+from gis.state import MAX_YEAR, MIN_YEAR
 
 # Where a point or a vertex of Danish data in EPSG:25832 can be (all of Denmark with a
 # margin, Bornholm included): a coordinate outside is in another CRS (degrees, most often).
@@ -290,6 +291,31 @@ class ImportReport:
         return out
 
 
+def today() -> dt.date:
+    """Today in Denmark: an extract's date when none is given."""
+    return dt.datetime.now(LOCAL).date()
+
+
+def check_extract_date(date: dt.date) -> dt.date:
+    """An extract's date, the one rule for every way in (the upload, `vollsmose import`):
+    within the platform's years (gis.state: what it plans, what its editors accept of the
+    years an import writes) and not after today, Danish time (an extract is of a day that
+    has been). InvalidQuery naming `extract_date` otherwise; checked before the file is read."""
+    if not MIN_YEAR <= date.year <= MAX_YEAR:
+        raise InvalidQuery(
+            "extract_date",
+            f"extract_date {date.isoformat()} is outside the platform's years "
+            f"({MIN_YEAR} to {MAX_YEAR}).",
+        )
+    if date > (now := today()):
+        raise InvalidQuery(
+            "extract_date",
+            f"extract_date {date.isoformat()} is after today ({now.isoformat()}, Danish time): "
+            "an extract is of a day that has been.",
+        )
+    return date
+
+
 def import_extract(
     conn: Connection,
     source: Source,
@@ -305,6 +331,7 @@ def import_extract(
     """Reads the file with the register's `read` (refusing it whole with every problem
     listed) and applies it with its `apply` as one recorded change; the caller's
     transaction commits it. Each register binds its own (`bbr.import_bbr`, …)."""
+    check_extract_date(extract_date)
     counts = read(conn, source, show_progress=show_progress)
     report = ImportReport(register, extract_date, read=counts)
     return apply_as_change(conn, report, apply, actor=actor, role=role, show_progress=show_progress)

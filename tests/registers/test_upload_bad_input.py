@@ -5,11 +5,14 @@ reference data, the June extracts imported first), whose writes commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from gis.record import LOCAL
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "/registers/{}/import?extract_date=2026-06-01"
@@ -290,6 +293,93 @@ def test_dar_points_in_every_number_form_are_read(writable_client, imported):
     assert r.status_code == 200, r.text
     r = _post(writable_client, imported, "dar", (FIXTURES / "dar.json").read_bytes())
     assert r.status_code == 200, r.text
+
+
+# --- 5. the extract's date --------------------------------------------------------------------
+
+
+def _tomorrow() -> str:
+    return (dt.datetime.now(LOCAL).date() + dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01", "2090-01-01", "1999-12-31", None])
+def test_an_extract_date_outside_the_platforms_years_or_to_come_is_a_400(
+    writable_client, imported, date
+):
+    date = date or _tomorrow()
+    changes = _changes(imported)
+    url = f"/registers/{{}}/import?extract_date={date}"
+    # The date is refused before the body is read: this one is no JSON at all.
+    for content in (b"not json", (FIXTURES / "bbr.json").read_bytes()):
+        body = _problem(_post(writable_client, imported, "bbr", content, url=url), 400)
+        assert body["errors"] == [{"parameter": "extract_date", "message": body["detail"]}]
+        assert date in body["detail"]
+    assert _changes(imported) == changes
+    assert _scalar(imported, "SELECT max(built_year) FROM building") <= 2060
+
+
+def test_today_is_an_extract_date(writable_client, imported):
+    today = dt.datetime.now(LOCAL).date().isoformat()
+    url = f"/registers/{{}}/import?extract_date={today}"
+    r = _post(writable_client, imported, "matrikel",
+              (FIXTURES / "jordstykker.geojson").read_bytes(), url=url)  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.json()["extract_date"] == today
+
+
+@pytest.mark.parametrize(
+    ("date", "said"),
+    [("2090-01-01", "is outside the platform's years (2000 to 2060)"),
+     ("2059-01-01", "is after today")],
+)  # fmt: skip
+def test_the_command_takes_the_same_rule(imported, date, said):
+    from tests.test_cli import run
+
+    changes = _changes(imported)
+    out = run(imported.url, "import", "bbr", str(FIXTURES / "bbr.json"), "--quiet",
+              "--extract-date", date, check=False)  # fmt: skip
+    assert out.returncode == 2
+    assert f"vollsmose: extract_date {date} {said}" in out.stderr
+    assert _changes(imported) == changes
+
+
+# --- 6. the query --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("extract_date=2026-06-01&dry_run=true", "dry_run"),
+        ("dry_run=true", "dry_run"),
+        ("extract_date=2026-06-01&extract_date=2026-07-01", "extract_date"),
+        ("extract_date=yesterday", "extract_date"),
+    ],
+)
+def test_unknown_repeated_and_malformed_parameters_are_a_400(
+    writable_client, imported, query, parameter
+):
+    changes = _changes(imported)
+    doc = _fixture("bbr.json")
+    doc["BygningList"][2]["byg054AntalEtager"] = 9  # a change the import would write
+    url = f"/registers/{{}}/import?{query}"
+    body = _problem(_post(writable_client, imported, "bbr", json.dumps(doc).encode(), url=url),
+                    400)  # fmt: skip
+    assert [e["parameter"] for e in body["errors"]] == [parameter]
+    assert _changes(imported) == changes
+
+
+def test_the_query_is_documented_from_its_declaration(writable_client):
+    op = writable_client.get("/openapi.json").json()["paths"]["/registers/{register}/import"]
+    params = {p["name"]: p for p in op["post"]["parameters"]}
+    assert set(params) == {"register", "extract_date"}
+    assert params["extract_date"]["in"] == "query"
+    assert params["extract_date"]["schema"] == {"type": "string", "format": "date"}
+    assert "400" in op["post"]["responses"]
+
+
+def test_a_token_is_asked_before_the_query(writable_client):
+    r = writable_client.post("/registers/bbr/import?dry_run=true", content=b"{}")
+    assert r.status_code == 401
 
 
 # --- 7 and 8. a byte order mark; the parser's words ---------------------------------------
