@@ -58,29 +58,55 @@
   }
 
   const map = L.map("lister-map", { zoomSnap: 0.25 });
-  fetch(config.data)
-    .then((r) => {
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      return r.json();
-    })
-    .then((fc) => {
-      const layer = L.geoJSON(fc, {
-        style: (f) => style(f.properties),
-        onEachFeature: (f, l) => {
-          l.bindPopup(popup(f.properties));
-          l.bindTooltip(text(f.properties.name), { className: "lbl", permanent: true, direction: "center" });
-          drawn.push({ slug: f.properties.slug, status_key: f.properties.status_key, style: style(f.properties) });
-        },
-      }).addTo(map);
-      if (fc.features.length) map.fitBounds(layer.getBounds(), { padding: [20, 20] });
-      else map.setView([55.396, 10.39], 12);
-      table(fc.features);
-      document.body.dataset.rendered = String(config.year);
-    })
-    .catch((e) => {
-      document.body.dataset.failed = String(e);
-      console.error("listestatus:", e);
-    });
+  // While the areas load, and when they cannot be had: said in Danish (aria-live), with a
+  // way to try again, never a blank map.
+  const loading = document.getElementById("loading");
+  const problem = document.getElementById("problem");
+  let layer = null;
+
+  function failed(e) {
+    loading.hidden = true;
+    problem.textContent = "Listestatus kunne ikke hentes – prøv igen. ";
+    const again = document.createElement("button");
+    again.type = "button";
+    again.textContent = "Prøv igen";
+    again.addEventListener("click", load);
+    problem.append(again);
+    problem.hidden = false;
+    if (!map._loaded) map.setView([55.396, 10.39], 12);
+    document.body.dataset.failed = String(e);
+    console.warn("listestatus:", String(e));
+  }
+
+  function load() {
+    problem.hidden = true;
+    loading.hidden = false;
+    delete document.body.dataset.failed;
+    fetch(config.data)
+      .then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        return r.json();
+      })
+      .then((fc) => {
+        loading.hidden = true;
+        drawn.length = 0;
+        if (layer) layer.remove();
+        layer = L.geoJSON(fc, {
+          style: (f) => style(f.properties),
+          onEachFeature: (f, l) => {
+            l.bindPopup(popup(f.properties));
+            l.bindTooltip(text(f.properties.name), { className: "lbl", permanent: true, direction: "center" });
+            drawn.push({ slug: f.properties.slug, status_key: f.properties.status_key, style: style(f.properties) });
+          },
+        }).addTo(map);
+        if (fc.features.length) map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+        else map.setView([55.396, 10.39], 12);
+        table(fc.features);
+        document.body.dataset.rendered = String(config.year);
+      })
+      .catch(failed);
+  }
+  load();
 
   window.lister = { drawn: () => drawn, map };
 })();

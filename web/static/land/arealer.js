@@ -95,34 +95,67 @@
       })
       .catch((e) => console.error("arealer: context", e));
   }
-  fetch(config.data)
-    .then((r) => r.json().then((body) => ({ ok: r.ok, body })))
-    .then(({ ok, body }) => {
-      if (!ok) {
-        const problem = document.getElementById("problem");
-        problem.textContent = problemText(body);
-        problem.hidden = false;
-        map.setView([55.41, 10.43], 14);
-        document.body.dataset.rendered = "problem";
-        return;
-      }
-      const layer = L.geoJSON(body, {
-        style: (f) => style(f.properties),
-        onEachFeature: (f, l) => {
-          l.bindPopup(popup(f.properties));
-          drawn.push({ label: f.properties.plot_label, status: f.properties.sale_status });
-        },
-      }).addTo(map);
-      if (body.features.length) map.fitBounds(layer.getBounds(), { padding: [20, 20] });
-      else map.setView([55.41, 10.43], 14);
-      table(body.features);
-      summary(body.summary);
-      document.body.dataset.rendered = "ok";
-    })
-    .catch((e) => {
-      document.body.dataset.failed = String(e);
-      console.error("arealer:", e);
-    });
+  // While the plots load, and when they cannot be had: said in Danish (aria-live), with a
+  // way to try again, never a blank map.
+  const loading = document.getElementById("loading");
+  const problem = document.getElementById("problem");
+
+  function failed(e) {
+    loading.hidden = true;
+    problem.textContent = "Arealerne kunne ikke hentes – prøv igen. ";
+    const again = document.createElement("button");
+    again.type = "button";
+    again.textContent = "Prøv igen";
+    again.addEventListener("click", load);
+    problem.append(again);
+    problem.hidden = false;
+    if (!map._loaded) map.setView([55.41, 10.43], 14);
+    document.body.dataset.failed = String(e);
+    console.warn("arealer:", String(e));
+  }
+
+  let layer = null;
+  function load() {
+    problem.hidden = true;
+    loading.hidden = false;
+    delete document.body.dataset.failed;
+    fetch(config.data)
+      .then(async (r) => {
+        let body = null;
+        try { body = await r.json(); } catch (err) { body = null; }
+        // A refused filter (4xx with a problem naming the field) is the planner's to fix;
+        // anything else (a 500, a body that is not JSON) is the server's.
+        if (!r.ok && (r.status >= 500 || !body)) throw new Error(`HTTP ${r.status}`);
+        if (r.ok && !body) throw new Error("svaret var ikke GeoJSON");
+        return { ok: r.ok, body };
+      })
+      .then(({ ok, body }) => {
+        loading.hidden = true;
+        if (!ok) {
+          problem.textContent = problemText(body);
+          problem.hidden = false;
+          map.setView([55.41, 10.43], 14);
+          document.body.dataset.rendered = "problem";
+          return;
+        }
+        drawn.length = 0;
+        if (layer) layer.remove();
+        layer = L.geoJSON(body, {
+          style: (f) => style(f.properties),
+          onEachFeature: (f, l) => {
+            l.bindPopup(popup(f.properties));
+            drawn.push({ label: f.properties.plot_label, status: f.properties.sale_status });
+          },
+        }).addTo(map);
+        if (body.features.length) map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+        else map.setView([55.41, 10.43], 14);
+        table(body.features);
+        summary(body.summary);
+        document.body.dataset.rendered = "ok";
+      })
+      .catch(failed);
+  }
+  load();
 
   window.arealer = { drawn: () => drawn, map };
 })();

@@ -17,8 +17,33 @@
       return r.json();
     });
 
-  Promise.all([get(config.areas), get(config.replacement)])
+  // While the map's data load, and when they cannot be had: said in Danish (aria-live),
+  // with a way to try again, never a blank map.
+  const loading = document.getElementById("loading");
+  const problem = document.getElementById("problem");
+  let drawn = [];
+
+  function failed(e) {
+    loading.hidden = true;
+    problem.textContent = "Kortets data kunne ikke hentes – prøv igen. ";
+    const again = document.createElement("button");
+    again.type = "button";
+    again.textContent = "Prøv igen";
+    again.addEventListener("click", load);
+    problem.append(again);
+    problem.hidden = false;
+    document.body.dataset.failed = String(e);
+    console.warn("genhusning:", String(e));
+  }
+
+  function load() {
+    problem.hidden = true;
+    loading.hidden = false;
+    delete document.body.dataset.failed;
+    Promise.all([get(config.areas), get(config.replacement)])
     .then(([areas, rep]) => {
+      loading.hidden = true;
+      drawn.forEach((l) => l.remove());
       const colourOf = {};
       for (const s of config.styles) for (const k of s.keys) colourOf[k] = s.colour;
       const areaLayer = L.geoJSON(areas, {
@@ -51,13 +76,13 @@
       }).addTo(map);
       const bounds = areaLayer.getBounds();
       if (points.getLayers().length) bounds.extend(points.getBounds());
+      drawn = [areaLayer, points];
       if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20] });
       document.body.dataset.rendered = "1";
     })
-    .catch((e) => {
-      document.body.dataset.failed = String(e);
-      console.error("genhusning:", e);
-    });
+    .catch(failed);
+  }
+  load();
 
   window.genhusning = { map };
 })();
