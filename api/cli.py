@@ -315,12 +315,20 @@ def _problems(path: str, exc) -> None:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from gis.registers.common import ImportRefused
+    from gis.registers.common import ImportRefused, check_extract_date, today
     from gis.registers.registry import IMPORTERS
 
     importer = IMPORTERS[args.register]
     if not Path(args.file).is_file():
         print(f"vollsmose: no file {args.file}", file=sys.stderr)
+        return 2
+    # Today in Denmark, not on this machine's clock, and the upload's rule, before any
+    # connection is made.
+    args.extract_date = args.extract_date or today()
+    try:
+        check_extract_date(args.extract_date)
+    except DomainError as exc:
+        print(f"vollsmose: {exc}", file=sys.stderr)
         return 2
     try:
         with _engine(settings).connect() as conn, conn.begin() as transaction:
@@ -478,8 +486,6 @@ def parser() -> argparse.ArgumentParser:
     )
     ti.set_defaults(func=cmd_tiles)
 
-    from datetime import date
-
     im = sub.add_parser("import", help="import a register extract (all or nothing, one change)")
     im.add_argument("register", choices=["bbr", "matrikel", "dar", "plandata"])
     im.add_argument(
@@ -488,7 +494,7 @@ def parser() -> argparse.ArgumentParser:
         "Plandata GeoJSON or GeoPackage",
     )
     im.add_argument(
-        "--extract-date", type=_date, default=date.today(), help="the extract's date (today)"
+        "--extract-date", type=_date, help="the extract's date (default: today, Danish time)"
     )
     im.add_argument("--format", choices=["text", "json"], default="text")
     im.add_argument("--quiet", action="store_true", help="no progress bar")
