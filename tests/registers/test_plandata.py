@@ -111,6 +111,20 @@ def test_a_geopackage_reads_as_the_geojson(ref_conn, tmp_path):
     assert _import(ref_conn, path.read_bytes(), JULY).unchanged  # an upload's bytes too
 
 
+def test_a_geopackage_of_3d_polygons_reads_as_their_2d_shape(ref_conn, tmp_path):
+    import geopandas
+    import shapely
+
+    path = tmp_path / "plandata_z.gpkg"
+    frame = geopandas.read_file(FIXTURES / "lokalplaner.geojson")
+    frame = frame.set_geometry(shapely.force_3d(frame.geometry.values, z=12.5))
+    assert frame.geometry.has_z.all()
+    frame.to_file(path, layer="theme_pdk_lokalplan_vedtaget", driver="GPKG")
+    assert _import(ref_conn, str(path)).read == {"lokalplaner": 2, "delområder": 0}
+    dims = "SELECT DISTINCT ST_NDims(geom) FROM local_plan WHERE source_id NOT LIKE 'reference:%'"
+    assert ref_conn.execute(text(dims)).scalars().all() == [2]
+
+
 def test_every_problem_is_listed_by_record_and_field(ref_conn):
     doc = json.loads((FIXTURES / "delomraader.geojson").read_text())
     p0, p1 = (f["properties"] for f in doc["features"])
