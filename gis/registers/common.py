@@ -487,10 +487,15 @@ def polygon(problems: Problems, record: str, raw) -> MultiPolygon | None:
         return None
     xmin, ymin, xmax, ymax = geom.bounds
     if not (in_denmark(xmin, ymin) and in_denmark(xmax, ymax)):
+        # The first point that is not, not the corner of the bounds (which may be no point).
+        x, y = next(
+            ((x, y) for x, y in shapely.get_coordinates(geom) if not in_denmark(x, y)),
+            (xmin, ymin),
+        )
         problems.add(
             record,
             "geometry",
-            f"coordinates ({xmin:g}, {ymin:g}) are not EPSG:25832 in Denmark (wrong CRS?)",
+            f"the point ({x:g}, {y:g}) is not EPSG:25832 in Denmark (wrong CRS?)",
         )
         return None
     if not geom.is_valid:
@@ -502,6 +507,8 @@ def polygon(problems: Problems, record: str, raw) -> MultiPolygon | None:
 def check_geojson_crs(f: IO[bytes], problems: Problems) -> None:
     """A GeoJSON `crs` member, when there is one, must name EPSG:25832."""
     for crs in stream(f, "crs"):
-        name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
+        props = crs.get("properties") if isinstance(crs, dict) else None
+        name = props.get("name") if isinstance(props, dict) else None
         if name not in EPSG_25832:
-            problems.add("file", "crs", f"{name!r}: the file must be in EPSG:25832")
+            shown = repr(name) if isinstance(name, str) else "a crs with no name"
+            problems.add("file", "crs", f"{shown[:80]}: the file must be in EPSG:25832")

@@ -125,6 +125,18 @@ def test_a_geopackage_of_3d_polygons_reads_as_their_2d_shape(ref_conn, tmp_path)
     assert ref_conn.execute(text(dims)).scalars().all() == [2]
 
 
+def test_a_point_out_of_denmark_and_a_crs_of_no_name_are_named_as_they_are(ref_conn):
+    doc = json.loads((FIXTURES / "lokalplaner.geojson").read_text())
+    ring = doc["features"][0]["geometry"]["coordinates"][0]
+    ring.insert(1, [1e300, ring[0][1]])
+    doc["crs"] = "EPSG:25832"  # a string, not the GeoJSON 2008 object
+    with pytest.raises(ImportRefused) as caught:
+        _import(ref_conn, json.dumps(doc).encode())
+    messages = {e["field"]: e["message"] for e in caught.value.errors}
+    assert messages["crs"] == "a crs with no name: the file must be in EPSG:25832"
+    assert messages["geometry"].startswith(f"the point (1e+300, {ring[0][1]:g}) is not")
+
+
 def test_every_problem_is_listed_by_record_and_field(ref_conn):
     doc = json.loads((FIXTURES / "delomraader.geojson").read_text())
     p0, p1 = (f["properties"] for f in doc["features"])
