@@ -14,6 +14,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
+from api import errors
 from api.deps import ConnectionDep, EngineDep, PlanViewDep, ReaderDep, SettingsDep
 from gis import areas, law, mapdata, overlays, styles, tenure
 from gis.criteria import labels
@@ -195,18 +196,29 @@ def _default_area(conn) -> areas.AreaInfo | None:
     return next((a for a in found if a.slug == "vollsmose"), found[0] if found else None)
 
 
+# The year the viewer opens at.
+DEFAULT_YEAR = 2020
+
+
 @router.get("", response_class=HTMLResponse, summary="The map viewer (Danish)")
 def viewer(
     request: Request,
     engine: EngineDep,
-    year: ViewerYear = 2020,
+    year: ViewerYear = DEFAULT_YEAR,
     compare: Annotated[
         int | None, Query(ge=styles.VIEWER_MIN_YEAR, le=styles.VIEWER_MAX_YEAR)
     ] = None,
 ) -> HTMLResponse:
     # The page itself is not a version of the plan: its scripts read the version the link
     # names (scenario=, recorded=) and say so in Danish when there is no such version, so a
-    # stale link opens the viewer rather than a problem document.
+    # stale link opens the viewer rather than a problem document. A year the viewer cannot
+    # show opens it at its default year, saying so (stale_link_page, through api.errors).
+    return _viewer_page(request, engine, year, compare)
+
+
+def _viewer_page(
+    request: Request, engine, year: int, compare: int | None, notice: str | None = None
+) -> HTMLResponse:
     with engine.connect() as conn:
         area = _default_area(conn)
     config = {
@@ -216,6 +228,8 @@ def viewer(
         "overlays": overlays.list_overlays(),
         "year": year,
         "compare": compare,
+        # A link whose year could not be shown: the page shows `year` instead, and says why.
+        "link_notice": notice,
         "edit": edit_forms(),
         # The scenario list, when this platform serves one (the page then offers it).
         "scenarios": "/scenarios" if _serves(request, "/scenarios") else None,
@@ -228,6 +242,33 @@ def viewer(
         request,
         "kort.html",
         {"config": config, "area": area, "note": styles.REFERENCE_NOTE},
+    )
+
+
+def _year_of(text: str | None) -> int | None:
+    try:
+        y = int(text) if text is not None else None
+    except ValueError:
+        return None
+    return y if y is not None and styles.VIEWER_MIN_YEAR <= y <= styles.VIEWER_MAX_YEAR else None
+
+
+def stale_link_page(request: Request) -> HTMLResponse:
+    """/kort with a year (or compare year) it cannot show, asked for by a browser: the viewer
+    at its default year (without the comparison), saying in Danish what the link asked for.
+    API clients get the problem document (api.errors)."""
+    q = request.query_params
+    year, compare = _year_of(q.get("year")), _year_of(q.get("compare"))
+    span = f"kortet viser {styles.VIEWER_MIN_YEAR}–{styles.VIEWER_MAX_YEAR}"
+    said = []
+    if year is None and "year" in q:
+        instead = f"så kortet viser 1. januar {DEFAULT_YEAR}"
+        said.append(f"Året »{q['year']}« i linket kan ikke vises ({span}), {instead}.")
+        year = DEFAULT_YEAR
+    if compare is None and "compare" in q:
+        said.append(f"Sammenligningsåret »{q['compare']}« i linket kan ikke vises ({span}).")
+    return _viewer_page(
+        request, request.app.state.engine, year or DEFAULT_YEAR, compare, " ".join(said)
     )
 
 
@@ -368,3 +409,6 @@ def area_page(
             "quarter_sets": tr.area.quarter_sets,
         },
     )
+
+
+errors.STALE_LINK_PAGES[router.prefix] = stale_link_page

@@ -45,9 +45,11 @@
       const p = q.get("view").split(",").map(Number);
       if (p.length === 3 && p.every(Number.isFinite)) view = p;
     }
-    const compare = q.has("compare") ? clampYear(q.get("compare"), null) : null;
+    // A link whose year the server could not show (link_notice): the year it chose instead.
+    const stale = Boolean(CONFIG.link_notice);
+    const compare = stale ? CONFIG.compare : q.has("compare") ? clampYear(q.get("compare"), null) : null;
     return {
-      year: clampYear(q.get("year"), CONFIG.year || 2020),
+      year: stale ? CONFIG.year : clampYear(q.get("year"), CONFIG.year || 2020),
       compare: compare,
       layers: new Set(layers),
       base: q.get("base") === "osm" ? "osm" : "blank",
