@@ -71,7 +71,10 @@
 
   const state = readState();
 
-  function writeUrl() {
+  // `push`: a person's change of what the map shows (the year, the scenario, the recorded
+  // time) is a step in the browser's history, so Back returns to it; a pan or a layer toggle
+  // replaces the entry.
+  function writeUrl(push) {
     const q = new URLSearchParams();
     q.set("year", state.year);
     if (state.compare !== null) q.set("compare", state.compare);
@@ -80,7 +83,11 @@
     if (state.view) q.set("view", state.view.map((v, i) => (i < 2 ? v.toFixed(5) : v)).join(","));
     if (state.scenario !== ADOPTED) q.set("scenario", state.scenario);
     if (state.recorded) q.set("recorded", state.recorded);
-    history.replaceState(null, "", location.pathname + "?" + q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":"));
+    const url = location.pathname + "?" + q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":");
+    const was = new URLSearchParams(location.search);
+    const moved = ["year", "scenario", "recorded"].some((k) => (was.get(k) || "") !== (q.get(k) || ""));
+    if (push === true && moved) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
     const area = CONFIG.area || "vollsmose";
     document.getElementById("print-link").href = `/maps/fremtidsbillede/${state.year}.pdf?area=${area}${printQuery()}${planQuery()}`;
     document.getElementById("tif-link").href = `/maps/fremtidsbillede/${state.year}.tif?area=${area}${planQuery()}`;
@@ -738,19 +745,35 @@
     if (scenario !== undefined) state.scenario = SLUG.test(scenario) ? scenario : ADOPTED;
     if (recorded !== undefined) state.recorded = DATE.test(recorded) ? recorded : "";
     document.dispatchEvent(new CustomEvent("kort:plan", { detail: { scenario: state.scenario, recorded: state.recorded } }));
-    changed();
+    changed(true);
   }
 
-  function changed() {
-    writeUrl();
+  function changed(push) {
+    writeUrl(push);
     render();
   }
 
   function setYear(y) {
     state.year = clampYear(y, state.year);
     syncYearControls();
-    changed();
+    changed(true);
   }
+
+  // Back and forward step through the years and versions shown: the map follows the URL.
+  window.addEventListener("popstate", () => {
+    const q = new URLSearchParams(location.search);
+    const year = clampYear(q.get("year"), state.year);
+    const scenario = SLUG.test(q.get("scenario") || "") ? q.get("scenario") : ADOPTED;
+    const recorded = DATE.test(q.get("recorded") || "") ? q.get("recorded") : "";
+    const plan = scenario !== state.scenario || recorded !== state.recorded;
+    state.year = year;
+    state.scenario = scenario;
+    state.recorded = recorded;
+    syncYearControls();
+    if (plan) document.dispatchEvent(new CustomEvent("kort:plan", { detail: { scenario, recorded } }));
+    writeUrl();
+    render();
+  });
 
   function syncYearControls() {
     document.querySelectorAll(".year-btn").forEach((b) => b.classList.toggle("active", Number(b.dataset.year) === state.year));
