@@ -432,6 +432,8 @@ def _context(conn, area: str, year: int) -> dict:
         ),
         "note": styles.REFERENCE_NOTE,
         "map_years": sorted({2020, min(max(year, styles.VIEWER_MIN_YEAR), 2060), 2030}),
+        # The years a status report is made for (the report refuses any other year).
+        "report_years": (texts_mod.FIRST_YEAR, texts_mod.LAST_YEAR),
     }
 
 

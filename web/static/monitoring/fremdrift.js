@@ -14,11 +14,23 @@
   });
   const year = document.getElementById("year");
   const link = document.getElementById("report-link");
+  const none = document.getElementById("no-report");
   if (year && link) {
+    // The report is made for some years only: the link is offered for those, and for any
+    // other year the page says why there is none.
+    const first = Number(link.dataset.first);
+    const last = Number(link.dataset.last);
     year.addEventListener("input", () => {
       const url = new URL(link.href);
       url.searchParams.set("year", year.value);
       link.href = url.toString();
+      const y = Number(year.value);
+      const has = year.value !== "" && Number.isInteger(y) && y >= first && y <= last;
+      link.hidden = !has;
+      if (none) {
+        none.hidden = has;
+        none.querySelector(".no-report-year").textContent = year.value;
+      }
     });
   }
 })();
