@@ -14,10 +14,11 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
-from api import errors
+from api import error_pages
 from api.deps import ConnectionDep, EngineDep, PlanViewDep, ReaderDep, SettingsDep
 from gis import areas, law, mapdata, overlays, styles, tenure
 from gis.criteria import labels
+from gis.errors import InvalidQuery
 from gis.models import plan
 
 # Not gis.render.share: folium (and pandas) are imported in the render worker only.
@@ -200,20 +201,52 @@ def _default_area(conn) -> areas.AreaInfo | None:
 DEFAULT_YEAR = 2020
 
 
+# A year of a link to the viewer: text, read by the page itself (_years), so that a stale or
+# mistyped link opens the viewer at its default year saying so, not an error page.
+LinkYear = Annotated[
+    str | None,
+    Query(
+        description=f"The state as of 1 January of this year ({styles.VIEWER_MIN_YEAR}-"
+        f"{styles.VIEWER_MAX_YEAR}). A browser's link with a year the viewer cannot show "
+        f"opens it at {DEFAULT_YEAR}, saying so; another client gets a 400.",
+        max_length=16,
+    ),
+]
+
+
 @router.get("", response_class=HTMLResponse, summary="The map viewer (Danish)")
 def viewer(
-    request: Request,
-    engine: EngineDep,
-    year: ViewerYear = DEFAULT_YEAR,
-    compare: Annotated[
-        int | None, Query(ge=styles.VIEWER_MIN_YEAR, le=styles.VIEWER_MAX_YEAR)
-    ] = None,
+    request: Request, engine: EngineDep, year: LinkYear = None, compare: LinkYear = None
 ) -> HTMLResponse:
     # The page itself is not a version of the plan: its scripts read the version the link
     # names (scenario=, recorded=) and say so in Danish when there is no such version, so a
-    # stale link opens the viewer rather than a problem document. A year the viewer cannot
-    # show opens it at its default year, saying so (stale_link_page, through api.errors).
-    return _viewer_page(request, engine, year, compare)
+    # stale link opens the viewer rather than a problem document; a year it cannot show, too.
+    shown, compared, notice = _years(request, year, compare)
+    return _viewer_page(request, engine, shown, compared, notice)
+
+
+def _years(request: Request, year: str | None, compare: str | None) -> tuple[int, int | None, str]:
+    """The year and comparison year to show, and what to say of those the link asked for in
+    vain (a browser; any other client gets a 400 naming the parameter)."""
+    shown, compared = _year_of(year), _year_of(compare)
+    span = f"kortet viser {styles.VIEWER_MIN_YEAR}–{styles.VIEWER_MAX_YEAR}"
+    said = []
+    for name, asked, got in (("year", year, shown), ("compare", compare, compared)):
+        if asked is None or got is not None:
+            continue
+        if not error_pages.wants_page(request):
+            raise InvalidQuery(
+                name,
+                f"{name} must be a year from {styles.VIEWER_MIN_YEAR} to {styles.VIEWER_MAX_YEAR}.",
+            )
+        if name == "year":
+            said.append(
+                f"Året »{asked}« i linket kan ikke vises ({span}), "
+                f"så kortet viser 1. januar {DEFAULT_YEAR}."
+            )
+        else:
+            said.append(f"Sammenligningsåret »{asked}« i linket kan ikke vises ({span}).")
+    return shown or DEFAULT_YEAR, compared, " ".join(said)
 
 
 def _viewer_page(
@@ -251,25 +284,6 @@ def _year_of(text: str | None) -> int | None:
     except ValueError:
         return None
     return y if y is not None and styles.VIEWER_MIN_YEAR <= y <= styles.VIEWER_MAX_YEAR else None
-
-
-def stale_link_page(request: Request) -> HTMLResponse:
-    """/kort with a year (or compare year) it cannot show, asked for by a browser: the viewer
-    at its default year (without the comparison), saying in Danish what the link asked for.
-    API clients get the problem document (api.errors)."""
-    q = request.query_params
-    year, compare = _year_of(q.get("year")), _year_of(q.get("compare"))
-    span = f"kortet viser {styles.VIEWER_MIN_YEAR}–{styles.VIEWER_MAX_YEAR}"
-    said = []
-    if year is None and "year" in q:
-        instead = f"så kortet viser 1. januar {DEFAULT_YEAR}"
-        said.append(f"Året »{q['year']}« i linket kan ikke vises ({span}), {instead}.")
-        year = DEFAULT_YEAR
-    if compare is None and "compare" in q:
-        said.append(f"Sammenligningsåret »{q['compare']}« i linket kan ikke vises ({span}).")
-    return _viewer_page(
-        request, request.app.state.engine, year or DEFAULT_YEAR, compare, " ".join(said)
-    )
 
 
 @router.get(
@@ -409,6 +423,3 @@ def area_page(
             "quarter_sets": tr.area.quarter_sets,
         },
     )
-
-
-errors.STALE_LINK_PAGES[router.prefix] = stale_link_page

@@ -61,4 +61,4 @@ def test_the_viewer_opens_at_its_default_year_on_a_stale_year(page, ref_server, 
     assert "year=2020" in page.url and "compare" not in page.url
     assert console.errors == []
     r = httpx.get(f"{ref_server.url}/kort?year={year}", timeout=30)
-    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
