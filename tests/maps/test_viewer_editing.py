@@ -529,7 +529,7 @@ def test_history_says_who_changed_it_and_restores_a_version(
     entries = page.locator("#history li")
     entries.first.wait_for()
     newest = entries.first.inner_text()
-    assert "To etager mere på blok 6" in newest and "planner-writer (planner)" in newest
+    assert "To etager mere på blok 6" in newest and "planner-writer (planlægger)" in newest
     assert "nuværende" in newest
     page.screenshot(path="/tmp/viewer-editing-history.png")
     # The version before it, written back as a new change.

@@ -297,15 +297,16 @@
   }
 
   function dwellingRow(d, i) {
-    const sel = (name, choices, value, blank) => `<select name='${name}' data-param='dwellings.${i}.${name}' aria-label='${name}'>` +
+    // Screen readers name each cell by its column, in the table's own Danish words.
+    const sel = (name, choices, value, blank) => `<select name='${name}' data-param='dwellings.${i}.${name}' aria-label='${esc(DWELLING_LABELS[name])}'>` +
       (blank ? "<option value=''>–</option>" : "") +
       choices.map(([v, l]) => `<option value='${esc(v)}'${v === value ? " selected" : ""}>${esc(l)}</option>`).join("") + "</select>";
-    const num = (name, value, step) => `<input type='number' step='${step}' name='${name}' data-param='dwellings.${i}.${name}' aria-label='${name}' value='${esc(value)}'>`;
+    const num = (name, value, step) => `<input type='number' step='${step}' name='${name}' data-param='dwellings.${i}.${name}' aria-label='${esc(DWELLING_LABELS[name])}' value='${esc(value)}'>`;
     return `<tr data-row='${i}' data-field='dwellings.${i}'><td>${sel("tenure", TENURES, d.tenure, false)}</td>` +
       `<td>${num("dwellings", d.dwellings, 1)}</td><td>${num("floor_area_m2", d.floor_area_m2, "any")}</td>` +
       `<td>${num("start_year", d.start_year, 1)}</td><td>${num("end_year", d.end_year, 1)}</td>` +
       `<td>${sel("change", CHANGES, d.change, true)}</td>` +
-      `<td><input type='checkbox' name='decided' data-param='dwellings.${i}.decided' aria-label='besluttet'${d.decided ? " checked" : ""}></td>` +
+      `<td><input type='checkbox' name='decided' data-param='dwellings.${i}.decided' aria-label='${esc(DWELLING_LABELS.decided)}'${d.decided ? " checked" : ""}></td>` +
       `<td><button type='button' class='link-btn' data-act='remove-row' title='Fjern rækken'>×</button></td></tr>`;
   }
 
@@ -342,7 +343,7 @@
       `<button type='button' data-act='close'>${isNew ? "Annullér" : "Luk"}</button></div>` +
       (isNew ? "" : "<details class='history' id='history'><summary>Historik: hvem ændrede hvad, hvornår og hvorfor</summary><div class='history-list'>Henter …</div></details>") +
       (others.length ? `<details class='other-props'><summary>Øvrige egenskaber</summary><table>${others.map(([k, v]) =>
-        `<tr><th>${esc(k)}</th><td>${esc(typeof v === "object" && v !== null ? JSON.stringify(v) : v)}</td></tr>`).join("")}</table></details>` : "");
+        `<tr><th data-key='${esc(k)}'>${esc(propLabel(k))}</th><td>${esc(typeof v === "object" && v !== null ? JSON.stringify(v) : v)}</td></tr>`).join("")}</table></details>` : "");
     form.hidden = false;
     form.dataset.collection = ed.cid;
     form.dataset.feature = isNew ? "" : String(ed.fid);
@@ -424,6 +425,17 @@
     tenure: "Ejerform", dwellings: "Antal boliger", floor_area_m2: "Etageareal (m²)", start_year: "Fra år",
     end_year: "Til år", change: "Ændring", decided: "Besluttet",
   };
+  // The properties the form does not edit, shown under "Øvrige egenskaber", in Danish.
+  const PROP_LABELS = {
+    source_id: "Kilde-id", source_register: "Kilderegister", source_extract_date: "Kildeudtræk (dato)",
+    bbr_use_code: "BBR-anvendelseskode", use: "Anvendelse", ejerforhold: "Ejerforhold", storeys: "Etager",
+    construction_year: "Opførelsesår", ejerlavskode: "Ejerlavskode", matrikelnummer: "Matrikelnummer",
+    planned_use: "Planlagt anvendelse", area_m2: "Areal (m²)", floor_area_m2: "Etageareal (m²)",
+    name: "Navn", department: "Afdeling", kind: "Art", status: "Status", id: "Id",
+  };
+  function propLabel(k) {
+    return PROP_LABELS[k] || k.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+  }
   const OTHER_LABELS = { geometry: "Geometrien", note: "Noten", dwellings: "Boligerne" };
 
   // A field of the form by the name the server gives it (`demolished_year`,
@@ -659,7 +671,7 @@
       const restore = i === 0 ? "<span class='same'>nuværende</span>"
         : `<button type='button' class='link-btn' data-act='restore' data-change='${esc(c.id)}'>Gendan</button>`;
       return `<li data-change='${esc(c.id)}'><span class='when'>${esc(when(c.recorded_at))}</span> ${esc(what)} af ${esc(c.actor || "ukendt")}` +
-        `${c.role ? " (" + esc(c.role) + ")" : ""}${c.note ? `: <q>${esc(c.note)}</q>` : ""} ${restore}</li>`;
+        `${c.role ? " (" + esc(ROLES[c.role] || c.role) + ")" : ""}${c.note ? `: <q>${esc(c.note)}</q>` : ""} ${restore}</li>`;
     });
     box.innerHTML = rows.length ? `<ol>${rows.join("")}</ol>` : "Ingen versioner.";
   }
@@ -740,7 +752,7 @@
       rows.push(`<tr data-conflict-field='geometry'><th>Geometri</th><td></td><td class='mine'>${action.kind === "patch" && action.patch.geometry ? "ændret" : "uændret"}</td>` +
         `<td class='theirs'>${theirs ? (geomTheirs ? "ændret" : "uændret") : "slettet"}</td></tr>`);
     }
-    const who = last ? `Senest ændret af ${esc(last.change.actor || "ukendt")}${last.change.role ? " (" + esc(last.change.role) + ")" : ""}, ${esc(when(last.change.recorded_at))}` +
+    const who = last ? `Senest ændret af ${esc(last.change.actor || "ukendt")}${last.change.role ? " (" + esc(ROLES[last.change.role] || last.change.role) + ")" : ""}, ${esc(when(last.change.recorded_at))}` +
       (last.change.note ? `: »${esc(last.change.note)}«` : "") + "." : "";
     const again = { delete: "Slet alligevel", restore: "Gendan alligevel" }[action.kind] || "Gem mine værdier oven på kollegaens";
     const pronoun = definite().endsWith("et") ? "det" : "den";
