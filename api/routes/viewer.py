@@ -6,8 +6,10 @@ layer registry; the Danish pages live in web/templates.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
@@ -16,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api import error_pages
 from api.deps import ConnectionDep, EngineDep, PlanViewDep, ReaderDep, SettingsDep
-from gis import areas, law, mapdata, overlays, styles, tenure
+from gis import areas, law, mapdata, overlays, record, styles, tenure
 from gis.criteria import labels
 from gis.errors import InvalidQuery
 from gis.models import plan
@@ -38,6 +40,35 @@ templates.env.filters["pct"] = _pct
 # The bundled dataset's English metadata, in Danish on the Danish pages.
 templates.env.filters["da"] = styles.danish
 templates.env.globals["unit_of"] = styles.quarter_set_unit
+
+_MONTHS_DA = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+
+
+def _date_da(value) -> str:
+    """A date, a datetime (in Danish time) or its ISO text -> '5. november 2024'."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(record.LOCAL)
+    return f"{value.day}. {_MONTHS_DA[value.month - 1]} {value.year}"
+
+
+templates.env.filters["da_date"] = _date_da
 
 router = APIRouter(prefix="/kort", tags=["kort (viewer)"])
 
@@ -413,6 +444,11 @@ def area_page(
         request,
         "omraade.html",
         {
+            # The version of the plan the figures are of (scenario=, recorded=): the page
+            # says so on its face and links to the adopted plan as it stands now.
+            "version": record.shown(conn),
+            "version_query": _version_query(request),
+            "adopted_url": _without_version(request),
             "trajectory": tr,
             "svg": svg,
             "targets": law.target_status(points, law.DEADLINE_YEAR),
@@ -423,3 +459,15 @@ def area_page(
             "quarter_sets": tr.area.quarter_sets,
         },
     )
+
+
+def _version_query(request: Request) -> str:
+    """'&scenario=…&recorded=…' of the request, for the page's own links."""
+    q = [(k, v) for k, v in request.query_params.multi_items() if k in ("scenario", "recorded")]
+    return ("&" + urlencode(q)) if q else ""
+
+
+def _without_version(request: Request) -> str:
+    """The request's page without scenario= and recorded=: the adopted plan as it is now."""
+    q = [(k, v) for k, v in request.query_params.multi_items() if k not in ("scenario", "recorded")]
+    return request.url.path + (("?" + urlencode(q)) if q else "")
