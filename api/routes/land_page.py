@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.routes.viewer import templates
 from gis.land import sellable as land
+from gis.land.confidential import CONFIDENTIAL_FIELDS
 from gis.models import PLANNED_USES
 from gis.models.land import OWNER_CATEGORIES, SALE_STATUSES
 from gis.styles import REFERENCE_NOTE
@@ -42,6 +43,20 @@ OWNER_DA = {
     "private": "privat",
     "other": "anden",
 }
+# The confidential sale data, as the page labels it for a reader the API gives it to
+# (developer_company, admin): label, and how a value is shown (kroner, a date, a name). The
+# page shows a column only when the API's answer carries it, so the public and a planner
+# never get one, not even empty.
+SALE_DA = {
+    "price_dkk": ("Pris", "kr"),
+    "option_holder": ("Optionshaver", "text"),
+    "buyer": ("Køber", "text"),
+    "offered_date": ("Udbudt den", "date"),
+    "option_date": ("Option givet den", "date"),
+    "option_expires": ("Option udløber", "date"),
+    "sold_date": ("Solgt den", "date"),
+}
+assert set(SALE_DA) == set(CONFIDENTIAL_FIELDS), "every confidential field needs a Danish label"
 # The form's fields: the API's own parameter names, so the page's query is the API's query.
 FIELDS = ("available_by", "use", "min_area", "max_area", "owner", "status")
 FIELDS += ("max_walk_to_stop", "max_walk_to_bygade", "within", "year", "filter")
@@ -67,6 +82,7 @@ def land_page(request: Request) -> HTMLResponse:
         "gpkg": f"{request.app.url_path_for('get_sellable')}?{urlencode([*asked, ('f', 'gpkg')])}",
         "status": {k: {"label": v[0], "colour": v[1]} for k, v in STATUS_DA.items()},
         "use": USE_DA,
+        "sale": [{"field": k, "label": v[0], "kind": v[1]} for k, v in SALE_DA.items()],
     }
     return templates.TemplateResponse(
         request,
