@@ -684,7 +684,7 @@
         `<div class='share-limit'>${ok ? "Under" : "Over"} lovens grænse på ${pct(limit)}, der skal nås senest 1. januar ${CONFIG.deadline_year}</div>` +
         (atDeadline ? `<div class='share-deadline' id='share-deadline'>Ved fristen 1. januar ${deadline}: <strong>${pct(atDeadline.legal_share)}</strong></div>` : "") +
         (adopted ? `<div class='share-adopted'>Vedtaget plan nu: ${pct(adopted.legal_share)}</div>` : "") +
-        `<div class='share-count'>${esc(shown.dwellings.almen_family)} af ${esc(Math.round(shown.legal_denominator))} (boliger, erhverv og nedrevne)</div>`;
+        `<div class='share-count'>${esc(Number(shown.dwellings.almen_family).toLocaleString("da-DK"))} af ${esc(Math.round(shown.legal_denominator).toLocaleString("da-DK"))} (boliger, erhverv og nedrevne)</div>`;
       el.dataset.share = String(shown.legal_share);
       el.dataset.deadlineShare = String((atDeadline || shown).legal_share);
       el.dataset.scenario = state.scenario;
