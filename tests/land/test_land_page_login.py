@@ -194,3 +194,10 @@ def test_a_refused_filter_is_said_at_its_field(page, writable_server, query, fie
     field_input.fill("1")
     assert field_input.get_attribute("aria-invalid") is None
     assert page.locator("#filtre .field-error").count() == 0
+
+
+def test_every_confidential_field_has_a_danish_label():
+    from api.routes.land_page import SALE_DA
+    from gis.land.confidential import CONFIDENTIAL_FIELDS
+
+    assert set(SALE_DA) == set(CONFIDENTIAL_FIELDS)
