@@ -172,6 +172,13 @@
     f.hidden = !f.hidden;
     if (!f.hidden) document.getElementById("login-token").focus();
   });
+  // Escape closes the open login box and gives the focus back to its button.
+  document.addEventListener("keydown", (e) => {
+    const f = document.getElementById("login-form");
+    if (e.key !== "Escape" || f.hidden) return;
+    f.hidden = true;
+    document.getElementById("login-open").focus();
+  });
   document.getElementById("login-form").addEventListener("submit", (e) => {
     e.preventDefault();
     logIn(document.getElementById("login-token").value).catch(() => setLoginError("Log ind mislykkedes: serveren kunne ikke nås. Prøv igen."));

@@ -901,6 +901,13 @@
     document.body.classList.toggle("legend-open", open);
     legendToggle.setAttribute("aria-expanded", String(open));
   });
+  // Escape folds the open legend and gives the focus back to its button.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || !document.body.classList.contains("legend-open")) return;
+    document.body.classList.remove("legend-open");
+    legendToggle.setAttribute("aria-expanded", "false");
+    legendToggle.focus();
+  });
   // The search (kort-search.js) opens a feature as a click on it would, zoomed to it, its
   // layer switched on first when it is off.
   async function openFeature(layer, id) {

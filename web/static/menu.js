@@ -10,6 +10,13 @@
     btn.setAttribute("aria-expanded", String(open));
     nav.classList.toggle("open", open);
   });
+  // Escape folds the open menu and gives the focus back to its button.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || btn.getAttribute("aria-expanded") !== "true") return;
+    btn.setAttribute("aria-expanded", "false");
+    nav.classList.remove("open");
+    btn.focus();
+  });
   document.addEventListener("DOMContentLoaded", () => {
     const main = document.querySelector("main");
     const skip = document.querySelector(".skip-link");
