@@ -58,37 +58,24 @@
   }
 
   const map = L.map("lister-map", { zoomSnap: 0.25 });
-  // While the areas load, and when they cannot be had: said in Danish (aria-live), with a
-  // way to try again, never a blank map.
-  const loading = document.getElementById("loading");
-  const problem = document.getElementById("problem");
+  // While the areas load, and when they cannot be had (web/static/loading.js).
+  const state = window.vmLoading("Listestatus", load, "listestatus");
   let layer = null;
 
   function failed(e) {
-    loading.hidden = true;
-    problem.textContent = "Listestatus kunne ikke hentes – prøv igen. ";
-    const again = document.createElement("button");
-    again.type = "button";
-    again.textContent = "Prøv igen";
-    again.addEventListener("click", load);
-    problem.append(again);
-    problem.hidden = false;
+    state.failed(e);
     if (!map._loaded) map.setView([55.396, 10.39], 12);
-    document.body.dataset.failed = String(e);
-    console.warn("listestatus:", String(e));
   }
 
   function load() {
-    problem.hidden = true;
-    loading.hidden = false;
-    delete document.body.dataset.failed;
+    state.start();
     fetch(config.data)
       .then((r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
         return r.json();
       })
       .then((fc) => {
-        loading.hidden = true;
+        state.done();
         drawn.length = 0;
         if (layer) layer.remove();
         layer = L.geoJSON(fc, {

@@ -198,32 +198,20 @@
       })
       .catch((e) => console.error("arealer: context", e));
   }
-  // While the plots load, and when they cannot be had: said in Danish (aria-live), with a
-  // way to try again, never a blank map.
-  const loading = document.getElementById("loading");
-  const problem = document.getElementById("problem");
+  // While the plots load, and when they cannot be had (web/static/loading.js).
+  const state = window.vmLoading("Arealerne", load, "arealer");
+  const problem = state.problem;
 
   function failed(e) {
-    loading.hidden = true;
-    problem.textContent = "Arealerne kunne ikke hentes – prøv igen. ";
-    const again = document.createElement("button");
-    again.type = "button";
-    again.textContent = "Prøv igen";
-    again.addEventListener("click", load);
-    problem.append(again);
-    problem.hidden = false;
+    state.failed(e);
     if (!map._loaded) map.setView([55.41, 10.43], 14);
-    document.body.dataset.failed = String(e);
-    console.warn("arealer:", String(e));
   }
 
   let layer = null;
   let loads = 0;
   function load() {
     const mine = ++loads;
-    problem.hidden = true;
-    loading.hidden = false;
-    delete document.body.dataset.failed;
+    state.start();
     delete document.body.dataset.rendered;
     fetch(config.data, { cache: "no-store", headers: T.headers({ Accept: "application/geo+json" }) })
       .then(async (r) => {
@@ -241,7 +229,7 @@
         // An answer to a load since superseded (a login, a logout) is never drawn: it could
         // carry the sale data of a token no longer kept.
         if (stale || mine !== loads) return;
-        loading.hidden = true;
+        state.done();
         if (!ok) {
           showFieldErrors(body);
           problem.textContent = problemText(body);

@@ -17,32 +17,16 @@
       return r.json();
     });
 
-  // While the map's data load, and when they cannot be had: said in Danish (aria-live),
-  // with a way to try again, never a blank map.
-  const loading = document.getElementById("loading");
-  const problem = document.getElementById("problem");
+  // While the map's data load, and when they cannot be had (web/static/loading.js).
+  const state = window.vmLoading("Kortets data", load, "genhusning");
+  const failed = state.failed;
   let drawn = [];
 
-  function failed(e) {
-    loading.hidden = true;
-    problem.textContent = "Kortets data kunne ikke hentes – prøv igen. ";
-    const again = document.createElement("button");
-    again.type = "button";
-    again.textContent = "Prøv igen";
-    again.addEventListener("click", load);
-    problem.append(again);
-    problem.hidden = false;
-    document.body.dataset.failed = String(e);
-    console.warn("genhusning:", String(e));
-  }
-
   function load() {
-    problem.hidden = true;
-    loading.hidden = false;
-    delete document.body.dataset.failed;
+    state.start();
     Promise.all([get(config.areas), get(config.replacement)])
     .then(([areas, rep]) => {
-      loading.hidden = true;
+      state.done();
       drawn.forEach((l) => l.remove());
       const colourOf = {};
       for (const s of config.styles) for (const k of s.keys) colourOf[k] = s.colour;
