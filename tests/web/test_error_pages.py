@@ -62,3 +62,12 @@ def test_the_viewer_opens_at_its_default_year_on_a_stale_year(page, ref_server, 
     assert console.errors == []
     r = httpx.get(f"{ref_server.url}/kort?year={year}", timeout=30)
     assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_a_value_of_the_link_is_shown_as_text_not_markup(ref_client):
+    """The page quotes the value the link held: as text, whatever it holds."""
+    markup = '<img src=x onerror="alert(1)">'
+    r = ref_client.get("/kort/lister", params={"year": markup}, headers={"Accept": "text/html"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert markup not in r.text
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in r.text, r.text
