@@ -623,8 +623,15 @@
     label.classList.toggle("other", state.scenario !== ADOPTED || Boolean(state.recorded));
     label.classList.toggle("error", Boolean(planError));
     if (planError) label.textContent = planError;
-    document.getElementById("scenario-select").value = state.scenario;
+    const select = document.getElementById("scenario-select");
+    select.value = state.scenario;
+    // A long name is cut in the select (kort.css): its full name is the select's title.
+    select.title = select.selectedOptions.length ? select.selectedOptions[0].title : "";
     document.getElementById("recorded-date").value = state.recorded;
+  }
+
+  function scenarioOption(slug, name) {
+    return slug === ADOPTED ? name : "Scenarie: " + name;
   }
 
   // GET /scenarios lists the scenarios ([{slug, name}], or {scenarios: [...]}); a platform
@@ -647,7 +654,7 @@
     for (const sc of list) if (sc && sc.slug) scenarioNames.set(sc.slug, sc.slug === ADOPTED ? "Vedtaget plan" : sc.name || sc.slug);
     if (!scenarioNames.has(state.scenario)) scenarioNames.set(state.scenario, state.scenario);
     select.innerHTML = [...scenarioNames].map(([slug, name]) =>
-      `<option value="${esc(slug)}">${esc(slug === ADOPTED ? name : "Scenarie: " + name)}</option>`).join("");
+      `<option value="${esc(slug)}" title="${esc(scenarioOption(slug, name))}">${esc(scenarioOption(slug, name))}</option>`).join("");
     showPlanLabel();
     document.dispatchEvent(new CustomEvent("kort:scenarios"));
     return [...scenarioNames.keys()];
