@@ -543,6 +543,7 @@
     drawCopy(ed.feature);
     renderForm();
     document.body.dataset.editing = `${ed.cid}:${ed.fid === null ? "new" : ed.fid}`;
+    showEditing();
   }
 
   function closeEditor() {
@@ -554,6 +555,50 @@
     hint.hidden = false;
     delete document.body.dataset.editing;
   }
+
+  // ---- the panel on a phone: a bottom sheet, folded with its button ------------------------
+  const PHONE = window.matchMedia("(max-width: 700px)");
+  const fold = document.getElementById("edit-fold");
+
+  function setFolded(folded) {
+    panel.classList.toggle("folded", folded);
+    fold.setAttribute("aria-expanded", String(!folded));
+    fold.textContent = folded ? "Vis redigering" : "Skjul redigering";
+    document.body.classList.toggle("edit-sheet-open", PHONE.matches && !folded);
+  }
+
+  // The top of the sheet: what a popup, or the feature being edited, must stay above.
+  function sheetTop() {
+    return PHONE.matches && !panel.hidden ? panel.getBoundingClientRect().top : window.innerHeight;
+  }
+
+  function keepAbove(bottom) {
+    const top = sheetTop() - 8;
+    if (bottom > top) map.panBy([0, bottom - top], { animate: false });
+  }
+
+  // Editing on a phone: the sheet opens, the map is scrolled to the top of the screen and the
+  // feature panned into the part of it above the sheet.
+  function showEditing() {
+    if (!PHONE.matches) return;
+    setFolded(false);
+    document.getElementById("maps").scrollIntoView({ block: "start" });
+    const shapes = L.featureGroup(editGroup.getLayers());
+    if (!shapes.getLayers().length) return;
+    const bounds = shapes.getBounds();
+    if (!bounds.isValid()) return;
+    const mapTop = map.getContainer().getBoundingClientRect().top;
+    const y = mapTop + map.latLngToContainerPoint(bounds.getCenter()).y;
+    const middle = (Math.max(mapTop, 0) + sheetTop()) / 2;
+    if (y > sheetTop() - 40 || y < Math.max(mapTop, 0)) map.panBy([0, y - middle], { animate: false });
+  }
+
+  fold.addEventListener("click", () => setFolded(!panel.classList.contains("folded")));
+  setFolded(PHONE.matches);
+  map.on("popupopen", (e) => {
+    if (!PHONE.matches || panel.hidden) return;
+    requestAnimationFrame(() => keepAbove(e.popup.getElement().getBoundingClientRect().bottom));
+  });
 
   async function openFeature(cid, fid, note) {
     if (!FORMS[cid] || !canEdit()) return;
