@@ -223,4 +223,4 @@ def test_texts_show_in_the_report_of_their_year_and_as_history_in_the_next(
     assert "Lokalplan for bygaden vedtaget" in html and "Byrådet vedtog lokalplan 1-100." in html
     assert "Offentligt forsørgede i Vollsmose" in html  # the indicator by its name
     html = writable_client.get(f"{AREA}?year=2026").text
-    assert "Historik" in html and "2025: beslutning 2024-11-05" in html
+    assert "Historik" in html and "2025: beslutning 5. november 2024" in html
