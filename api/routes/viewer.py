@@ -20,7 +20,7 @@ from api import error_pages
 from api.deps import ConnectionDep, EngineDep, PlanViewDep, ReaderDep, SettingsDep
 from gis import areas, law, mapdata, overlays, record, styles, tenure
 from gis.criteria import labels
-from gis.errors import InvalidQuery
+from gis.errors import InvalidParameter
 from gis.models import plan
 
 # Not gis.render.share: folium (and pandas) are imported in the render worker only.
@@ -239,7 +239,7 @@ LinkYear = Annotated[
     Query(
         description=f"The state as of 1 January of this year ({styles.VIEWER_MIN_YEAR}-"
         f"{styles.VIEWER_MAX_YEAR}). A browser's link with a year the viewer cannot show "
-        f"opens it at {DEFAULT_YEAR}, saying so; another client gets a 400.",
+        f"opens it at {DEFAULT_YEAR}, saying so; another client gets a 422.",
         max_length=16,
     ),
 ]
@@ -258,7 +258,7 @@ def viewer(
 
 def _years(request: Request, year: str | None, compare: str | None) -> tuple[int, int | None, str]:
     """The year and comparison year to show, and what to say of those the link asked for in
-    vain (a browser; any other client gets a 400 naming the parameter)."""
+    vain (a browser; any other client gets a 422 naming the parameter, as before)."""
     shown, compared = _year_of(year), _year_of(compare)
     span = f"kortet viser {styles.VIEWER_MIN_YEAR}–{styles.VIEWER_MAX_YEAR}"
     said = []
@@ -266,7 +266,7 @@ def _years(request: Request, year: str | None, compare: str | None) -> tuple[int
         if asked is None or got is not None:
             continue
         if not error_pages.wants_page(request):
-            raise InvalidQuery(
+            raise InvalidParameter(
                 name,
                 f"{name} must be a year from {styles.VIEWER_MIN_YEAR} to {styles.VIEWER_MAX_YEAR}.",
             )

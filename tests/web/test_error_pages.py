@@ -61,7 +61,7 @@ def test_the_viewer_opens_at_its_default_year_on_a_stale_year(page, ref_server, 
     assert "year=2020" in page.url and "compare" not in page.url
     assert console.errors == []
     r = httpx.get(f"{ref_server.url}/kort?year={year}", timeout=30)
-    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
 
 
 def test_a_value_of_the_link_is_shown_as_text_not_markup(ref_client):
