@@ -157,13 +157,29 @@ def console() -> Console:
     return Console()
 
 
-@pytest.fixture
-def page(browser, console):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
+def _page_of(browser, console, **context):
+    ctx = browser.new_context(**context)
+    pg = ctx.new_page()
     pg.on("console", lambda m: console.messages.append((m.type, m.text)))
     pg.on("pageerror", lambda e: console.messages.append(("pageerror", str(e))))
     pg.set_default_timeout(15000)
+    return ctx, pg
+
+
+# A phone's screen, as the pages' phone tests see it.
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def page(browser, console):
+    context, pg = _page_of(browser, console, viewport={"width": 1400, "height": 900})
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, console):
+    context, pg = _page_of(browser, console, viewport=PHONE, is_mobile=True)
     yield pg
     context.close()
 

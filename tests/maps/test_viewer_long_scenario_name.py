@@ -26,17 +26,6 @@ def long_scenario(writable_server, writable_ref) -> str:
     return SLUG
 
 
-@pytest.fixture
-def phone(browser, console):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    pg = context.new_page()
-    pg.on("console", lambda m: console.messages.append((m.type, m.text)))
-    pg.on("pageerror", lambda e: console.messages.append(("pageerror", str(e))))
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
 @pytest.mark.parametrize(("screen", "width"), [("phone", 390), ("page", 1400)])
 def test_a_long_scenario_name_never_widens_the_viewer(
     request, writable_server, long_scenario, console, screen, width

@@ -27,17 +27,6 @@ MAP_SHOWN = """() => {
 }"""
 
 
-@pytest.fixture
-def phone(browser, console):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    pg = context.new_page()
-    pg.on("console", lambda m: console.messages.append((m.type, m.text)))
-    pg.on("pageerror", lambda e: console.messages.append(("pageerror", str(e))))
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
 def test_a_planner_edits_a_building_on_a_phone(phone, writable_server, writable_ref, console):
     open_viewer(phone, writable_server, "?year=2028")
     log_in(phone, writable_ref.tokens["planner"])

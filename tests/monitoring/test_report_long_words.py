@@ -53,16 +53,6 @@ def written(writable_server, writable_ref) -> None:
     assert r.status_code == 201, r.text
 
 
-@pytest.fixture
-def phone(browser, console):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    pg = context.new_page()
-    pg.on("console", lambda m: console.messages.append((m.type, m.text)))
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
 def page_width(page) -> tuple[int, int]:
     return page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
 

@@ -11,16 +11,6 @@ from tests.web.test_pages import _wait
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def phone(browser, console):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    pg = context.new_page()
-    pg.on("console", lambda m: console.messages.append((m.type, m.text)))
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
 def focused_is(page, selector: str) -> bool:
     return page.evaluate(f"() => document.activeElement === document.querySelector('{selector}')")
 

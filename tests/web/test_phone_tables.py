@@ -28,17 +28,6 @@ WIDE = """() => [...document.querySelectorAll('body *')]
 PHONE = 390
 
 
-@pytest.fixture
-def phone(browser, console):
-    context = browser.new_context(viewport={"width": PHONE, "height": 844}, is_mobile=True)
-    pg = context.new_page()
-    pg.on("console", lambda m: console.messages.append((m.type, m.text)))
-    pg.on("pageerror", lambda e: console.messages.append(("pageerror", str(e))))
-    pg.set_default_timeout(15000)
-    yield pg
-    context.close()
-
-
 @pytest.mark.parametrize(("path", "tables"), PAGES, ids=[p for p, _ in PAGES])
 def test_a_wide_table_scrolls_in_its_box_not_the_page(phone, ref_server, console, path, tables):
     phone.goto(ref_server.url + path)
