@@ -12,6 +12,7 @@ the colour of their quarter.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 
 # Quarter colour for a new building outside every quarter (or in one without a colour).
@@ -502,6 +503,26 @@ def danish(text: str | None) -> str | None:
     if text is None:
         return None
     return _REFERENCE_TEXTS_DA.get(" ".join(text.split()), text)
+
+
+MONTHS_DA = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def danish_date(value: dt.date | dt.datetime | str | None) -> str:
+    """A date, a datetime (shown in Danish time) or its ISO text as the pages and reports
+    write it: '5. november 2024'; '–' for none."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        from gis.record import LOCAL
+
+        value = value.astimezone(LOCAL)
+    return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
 
 
 # What one row of a quarter set is, by the set's slug (the header over its rows).

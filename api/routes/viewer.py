@@ -6,7 +6,6 @@ layer registry; the Danish pages live in web/templates.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
@@ -41,34 +40,7 @@ templates.env.filters["pct"] = _pct
 templates.env.filters["da"] = styles.danish
 templates.env.globals["unit_of"] = styles.quarter_set_unit
 
-_MONTHS_DA = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
-
-
-def _date_da(value) -> str:
-    """A date, a datetime (in Danish time) or its ISO text -> '5. november 2024'."""
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        value = value.astimezone(record.LOCAL)
-    return f"{value.day}. {_MONTHS_DA[value.month - 1]} {value.year}"
-
-
-templates.env.filters["da_date"] = _date_da
+templates.env.filters["da_date"] = styles.danish_date
 
 router = APIRouter(prefix="/kort", tags=["kort (viewer)"])
 

@@ -39,7 +39,7 @@ from pypdf.generic import (  # noqa: E402
 )
 from sqlalchemy import Connection  # noqa: E402
 
-from gis import law, record  # noqa: E402
+from gis import law, record, styles  # noqa: E402
 from gis.criteria import areas_status  # noqa: E402
 from gis.criteria.labels import STATUS_STYLE  # noqa: E402
 from gis.monitoring.criteria import origin_da  # noqa: E402
@@ -648,9 +648,9 @@ def _title_page(s: AnnualStatus, today: dt.date, version: str, contents: list) -
 
 def _explained(flow: Flow, text: dict | None, behind: bool, indent: float = 0.02) -> None:
     if text:
+        by = text["author"] or text["author_role"]
         flow.paragraph(
-            f"Forklaring ({text['author'] or text['author_role']}, {text['written_at'][:10]}): "
-            + text["text"],
+            f"Forklaring ({by}, {styles.danish_date(text['written_at'])}): " + text["text"],
             7.5,
             indent=indent,
         )
@@ -805,14 +805,14 @@ def _decisions_flow(s: AnnualStatus, texts: dict, names: dict[str, str]) -> list
             ["Dato", "Beslutning", "Indhold", "Skrevet af"],
             [
                 [
-                    t["decided_on"],
+                    styles.danish_date(t["decided_on"]),
                     t["title"],
                     t["text"],
-                    f"{t['author'] or t['author_role']}, {t['written_at'][:10]}",
+                    f"{t['author'] or t['author_role']}, {styles.danish_date(t['written_at'])}",
                 ]
                 for t in decisions
             ],
-            [0.11, 0.25, 0.46, 0.18],
+            [0.15, 0.23, 0.42, 0.20],
             size=7,
         )
     else:
@@ -829,7 +829,7 @@ def _decisions_flow(s: AnnualStatus, texts: dict, names: dict[str, str]) -> list
     rows = []
     for t in history:
         if t["kind"] == "decision":
-            what = f"Beslutning {t['decided_on']}: {t['title']}"
+            what = f"Beslutning {styles.danish_date(t['decided_on'])}: {t['title']}"
         elif t["kind"] == "explanation":
             what = f"Forklaring: {names.get(t['subject'], t['subject'])}"
         else:
