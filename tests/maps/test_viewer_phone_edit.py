@@ -55,4 +55,9 @@ def test_a_planner_edits_a_building_on_a_phone(phone, writable_server, writable_
     assert fold.get_attribute("aria-expanded") == "false"
     assert phone.locator("#edit-form").is_hidden()
     assert phone.locator("#edit-panel").bounding_box()["height"] < 60
+    # Open again, then logged out: no room is kept at the page's foot for a sheet.
+    fold.click()
+    assert phone.evaluate("() => document.body.classList.contains('edit-sheet-open')")
+    phone.locator("#logout").click()
+    assert phone.evaluate("() => getComputedStyle(document.body).paddingBottom") == "0px"
     assert console.errors == []

@@ -73,6 +73,8 @@
       if (whole) map.fitBounds(CONFIG.bounds, { padding: [24, 24], animate: false });
       else map.setView(centre, map.getZoom(), { animate: false });
     }
+    // Logged out, no sheet is open: the page keeps no room at its foot for one.
+    if (!logged) document.body.classList.remove("edit-sheet-open");
     document.getElementById("login-open").hidden = logged;
     document.getElementById("login-state").hidden = !logged;
     if (logged) document.getElementById("login-form").hidden = true;
