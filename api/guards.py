@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
+from gis.db import storable
 
 # The largest body any route takes: a criteria CSV, a Part 4 feature (5 MB each).
 MAX_BODY = 5 * 1024 * 1024
@@ -205,29 +206,17 @@ def _check_json(body: bytes) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 name = f"{where}.{key}" if where else key
-                if not _storable(key):
+                if not storable(key):
                     raise _unstorable(where or "body", "a property name")
                 stack.append((name, item))
         elif isinstance(value, list):
             stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
-        elif isinstance(value, str) and not _storable(value):
+        elif isinstance(value, str) and not storable(value):
             raise _unstorable(where or "body", "text")
         elif isinstance(value, float) and not math.isfinite(value):
             raise BodyRefused(
                 422, "Invalid parameter", f"{where or 'body'}: must be a finite number.", where
             )
-
-
-def _storable(text: str) -> bool:
-    """Whether PostgreSQL text can hold `text`: no NUL, no lone surrogate (which UTF-8 cannot
-    encode: JSON's \\ud800 escapes make them)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _unstorable(where: str, what: str) -> BodyRefused:

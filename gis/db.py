@@ -41,6 +41,19 @@ READER_ROLE = "vm_public"
 READ_ONLY_OPTION = " -c default_transaction_read_only=on"
 
 
+def storable(value: str) -> bool:
+    """Text a PostgreSQL text column holds: UTF-8 (no lone surrogate, which JSON's \\ud800
+    escapes make and UTF-8 cannot encode), without NUL. The one test for every way in: the
+    body guard, the OGC writes' validation, the register imports."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _options(role: str | None) -> str:
     return SESSION_OPTIONS if role is None else f"{SESSION_OPTIONS} -c role={role}"
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import DataError as DriverDataError
 from sqlalchemy.exc import IntegrityError
 
 from gis import record
+from gis.db import storable
 from gis.editing import store, validate
 from gis.editing.specs import (
     PLAN,
@@ -72,7 +73,7 @@ def authorise(spec: Spec, reader: Reader) -> None:
 def check_note(note: str | None) -> str | None:
     if note is not None and len(note) > MAX_NOTE:
         raise InvalidParameter("note", f"note is longer than {MAX_NOTE} characters.")
-    if note is not None and not validate.storable(note):
+    if note is not None and not storable(note):
         raise InvalidParameter("note", "note holds a NUL character or a lone surrogate.")
     return note or None
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from gis.db import storable
 from gis.editing.specs import Prop, Spec
 from gis.errors import InvalidParameter
 from gis.ogc.crs import Crs
@@ -64,17 +65,6 @@ def parse_json(body: bytes) -> Any:
                 f"{name} holds text that cannot be stored (a NUL character or a lone surrogate).",
             )
     return doc
-
-
-def storable(value: str) -> bool:
-    """Text a PostgreSQL text column holds: UTF-8, without NUL."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _unstorable(node: Any, path: str) -> str | None:

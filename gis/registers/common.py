@@ -32,6 +32,7 @@ from shapely.validation import explain_validity
 from sqlalchemy import Connection, text
 from tqdm import tqdm
 
+from gis.db import storable
 from gis.errors import DataError, InvalidQuery
 from gis.record import LOCAL, begin_change
 from gis.state import MAX_YEAR, MIN_YEAR
@@ -193,14 +194,12 @@ def shown(text: str) -> str:
 
 
 def unstorable(value: str) -> str | None:
-    """Why PostgreSQL text cannot hold `value` (a NUL, a lone surrogate), None if it can."""
+    """Why PostgreSQL text cannot hold `value` (gis.db.storable), None if it can."""
+    if storable(value):
+        return None
     if "\x00" in value:
         return "holds a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "holds a lone surrogate (\\ud800-\\udfff), which is no character"
-    return None
+    return "holds a lone surrogate (\\ud800-\\udfff), which is no character"
 
 
 class Stage:
