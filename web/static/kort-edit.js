@@ -21,7 +21,8 @@
   const TENURES = FORMS.tenures;
   const CHANGES = FORMS.changes;
   const ADOPTED = "vedtaget";
-  const TOKEN_KEY = "vollsmose.token";
+  // The kept token, and its check, shared with the land page (web/static/token.js).
+  const T = window.vmToken;
   const esc = K.esc;
   const map = K.map;
   const panel = document.getElementById("edit-panel");
@@ -35,7 +36,7 @@
   L.PM.setOptIn(true);
   const editGroup = L.layerGroup().addTo(map);
 
-  let token = sessionStorage.getItem(TOKEN_KEY) || "";
+  let token = T.get();
   // What the token's role may do (GET /kort/adgang.json): known after the check at login or
   // on page load; until then the edit tools stay hidden.
   let mayEdit = false;
@@ -51,13 +52,6 @@
 
   const ROLES = { planner: "planlægger", developer_company: "udviklingsselskab", admin: "administrator" };
 
-  // What the platform says of a token: {status, role, edit}. A refused one is a 401.
-  async function checkToken(t) {
-    const r = await fetch("/kort/adgang.json", { cache: "no-store", headers: { Authorization: "Bearer " + t, Accept: "application/json" } });
-    if (!r.ok) return { status: r.status };
-    const body = await r.json();
-    return { status: r.status, role: body.role, edit: Boolean(body.edit_plan) };
-  }
 
   function updateMode() {
     const logged = Boolean(token);
@@ -102,7 +96,7 @@
     const msg = document.getElementById("login-token");
     if (!t) return;
     // The platform says whether it knows the token, and what its role may do.
-    const c = await checkToken(t);
+    const c = await T.check(t);
     if (c.status === 401 || c.status === 403) {
       setLoginError("Nøglen blev ikke godkendt.");
       msg.select();
@@ -118,7 +112,7 @@
     checking = false;
     role = c.role;
     mayEdit = c.edit;
-    sessionStorage.setItem(TOKEN_KEY, t);
+    T.set(t);
     updateMode();
   }
 
@@ -128,7 +122,7 @@
     if (!token) return;
     const kept = token;
     try {
-      const c = await checkToken(kept);
+      const c = await T.check(kept);
       if (token !== kept) return;
       if (c.status === 401) { expired(); return; }
       if (c.status === 200) { role = c.role; mayEdit = c.edit; }
@@ -165,7 +159,7 @@
     checking = false;
     role = "";
     mayEdit = false;
-    sessionStorage.removeItem(TOKEN_KEY);
+    T.clear();
     updateMode();
   }
 

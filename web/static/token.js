@@ -1,8 +1,9 @@
 /* The token a person logs in with, shared with the map viewer: kept in sessionStorage (gone
-   with the tab) under the viewer's own key (web/static/kort-edit.js, TOKEN_KEY), so a login
-   in one page carries over to the other in the same tab; sent as `Authorization: Bearer`;
+   with the tab) under one key for every page, so a login in one page carries over to the
+   other in the same tab; sent as `Authorization: Bearer`;
    checked with GET /kort/adgang.json, which answers the token's role (401: unknown, revoked
-   or expired). Used by the land page (web/static/land/arealer.js). */
+   or expired). Used by the viewer's editor (web/static/kort-edit.js) and the land page
+   (web/static/land/arealer.js). */
 (function () {
   "use strict";
   const KEY = "vollsmose.token";
@@ -19,7 +20,8 @@
     return t ? { Authorization: "Bearer " + t, ...(extra || {}) } : { ...(extra || {}) };
   }
 
-  // What the platform says of a token: {status, role}.
+  // What the platform says of a token: {status, role, edit} (edit: whether its role edits
+  // the plan). A refused one is a 401.
   async function check(t) {
     const r = await fetch("/kort/adgang.json", {
       cache: "no-store",
@@ -27,7 +29,7 @@
     });
     if (!r.ok) return { status: r.status };
     const body = await r.json();
-    return { status: r.status, role: body.role };
+    return { status: r.status, role: body.role, edit: Boolean(body.edit_plan) };
   }
 
   // The file name a download's Content-Disposition gives, else `fallback`.
