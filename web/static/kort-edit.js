@@ -50,7 +50,7 @@
     return Boolean(token) && mayEdit && !K.state.recorded;
   }
 
-  const ROLES = { planner: "planlægger", developer_company: "udviklingsselskab", admin: "administrator" };
+  const ROLES = T.ROLES;
 
 
   function updateMode() {

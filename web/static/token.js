@@ -7,6 +7,8 @@
 (function () {
   "use strict";
   const KEY = "vollsmose.token";
+  // A token's role as the pages name it.
+  const ROLES = { planner: "planlægger", developer_company: "udviklingsselskab", admin: "administrator" };
 
   function get() {
     try { return sessionStorage.getItem(KEY) || ""; } catch (err) { return ""; }
@@ -57,5 +59,5 @@
     return r.status;
   }
 
-  window.vmToken = { KEY, get, set, clear, headers, check, download };
+  window.vmToken = { KEY, ROLES, get, set, clear, headers, check, download };
 })();

@@ -13,9 +13,9 @@
   const drawn = [];
   const number = new Intl.NumberFormat("da-DK", { maximumFractionDigits: 0 });
   const T = window.vmToken;
-  const ROLES = { planner: "planlægger", developer_company: "udviklingsselskab", admin: "administrator" };
-  const MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
-    "september", "oktober", "november", "december"];
+  const ROLES = T.ROLES;
+  // "1. februar 2025", of the date as written (UTC: no day lost west of Greenwich).
+  const longDate = new Intl.DateTimeFormat("da-DK", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   let role = "";
 
   function text(s) {
@@ -30,7 +30,7 @@
     if (kind === "kr") return `${number.format(v)} kr.`;
     if (kind === "date") {
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(v));
-      return m ? `${Number(m[3])}. ${MONTHS[Number(m[2]) - 1]} ${m[1]}` : String(v);
+      return m ? longDate.format(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : String(v);
     }
     return String(v);
   }
