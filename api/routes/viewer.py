@@ -419,8 +419,7 @@ def area_page(
             # The version of the plan the figures are of (scenario=, recorded=): the page
             # says so on its face and links to the adopted plan as it stands now.
             "version": record.shown(conn),
-            "version_query": _version_query(request),
-            "adopted_url": _without_version(request),
+            **_version_links(request),
             "trajectory": tr,
             "svg": svg,
             "targets": law.target_status(points, law.DEADLINE_YEAR),
@@ -433,13 +432,18 @@ def area_page(
     )
 
 
-def _version_query(request: Request) -> str:
-    """'&scenario=…&recorded=…' of the request, for the page's own links."""
-    q = [(k, v) for k, v in request.query_params.multi_items() if k in ("scenario", "recorded")]
-    return ("&" + urlencode(q)) if q else ""
+# The parameters that name a version of the plan rather than what a page shows of it.
+VERSION_PARAMS = ("scenario", "recorded")
 
 
-def _without_version(request: Request) -> str:
-    """The request's page without scenario= and recorded=: the adopted plan as it is now."""
-    q = [(k, v) for k, v in request.query_params.multi_items() if k not in ("scenario", "recorded")]
-    return request.url.path + (("?" + urlencode(q)) if q else "")
+def _version_links(request: Request) -> dict[str, str]:
+    """The request's version of the plan for the page's own links (`version_query`:
+    '&scenario=…&recorded=…'), and the page without it (`adopted_url`: the adopted plan as
+    it is now)."""
+    items = request.query_params.multi_items()
+    version = [(k, v) for k, v in items if k in VERSION_PARAMS]
+    rest = [(k, v) for k, v in items if k not in VERSION_PARAMS]
+    return {
+        "version_query": ("&" + urlencode(version)) if version else "",
+        "adopted_url": request.url.path + (("?" + urlencode(rest)) if rest else ""),
+    }

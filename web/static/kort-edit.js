@@ -52,7 +52,6 @@
 
   const ROLES = T.ROLES;
 
-
   function updateMode() {
     const logged = Boolean(token);
     document.body.classList.toggle("logged-in", logged);
