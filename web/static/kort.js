@@ -32,6 +32,14 @@
     return Number.isFinite(n) ? Math.min(MAX_YEAR, Math.max(MIN_YEAR, n)) : fallback;
   }
 
+  // The version of the plan a link names (scenario=, recorded=), the adopted plan now if none.
+  function readPlan(q) {
+    return {
+      scenario: SLUG.test(q.get("scenario") || "") ? q.get("scenario") : ADOPTED,
+      recorded: DATE.test(q.get("recorded") || "") ? q.get("recorded") : "",
+    };
+  }
+
   function readState() {
     const q = new URLSearchParams(location.search);
     const defaults = LAYERS.filter((l) => l.default_on).map((l) => l.layer);
@@ -54,8 +62,7 @@
       layers: new Set(layers),
       base: q.get("base") === "osm" ? "osm" : "blank",
       view: view,
-      scenario: SLUG.test(q.get("scenario") || "") ? q.get("scenario") : ADOPTED,
-      recorded: DATE.test(q.get("recorded") || "") ? q.get("recorded") : "",
+      ...readPlan(q),
     };
   }
 
@@ -770,8 +777,7 @@
   window.addEventListener("popstate", () => {
     const q = new URLSearchParams(location.search);
     const year = clampYear(q.get("year"), state.year);
-    const scenario = SLUG.test(q.get("scenario") || "") ? q.get("scenario") : ADOPTED;
-    const recorded = DATE.test(q.get("recorded") || "") ? q.get("recorded") : "";
+    const { scenario, recorded } = readPlan(q);
     const plan = scenario !== state.scenario || recorded !== state.recorded;
     state.year = year;
     state.scenario = scenario;
